@@ -1,0 +1,175 @@
+//! simplepipe: validate metric JSON artifacts and push them to a Prometheus
+//! Pushgateway.
+//!
+//! # Layout
+//!
+//! The library holds the stages; the binary (`main.rs`) only parses the
+//! command line, calls [`run`] and maps errors to exit codes.
+//!
+//! - [`cli`]: the command line as parsed (clap derive; doc comments are the help).
+//! - [`config`]: raw arguments → typed, checked configuration, before any I/O.
+//! - [`source`]: stage 1, read the artifact's bytes (file or stdin), bounded.
+//! - [`parse`]: stage 2, bytes → JSON document (UTF-8, depth, syntax).
+//! - [`validate`]: stage 3, JSON Schema: built-in format schema plus any custom one.
+//! - [`model`]: stage 4, document → metric families, with the checks a schema can't express.
+//! - [`encode`]: stage 5, families → text exposition format (pure, snapshot-tested).
+//! - [`gateway`]: stage 6, group URLs and the HTTP exchange with the Pushgateway.
+//! - [`schema`]: the built-in formats and their embedded JSON Schemas.
+//! - [`error`]: exit-code kinds and the "every problem, with its pointer" report.
+//! - [`redact`]: keeps credentials out of anything shown.
+
+pub mod cli;
+pub mod config;
+pub mod encode;
+pub mod error;
+pub mod gateway;
+pub mod model;
+pub mod parse;
+pub mod redact;
+pub mod schema;
+pub mod source;
+pub mod validate;
+
+use std::io::Write;
+
+use anyhow::Result;
+use reqwest::Method;
+
+use crate::cli::{Cli, Command};
+use crate::config::{ArtifactConfig, Source};
+use crate::error::{Exit, ExitContext};
+use crate::gateway::Body;
+use crate::model::{Extra, Model};
+
+/// Run one command. Each arm reads top to bottom as its data flow.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Push(args) => {
+            let cfg = config::push(args)?;
+            let extra = Extra {
+                labels: cfg.labels.clone(),
+                grouping: cfg.target.grouping_names().map(String::from).collect(),
+                inline: cfg.inline.clone(),
+                now: now(),
+            };
+            let model = load(cfg.source.as_ref(), &cfg.artifact, &extra)?.0;
+            let body = encode::text(&model.families);
+            let method = match cfg.method {
+                cli::Method::Put => Method::PUT,
+                cli::Method::Post => Method::POST,
+            };
+            if cfg.dry_run {
+                eprintln!(
+                    "{method} {} (dry run: nothing sent)",
+                    gateway::shown_url(&cfg.target)
+                );
+                return print(body.as_bytes());
+            }
+            let body = Body {
+                bytes: body.into_bytes(),
+                content_type: encode::TEXT_CONTENT_TYPE,
+            };
+            gateway::send(&cfg.target, method.clone(), Some(body))?;
+            if !cfg.quiet {
+                eprintln!(
+                    "simplepipe: pushed {} to {} ({method})",
+                    counts(&model),
+                    gateway::shown_url(&cfg.target)
+                );
+            }
+            Ok(())
+        }
+        Command::Validate(args) => {
+            let cfg = config::validate(args)?;
+            let extra = Extra {
+                grouping: vec!["job".to_string()],
+                now: now(),
+                ..Extra::default()
+            };
+            let (model, described) = load(Some(&cfg.source), &cfg.artifact, &extra)?;
+            print(
+                format!(
+                    "{}: valid ({described}): {}\n",
+                    cfg.source.name(),
+                    counts(&model)
+                )
+                .as_bytes(),
+            )
+        }
+        Command::Delete(args) => {
+            let target = config::delete(&args.group, args.dry_run)?;
+            if args.dry_run {
+                eprintln!(
+                    "DELETE {} (dry run: nothing sent)",
+                    gateway::shown_url(&target)
+                );
+                return Ok(());
+            }
+            gateway::send(&target, Method::DELETE, None)?;
+            if !args.quiet {
+                eprintln!("simplepipe: deleted group {}", gateway::shown_url(&target));
+            }
+            Ok(())
+        }
+        Command::Schemas(args) => match args.name {
+            None => {
+                let list: String = schema::ALL
+                    .iter()
+                    .map(|f| format!("{:<15} {}\n", f.name(), f.summary()))
+                    .collect();
+                print(list.as_bytes())
+            }
+            Some(name) => match schema::Format::from_name(&name) {
+                Some(f) => print(f.schema_text().as_bytes()),
+                None => crate::bail_with!(
+                    Exit::Usage,
+                    "no built-in schema {name:?}; the built-in schemas are {}",
+                    schema::ALL.map(schema::Format::name).join(", ")
+                ),
+            },
+        },
+    }
+}
+
+/// source → parse → validate → model. Returns the model and a description
+/// of the schemas the artifact satisfied.
+fn load(
+    source: Option<&Source>,
+    artifact: &ArtifactConfig,
+    extra: &Extra,
+) -> Result<(Model, String)> {
+    let Some(source) = source else {
+        return Ok((
+            model::build(None, None, extra)?,
+            "inline metrics".to_string(),
+        ));
+    };
+    let bytes = source::read(source, artifact.max_bytes)?;
+    let doc = parse::parse(&bytes, source)?;
+    drop(bytes);
+    let validated = validate::validate(&doc, artifact.schema.as_ref())?;
+    let origin = doc.origin.clone();
+    let model = model::build(Some(doc), Some(&validated), extra)?;
+    for w in &model.warnings {
+        eprintln!("simplepipe: warning: {origin}: {w}");
+    }
+    Ok((model, validated.describe()))
+}
+
+fn counts(model: &Model) -> String {
+    let (f, s) = (model.families.len(), model.series_count());
+    format!("{f} famil{} ({s} series)", if f == 1 { "y" } else { "ies" })
+}
+
+fn now() -> f64 {
+    chrono::Utc::now().timestamp_micros() as f64 / 1e6
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+fn print(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.exit_with(Exit::Internal),
+    }
+}

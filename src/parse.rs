@@ -1,0 +1,120 @@
+//! Stage 2, parse: bytes → a JSON document.
+//!
+//! Checks UTF-8 first so that a binary or mis-encoded file gets a message
+//! with a line and column instead of a confusing JSON error, skips a UTF-8
+//! byte-order mark (Windows editors write one), and relies on serde_json's
+//! recursion limit (128 levels) to bound nesting depth. Every failure here
+//! is an invalid artifact (exit 4).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::bail_with;
+use crate::config::Source;
+use crate::error::Exit;
+
+/// A parsed artifact and where it came from.
+#[derive(Debug)]
+pub struct Document {
+    /// The source as named in messages.
+    pub origin: String,
+    /// The directory relative paths in `"$schema"` are resolved against.
+    pub base_dir: PathBuf,
+    pub value: Value,
+}
+
+pub fn parse(bytes: &[u8], source: &Source) -> Result<Document> {
+    let origin = source.name();
+    let base_dir = match source {
+        Source::Path(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
+        Source::Stdin => PathBuf::new(),
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let (line, col) = line_col(bytes, e.valid_up_to());
+        bail_with!(
+            Exit::Invalid,
+            "{origin}: not UTF-8 text (invalid byte at line {line} column {col}); a metric artifact must be UTF-8 JSON"
+        );
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        bail_with!(
+            Exit::Invalid,
+            "{origin}: is empty; expected a JSON metric artifact"
+        );
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(Document {
+            origin,
+            base_dir,
+            value,
+        }),
+        Err(e) => {
+            let msg = e.to_string();
+            if msg.starts_with("recursion limit exceeded") {
+                bail_with!(
+                    Exit::Invalid,
+                    "{origin}: JSON nested more than 128 levels deep (line {} column {}); no metric artifact needs that",
+                    e.line(),
+                    e.column()
+                );
+            }
+            bail_with!(Exit::Invalid, "{origin}: not valid JSON: {msg}")
+        }
+    }
+}
+
+/// 1-based line and column (in bytes) of a byte offset.
+fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(bytes: &[u8]) -> String {
+        let e = parse(bytes, &Source::Path("a.json".into())).unwrap_err();
+        assert_eq!(crate::error::exit_code(&e), Exit::Invalid);
+        format!("{e:#}")
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_place() {
+        assert_eq!(
+            err(b"{\"a\":\n \"\xff\"}"),
+            "a.json: not UTF-8 text (invalid byte at line 2 column 3); a metric artifact must be UTF-8 JSON"
+        );
+    }
+
+    #[test]
+    fn bad_json_and_empty() {
+        assert!(err(b"{\"a\": }").starts_with("a.json: not valid JSON: expected value at line 1"));
+        assert_eq!(
+            err(b"  \n"),
+            "a.json: is empty; expected a JSON metric artifact"
+        );
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep = "[".repeat(10_000);
+        assert!(err(deep.as_bytes()).contains("nested more than 128 levels"));
+    }
+
+    #[test]
+    fn bom_is_skipped() {
+        let d = parse(b"\xEF\xBB\xBF{\"a\": 1}", &Source::Stdin).unwrap();
+        assert_eq!(d.value["a"], 1);
+    }
+}

@@ -1,0 +1,42 @@
+//! Keeping secrets out of output.
+//!
+//! A gateway URL may carry `user:password@`; every place that shows a URL
+//! goes through [`url`], which replaces the userinfo with `***`.
+
+use reqwest::Url;
+
+/// The URL as text, with any userinfo shown as `***`.
+pub fn url(u: &Url) -> String {
+    if u.username().is_empty() && u.password().is_none() {
+        return u.to_string();
+    }
+    let mut shown = u.clone();
+    // Both setters only fail for URLs that cannot have credentials at all.
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("***");
+    shown.to_string()
+}
+
+/// Best effort for a string that did not even parse as a URL.
+pub fn url_str(raw: &str) -> String {
+    match (raw.find("://"), raw.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}***{}", &raw[..s + 3], &raw[at..]),
+        (None, Some(at)) => format!("***{}", &raw[at..]),
+        _ => raw.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_masked() {
+        let u = Url::parse("http://bob:s3cr3t@h:9091/pgw").unwrap();
+        assert_eq!(url(&u), "http://***@h:9091/pgw");
+        assert_eq!(url_str("http://bob:s3cr3t@h :1"), "http://***@h :1");
+        assert_eq!(url_str("bob:s3cr3t@h"), "***@h");
+        let plain = Url::parse("http://h/").unwrap();
+        assert_eq!(url(&plain), "http://h/");
+    }
+}

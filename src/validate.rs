@@ -1,0 +1,288 @@
+//! Stage 3, validate: check the document against its format's JSON Schema
+//! and, when one is given, against an admin's custom schema as well.
+//!
+//! Which schema applies is decided here, in order: `--schema`, then the
+//! artifact's own `"$schema"` key (a built-in name or a path relative to the
+//! artifact), then detection by shape. Every violation is collected and
+//! reported with its JSON pointer; messages for the common cases are
+//! rewritten into plain language ("is not a number", "unknown key").
+//! Checks a schema cannot express (legal names, duplicates, bucket order)
+//! happen in [`crate::model`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Result};
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use serde_json::Value;
+
+use crate::bail_with;
+use crate::error::{check, fail, Exit, Problem};
+use crate::parse::Document;
+use crate::schema::{Format, SchemaChoice};
+
+/// The outcome of validation: which format the artifact is in and which
+/// schemas it satisfied (for the summary line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validated {
+    pub format: Format,
+    pub custom: Option<PathBuf>,
+}
+
+impl Validated {
+    pub fn describe(&self) -> String {
+        match &self.custom {
+            None => format!("schema {}", self.format.name()),
+            Some(p) => format!("schemas {} and {}", self.format.name(), p.display()),
+        }
+    }
+}
+
+pub fn validate(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validated> {
+    let declared = match doc.value.get("$schema") {
+        Some(Value::String(s)) => Some(declared_schema(doc, s)?),
+        _ => None,
+    };
+    let choice = choice.cloned().or(declared.clone());
+    let (format, custom) = match choice {
+        Some(SchemaChoice::Builtin(f)) => (Some(f), None),
+        Some(SchemaChoice::Custom(p)) => {
+            let by_key = match declared {
+                Some(SchemaChoice::Builtin(f)) => Some(f),
+                _ => None,
+            };
+            (by_key.or_else(|| Format::detect(&doc.value)), Some(p))
+        }
+        None => (Format::detect(&doc.value), None),
+    };
+    let Some(format) = format else {
+        bail_with!(
+            Exit::Invalid,
+            "{}: not a metric artifact: expected an object with \"metrics\", a flat object of numbers, or an array (simplepipe-v0), got {}",
+            doc.origin,
+            kind_of(&doc.value)
+        );
+    };
+
+    let builtin: Value =
+        serde_json::from_str(format.schema_text()).expect("built-in schemas are valid JSON");
+    let builtin = jsonschema::validator_for(&builtin).expect("built-in schemas compile");
+    let mut problems = collect(&builtin, &doc.value, None);
+    if let Some(path) = &custom {
+        let validator = load_custom(path)?;
+        let tag = format!(" (schema {})", path.display());
+        problems.extend(collect(&validator, &doc.value, Some(&tag)));
+    }
+    check(&doc.origin, problems)?;
+    Ok(Validated { format, custom })
+}
+
+/// Interpret an artifact's `"$schema"` key.
+fn declared_schema(doc: &Document, raw: &str) -> Result<SchemaChoice> {
+    if raw.starts_with("http://") || raw.starts_with("https://") {
+        bail_with!(
+            Exit::Invalid,
+            "{}: $schema: {raw:?} is a URL; simplepipe never fetches schemas: use a built-in name ({}) or a file path",
+            doc.origin,
+            crate::schema::ALL.map(Format::name).join(", ")
+        );
+    }
+    Ok(match SchemaChoice::parse(raw) {
+        SchemaChoice::Custom(p) if p.is_relative() => SchemaChoice::Custom(doc.base_dir.join(p)),
+        other => other,
+    })
+}
+
+fn load_custom(path: &Path) -> Result<Validator> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(
+            Exit::Usage,
+            anyhow!("cannot read schema {shown}: {e}; --schema takes a built-in name (metrics, simple, simplepipe-v0) or a JSON Schema file"),
+        )
+    })?;
+    let schema: Value = serde_json::from_str(&text).map_err(|e| {
+        fail(
+            Exit::Usage,
+            anyhow!("schema {shown} is not valid JSON: {e}"),
+        )
+    })?;
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .map_err(|e| {
+            fail(
+                Exit::Usage,
+                anyhow!("schema {shown} is not a usable JSON Schema: {e}"),
+            )
+        })
+}
+
+fn collect(validator: &Validator, value: &Value, tag: Option<&str>) -> Vec<Problem> {
+    validator
+        .iter_errors(value)
+        .map(|e| {
+            let mut msg = message(&e, value);
+            if let Some(tag) = tag {
+                msg.push_str(tag);
+            }
+            Problem::new(e.instance_path().as_str(), msg)
+        })
+        .collect()
+}
+
+/// A plain-language message for the common kinds of violation.
+fn message(e: &ValidationError<'_>, root: &Value) -> String {
+    let instance = e.instance();
+    let shown = short(instance);
+    match e.kind() {
+        ValidationErrorKind::Type { kind } => match kind {
+            TypeKind::Single(t) => format!("{shown} is not {}", article(&t.to_string())),
+            TypeKind::Multiple(_) => e.to_string(),
+        },
+        ValidationErrorKind::AnyOf { .. } if e.schema_path().as_str().contains("/le/") => {
+            format!("{shown} is not a number or \"+Inf\"")
+        }
+        ValidationErrorKind::AnyOf { .. } if matches!(instance.as_ref(), Value::String(_)) => {
+            format!("{shown} is not a number (a string must be \"NaN\", \"+Inf\" or \"-Inf\")")
+        }
+        ValidationErrorKind::AnyOf { .. } => format!("{shown} is not a number"),
+        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|k| {
+                if k.contains("timestamp") {
+                    format!("unknown key {k:?}: timestamps are not accepted, the Pushgateway rejects them")
+                } else {
+                    format!("unknown key {k:?}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        ValidationErrorKind::FalseSchema => {
+            let ptr = e.instance_path().as_str();
+            let (parent, key) = ptr.rsplit_once('/').unwrap_or(("", ptr));
+            let kind = root
+                .pointer(parent)
+                .and_then(|p| p.get("type"))
+                .and_then(Value::as_str)
+                .unwrap_or("metric of this type");
+            format!("{key:?} does not belong to {}", article(kind))
+        }
+        ValidationErrorKind::Required { property } => format!("missing required key {property}"),
+        ValidationErrorKind::Enum { options } => {
+            let opts: Vec<String> = options
+                .as_array()
+                .map(|a| a.iter().map(Value::to_string).collect())
+                .unwrap_or_default();
+            format!("{shown} is not one of {}", opts.join(", "))
+        }
+        ValidationErrorKind::MinItems { limit: 1 } => "must hold at least one metric".to_string(),
+        ValidationErrorKind::MinProperties { limit: 1 } => "must hold at least one metric".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn article(noun: &str) -> String {
+    let a = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{a} {noun}")
+}
+
+/// A JSON value as shown in messages, cut short if long.
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(57).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Source;
+    use serde_json::json;
+
+    fn problems(v: Value) -> Vec<String> {
+        let doc = Document {
+            origin: "a.json".into(),
+            base_dir: PathBuf::new(),
+            value: v,
+        };
+        match validate(&doc, None) {
+            Ok(_) => vec![],
+            Err(e) => {
+                assert_eq!(crate::error::exit_code(&e), Exit::Invalid);
+                let inv = e
+                    .chain()
+                    .find_map(|c| c.downcast_ref::<crate::error::Failure>())
+                    .unwrap();
+                let inv = inv.error.downcast_ref::<crate::error::Invalid>().unwrap();
+                inv.problems.iter().map(ToString::to_string).collect()
+            }
+        }
+    }
+
+    #[test]
+    fn plain_messages_with_pointers() {
+        let p = problems(json!({"metrics": [
+            {"name": "a", "type": "gauge", "value": 1},
+            {"name": "b", "type": "gauge", "value": "abc"},
+            {"name": "c", "type": "gauges", "value": 1},
+            {"name": "d", "type": "gauge", "value": 1, "timestamp": 5},
+            {"name": "e", "type": "gauge", "buckets": []},
+            {"name": "f", "type": "histogram", "buckets": [{"le": "x", "count": 1}], "sum": 1, "count": 1}
+        ]}));
+        let expected = [
+            "metrics/1/value: \"abc\" is not a number (a string must be \"NaN\", \"+Inf\" or \"-Inf\")",
+            "metrics/2/type: \"gauges\" is not one of \"gauge\", \"counter\", \"histogram\", \"summary\", \"untyped\"",
+            "metrics/3: unknown key \"timestamp\": timestamps are not accepted, the Pushgateway rejects them",
+            "metrics/4: missing required key \"value\"",
+            "metrics/4/buckets: \"buckets\" does not belong to a gauge",
+            "metrics/5/buckets/0/le: \"x\" is not a number or \"+Inf\"",
+        ];
+        for want in expected {
+            assert!(
+                p.iter().any(|got| got == want),
+                "missing {want:?} in {p:#?}"
+            );
+        }
+        assert_eq!(p.len(), expected.len(), "{p:#?}");
+    }
+
+    #[test]
+    fn shapes_are_detected() {
+        assert!(problems(json!({"a": 1, "b": "NaN"})).is_empty());
+        assert!(problems(
+            json!([{"name": "a", "description": "", "value": "6", "metric_type": "gauge"}])
+        )
+        .is_empty());
+        assert_eq!(problems(json!({"a": true})), ["a: true is not a number"]);
+        assert_eq!(
+            problems(json!({"metrics": []})),
+            ["metrics: must hold at least one metric"]
+        );
+    }
+
+    #[test]
+    fn non_artifact_is_rejected() {
+        let doc = crate::parse::parse(b"\"hello\"", &Source::Stdin).unwrap();
+        let e = validate(&doc, None).unwrap_err();
+        assert!(format!("{e:#}").contains("not a metric artifact"), "{e:#}");
+    }
+}
