@@ -64,14 +64,14 @@ pub fn validate(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validat
         );
     };
 
-    let builtin: Value =
+    let schema: Value =
         serde_json::from_str(format.schema_text()).expect("built-in schemas are valid JSON");
-    let builtin = jsonschema::validator_for(&builtin).expect("built-in schemas compile");
-    let mut problems = collect(&builtin, &doc.value, None);
+    let builtin = jsonschema::validator_for(&schema).expect("built-in schemas compile");
+    let mut problems = collect(&builtin, &schema, &doc.value, None);
     if let Some(path) = &custom {
-        let validator = load_custom(path)?;
+        let (schema, validator) = load_custom(path)?;
         let tag = format!(" (schema {})", path.display());
-        problems.extend(collect(&validator, &doc.value, Some(&tag)));
+        problems.extend(collect(&validator, &schema, &doc.value, Some(&tag)));
     }
     check(&doc.origin, problems)?;
     Ok(Validated { format, custom })
@@ -93,7 +93,7 @@ fn declared_schema(doc: &Document, raw: &str) -> Result<SchemaChoice> {
     })
 }
 
-fn load_custom(path: &Path) -> Result<Validator> {
+fn load_custom(path: &Path) -> Result<(Value, Validator)> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| {
         fail(
@@ -107,7 +107,7 @@ fn load_custom(path: &Path) -> Result<Validator> {
             anyhow!("schema {shown} is not valid JSON: {e}"),
         )
     })?;
-    jsonschema::options()
+    let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
         .map_err(|e| {
@@ -115,14 +115,20 @@ fn load_custom(path: &Path) -> Result<Validator> {
                 Exit::Usage,
                 anyhow!("schema {shown} is not a usable JSON Schema: {e}"),
             )
-        })
+        })?;
+    Ok((schema, validator))
 }
 
-fn collect(validator: &Validator, value: &Value, tag: Option<&str>) -> Vec<Problem> {
+fn collect(
+    validator: &Validator,
+    schema: &Value,
+    value: &Value,
+    tag: Option<&str>,
+) -> Vec<Problem> {
     validator
         .iter_errors(value)
         .map(|e| {
-            let mut msg = message(&e, value);
+            let mut msg = message(&e, schema, value);
             if let Some(tag) = tag {
                 msg.push_str(tag);
             }
@@ -132,7 +138,7 @@ fn collect(validator: &Validator, value: &Value, tag: Option<&str>) -> Vec<Probl
 }
 
 /// A plain-language message for the common kinds of violation.
-fn message(e: &ValidationError<'_>, root: &Value) -> String {
+fn message(e: &ValidationError<'_>, schema: &Value, root: &Value) -> String {
     let instance = e.instance();
     let shown = short(instance);
     match e.kind() {
@@ -176,9 +182,24 @@ fn message(e: &ValidationError<'_>, root: &Value) -> String {
                 .unwrap_or_default();
             format!("{shown} is not one of {}", opts.join(", "))
         }
+        ValidationErrorKind::Contains => {
+            let wanted = schema.pointer(e.schema_path().as_str());
+            match wanted.and_then(|w| w.pointer("/properties/name/const")) {
+                Some(name) => format!("no metric named {name}; the schema requires one"),
+                None => format!("no item matches {}", wanted.map_or_else(|| e.schema_path().as_str().to_string(), short)),
+            }
+        }
         ValidationErrorKind::MinItems { limit: 1 } => "must hold at least one metric".to_string(),
         ValidationErrorKind::MinProperties { limit: 1 } => "must hold at least one metric".to_string(),
-        _ => e.to_string(),
+        // Other messages may quote the whole instance; keep them readable.
+        _ => {
+            let s = e.to_string();
+            if s.chars().count() > 300 {
+                format!("{}…", s.chars().take(300).collect::<String>())
+            } else {
+                s
+            }
+        }
     }
 }
 
