@@ -237,7 +237,7 @@ impl<'a> Builder<'a> {
         let Some(doc) = self.typed::<MetricsDoc>(value) else {
             return;
         };
-        for (name, _) in &doc.labels {
+        for name in doc.labels.keys() {
             self.check_label_name(&format!("/labels/{}", escape_pointer(name)), name);
         }
         for (i, m) in doc.metrics.into_iter().enumerate() {

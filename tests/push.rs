@@ -448,7 +448,7 @@ fn gateway_rejection_is_exit_5_with_its_message() {
     );
     assert!(gw
         .group(&[("job", "b")])
-        .map_or(true, |g| g.families.is_empty()));
+        .is_none_or(|g| g.families.is_empty()));
 }
 
 /// Every invalid input: its exit code, its message, and an unchanged gateway.

@@ -1,0 +1,20 @@
+# Idempotent installers shared by .ci/run and examples/demo.sh (sourced, not run).
+# Each one skips itself when the tool is already on PATH.
+
+apt_updated=
+# need_apt BINARY PACKAGE...: install the Debian packages unless BINARY is on PATH.
+need_apt() {
+    local bin=$1; shift
+    if command -v "$bin" >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "--- installing $* (for $bin)"
+    local sudo=
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    if [ -z "$apt_updated" ]; then
+        $sudo apt-get update -qq
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    command -v "$bin" >/dev/null 2>&1 || { echo "installing $* did not provide $bin" >&2; return 1; }
+}

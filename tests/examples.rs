@@ -1,0 +1,40 @@
+//! Snapshot tests: the exact text body for every file in `examples/`.
+//! The encoder is pure, so these run the library stages directly, with a
+//! fixed clock for the `_created` series of the original format.
+
+use std::path::Path;
+
+use simplepipe::config::Source;
+use simplepipe::model::{self, Extra};
+use simplepipe::{encode, parse, source, validate};
+
+fn body(path: &Path) -> String {
+    let src = Source::Path(path.to_path_buf());
+    let bytes = source::read(&src, 1 << 20).unwrap();
+    let doc = parse::parse(&bytes, &src).unwrap();
+    let v = validate::validate(&doc, None).unwrap();
+    let extra = Extra {
+        grouping: vec!["job".into()],
+        now: 1_700_000_000.5,
+        ..Extra::default()
+    };
+    encode::text(&model::build(Some(doc), Some(&v), &extra).unwrap().families)
+}
+
+#[test]
+fn every_example_encodes_as_snapshotted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("examples/admin/run-ok.json")];
+    for e in std::fs::read_dir(root.join("examples")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            files.push(p);
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 6, "{files:?}");
+    for p in files {
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(name, body(&p));
+    }
+}
