@@ -46,6 +46,16 @@ fn is_plain(v: &str) -> bool {
 }
 
 /// The full URL of a group below `base` (which may have a path prefix).
+///
+/// ```
+/// use reqwest::Url;
+/// let base = Url::parse("http://pushgateway:9091/pgw").unwrap();
+/// let grouping = [("job".to_string(), "train".to_string()), ("user".to_string(), "a/b".to_string())];
+/// assert_eq!(
+///     simplepipe::gateway::group_url(&base, &grouping).as_str(),
+///     "http://pushgateway:9091/pgw/metrics/job/train/user@base64/YS9i"
+/// );
+/// ```
 pub fn group_url(base: &Url, grouping: &[(String, String)]) -> Url {
     let mut url = base.clone();
     {

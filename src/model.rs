@@ -126,14 +126,13 @@ pub fn build(doc: Option<Document>, validated: Option<&Validated>, extra: &Extra
         let entry = Entry::scalar(name, Kind::Gauge, *value);
         b.add(format!("--metric {name}"), entry);
     }
+    b.name_collisions();
     let Builder {
         families,
         problems,
         warnings,
         ..
     } = b;
-    let mut problems = problems;
-    problems.extend(name_collisions(&families));
     check(&origin, problems)?;
     Ok(Model { families, warnings })
 }
@@ -509,6 +508,32 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Histogram and summary families write `_bucket`, `_sum` and `_count`
+    /// series; another family with one of those names would corrupt them.
+    fn name_collisions(&mut self) {
+        let mut found = Vec::new();
+        for f in &self.families {
+            let suffixes: &[&str] = match f.kind {
+                Kind::Histogram => &["_bucket", "_sum", "_count"],
+                Kind::Summary => &["_sum", "_count"],
+                _ => &[],
+            };
+            for s in suffixes {
+                let other = format!("{}{s}", f.name);
+                if let Some(seen) = self.by_name.get(&other) {
+                    let msg = format!(
+                        "metric {other:?} collides with the {s} series of {} {:?} at {}; rename one of them",
+                        f.kind.name(),
+                        f.name,
+                        self.by_name[&f.name].pointer.trim_start_matches('/')
+                    );
+                    found.push(Problem::new(seen.pointer.clone(), msg));
+                }
+            }
+        }
+        self.problems.extend(found);
+    }
+
     /// Add an entry to its family, checking name, type, help and duplicates.
     fn add(&mut self, at: String, mut e: Entry) {
         if !is_metric_name(&e.name) {
@@ -605,30 +630,6 @@ impl<'a> Builder<'a> {
             sample: e.sample,
         });
     }
-}
-
-/// Histogram and summary families write `_bucket`, `_sum` and `_count`
-/// series; another family with one of those names would corrupt them.
-fn name_collisions(families: &[Family]) -> Vec<Problem> {
-    let names: HashMap<&str, Kind> = families.iter().map(|f| (f.name.as_str(), f.kind)).collect();
-    let mut out = Vec::new();
-    for f in families {
-        let suffixes: &[&str] = match f.kind {
-            Kind::Histogram => &["_bucket", "_sum", "_count"],
-            Kind::Summary => &["_sum", "_count"],
-            _ => &[],
-        };
-        for s in suffixes {
-            let other = format!("{}{s}", f.name);
-            if names.contains_key(other.as_str()) {
-                out.push(Problem::new(
-                    "",
-                    format!("metric {other:?} collides with the {s} series of {} {:?}; rename one of them", f.kind.name(), f.name),
-                ));
-            }
-        }
-    }
-    out
 }
 
 fn series_id(name: &str, labels: &[(String, String)]) -> String {
