@@ -5,6 +5,8 @@
 //! this module does I/O or checks meaning; [`crate::config`] turns these raw
 //! values into typed, checked configuration before any work starts.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
@@ -15,6 +17,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "simplepipe", version, max_term_width = 100)]
 pub struct Cli {
+    /// Log each step to stderr (requests, answers, retries). Secrets are
+    /// never logged.
+    #[arg(long, short, global = true, env = "SIMPLEPIPE_VERBOSE")]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -65,6 +72,11 @@ pub struct PushArgs {
     /// number, NaN, +Inf or -Inf.
     #[arg(long = "metric", value_name = "NAME=VALUE")]
     pub metrics: Vec<String>,
+
+    /// Compress the body (the Pushgateway accepts gzip from 1.5.0); worth it
+    /// on slow links only.
+    #[arg(long, value_enum, default_value_t = Compress::None, env = "SIMPLEPIPE_COMPRESS", value_name = "ALGO")]
+    pub compress: Compress,
 
     /// Print the target URL (stderr) and the exact body (stdout); send nothing.
     #[arg(long)]
@@ -132,7 +144,7 @@ pub struct GroupArgs {
     )]
     pub groups: Vec<String>,
 
-    /// Seconds to wait for the gateway (connect plus request).
+    /// Seconds to wait for the gateway (connect plus request), per attempt.
     #[arg(
         long,
         default_value_t = 30.0,
@@ -140,6 +152,65 @@ pub struct GroupArgs {
         value_name = "SECS"
     )]
     pub timeout: f64,
+
+    /// Retries after a connect error, timeout, 5xx, 429 or 408 (never after
+    /// another 4xx), with exponential backoff and full jitter.
+    #[arg(
+        long,
+        default_value_t = 3,
+        env = "SIMPLEPIPE_RETRIES",
+        value_name = "N"
+    )]
+    pub retries: u32,
+
+    /// Longest wait between two attempts, in seconds; also the longest
+    /// Retry-After honoured.
+    #[arg(
+        long,
+        default_value_t = 10.0,
+        env = "SIMPLEPIPE_RETRY_MAX_WAIT",
+        value_name = "SECS"
+    )]
+    pub retry_max_wait: f64,
+
+    /// Basic-auth user name. The password comes from --password-file or the
+    /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process
+    /// lists). Credentials in the gateway URL (http://user:pass@host) work too.
+    #[arg(long, env = "SIMPLEPIPE_USERNAME", value_name = "USER")]
+    pub username: Option<String>,
+
+    /// File holding the basic-auth password (trailing newline ignored).
+    #[arg(long, env = "SIMPLEPIPE_PASSWORD_FILE", value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+
+    /// File holding a bearer token (or set SIMPLEPIPE_BEARER_TOKEN; never a flag).
+    #[arg(long, env = "SIMPLEPIPE_BEARER_TOKEN_FILE", value_name = "PATH")]
+    pub bearer_token_file: Option<PathBuf>,
+
+    /// PEM file of the CA(s) that signed the gateway's certificate, trusted in
+    /// addition to the system and built-in roots.
+    #[arg(long, env = "SIMPLEPIPE_CACERT", value_name = "PEM")]
+    pub cacert: Option<PathBuf>,
+
+    /// PEM client certificate for mutual TLS (with --key).
+    #[arg(long, env = "SIMPLEPIPE_CERT", value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// PEM private key of the client certificate (with --cert).
+    #[arg(long, env = "SIMPLEPIPE_KEY", value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
+
+    /// Do not verify the gateway's TLS certificate. Dangerous: anyone on the
+    /// path can read and change what is pushed. For tests only.
+    #[arg(long, env = "SIMPLEPIPE_INSECURE_SKIP_VERIFY")]
+    pub insecure_skip_verify: bool,
+
+    /// Never fail the pipeline because of monitoring: `unreachable` (the
+    /// default when the flag is given) turns "gateway unreachable after the
+    /// retries" into a warning and exit 0; `all` also forgives an unreadable
+    /// or invalid artifact and a rejected push. Usage errors still fail.
+    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "unreachable", env = "SIMPLEPIPE_BEST_EFFORT", value_name = "WHAT")]
+    pub best_effort: Option<BestEffort>,
 }
 
 /// How to read and check the artifact.
@@ -154,6 +225,29 @@ pub struct ArtifactArgs {
     /// Refuse artifacts larger than this many bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024, env = "SIMPLEPIPE_MAX_BYTES", value_name = "BYTES")]
     pub max_bytes: u64,
+
+    /// Refuse artifacts with more series than this.
+    #[arg(
+        long,
+        default_value_t = 100_000,
+        env = "SIMPLEPIPE_MAX_SERIES",
+        value_name = "N"
+    )]
+    pub max_series: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Compress {
+    None,
+    Gzip,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum BestEffort {
+    /// Forgive only an unreachable gateway (exit 6).
+    Unreachable,
+    /// Also forgive an unreadable or invalid artifact and a rejected push (exits 3 to 6).
+    All,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

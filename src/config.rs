@@ -5,17 +5,19 @@
 //! pairs. Every mistake found here is a usage error (exit 2) that names the
 //! option at fault, so nothing is read or sent with a half-valid setup.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 use reqwest::Url;
 
 use crate::bail_with;
-use crate::cli::{ArtifactArgs, GroupArgs, Method, PushArgs, ValidateArgs};
+use crate::cli::{ArtifactArgs, BestEffort, Compress, GroupArgs, Method, PushArgs, ValidateArgs};
 use crate::error::{fail, Exit};
 use crate::model::{is_label_name, is_metric_name, parse_number};
+use crate::redact::Secret;
 use crate::schema::SchemaChoice;
+use percent_encoding::percent_decode_str;
 
 /// Where the artifact comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,15 +49,69 @@ impl Source {
 pub struct ArtifactConfig {
     pub schema: Option<SchemaChoice>,
     pub max_bytes: u64,
+    pub max_series: usize,
 }
 
-/// A Pushgateway group: the base URL (absent only in a dry run) and the
-/// grouping labels, `job` first.
+/// A Pushgateway group: the base URL (absent only in a dry run; never
+/// carrying credentials, which move to [`Http::auth`]) and the grouping
+/// labels, `job` first.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub gateway: Option<Url>,
     pub grouping: Vec<(String, String)>,
+    pub http: Http,
+    pub best_effort: Option<BestEffort>,
+}
+
+/// Where credentials embedded in `--gateway` are said to come from.
+pub const URL_CREDENTIALS: &str = "the gateway URL";
+
+/// How to talk to the gateway.
+#[derive(Debug, Clone)]
+pub struct Http {
     pub timeout: Duration,
+    pub retries: u32,
+    pub retry_max_wait: Duration,
+    pub auth: Auth,
+    pub tls: Tls,
+    pub verbose: bool,
+}
+
+/// Credentials for the gateway, with where they came from (for messages;
+/// never the value).
+#[derive(Debug, Clone)]
+pub enum Auth {
+    None,
+    Basic {
+        username: String,
+        password: Secret,
+        from: String,
+    },
+    Bearer {
+        token: Secret,
+        from: String,
+    },
+}
+
+impl Auth {
+    /// What the user is told about the credentials in use.
+    pub fn describe(&self) -> String {
+        match self {
+            Auth::None => "no credentials".to_string(),
+            Auth::Basic { username, from, .. } => {
+                format!("basic auth as {username:?} (password from {from})")
+            }
+            Auth::Bearer { from, .. } => format!("bearer token from {from}"),
+        }
+    }
+}
+
+/// TLS settings, already loaded and parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    pub ca: Vec<reqwest::Certificate>,
+    pub identity: Option<reqwest::Identity>,
+    pub insecure: bool,
 }
 
 impl Target {
@@ -73,6 +129,7 @@ pub struct PushConfig {
     pub method: Method,
     pub labels: Vec<(String, String)>,
     pub inline: Vec<(String, f64)>,
+    pub compress: Compress,
     pub dry_run: bool,
     pub quiet: bool,
 }
@@ -83,7 +140,7 @@ pub struct ValidateConfig {
     pub artifact: ArtifactConfig,
 }
 
-pub fn push(args: PushArgs) -> Result<PushConfig> {
+pub fn push(args: PushArgs, verbose: bool) -> Result<PushConfig> {
     let job = match (args.job_positional, args.group.job.clone()) {
         (Some(p), Some(o)) if p != o => bail_with!(
             Exit::Usage,
@@ -91,7 +148,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         ),
         (p, o) => p.or(o),
     };
-    let target = target(&args.group, job, args.dry_run)?;
+    let target = target(&args.group, job, args.dry_run, verbose)?;
     let labels = pairs("--label", &args.labels)?;
     for (name, _) in &labels {
         if target.grouping_names().any(|g| g == name) {
@@ -120,6 +177,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         method: args.method,
         labels,
         inline,
+        compress: args.compress,
         dry_run: args.dry_run,
         quiet: args.quiet,
     })
@@ -132,18 +190,19 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
     })
 }
 
-pub fn delete(group: &GroupArgs, dry_run: bool) -> Result<Target> {
-    target(group, group.job.clone(), dry_run)
+pub fn delete(group: &GroupArgs, dry_run: bool, verbose: bool) -> Result<Target> {
+    target(group, group.job.clone(), dry_run, verbose)
 }
 
 fn artifact(args: &ArtifactArgs) -> ArtifactConfig {
     ArtifactConfig {
         schema: args.schema.as_deref().map(SchemaChoice::parse),
         max_bytes: args.max_bytes,
+        max_series: args.max_series,
     }
 }
 
-fn target(args: &GroupArgs, job: Option<String>, dry_run: bool) -> Result<Target> {
+fn target(args: &GroupArgs, job: Option<String>, dry_run: bool, verbose: bool) -> Result<Target> {
     // PUSH_GATEWAY_HOSTNAME is what the original Simplepipe read; clap can
     // only attach one variable to an option, so the fallback lives here.
     let raw = args.gateway.clone().or_else(|| {
@@ -151,7 +210,7 @@ fn target(args: &GroupArgs, job: Option<String>, dry_run: bool) -> Result<Target
             .ok()
             .filter(|v| !v.is_empty())
     });
-    let gateway = match raw {
+    let mut gateway = match raw {
         Some(raw) => Some(gateway_url(&raw)?),
         None if dry_run => None,
         None => bail_with!(
@@ -189,17 +248,169 @@ fn target(args: &GroupArgs, job: Option<String>, dry_run: bool) -> Result<Target
         }
         grouping.push((name, value));
     }
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        bail_with!(
-            Exit::Usage,
-            "--timeout {}: expected a positive number of seconds",
-            args.timeout
-        );
-    }
+    let auth = auth(args, gateway.as_mut())?;
     Ok(Target {
         gateway,
         grouping,
-        timeout: Duration::from_secs_f64(args.timeout),
+        http: Http {
+            timeout: seconds("--timeout", args.timeout)?,
+            retries: args.retries,
+            retry_max_wait: seconds("--retry-max-wait", args.retry_max_wait)?,
+            auth,
+            tls: tls(args)?,
+            verbose,
+        },
+        best_effort: args.best_effort,
+    })
+}
+
+fn seconds(option: &str, v: f64) -> Result<Duration> {
+    if !(v.is_finite() && v > 0.0 && v < 1e9) {
+        bail_with!(
+            Exit::Usage,
+            "{option} {v}: expected a positive number of seconds"
+        );
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+/// Resolve credentials. URL userinfo is moved out of the URL, so that the
+/// URL can be shown and logged freely from here on.
+fn auth(args: &GroupArgs, gateway: Option<&mut Url>) -> Result<Auth> {
+    let mut found = Vec::new();
+    if let Some(url) = gateway {
+        if !url.username().is_empty() || url.password().is_some() {
+            let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+            found.push(Auth::Basic {
+                username: decode(url.username()),
+                password: Secret::new(decode(url.password().unwrap_or_default())),
+                from: URL_CREDENTIALS.to_string(),
+            });
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+        }
+    }
+    let password = match (&args.password_file, env_secret("SIMPLEPIPE_PASSWORD")) {
+        (Some(path), _) => Some((
+            read_secret("--password-file", path)?,
+            format!("--password-file {}", path.display()),
+        )),
+        (None, Some(p)) => Some((p, "SIMPLEPIPE_PASSWORD".to_string())),
+        (None, None) => None,
+    };
+    match (&args.username, password) {
+        (Some(username), Some((password, from))) => found.push(Auth::Basic {
+            username: username.clone(),
+            password,
+            from,
+        }),
+        (Some(_), None) => bail_with!(
+            Exit::Usage,
+            "--username is set but no password: use --password-file PATH or set SIMPLEPIPE_PASSWORD (passwords are never taken as flags)"
+        ),
+        (None, Some((_, from))) => bail_with!(Exit::Usage, "a password is set ({from}) but no --username"),
+        (None, None) => {}
+    }
+    match (
+        &args.bearer_token_file,
+        env_secret("SIMPLEPIPE_BEARER_TOKEN"),
+    ) {
+        (Some(path), _) => found.push(Auth::Bearer {
+            token: read_secret("--bearer-token-file", path)?,
+            from: format!("--bearer-token-file {}", path.display()),
+        }),
+        (None, Some(token)) => found.push(Auth::Bearer {
+            token,
+            from: "SIMPLEPIPE_BEARER_TOKEN".to_string(),
+        }),
+        (None, None) => {}
+    }
+    if found.len() > 1 {
+        let all: Vec<String> = found.iter().map(Auth::describe).collect();
+        bail_with!(
+            Exit::Usage,
+            "more than one set of gateway credentials: {}; keep one",
+            all.join(", ")
+        );
+    }
+    Ok(found.pop().unwrap_or(Auth::None))
+}
+
+fn env_secret(name: &str) -> Option<Secret> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+}
+
+fn read_secret(option: &str, path: &Path) -> Result<Secret> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(
+            Exit::Usage,
+            anyhow!("cannot read {option} {}: {}", path.display(), e.kind()),
+        )
+    })?;
+    let value = text.trim_end_matches(['\n', '\r']);
+    if value.is_empty() {
+        bail_with!(Exit::Usage, "{option} {} is empty", path.display());
+    }
+    Ok(Secret::new(value))
+}
+
+fn tls(args: &GroupArgs) -> Result<Tls> {
+    let read = |option: &str, path: &Path| {
+        std::fs::read(path).map_err(|e| {
+            fail(
+                Exit::Usage,
+                anyhow!("cannot read {option} {}: {}", path.display(), e.kind()),
+            )
+        })
+    };
+    let mut ca = Vec::new();
+    if let Some(path) = &args.cacert {
+        let pem = read("--cacert", path)?;
+        ca = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
+            fail(
+                Exit::Usage,
+                anyhow!(
+                    "--cacert {}: no PEM certificate found in it",
+                    path.display()
+                ),
+            )
+        })?;
+        if ca.is_empty() {
+            bail_with!(
+                Exit::Usage,
+                "--cacert {}: no PEM certificate found in it",
+                path.display()
+            );
+        }
+    }
+    let identity = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => {
+            let mut pem = read("--cert", cert)?;
+            pem.push(b'\n');
+            pem.extend(read("--key", key)?);
+            Some(reqwest::Identity::from_pem(&pem).map_err(|_| {
+                fail(
+                    Exit::Usage,
+                    anyhow!(
+                        "--cert {} / --key {}: expected a PEM certificate and its PEM private key",
+                        cert.display(),
+                        key.display()
+                    ),
+                )
+            })?)
+        }
+        _ => None,
+    };
+    if args.insecure_skip_verify {
+        eprintln!("simplepipe: WARNING: --insecure-skip-verify: the gateway's TLS certificate is NOT checked; anyone on the network path can read and alter what is pushed");
+    }
+    Ok(Tls {
+        ca,
+        identity,
+        insecure: args.insecure_skip_verify,
     })
 }
 

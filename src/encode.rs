@@ -24,6 +24,17 @@ pub fn text(families: &[Family]) -> String {
     out
 }
 
+/// Gzip a body (`--compress gzip`).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(bytes).expect("writing to a Vec cannot fail");
+    enc.finish().expect("writing to a Vec cannot fail")
+}
+
 fn write_family(out: &mut String, f: &Family) {
     let name = &f.name;
     if !f.help.is_empty() {

@@ -7,14 +7,14 @@
 //! the request from being answered, or a 5xx, is exit 6. Redirects are not
 //! followed: a PUT that gets redirected would be replayed as a GET.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use base64::Engine;
 use reqwest::blocking::Client;
 use reqwest::{Method, StatusCode, Url};
 
-use crate::config::Target;
+use crate::config::{self, Auth, Http, Target};
 use crate::error::{fail, Exit};
 use crate::redact;
 
@@ -70,18 +70,28 @@ pub fn group_url(base: &Url, grouping: &[(String, String)]) -> Url {
 /// (dry run).
 pub fn shown_url(target: &Target) -> String {
     match &target.gateway {
-        Some(base) => redact::url(&group_url(base, &target.grouping)),
+        Some(base) => {
+            let mut url = group_url(base, &target.grouping);
+            // Credentials were moved out of the URL into `auth`; show that
+            // the URL carried some, as `***`.
+            if matches!(&target.http.auth, Auth::Basic { from, .. } if from == config::URL_CREDENTIALS) {
+                let _ = url.set_username("***");
+            }
+            redact::url(&url)
+        }
         None => format!("<gateway>/{}", group_segments(&target.grouping).join("/")),
     }
 }
 
-/// A request body and its content type.
+/// A request body with its content type and optional content encoding.
 pub struct Body {
     pub bytes: Vec<u8>,
     pub content_type: &'static str,
+    pub content_encoding: Option<&'static str>,
 }
 
-/// Send one request to the group's URL. `target.gateway` must be set.
+/// Send one request to the group's URL, retrying transient failures.
+/// `target.gateway` must be set.
 pub fn send(target: &Target, method: Method, body: Option<Body>) -> Result<()> {
     let base = target.gateway.as_ref().ok_or_else(|| {
         fail(
@@ -89,81 +99,285 @@ pub fn send(target: &Target, method: Method, body: Option<Body>) -> Result<()> {
             anyhow!("no Pushgateway given: pass --gateway URL"),
         )
     })?;
+    let http = &target.http;
     let url = group_url(base, &target.grouping);
-    let shown = redact::url(&url);
-    let client = client(target.timeout)?;
-    let mut req = client.request(method.clone(), url);
+    let shown = shown_url(target);
+    let client = client(http)?;
+    let attempts = http.retries + 1;
+    if http.verbose {
+        let size = body.as_ref().map_or(String::new(), |b| {
+            format!(
+                ", {} bytes of {}{}",
+                b.bytes.len(),
+                b.content_type,
+                b.content_encoding
+                    .map_or(String::new(), |e| format!(", {e}"))
+            )
+        });
+        debug(format!(
+            "{method} {shown}: {}{size}; timeout {:?}, up to {attempts} attempts",
+            http.auth.describe(),
+            http.timeout
+        ));
+    }
+    for attempt in 1..=attempts {
+        let started = Instant::now();
+        let failure = match once(&client, &method, &url, http, body.as_ref()) {
+            Ok(status) => {
+                if http.verbose {
+                    debug(format!(
+                        "{method} {shown}: HTTP {status} after {:.0?}",
+                        started.elapsed()
+                    ));
+                }
+                return Ok(());
+            }
+            Err(f) => f,
+        };
+        let tried = if attempt > 1 {
+            format!(" (after {attempt} attempts)")
+        } else {
+            String::new()
+        };
+        if !failure.retry || attempt == attempts {
+            return Err(fail(
+                failure.exit,
+                anyhow!("{method} {shown}: {}{tried}", failure.message),
+            ));
+        }
+        let wait = match failure.retry_after {
+            Some(after) if after > http.retry_max_wait => {
+                return Err(fail(
+                    failure.exit,
+                    anyhow!(
+                        "{method} {shown}: {}; the gateway asked to retry after {:.0}s, longer than --retry-max-wait ({:.0}s)",
+                        failure.message,
+                        after.as_secs_f64(),
+                        http.retry_max_wait.as_secs_f64()
+                    ),
+                ))
+            }
+            Some(after) => after,
+            None => backoff(attempt, http.retry_max_wait),
+        };
+        let why = if failure.retry_after.is_some() {
+            " (Retry-After)"
+        } else {
+            ""
+        };
+        eprintln!(
+            "simplepipe: {method} {shown}: {}; retry {attempt}/{} in {:.1}s{why}",
+            failure.message,
+            http.retries,
+            wait.as_secs_f64()
+        );
+        std::thread::sleep(wait);
+    }
+    unreachable!("the last attempt returns")
+}
+
+/// Why one attempt failed, and whether another may succeed.
+struct AttemptFailure {
+    exit: Exit,
+    message: String,
+    retry: bool,
+    retry_after: Option<Duration>,
+}
+
+fn once(
+    client: &Client,
+    method: &Method,
+    url: &Url,
+    http: &Http,
+    body: Option<&Body>,
+) -> Result<StatusCode, AttemptFailure> {
+    let mut req = client.request(method.clone(), url.clone());
+    match &http.auth {
+        Auth::None => {}
+        Auth::Basic {
+            username, password, ..
+        } => req = req.basic_auth(username, Some(password.expose())),
+        Auth::Bearer { token, .. } => req = req.bearer_auth(token.expose()),
+    }
     if let Some(body) = body {
         req = req
             .header(reqwest::header::CONTENT_TYPE, body.content_type)
-            .body(body.bytes);
-    }
-    let resp = match req.send() {
-        Ok(r) => r,
-        Err(e) => {
-            return Err(fail(
-                Exit::Unreachable,
-                anyhow!("{method} {shown}: {}", transport_reason(&e, target.timeout)),
-            ))
+            .body(body.bytes.clone());
+        if let Some(enc) = body.content_encoding {
+            req = req.header(reqwest::header::CONTENT_ENCODING, enc);
         }
-    };
+    }
+    let resp = req
+        .send()
+        .map_err(|e| transport_failure(&e, http.timeout))?;
     let status = resp.status();
     if status == StatusCode::OK || status == StatusCode::ACCEPTED {
-        return Ok(());
+        return Ok(status);
     }
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(retry_after);
     let text = one_line(&resp.text().unwrap_or_default());
     let said = if text.is_empty() {
         String::new()
     } else {
         format!(": {text}")
     };
-    if status.is_client_error() {
-        Err(fail(
+    let transient = status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT;
+    let (exit, message) = if transient {
+        let what = if status.is_server_error() {
+            "the gateway failed"
+        } else {
+            "the gateway is busy"
+        };
+        (Exit::Unreachable, format!("{what} (HTTP {status}){said}"))
+    } else if status.is_client_error() {
+        let hint = if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            format!(" [sent {}]", http.auth.describe())
+        } else {
+            String::new()
+        };
+        (
             Exit::Rejected,
-            anyhow!("{method} {shown}: the gateway rejected it (HTTP {status}){said}"),
-        ))
-    } else if status.is_server_error() {
-        Err(fail(
-            Exit::Unreachable,
-            anyhow!("{method} {shown}: the gateway failed (HTTP {status}){said}"),
-        ))
+            format!("the gateway rejected it (HTTP {status}){said}{hint}"),
+        )
     } else {
-        Err(fail(
+        (
             Exit::Rejected,
-            anyhow!("{method} {shown}: unexpected answer HTTP {status}{said}; is --gateway the Pushgateway's base URL?"),
-        ))
-    }
+            format!(
+                "unexpected answer HTTP {status}{said}; is --gateway the Pushgateway's base URL?"
+            ),
+        )
+    };
+    Err(AttemptFailure {
+        exit,
+        message,
+        retry: transient,
+        retry_after,
+    })
 }
 
-fn client(timeout: Duration) -> Result<Client> {
-    Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
+/// `Retry-After`: delay-seconds or an HTTP date.
+fn retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let ms = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .num_milliseconds()
+        .max(0);
+    Some(Duration::from_millis(ms as u64))
+}
+
+/// Exponential backoff with full jitter: uniform in [0, min(cap, 1s·2^(n-1))].
+fn backoff(attempt: u32, cap: Duration) -> Duration {
+    let ceiling = Duration::from_secs(1)
+        .saturating_mul(1 << (attempt - 1).min(20))
+        .min(cap);
+    ceiling.mul_f64(random_fraction())
+}
+
+/// A random number in [0, 1). std's `RandomState` is seeded from the OS per
+/// process; enough for jitter without a random-number crate.
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn client(http: &Http) -> Result<Client> {
+    let mut b = Client::builder()
+        .timeout(http.timeout)
+        .connect_timeout(http.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("simplepipe/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| anyhow!("cannot set up the HTTP client: {}", e.without_url()))
+        .danger_accept_invalid_certs(http.tls.insecure);
+    for ca in &http.tls.ca {
+        b = b.add_root_certificate(ca.clone());
+    }
+    if let Some(id) = &http.tls.identity {
+        b = b.identity(id.clone());
+    }
+    b.build().map_err(|e| {
+        fail(
+            Exit::Usage,
+            anyhow!(
+                "cannot set up the HTTP client: {}",
+                root_cause(&e.without_url())
+            ),
+        )
+    })
 }
 
-/// Why a request got no answer, in words, without the URL (which may carry
-/// credentials and is shown redacted by the caller).
-fn transport_reason(e: &reqwest::Error, timeout: Duration) -> String {
-    if e.is_timeout() {
-        return format!(
-            "timed out after {}s (raise --timeout if the gateway is slow)",
-            timeout.as_secs_f64()
-        );
+fn debug(line: String) {
+    eprintln!("simplepipe: debug: {line}");
+}
+
+/// Why a request got no answer, in words, without the URL (the caller shows
+/// it redacted). TLS problems are not retried: the same handshake fails the
+/// same way.
+fn transport_failure(e: &reqwest::Error, timeout: Duration) -> AttemptFailure {
+    let root = root_cause(e);
+    let (message, retry) = if e.is_timeout() {
+        (
+            format!(
+                "timed out after {}s (raise --timeout if the gateway is slow)",
+                timeout.as_secs_f64()
+            ),
+            true,
+        )
+    } else if let Some(hint) = tls_hint(&root) {
+        (format!("TLS handshake failed: {root}{hint}"), false)
+    } else if e.is_connect() {
+        (format!("cannot connect to the gateway: {root}"), true)
+    } else {
+        (format!("the request failed: {root}"), true)
+    };
+    AttemptFailure {
+        exit: Exit::Unreachable,
+        message,
+        retry,
+        retry_after: None,
     }
-    let mut root: &dyn std::error::Error = e;
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut root = e;
     while let Some(next) = root.source() {
         root = next;
     }
-    let what = if e.is_connect() {
-        "cannot connect to the gateway"
+    root.to_string()
+}
+
+/// A hint for TLS failures, or `None` when the error is not about TLS.
+fn tls_hint(root: &str) -> Option<&'static str> {
+    let r = root.to_ascii_lowercase();
+    if r.contains("certificaterequired")
+        || r.contains("no certificates")
+        || r.contains("badcertificate")
+    {
+        Some(" (the gateway requires a client certificate: pass --cert and --key)")
+    } else if r.contains("certificate") {
+        Some(" (pass --cacert with the CA that signed the gateway's certificate)")
+    } else if r.contains("alert")
+        || r.contains("handshake")
+        || r.contains("corrupt message")
+        || r.contains("tls")
+    {
+        Some(" (is the gateway serving https on this port?)")
     } else {
-        "the request failed"
-    };
-    format!("{what}: {root}")
+        None
+    }
 }
 
 /// Collapse a server's message to one line, cut short if long.
@@ -205,6 +419,27 @@ mod tests {
                 "http://h/pgw/metrics/job/j"
             );
         }
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_is_jittered_and_capped() {
+        let cap = Duration::from_secs(10);
+        for attempt in 1..40 {
+            let w = backoff(attempt, cap);
+            assert!(w <= cap.min(Duration::from_secs(1 << (attempt - 1).min(20))));
+        }
+        let waits: std::collections::HashSet<_> = (0..20).map(|_| backoff(5, cap)).collect();
+        assert!(waits.len() > 1, "jitter varies");
     }
 
     #[test]

@@ -35,49 +35,18 @@ use std::io::Write;
 use anyhow::Result;
 use reqwest::Method;
 
-use crate::cli::{Cli, Command};
-use crate::config::{ArtifactConfig, Source};
+use crate::cli::{BestEffort, Cli, Command, Compress};
+use crate::config::{ArtifactConfig, PushConfig, Source};
 use crate::error::{Exit, ExitContext};
 use crate::gateway::Body;
 use crate::model::{Extra, Model};
 
-/// Run one command. Each arm reads top to bottom as its data flow.
+/// Run one command.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Push(args) => {
-            let cfg = config::push(args)?;
-            let extra = Extra {
-                labels: cfg.labels.clone(),
-                grouping: cfg.target.grouping_names().map(String::from).collect(),
-                inline: cfg.inline.clone(),
-                now: now(),
-            };
-            let model = load(cfg.source.as_ref(), &cfg.artifact, &extra)?.0;
-            let body = encode::text(&model.families);
-            let method = match cfg.method {
-                cli::Method::Put => Method::PUT,
-                cli::Method::Post => Method::POST,
-            };
-            if cfg.dry_run {
-                eprintln!(
-                    "{method} {} (dry run: nothing sent)",
-                    gateway::shown_url(&cfg.target)
-                );
-                return print(body.as_bytes());
-            }
-            let body = Body {
-                bytes: body.into_bytes(),
-                content_type: encode::TEXT_CONTENT_TYPE,
-            };
-            gateway::send(&cfg.target, method.clone(), Some(body))?;
-            if !cfg.quiet {
-                eprintln!(
-                    "simplepipe: pushed {} to {} ({method})",
-                    counts(&model),
-                    gateway::shown_url(&cfg.target)
-                );
-            }
-            Ok(())
+            let cfg = config::push(args, cli.verbose)?;
+            forgive(cfg.target.best_effort, push(&cfg))
         }
         Command::Validate(args) => {
             let cfg = config::validate(args)?;
@@ -97,7 +66,7 @@ pub fn run(cli: Cli) -> Result<()> {
             )
         }
         Command::Delete(args) => {
-            let target = config::delete(&args.group, args.dry_run)?;
+            let target = config::delete(&args.group, args.dry_run, cli.verbose)?;
             if args.dry_run {
                 eprintln!(
                     "DELETE {} (dry run: nothing sent)",
@@ -105,28 +74,98 @@ pub fn run(cli: Cli) -> Result<()> {
                 );
                 return Ok(());
             }
-            gateway::send(&target, Method::DELETE, None)?;
-            if !args.quiet {
+            let deleted = gateway::send(&target, Method::DELETE, None);
+            if deleted.is_ok() && !args.quiet {
                 eprintln!("simplepipe: deleted group {}", gateway::shown_url(&target));
             }
-            Ok(())
+            forgive(target.best_effort, deleted)
         }
-        Command::Schemas(args) => match args.name {
-            None => {
-                let list: String = schema::ALL
-                    .iter()
-                    .map(|f| format!("{:<15} {}\n", f.name(), f.summary()))
-                    .collect();
-                print(list.as_bytes())
-            }
-            Some(name) => match schema::Format::from_name(&name) {
-                Some(f) => print(f.schema_text().as_bytes()),
-                None => crate::bail_with!(
-                    Exit::Usage,
-                    "no built-in schema {name:?}; the built-in schemas are {}",
-                    schema::ALL.map(schema::Format::name).join(", ")
-                ),
-            },
+        Command::Schemas(args) => schemas(args.name.as_deref()),
+    }
+}
+
+/// The push data flow: source → parse → validate → model → encode → push.
+fn push(cfg: &PushConfig) -> Result<()> {
+    let extra = Extra {
+        labels: cfg.labels.clone(),
+        grouping: cfg.target.grouping_names().map(String::from).collect(),
+        inline: cfg.inline.clone(),
+        now: now(),
+    };
+    let model = load(cfg.source.as_ref(), &cfg.artifact, &extra)?.0;
+    let text = encode::text(&model.families);
+    let method = match cfg.method {
+        cli::Method::Put => Method::PUT,
+        cli::Method::Post => Method::POST,
+    };
+    if cfg.dry_run {
+        eprintln!(
+            "{method} {} (dry run: nothing sent)",
+            gateway::shown_url(&cfg.target)
+        );
+        return print(text.as_bytes());
+    }
+    let body = match cfg.compress {
+        Compress::None => Body {
+            bytes: text.into_bytes(),
+            content_type: encode::TEXT_CONTENT_TYPE,
+            content_encoding: None,
+        },
+        Compress::Gzip => Body {
+            bytes: encode::gzip(text.as_bytes()),
+            content_type: encode::TEXT_CONTENT_TYPE,
+            content_encoding: Some("gzip"),
+        },
+    };
+    gateway::send(&cfg.target, method.clone(), Some(body))?;
+    if !cfg.quiet {
+        eprintln!(
+            "simplepipe: pushed {} to {} ({method})",
+            counts(&model),
+            gateway::shown_url(&cfg.target)
+        );
+    }
+    Ok(())
+}
+
+/// `--best-effort`: turn the forgivable failures into a warning and exit 0.
+fn forgive(level: Option<BestEffort>, result: Result<()>) -> Result<()> {
+    let Err(err) = result else { return Ok(()) };
+    let exit = error::exit_code(&err);
+    let forgiven = match level {
+        Some(BestEffort::Unreachable) => exit == Exit::Unreachable,
+        Some(BestEffort::All) => matches!(
+            exit,
+            Exit::Source | Exit::Invalid | Exit::Rejected | Exit::Unreachable
+        ),
+        None => false,
+    };
+    if !forgiven {
+        return Err(err);
+    }
+    for line in format!("{err:#}").lines() {
+        eprintln!("simplepipe: warning: {line}");
+    }
+    eprintln!("simplepipe: warning: --best-effort: nothing was pushed, exiting 0 (would have been exit {})", exit as u8);
+    Ok(())
+}
+
+fn schemas(name: Option<&str>) -> Result<()> {
+    match name {
+        None => {
+            let list: String = schema::ALL
+                .iter()
+                .map(|f| format!("{:<15} {}\n", f.name(), f.summary()))
+                .collect();
+            print(list.as_bytes())
+        }
+        Some(name) => match schema::Format::from_name(name) {
+            Some(f) => print(f.schema_text().as_bytes()),
+            None => crate::bail_with!(
+                Exit::Usage,
+                "no built-in schema {name:?}; the built-in schemas are {}",
+                schema::ALL.map(schema::Format::name).join(", ")
+            ),
         },
     }
 }
@@ -150,6 +189,14 @@ fn load(
     let validated = validate::validate(&doc, artifact.schema.as_ref())?;
     let origin = doc.origin.clone();
     let model = model::build(Some(doc), Some(&validated), extra)?;
+    let series = model.series_count();
+    if series > artifact.max_series {
+        crate::bail_with!(
+            Exit::Invalid,
+            "{origin}: {series} series is more than --max-series ({}); raise --max-series or split the artifact",
+            artifact.max_series
+        );
+    }
     for w in &model.warnings {
         eprintln!("simplepipe: warning: {origin}: {w}");
     }

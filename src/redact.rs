@@ -40,3 +40,47 @@ mod tests {
         assert_eq!(url(&plain), "http://h/");
     }
 }
+
+/// A secret (password, token, key). `Debug` and `Display` print `***`, so
+/// logging a config struct, an error chain or a panic message can't leak it;
+/// the value is reachable only through [`Secret::expose`], at the one place
+/// it is sent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::Secret;
+
+    #[test]
+    fn secret_never_formats() {
+        let s = Secret::new("hunter2");
+        assert_eq!(
+            format!("{s} {s:?} {:?}", Some(&s)),
+            "*** Secret(***) Some(Secret(***))"
+        );
+        assert_eq!(s.expose(), "hunter2");
+    }
+}

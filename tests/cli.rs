@@ -204,6 +204,11 @@ fn gateway_credentials_never_show() {
         "j",
         "--gateway",
         "http://bob:hunter2-secret@127.0.0.1:1",
+        "--retries",
+        "1",
+        "--retry-max-wait",
+        "0.1",
+        "-v",
     ]);
     assert_eq!(r.code, 6, "{r:?}");
     for out in [&r.stdout, &r.stderr] {
