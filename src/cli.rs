@@ -15,7 +15,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// 4 artifact invalid, 5 gateway rejected the push (4xx), 6 gateway
 /// unreachable, timed out or answered 5xx.
 #[derive(Debug, Parser)]
-#[command(name = "simplepipe", version, max_term_width = 100)]
+#[command(
+    name = "simplepipe",
+    version,
+    max_term_width = 100,
+    args_override_self = true
+)]
 pub struct Cli {
     /// Log each step to stderr (requests, answers, retries). Secrets are
     /// never logged.

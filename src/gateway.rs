@@ -74,7 +74,8 @@ pub fn shown_url(target: &Target) -> String {
             let mut url = group_url(base, &target.grouping);
             // Credentials were moved out of the URL into `auth`; show that
             // the URL carried some, as `***`.
-            if matches!(&target.http.auth, Auth::Basic { from, .. } if from == config::URL_CREDENTIALS) {
+            if matches!(&target.http.auth, Auth::Basic { from, .. } if from == config::URL_CREDENTIALS)
+            {
                 let _ = url.set_username("***");
             }
             redact::url(&url)

@@ -414,7 +414,15 @@ fn dry_run_sends_nothing_and_prints_the_body() {
 #[test]
 fn unreachable_gateway_is_exit_6() {
     let url = format!("http://127.0.0.1:{}", free_port());
-    let r = run(&["push", "examples/simple.json", "j", "--gateway", &url, "--retries", "0"]);
+    let r = run(&[
+        "push",
+        "examples/simple.json",
+        "j",
+        "--gateway",
+        &url,
+        "--retries",
+        "0",
+    ]);
     assert_eq!(r.code, 6, "{r:?}");
     assert!(
         r.stderr.contains("cannot connect to the gateway"),

@@ -3,6 +3,8 @@
 //! `--persistence.file=` so parallel tests never share state.
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
+pub mod scripted;
+
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
