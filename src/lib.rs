@@ -172,6 +172,21 @@ fn schemas(name: Option<&str>) -> Result<()> {
 
 /// source → parse → validate → model. Returns the model and a description
 /// of the schemas the artifact satisfied.
+/// parse → validate → model, on bytes already read: the whole of what an
+/// artifact goes through before encoding. Public for the fuzzers and
+/// property tests.
+pub fn check(
+    bytes: &[u8],
+    source: &Source,
+    schema: Option<&schema::SchemaChoice>,
+    extra: &Extra,
+) -> Result<(Model, validate::Validated)> {
+    let doc = parse::parse(bytes, source)?;
+    let validated = validate::validate(&doc, schema)?;
+    let model = model::build(Some(doc), Some(&validated), extra)?;
+    Ok((model, validated))
+}
+
 fn load(
     source: Option<&Source>,
     artifact: &ArtifactConfig,
@@ -184,11 +199,8 @@ fn load(
         ));
     };
     let bytes = source::read(source, artifact.max_bytes)?;
-    let doc = parse::parse(&bytes, source)?;
-    drop(bytes);
-    let validated = validate::validate(&doc, artifact.schema.as_ref())?;
-    let origin = doc.origin.clone();
-    let model = model::build(Some(doc), Some(&validated), extra)?;
+    let (model, validated) = check(&bytes, source, artifact.schema.as_ref(), extra)?;
+    let origin = source.name();
     let series = model.series_count();
     if series > artifact.max_series {
         crate::bail_with!(

@@ -702,3 +702,18 @@ fn pushed_series_are_scraped_with_job_and_user() {
         "{scraped}"
     );
 }
+
+#[test]
+fn gzip_bodies_are_accepted_by_the_real_gateway() {
+    let gw = Gateway::start();
+    let r = push(
+        &gw,
+        &["examples/histogram.json", "gz", "--compress", "gzip"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let g = gw.group(&[("job", "gz")]).unwrap();
+    assert_eq!(
+        g.series("epoch_duration_seconds")[0].1["buckets"]["120"],
+        "9"
+    );
+}

@@ -1,0 +1,272 @@
+//! Property tests (proptest), run in CI:
+//! - no input, however malformed, makes the pipeline panic;
+//! - every accepted artifact encodes to text the Prometheus parser accepts
+//!   (a sample is checked with `promtool check metrics`);
+//! - label values and help text round-trip through escaping;
+//! - grouping values round-trip through the URL path.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use base64::Engine;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use simplepipe::config::Source;
+use simplepipe::model::Extra;
+use simplepipe::{encode, gateway};
+
+fn extra() -> Extra {
+    Extra {
+        grouping: vec!["job".into()],
+        now: 1.7e9,
+        ..Extra::default()
+    }
+}
+
+/// Run the whole pre-network pipeline; only `Err` or `Ok` may come out.
+fn pipeline(bytes: &[u8]) -> Option<String> {
+    simplepipe::check(bytes, &Source::Stdin, None, &extra())
+        .ok()
+        .map(|(m, _)| encode::text(&m.families))
+}
+
+/// Arbitrary JSON, biased toward the keys and shapes artifacts use.
+fn json_value() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("name".to_string()),
+        Just("type".to_string()),
+        Just("value".to_string()),
+        Just("labels".to_string()),
+        Just("metrics".to_string()),
+        Just("buckets".to_string()),
+        Just("quantiles".to_string()),
+        Just("le".to_string()),
+        Just("count".to_string()),
+        Just("sum".to_string()),
+        Just("quantile".to_string()),
+        Just("metric_type".to_string()),
+        Just("description".to_string()),
+        Just("$schema".to_string()),
+        "[a-z_]{1,6}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        prop_oneof![
+            Just("gauge"),
+            Just("counter"),
+            Just("histogram"),
+            Just("summary"),
+            Just("untyped"),
+            Just("info"),
+            Just("NaN"),
+            Just("+Inf"),
+            Just("-Inf"),
+            Just("6"),
+            Just("metrics"),
+            Just("simple"),
+            Just("simplepipe-v0")
+        ]
+        .prop_map(Value::from),
+        ".{0,8}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(5, 64, 8, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn label_value() -> impl Strategy<Value = String> {
+    prop_oneof![".{0,12}", "[\\\\\"\n a-z]{0,12}", any::<String>()]
+}
+
+fn number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        any::<u32>().prop_map(Value::from),
+        prop_oneof![Just("NaN"), Just("+Inf"), Just("-Inf")].prop_map(Value::from),
+    ]
+}
+
+/// Artifacts in the native format that are valid by construction: every
+/// type, unicode label values and help text, special values.
+fn valid_artifact() -> impl Strategy<Value = Value> {
+    let metric = (
+        0usize..5,
+        "[a-z_][a-z0-9_]{0,8}",
+        label_value(),
+        label_value(),
+        number(),
+        prop::collection::vec(0u64..100, 0..5),
+    );
+    prop::collection::vec(metric, 1..8).prop_map(|ms| {
+        let metrics: Vec<Value> = ms
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, name, help, lv, v, counts))| {
+                // Unique names per entry: the generator tests encoding, not duplicates.
+                let name = format!("{name}_{i}");
+                match kind {
+                    0 => json!({"name": name, "type": "gauge", "help": help, "value": v, "labels": {"l": lv}}),
+                    1 => json!({"name": name, "type": "untyped", "value": v, "labels": {"l": lv}}),
+                    2 => json!({"name": name, "type": "counter", "help": help, "value": 5, "labels": {"l": lv}}),
+                    3 => {
+                        let mut c = counts.clone();
+                        c.sort_unstable();
+                        let total = c.last().copied().unwrap_or(0) + 1;
+                        let buckets: Vec<Value> = c.iter().enumerate().map(|(j, n)| json!({"le": j as f64 * 0.5 + 0.25, "count": n})).collect();
+                        json!({"name": name, "type": "histogram", "help": help, "buckets": buckets, "sum": v, "count": total, "labels": {"l": lv}})
+                    }
+                    _ => {
+                        let qs: Vec<Value> = counts.iter().enumerate().map(|(j, n)| json!({"quantile": j as f64 / 10.0, "value": n})).collect();
+                        json!({"name": name, "type": "summary", "help": help, "quantiles": qs, "sum": v, "count": 3, "labels": {"l": lv}})
+                    }
+                }
+            })
+            .collect();
+        json!({"labels": {"run": "p"}, "metrics": metrics})
+    })
+}
+
+/// Unescape a label value or help text as the exposition format defines.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The value of label `l` on a sample line, read as the format's grammar says.
+fn label_l(line: &str) -> Option<String> {
+    let start = line.find("l=\"")? + 3;
+    let mut end = start;
+    let bytes = line.as_bytes();
+    while end < bytes.len() && bytes[end] != b'"' {
+        end += if bytes[end] == b'\\' { 2 } else { 1 };
+    }
+    Some(unescape(&line[start..end]))
+}
+
+fn promtool_accepts(text: &str) -> Result<(), String> {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool runs (bash .ci/run installs the prometheus package)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    // Exit 3 with lint findings (e.g. no help text) still means it parsed.
+    if out.status.success() || (out.status.code() == Some(3) && !said.contains("error")) {
+        Ok(())
+    } else {
+        Err(said)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = pipeline(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_json_never_panics(v in json_value()) {
+        let _ = pipeline(v.to_string().as_bytes());
+    }
+
+    #[test]
+    fn label_values_and_help_round_trip(v in label_value(), help in label_value()) {
+        let doc = json!({"metrics": [{"name": "m", "type": "gauge", "help": help, "value": 1, "labels": {"l": v}}]});
+        let text = pipeline(doc.to_string().as_bytes()).expect("valid by construction");
+        // The format ends lines at \n only (`str::lines` would also eat a \r).
+        let sample = text.split('\n').find(|l| l.starts_with("m{")).unwrap();
+        prop_assert_eq!(label_l(sample), Some(v));
+        let help_line = text.split('\n').find(|l| l.starts_with("# HELP m "));
+        if help.is_empty() {
+            prop_assert!(help_line.is_none());
+        } else {
+            prop_assert_eq!(unescape(&help_line.unwrap()["# HELP m ".len()..]), help);
+        }
+    }
+
+    #[test]
+    fn grouping_values_round_trip_through_the_path(values in prop::collection::vec(any::<String>(), 1..4)) {
+        let grouping: Vec<(String, String)> = values.iter().enumerate().map(|(i, v)| (format!("k{i}"), v.clone())).collect();
+        let base = reqwest::Url::parse("http://gw:9091/prefix").unwrap();
+        let url = gateway::group_url(&base, &grouping);
+        let segs: Vec<String> = url.path_segments().unwrap().map(|s| percent_decode(s)).collect();
+        prop_assert_eq!(&segs[..2], &["prefix".to_string(), "metrics".to_string()]);
+        for (i, pair) in segs[2..].chunks(2).enumerate() {
+            let value = match pair[0].strip_suffix("@base64") {
+                Some(name) => {
+                    prop_assert_eq!(name, format!("k{i}"));
+                    let enc = pair[1].trim_end_matches('=');
+                    String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(enc).unwrap()).unwrap()
+                }
+                None => {
+                    prop_assert_eq!(&pair[0], &format!("k{i}"));
+                    pair[1].clone()
+                }
+            };
+            prop_assert_eq!(&value, &values[i]);
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+proptest! {
+    // Each case runs promtool (a Go process): a sample, not thousands.
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn accepted_artifacts_parse_in_promtool(doc in valid_artifact()) {
+        let text = pipeline(doc.to_string().as_bytes());
+        let text = text.expect("valid by construction");
+        prop_assert!(promtool_accepts(&text).is_ok(), "{}\n{:?}", text, promtool_accepts(&text));
+    }
+}
