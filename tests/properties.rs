@@ -224,7 +224,7 @@ proptest! {
         let grouping: Vec<(String, String)> = values.iter().enumerate().map(|(i, v)| (format!("k{i}"), v.clone())).collect();
         let base = reqwest::Url::parse("http://gw:9091/prefix").unwrap();
         let url = gateway::group_url(&base, &grouping);
-        let segs: Vec<String> = url.path_segments().unwrap().map(|s| percent_decode(s)).collect();
+        let segs: Vec<String> = url.path_segments().unwrap().map(percent_decode).collect();
         prop_assert_eq!(&segs[..2], &["prefix".to_string(), "metrics".to_string()]);
         for (i, pair) in segs[2..].chunks(2).enumerate() {
             let value = match pair[0].strip_suffix("@base64") {
