@@ -45,7 +45,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct PushArgs {
-    /// Metric artifact: a file path, or - for stdin.
+    /// Metric artifact: a file path, - for stdin, or s3://BUCKET/KEY.
     #[arg(value_name = "SOURCE")]
     pub source: Option<String>,
 
@@ -58,6 +58,9 @@ pub struct PushArgs {
 
     #[command(flatten)]
     pub artifact: ArtifactArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 
     /// put replaces the whole group; post replaces only the metric families
     /// with the same names.
@@ -94,18 +97,24 @@ pub struct PushArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Metric artifact: a file path, or - for stdin.
+    /// Metric artifact: a file path, - for stdin, or s3://BUCKET/KEY.
     #[arg(value_name = "SOURCE")]
     pub source: String,
 
     #[command(flatten)]
     pub artifact: ArtifactArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     #[command(flatten)]
     pub group: GroupArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 
     /// Print the target URL (stderr) and send nothing.
     #[arg(long)]
@@ -114,6 +123,39 @@ pub struct DeleteArgs {
     /// Do not print the one-line summary after the delete.
     #[arg(long, short, env = "SIMPLEPIPE_QUIET")]
     pub quiet: bool,
+}
+
+/// Network behaviour shared by everything that talks to a server.
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    /// Seconds to wait for the gateway or S3 (connect plus request), per attempt.
+    #[arg(
+        long,
+        default_value_t = 30.0,
+        env = "SIMPLEPIPE_TIMEOUT",
+        value_name = "SECS"
+    )]
+    pub timeout: f64,
+
+    /// Retries after a connect error, timeout, 5xx, 429 or 408 (never after
+    /// another 4xx), with exponential backoff and full jitter.
+    #[arg(
+        long,
+        default_value_t = 3,
+        env = "SIMPLEPIPE_RETRIES",
+        value_name = "N"
+    )]
+    pub retries: u32,
+
+    /// Longest wait between two attempts, in seconds; also the longest
+    /// Retry-After honoured.
+    #[arg(
+        long,
+        default_value_t = 10.0,
+        env = "SIMPLEPIPE_RETRY_MAX_WAIT",
+        value_name = "SECS"
+    )]
+    pub retry_max_wait: f64,
 }
 
 #[derive(Debug, Args)]
@@ -148,35 +190,6 @@ pub struct GroupArgs {
         value_delimiter = ','
     )]
     pub groups: Vec<String>,
-
-    /// Seconds to wait for the gateway (connect plus request), per attempt.
-    #[arg(
-        long,
-        default_value_t = 30.0,
-        env = "SIMPLEPIPE_TIMEOUT",
-        value_name = "SECS"
-    )]
-    pub timeout: f64,
-
-    /// Retries after a connect error, timeout, 5xx, 429 or 408 (never after
-    /// another 4xx), with exponential backoff and full jitter.
-    #[arg(
-        long,
-        default_value_t = 3,
-        env = "SIMPLEPIPE_RETRIES",
-        value_name = "N"
-    )]
-    pub retries: u32,
-
-    /// Longest wait between two attempts, in seconds; also the longest
-    /// Retry-After honoured.
-    #[arg(
-        long,
-        default_value_t = 10.0,
-        env = "SIMPLEPIPE_RETRY_MAX_WAIT",
-        value_name = "SECS"
-    )]
-    pub retry_max_wait: f64,
 
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process
@@ -230,6 +243,29 @@ pub struct ArtifactArgs {
     /// Refuse artifacts larger than this many bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024, env = "SIMPLEPIPE_MAX_BYTES", value_name = "BYTES")]
     pub max_bytes: u64,
+
+    /// The file to use when the artifact is a tar archive holding several
+    /// (Argo archives outputs as .tgz unless told not to).
+    #[arg(long, env = "SIMPLEPIPE_MEMBER", value_name = "PATH")]
+    pub member: Option<String>,
+
+    /// S3 endpoint, e.g. http://minio.argo:9000 (default: AWS). Also read
+    /// from AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL.
+    #[arg(long, env = "SIMPLEPIPE_S3_ENDPOINT", value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 region (default us-east-1, what MinIO expects). Also read from
+    /// AWS_DEFAULT_REGION.
+    #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+    pub s3_region: Option<String>,
+
+    /// Address buckets as ENDPOINT/BUCKET (the default when --s3-endpoint is given).
+    #[arg(long, conflicts_with = "s3_virtual_host")]
+    pub s3_path_style: bool,
+
+    /// Address buckets as BUCKET.ENDPOINT (the default for AWS).
+    #[arg(long)]
+    pub s3_virtual_host: bool,
 
     /// Refuse artifacts with more series than this.
     #[arg(

@@ -12,7 +12,10 @@ use anyhow::{anyhow, Result};
 use reqwest::Url;
 
 use crate::bail_with;
-use crate::cli::{ArtifactArgs, BestEffort, Compress, GroupArgs, Method, PushArgs, ValidateArgs};
+use crate::cli::{
+    ArtifactArgs, BestEffort, Compress, DeleteArgs, GroupArgs, Method, NetArgs, PushArgs,
+    ValidateArgs,
+};
 use crate::error::{fail, Exit};
 use crate::model::{is_label_name, is_metric_name, parse_number};
 use crate::redact::Secret;
@@ -24,14 +27,28 @@ use percent_encoding::percent_decode_str;
 pub enum Source {
     Stdin,
     Path(PathBuf),
+    /// `s3://BUCKET/KEY`; the key is taken verbatim (it may hold `/`,
+    /// spaces, `+` and unicode).
+    S3 {
+        bucket: String,
+        key: String,
+    },
 }
 
 impl Source {
-    pub fn parse(raw: &str) -> Source {
+    pub fn parse(raw: &str) -> Result<Source> {
         if raw == "-" {
-            Source::Stdin
-        } else {
-            Source::Path(PathBuf::from(raw))
+            return Ok(Source::Stdin);
+        }
+        let Some(rest) = raw.strip_prefix("s3://") else {
+            return Ok(Source::Path(PathBuf::from(raw)));
+        };
+        match rest.split_once('/') {
+            Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => Ok(Source::S3 {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+            }),
+            _ => bail_with!(Exit::Usage, "{raw:?}: expected s3://BUCKET/KEY"),
         }
     }
 
@@ -40,8 +57,20 @@ impl Source {
         match self {
             Source::Stdin => "<stdin>".to_string(),
             Source::Path(p) => p.display().to_string(),
+            Source::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
         }
     }
+}
+
+/// Where and how to reach S3, resolved from flags and the AWS variables.
+/// Credentials are resolved when they are needed, in [`crate::s3`].
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub endpoint: Option<Url>,
+    pub region: String,
+    pub path_style: bool,
+    pub timeout: Duration,
+    pub retries: u32,
 }
 
 /// How to read and check an artifact.
@@ -50,6 +79,8 @@ pub struct ArtifactConfig {
     pub schema: Option<SchemaChoice>,
     pub max_bytes: u64,
     pub max_series: usize,
+    pub member: Option<String>,
+    pub s3: S3Config,
 }
 
 /// A Pushgateway group: the base URL (absent only in a dry run; never
@@ -148,7 +179,7 @@ pub fn push(args: PushArgs, verbose: bool) -> Result<PushConfig> {
         ),
         (p, o) => p.or(o),
     };
-    let target = target(&args.group, job, args.dry_run, verbose)?;
+    let target = target(&args.group, &args.net, job, args.dry_run, verbose)?;
     let labels = pairs("--label", &args.labels)?;
     for (name, _) in &labels {
         if target.grouping_names().any(|g| g == name) {
@@ -163,7 +194,7 @@ pub fn push(args: PushArgs, verbose: bool) -> Result<PushConfig> {
         .iter()
         .map(|raw| inline_metric(raw))
         .collect::<Result<Vec<_>>>()?;
-    let source = args.source.as_deref().map(Source::parse);
+    let source = args.source.as_deref().map(Source::parse).transpose()?;
     if source.is_none() && inline.is_empty() {
         bail_with!(
             Exit::Usage,
@@ -172,7 +203,7 @@ pub fn push(args: PushArgs, verbose: bool) -> Result<PushConfig> {
     }
     Ok(PushConfig {
         source,
-        artifact: artifact(&args.artifact),
+        artifact: artifact(&args.artifact, &args.net)?,
         target,
         method: args.method,
         labels,
@@ -185,24 +216,80 @@ pub fn push(args: PushArgs, verbose: bool) -> Result<PushConfig> {
 
 pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
     Ok(ValidateConfig {
-        source: Source::parse(&args.source),
-        artifact: artifact(&args.artifact),
+        source: Source::parse(&args.source)?,
+        artifact: artifact(&args.artifact, &args.net)?,
     })
 }
 
-pub fn delete(group: &GroupArgs, dry_run: bool, verbose: bool) -> Result<Target> {
-    target(group, group.job.clone(), dry_run, verbose)
+pub fn delete(args: &DeleteArgs, verbose: bool) -> Result<Target> {
+    target(
+        &args.group,
+        &args.net,
+        args.group.job.clone(),
+        args.dry_run,
+        verbose,
+    )
 }
 
-fn artifact(args: &ArtifactArgs) -> ArtifactConfig {
-    ArtifactConfig {
+fn artifact(args: &ArtifactArgs, net: &NetArgs) -> Result<ArtifactConfig> {
+    // The AWS tools' variables, in their order of precedence.
+    let endpoint = args
+        .s3_endpoint
+        .clone()
+        .or_else(|| env_nonempty("AWS_ENDPOINT_URL_S3"))
+        .or_else(|| env_nonempty("AWS_ENDPOINT_URL"));
+    let endpoint = match endpoint {
+        None => None,
+        Some(raw) => {
+            let url = Url::parse(&raw)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            match url {
+                Some(u) => Some(u),
+                None => bail_with!(
+                    Exit::Usage,
+                    "--s3-endpoint {}: expected an http:// or https:// URL, e.g. http://minio.argo:9000",
+                    crate::redact::url_str(&raw)
+                ),
+            }
+        }
+    };
+    let region = args
+        .s3_region
+        .clone()
+        .or_else(|| env_nonempty("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let path_style = if endpoint.is_some() {
+        !args.s3_virtual_host
+    } else {
+        args.s3_path_style
+    };
+    Ok(ArtifactConfig {
         schema: args.schema.as_deref().map(SchemaChoice::parse),
         max_bytes: args.max_bytes,
         max_series: args.max_series,
-    }
+        member: args.member.clone(),
+        s3: S3Config {
+            endpoint,
+            region,
+            path_style,
+            timeout: seconds("--timeout", net.timeout)?,
+            retries: net.retries,
+        },
+    })
 }
 
-fn target(args: &GroupArgs, job: Option<String>, dry_run: bool, verbose: bool) -> Result<Target> {
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn target(
+    args: &GroupArgs,
+    net: &NetArgs,
+    job: Option<String>,
+    dry_run: bool,
+    verbose: bool,
+) -> Result<Target> {
     // PUSH_GATEWAY_HOSTNAME is what the original Simplepipe read; clap can
     // only attach one variable to an option, so the fallback lives here.
     let raw = args.gateway.clone().or_else(|| {
@@ -253,9 +340,9 @@ fn target(args: &GroupArgs, job: Option<String>, dry_run: bool, verbose: bool) -
         gateway,
         grouping,
         http: Http {
-            timeout: seconds("--timeout", args.timeout)?,
-            retries: args.retries,
-            retry_max_wait: seconds("--retry-max-wait", args.retry_max_wait)?,
+            timeout: seconds("--timeout", net.timeout)?,
+            retries: net.retries,
+            retry_max_wait: seconds("--retry-max-wait", net.retry_max_wait)?,
             auth,
             tls: tls(args)?,
             verbose,

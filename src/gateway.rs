@@ -16,7 +16,7 @@ use reqwest::{Method, StatusCode, Url};
 
 use crate::config::{self, Auth, Http, Target};
 use crate::error::{fail, Exit};
-use crate::redact;
+use crate::{net, redact};
 
 /// The path segments for a grouping key. A value that is empty, contains
 /// `/`, is `.` or `..`, or is anything but plain URL-safe text goes as
@@ -314,7 +314,7 @@ fn client(http: &Http) -> Result<Client> {
             Exit::Usage,
             anyhow!(
                 "cannot set up the HTTP client: {}",
-                root_cause(&e.without_url())
+                net::root_cause(&e.without_url())
             ),
         )
     })
@@ -324,60 +324,13 @@ fn debug(line: String) {
     eprintln!("simplepipe: debug: {line}");
 }
 
-/// Why a request got no answer, in words, without the URL (the caller shows
-/// it redacted). TLS problems are not retried: the same handshake fails the
-/// same way.
 fn transport_failure(e: &reqwest::Error, timeout: Duration) -> AttemptFailure {
-    let root = root_cause(e);
-    let (message, retry) = if e.is_timeout() {
-        (
-            format!(
-                "timed out after {}s (raise --timeout if the gateway is slow)",
-                timeout.as_secs_f64()
-            ),
-            true,
-        )
-    } else if let Some(hint) = tls_hint(&root) {
-        (format!("TLS handshake failed: {root}{hint}"), false)
-    } else if e.is_connect() {
-        (format!("cannot connect to the gateway: {root}"), true)
-    } else {
-        (format!("the request failed: {root}"), true)
-    };
+    let (message, retry) = net::describe(e, timeout, "the gateway");
     AttemptFailure {
         exit: Exit::Unreachable,
         message,
         retry,
         retry_after: None,
-    }
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut root = e;
-    while let Some(next) = root.source() {
-        root = next;
-    }
-    root.to_string()
-}
-
-/// A hint for TLS failures, or `None` when the error is not about TLS.
-fn tls_hint(root: &str) -> Option<&'static str> {
-    let r = root.to_ascii_lowercase();
-    if r.contains("certificaterequired")
-        || r.contains("no certificates")
-        || r.contains("badcertificate")
-    {
-        Some(" (the gateway requires a client certificate: pass --cert and --key)")
-    } else if r.contains("certificate") {
-        Some(" (pass --cacert with the CA that signed the gateway's certificate)")
-    } else if r.contains("alert")
-        || r.contains("handshake")
-        || r.contains("corrupt message")
-        || r.contains("tls")
-    {
-        Some(" (is the gateway serving https on this port?)")
-    } else {
-        None
     }
 }
 

@@ -18,14 +18,17 @@
 //! - [`error`]: exit-code kinds and the "every problem, with its pointer" report.
 //! - [`redact`]: keeps credentials out of anything shown.
 
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod encode;
 pub mod error;
 pub mod gateway;
 pub mod model;
+pub mod net;
 pub mod parse;
 pub mod redact;
+pub mod s3;
 pub mod schema;
 pub mod source;
 pub mod validate;
@@ -66,7 +69,7 @@ pub fn run(cli: Cli) -> Result<()> {
             )
         }
         Command::Delete(args) => {
-            let target = config::delete(&args.group, args.dry_run, cli.verbose)?;
+            let target = config::delete(&args, cli.verbose)?;
             if args.dry_run {
                 eprintln!(
                     "DELETE {} (dry run: nothing sent)",
@@ -198,7 +201,13 @@ fn load(
             "inline metrics".to_string(),
         ));
     };
-    let bytes = source::read(source, artifact.max_bytes)?;
+    let bytes = source::read(source, artifact)?;
+    let bytes = archive::unpack(
+        bytes,
+        artifact.member.as_deref(),
+        artifact.max_bytes,
+        &source.name(),
+    )?;
     let (model, validated) = check(&bytes, source, artifact.schema.as_ref(), extra)?;
     let origin = source.name();
     let series = model.series_count();

@@ -29,7 +29,7 @@ pub fn parse(bytes: &[u8], source: &Source) -> Result<Document> {
     let origin = source.name();
     let base_dir = match source {
         Source::Path(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
-        Source::Stdin => PathBuf::new(),
+        Source::Stdin | Source::S3 { .. } => PathBuf::new(),
     };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {

@@ -5,20 +5,19 @@
 use std::path::Path;
 
 use simplepipe::config::Source;
-use simplepipe::model::{self, Extra};
-use simplepipe::{encode, parse, source, validate};
+use simplepipe::encode;
+use simplepipe::model::Extra;
 
 fn body(path: &Path) -> String {
     let src = Source::Path(path.to_path_buf());
-    let bytes = source::read(&src, 1 << 20).unwrap();
-    let doc = parse::parse(&bytes, &src).unwrap();
-    let v = validate::validate(&doc, None).unwrap();
+    let bytes = std::fs::read(path).unwrap();
     let extra = Extra {
         grouping: vec!["job".into()],
         now: 1_700_000_000.5,
         ..Extra::default()
     };
-    encode::text(&model::build(Some(doc), Some(&v), &extra).unwrap().families)
+    let (model, _) = simplepipe::check(&bytes, &src, None, &extra).unwrap();
+    encode::text(&model.families)
 }
 
 #[test]
