@@ -18,3 +18,15 @@ need_apt() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
     command -v "$bin" >/dev/null 2>&1 || { echo "installing $* did not provide $bin" >&2; return 1; }
 }
+
+# need_cargo BINARY CRATE@VERSION [cargo install args...]: install a crate's
+# binary unless BINARY is on PATH.
+need_cargo() {
+    local bin=$1 spec=$2; shift 2
+    if command -v "$bin" >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "--- cargo install $spec $* (for $bin)"
+    cargo install "$spec" --locked --quiet "$@"
+    command -v "$bin" >/dev/null 2>&1 || { echo "cargo install $spec did not provide $bin" >&2; return 1; }
+}

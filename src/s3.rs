@@ -42,10 +42,10 @@ pub fn fetch(bucket: &str, key: &str, cfg: &S3Config, max_bytes: u64) -> Result<
             )
         })?,
     };
-    let where_ = cfg
-        .endpoint
-        .as_ref()
-        .map_or_else(|| format!("AWS region {}", cfg.region), redact::url);
+    let where_ = cfg.endpoint.as_ref().map_or_else(
+        || format!("AWS region {}", cfg.region),
+        |u| redact::url(u).trim_end_matches('/').to_string(),
+    );
     let bucket_handle = Bucket::new(bucket, region, credentials).map_err(|e| {
         fail(
             Exit::Usage,
@@ -73,10 +73,21 @@ pub fn fetch(bucket: &str, key: &str, cfg: &S3Config, max_bytes: u64) -> Result<
         .map_err(|e| anyhow!("cannot start the S3 client runtime: {e}"))?;
     let describe = |e: &S3Error| explain(e, &origin, &where_, &cred_source, cfg);
     runtime.block_on(async {
-        let mut stream = bucket_handle
-            .get_object_stream(key)
-            .await
-            .map_err(|e| fail(Exit::Source, anyhow!(describe(&e))))?;
+        let mut stream = match bucket_handle.get_object_stream(key).await {
+            Ok(s) => s,
+            Err(e) => {
+                // Some stores answer a missing bucket with NoSuchKey; a
+                // one-key listing tells the two apart.
+                let e = match &e {
+                    S3Error::HttpFailWithBody(404, _) => match bucket_handle.list_page(String::new(), None, None, None, Some(1)).await {
+                        Err(list_err @ S3Error::HttpFailWithBody(404, _)) => list_err,
+                        _ => e,
+                    },
+                    _ => e,
+                };
+                return Err(fail(Exit::Source, anyhow!(describe(&e))));
+            }
+        };
         let mut buf: Vec<u8> = Vec::new();
         while let Some(chunk) = stream.bytes().next().await {
             let chunk = chunk.map_err(|e| fail(Exit::Source, anyhow!(describe(&e))))?;
@@ -150,14 +161,23 @@ fn explain(e: &S3Error, origin: &str, where_: &str, cred_source: &str, cfg: &S3C
                     let bucket = origin.trim_start_matches("s3://").split('/').next().unwrap_or_default();
                     format!("{origin}: no such bucket {bucket:?} at {where_}")
                 }
+                (_, "InvalidBucketName") => {
+                    let bucket = origin.trim_start_matches("s3://").split('/').next().unwrap_or_default();
+                    format!("{origin}: {bucket:?} is not a valid bucket name (3 to 63 lowercase letters, digits, dots and hyphens)")
+                }
                 (_, "NoSuchKey") | (404, "") => format!("{origin}: no such key at {where_}"),
                 (_, "SignatureDoesNotMatch") => format!(
                     "{origin}: the request signature was rejected (SignatureDoesNotMatch): the secret key does not match the access key; credentials used: {cred_source}"
                 ),
                 (_, "InvalidAccessKeyId") => format!("{origin}: the access key is not known to {where_} (InvalidAccessKeyId); credentials used: {cred_source}"),
                 (401 | 403, c) => format!(
-                    "{origin}: access denied ({}HTTP {status}); credentials used: {cred_source}",
-                    if c.is_empty() { String::new() } else { format!("{c}, ") }
+                    "{origin}: access denied ({}HTTP {status}); credentials used: {cred_source}{}",
+                    if c.is_empty() { String::new() } else { format!("{c}, ") },
+                    if cred_source.starts_with("no credentials") {
+                        " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+                    } else {
+                        ""
+                    }
                 ),
                 (_, c) => {
                     let msg = xml_tag(body, "Message").unwrap_or_default();

@@ -278,3 +278,81 @@ pub fn artifact(contents: &str) -> (tempfile::TempDir, String) {
     let s = p.to_str().unwrap().to_string();
     (dir, s)
 }
+
+pub const S3S_FS: &str = "s3s-fs";
+pub const S3_ACCESS_KEY: &str = "simplepipe-test";
+pub const S3_SECRET_KEY: &str = "s3-secret-Wq8-never-print";
+
+/// A real S3-protocol server (s3s-fs, which checks signatures) on a free
+/// loopback port, serving a temporary directory; killed on drop.
+pub struct S3Server {
+    child: Child,
+    pub endpoint: String,
+    pub root: tempfile::TempDir,
+}
+
+impl S3Server {
+    pub fn start() -> S3Server {
+        let root = tempfile::tempdir().unwrap();
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new(S3S_FS)
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--access-key", S3_ACCESS_KEY, "--secret-key", S3_SECRET_KEY])
+                .arg(root.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("cannot start {S3S_FS} ({e}); `bash .ci/run` installs it")
+                });
+            let deadline = Instant::now() + Duration::from_secs(15);
+            loop {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return S3Server {
+                        child,
+                        endpoint: format!("http://127.0.0.1:{port}"),
+                        root,
+                    };
+                }
+                if child.try_wait().ok().flatten().is_some() || Instant::now() > deadline {
+                    let _ = child.kill();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        panic!("{S3S_FS} did not start on any of 5 ports");
+    }
+
+    /// Store an object (s3s-fs keeps objects as plain files under ROOT/BUCKET/KEY).
+    pub fn put(&self, bucket: &str, key: &str, bytes: &[u8]) {
+        let path = self.root.path().join(bucket).join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    pub fn bucket(&self, bucket: &str) {
+        std::fs::create_dir_all(self.root.path().join(bucket)).unwrap();
+    }
+
+    /// Environment for simplepipe: endpoint and the right credentials.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SIMPLEPIPE_S3_ENDPOINT", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY.to_string()),
+            ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY.to_string()),
+        ]
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
