@@ -83,6 +83,11 @@ pub struct PushArgs {
     #[arg(long = "metric", value_name = "NAME=VALUE")]
     pub metrics: Vec<String>,
 
+    /// Wire format of the body. Default: protobuf, which the Pushgateway
+    /// parses about 3.5x faster; --dry-run shows text unless this is given.
+    #[arg(long, value_enum, env = "SIMPLEPIPE_FORMAT", value_name = "FORMAT")]
+    pub format: Option<WireFormat>,
+
     /// Compress the body (the Pushgateway accepts gzip from 1.5.0); worth it
     /// on slow links only.
     #[arg(long, value_enum, default_value_t = Compress::None, env = "SIMPLEPIPE_COMPRESS", value_name = "ALGO")]
@@ -277,6 +282,14 @@ pub struct ArtifactArgs {
         value_name = "N"
     )]
     pub max_series: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WireFormat {
+    /// Delimited protobuf (io.prometheus.client.MetricFamily).
+    Protobuf,
+    /// Text exposition format 0.0.4.
+    Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

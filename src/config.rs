@@ -14,7 +14,7 @@ use reqwest::Url;
 use crate::bail_with;
 use crate::cli::{
     ArtifactArgs, BestEffort, Compress, DeleteArgs, GroupArgs, Method, NetArgs, PushArgs,
-    ValidateArgs,
+    ValidateArgs, WireFormat,
 };
 use crate::error::{fail, Exit};
 use crate::model::{is_label_name, is_metric_name, parse_number};
@@ -160,6 +160,8 @@ pub struct PushConfig {
     pub method: Method,
     pub labels: Vec<(String, String)>,
     pub inline: Vec<(String, f64)>,
+    /// Resolved: protobuf on the wire, text for a dry run, unless --format.
+    pub format: WireFormat,
     pub compress: Compress,
     pub dry_run: bool,
     pub quiet: bool,
@@ -208,6 +210,11 @@ pub fn push(args: PushArgs, verbose: bool) -> Result<PushConfig> {
         method: args.method,
         labels,
         inline,
+        format: args.format.unwrap_or(if args.dry_run {
+            WireFormat::Text
+        } else {
+            WireFormat::Protobuf
+        }),
         compress: args.compress,
         dry_run: args.dry_run,
         quiet: args.quiet,

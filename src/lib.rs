@@ -38,7 +38,7 @@ use std::io::Write;
 use anyhow::Result;
 use reqwest::Method;
 
-use crate::cli::{BestEffort, Cli, Command, Compress};
+use crate::cli::{BestEffort, Cli, Command, Compress, WireFormat};
 use crate::config::{ArtifactConfig, PushConfig, Source};
 use crate::error::{Exit, ExitContext};
 use crate::gateway::Body;
@@ -96,7 +96,16 @@ fn push(cfg: &PushConfig) -> Result<()> {
         now: now(),
     };
     let model = load(cfg.source.as_ref(), &cfg.artifact, &extra)?.0;
-    let text = encode::text(&model.families);
+    let (bytes, content_type) = match cfg.format {
+        WireFormat::Protobuf => (
+            encode::protobuf(&model.families),
+            encode::PROTOBUF_CONTENT_TYPE,
+        ),
+        WireFormat::Text => (
+            encode::text(&model.families).into_bytes(),
+            encode::TEXT_CONTENT_TYPE,
+        ),
+    };
     let method = match cfg.method {
         cli::Method::Put => Method::PUT,
         cli::Method::Post => Method::POST,
@@ -106,17 +115,17 @@ fn push(cfg: &PushConfig) -> Result<()> {
             "{method} {} (dry run: nothing sent)",
             gateway::shown_url(&cfg.target)
         );
-        return print(text.as_bytes());
+        return print(&bytes);
     }
     let body = match cfg.compress {
         Compress::None => Body {
-            bytes: text.into_bytes(),
-            content_type: encode::TEXT_CONTENT_TYPE,
+            bytes,
+            content_type,
             content_encoding: None,
         },
         Compress::Gzip => Body {
-            bytes: encode::gzip(text.as_bytes()),
-            content_type: encode::TEXT_CONTENT_TYPE,
+            bytes: encode::gzip(&bytes),
+            content_type,
             content_encoding: Some("gzip"),
         },
     };

@@ -24,8 +24,21 @@ fn push_to(server: &Scripted, extra: &[&str]) -> Run {
     run(&args)
 }
 
-fn dry_run_body() -> String {
-    run(&["push", "examples/training-run.json", "faults", "--dry-run"]).stdout
+/// The exact protobuf body simplepipe would send (the default wire format).
+fn dry_run_body() -> Vec<u8> {
+    let out = simplepipe()
+        .args([
+            "push",
+            "examples/training-run.json",
+            "faults",
+            "--dry-run",
+            "--format",
+            "protobuf",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    out.stdout
 }
 
 fn assert_no_secret(r: &Run) {
@@ -46,10 +59,10 @@ fn two_503_then_200_succeeds_in_three_requests_with_every_series() {
     assert_eq!(r.code, 0, "{r:?}");
     let reqs = s.requests();
     assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[2].body, dry_run_body(), "every series landed");
     assert_eq!(
-        String::from_utf8(reqs[2].body.clone()).unwrap(),
-        dry_run_body(),
-        "every series landed"
+        reqs[2].header("content-type"),
+        Some("application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited")
     );
     assert!(reqs
         .iter()
@@ -171,6 +184,8 @@ fn a_reset_mid_body_is_retried() {
             &s.url,
             "--retry-max-wait",
             "0.2",
+            "--format",
+            "text",
         ],
         doc.as_bytes(),
     );
@@ -421,12 +436,12 @@ fn gzip_body_is_sent_compressed() {
     assert_eq!(r.code, 0, "{r:?}");
     let q = &s.requests()[0];
     assert_eq!(q.header("content-encoding"), Some("gzip"));
-    let mut text = String::new();
     use std::io::Read;
+    let mut body = Vec::new();
     flate2::read::GzDecoder::new(&q.body[..])
-        .read_to_string(&mut text)
+        .read_to_end(&mut body)
         .unwrap();
-    assert_eq!(text, dry_run_body());
+    assert_eq!(body, dry_run_body());
 }
 
 #[test]
