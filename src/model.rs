@@ -117,7 +117,7 @@ pub fn build(doc: Option<Document>, validated: Option<&Validated>, extra: &Extra
     let mut b = Builder::new(extra);
     if let (Some(doc), Some(v)) = (doc, validated) {
         match v.format {
-            Format::Metrics => b.metrics(doc.value),
+            Format::Metrics => b.metrics(doc),
             Format::Simple => b.simple(doc.value),
             Format::V0 => b.v0(doc.value),
         }
@@ -194,7 +194,11 @@ struct Builder<'a> {
     extra: &'a Extra,
     families: Vec<Family>,
     by_name: HashMap<String, Seen>,
-    series_at: HashMap<(String, Vec<(String, String)>), String>,
+    /// Series seen so far, by a hash of name and labels: (family, series,
+    /// pointer). Hashes rather than cloned label sets keep 100,000 series
+    /// cheap; a hash match is confirmed against the stored series.
+    series_at: HashMap<u64, Vec<(u32, u32, Box<str>)>>,
+    hasher: std::collections::hash_map::RandomState,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
 }
@@ -206,6 +210,7 @@ impl<'a> Builder<'a> {
             families: Vec::new(),
             by_name: HashMap::new(),
             series_at: HashMap::new(),
+            hasher: std::collections::hash_map::RandomState::new(),
             problems: Vec::new(),
             warnings: Vec::new(),
         }
@@ -232,15 +237,46 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn metrics(&mut self, value: Value) {
-        let Some(doc) = self.typed::<MetricsDoc>(value) else {
+    fn metrics(&mut self, doc: Document) {
+        let top_labels = doc
+            .value
+            .get("labels")
+            .cloned()
+            .unwrap_or(Value::Object(Default::default()));
+        let Some(top_labels) = self.typed::<BTreeMap<String, String>>(top_labels) else {
             return;
+        };
+        let doc = MetricsDoc {
+            labels: top_labels,
+            metrics: match doc.entries {
+                // Streamed: each entry is deserialized from its raw slice.
+                Some(raw) => raw
+                    .into_iter()
+                    .map(|r| serde_json::from_str(r.get()))
+                    .collect(),
+                None => {
+                    let all = doc
+                        .value
+                        .get("metrics")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    all.into_iter().map(serde_json::from_value).collect()
+                }
+            },
         };
         for name in doc.labels.keys() {
             self.check_label_name(&format!("/labels/{}", escape_pointer(name)), name);
         }
         for (i, m) in doc.metrics.into_iter().enumerate() {
             let at = format!("/metrics/{i}");
+            let m: MetricEntry = match m {
+                Ok(m) => m,
+                Err(e) => {
+                    self.problem(at, format!("cannot be read although it matches its schema ({e}); please report this"));
+                    continue;
+                }
+            };
             let mut labels: Vec<(String, String)> = doc.labels.clone().into_iter().collect();
             for (k, v) in m.labels {
                 let lp = format!("{at}/labels/{}", escape_pointer(&k));
@@ -614,8 +650,20 @@ impl<'a> Builder<'a> {
                 seen.help_pointer = Some(at.clone());
             }
         }
-        let key = (e.name.clone(), e.labels.clone());
-        if let Some(first) = self.series_at.get(&key) {
+        let key = {
+            use std::hash::{BuildHasher, Hash, Hasher};
+            let mut h = self.hasher.build_hasher();
+            e.name.hash(&mut h);
+            e.labels.hash(&mut h);
+            h.finish()
+        };
+        let same = self.series_at.get(&key).and_then(|v| {
+            v.iter().find(|(f, s, _)| {
+                let fam = &self.families[*f as usize];
+                fam.name == e.name && fam.series[*s as usize].labels == e.labels
+            })
+        });
+        if let Some((_, _, first)) = same {
             let msg = format!(
                 "duplicate series {}: {} has the same name and labels",
                 series_id(&e.name, &e.labels),
@@ -624,7 +672,12 @@ impl<'a> Builder<'a> {
             self.problem(at, msg);
             return;
         }
-        self.series_at.insert(key, at);
+        let slot = (
+            idx as u32,
+            self.families[idx].series.len() as u32,
+            at.into_boxed_str(),
+        );
+        self.series_at.entry(key).or_default().push(slot);
         self.families[idx].series.push(Series {
             labels: e.labels,
             sample: e.sample,
@@ -645,11 +698,9 @@ fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
-#[derive(Deserialize)]
 struct MetricsDoc {
-    #[serde(default)]
     labels: BTreeMap<String, String>,
-    metrics: Vec<MetricEntry>,
+    metrics: Vec<serde_json::Result<MetricEntry>>,
 }
 
 #[derive(Deserialize)]

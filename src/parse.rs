@@ -5,10 +5,19 @@
 //! byte-order mark (Windows editors write one), and relies on serde_json's
 //! recursion limit (128 levels) to bound nesting depth. Every failure here
 //! is an invalid artifact (exit 4).
+//!
+//! A native artifact (an object with a `"metrics"` array) is not turned into
+//! one big `serde_json::Value`: for 100,000 series that tree takes several
+//! times the file's size. Its top level becomes a small skeleton and each
+//! metric entry stays a raw slice of the input, which the next stages read
+//! one at a time.
 
 use std::path::PathBuf;
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::bail_with;
@@ -17,15 +26,37 @@ use crate::error::Exit;
 
 /// A parsed artifact and where it came from.
 #[derive(Debug)]
-pub struct Document {
+pub struct Document<'a> {
     /// The source as named in messages.
     pub origin: String,
     /// The directory relative paths in `"$schema"` are resolved against.
     pub base_dir: PathBuf,
+    /// The whole document; or, when `entries` is set, its skeleton: every
+    /// top-level key, with `"metrics"` an array of nulls as long as the
+    /// real one.
     pub value: Value,
+    /// A native artifact's metric entries, as raw JSON slices of the input.
+    pub entries: Option<Vec<&'a RawValue>>,
 }
 
-pub fn parse(bytes: &[u8], source: &Source) -> Result<Document> {
+impl Document<'_> {
+    /// The whole document as one value (for a custom schema, which may look
+    /// anywhere). Costs the memory the skeleton saves.
+    pub fn full_value(&self) -> Value {
+        let mut v = self.value.clone();
+        if let (Some(entries), Some(slot)) = (&self.entries, v.get_mut("metrics")) {
+            *slot = Value::Array(
+                entries
+                    .iter()
+                    .map(|r| serde_json::from_str(r.get()).expect("parsed once already"))
+                    .collect(),
+            );
+        }
+        v
+    }
+}
+
+pub fn parse<'a>(bytes: &'a [u8], source: &Source) -> Result<Document<'a>> {
     let origin = source.name();
     let base_dir = match source {
         Source::Path(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
@@ -45,11 +76,18 @@ pub fn parse(bytes: &[u8], source: &Source) -> Result<Document> {
             "{origin}: is empty; expected a JSON metric artifact"
         );
     }
-    match serde_json::from_slice(bytes) {
-        Ok(value) => Ok(Document {
+    let text = std::str::from_utf8(bytes).expect("checked above");
+    let parsed = match skeleton(text) {
+        Ok(Some((value, entries))) => Ok((value, Some(entries))),
+        Ok(None) => serde_json::from_str(text).map(|v| (v, None)),
+        Err(e) => Err(e),
+    };
+    match parsed {
+        Ok((value, entries)) => Ok(Document {
             origin,
             base_dir,
             value,
+            entries,
         }),
         Err(e) => {
             let msg = e.to_string();
@@ -64,6 +102,32 @@ pub fn parse(bytes: &[u8], source: &Source) -> Result<Document> {
             bail_with!(Exit::Invalid, "{origin}: not valid JSON: {msg}")
         }
     }
+}
+
+/// For `{…, "metrics": [ … ]}`: the skeleton and the raw entries. `None`
+/// for any other shape, which is parsed whole.
+#[allow(clippy::type_complexity)]
+fn skeleton(text: &str) -> serde_json::Result<Option<(Value, Vec<&RawValue>)>> {
+    if !text.trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    let top: BTreeMap<String, &RawValue> = serde_json::from_str(text)?;
+    let Some(metrics) = top.get("metrics") else {
+        return Ok(None);
+    };
+    let Ok(entries) = serde_json::from_str::<Vec<&RawValue>>(metrics.get()) else {
+        return Ok(None); // not an array: let the schema say so
+    };
+    let mut map = serde_json::Map::new();
+    for (k, raw) in &top {
+        let v = if k == "metrics" {
+            Value::Array(vec![Value::Null; entries.len()])
+        } else {
+            serde_json::from_str(raw.get())?
+        };
+        map.insert(k.clone(), v);
+    }
+    Ok(Some((Value::Object(map), entries)))
 }
 
 /// 1-based line and column (in bytes) of a byte offset.

@@ -66,12 +66,18 @@ pub fn validate(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validat
 
     let schema: Value =
         serde_json::from_str(format.schema_text()).expect("built-in schemas are valid JSON");
-    let builtin = jsonschema::validator_for(&schema).expect("built-in schemas compile");
-    let mut problems = collect(&builtin, &schema, &doc.value, None);
+    let mut problems = match (&doc.entries, format) {
+        (Some(entries), Format::Metrics) => streamed(&schema, &doc.value, entries),
+        _ => {
+            let builtin = jsonschema::validator_for(&schema).expect("built-in schemas compile");
+            collect(&builtin, &schema, &doc.value, "", None)
+        }
+    };
     if let Some(path) = &custom {
         let (schema, validator) = load_custom(path)?;
         let tag = format!(" (schema {})", path.display());
-        problems.extend(collect(&validator, &schema, &doc.value, Some(&tag)));
+        let whole = doc.full_value();
+        problems.extend(collect(&validator, &schema, &whole, "", Some(&tag)));
     }
     check(&doc.origin, problems)?;
     Ok(Validated { format, custom })
@@ -119,10 +125,42 @@ fn load_custom(path: &Path) -> Result<(Value, Validator)> {
     Ok((schema, validator))
 }
 
+/// The native format, one entry at a time: the skeleton against the format
+/// schema with `metrics.items` relaxed to `true`, then each entry against
+/// the same schema's `$defs/metric`. Same schema, same messages, but only
+/// one entry's `Value` exists at a time.
+fn streamed(
+    schema: &Value,
+    skeleton: &Value,
+    entries: &[&serde_json::value::RawValue],
+) -> Vec<Problem> {
+    let mut top = schema.clone();
+    top["properties"]["metrics"]["items"] = Value::Bool(true);
+    let top_validator = jsonschema::validator_for(&top).expect("built-in schemas compile");
+    let mut problems = collect(&top_validator, &top, skeleton, "", None);
+    let entry = serde_json::json!({"$defs": schema["$defs"].clone(), "$ref": "#/$defs/metric"});
+    let entry_validator = jsonschema::validator_for(&entry).expect("built-in schemas compile");
+    for (i, raw) in entries.iter().enumerate() {
+        let value: Value = serde_json::from_str(raw.get()).expect("parsed once already");
+        if !entry_validator.is_valid(&value) {
+            problems.extend(collect(
+                &entry_validator,
+                &entry,
+                &value,
+                &format!("/metrics/{i}"),
+                None,
+            ));
+        }
+    }
+    problems
+}
+
+/// Every violation, with its pointer (below `prefix`) and a plain message.
 fn collect(
     validator: &Validator,
     schema: &Value,
     value: &Value,
+    prefix: &str,
     tag: Option<&str>,
 ) -> Vec<Problem> {
     validator
@@ -132,7 +170,7 @@ fn collect(
             if let Some(tag) = tag {
                 msg.push_str(tag);
             }
-            Problem::new(e.instance_path().as_str(), msg)
+            Problem::new(format!("{prefix}{}", e.instance_path().as_str()), msg)
         })
         .collect()
 }
@@ -240,11 +278,8 @@ mod tests {
     use serde_json::json;
 
     fn problems(v: Value) -> Vec<String> {
-        let doc = Document {
-            origin: "a.json".into(),
-            base_dir: PathBuf::new(),
-            value: v,
-        };
+        let text = v.to_string();
+        let doc = crate::parse::parse(text.as_bytes(), &Source::Path("a.json".into())).unwrap();
         match validate(&doc, None) {
             Ok(_) => vec![],
             Err(e) => {
