@@ -246,29 +246,24 @@ impl<'a> Builder<'a> {
         let Some(top_labels) = self.typed::<BTreeMap<String, String>>(top_labels) else {
             return;
         };
-        let doc = MetricsDoc {
-            labels: top_labels,
-            metrics: match doc.entries {
-                // Streamed: each entry is deserialized from its raw slice.
-                Some(raw) => raw
-                    .into_iter()
-                    .map(|r| serde_json::from_str(r.get()))
-                    .collect(),
-                None => {
-                    let all = doc
-                        .value
-                        .get("metrics")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default();
-                    all.into_iter().map(serde_json::from_value).collect()
-                }
-            },
+        // Streamed: each entry is deserialized from its raw slice only when
+        // its turn comes, so the typed entries never exist all at once.
+        let entries: Box<dyn Iterator<Item = serde_json::Result<MetricEntry>>> = match doc.entries {
+            Some(raw) => Box::new(raw.into_iter().map(|r| serde_json::from_str(r.get()))),
+            None => {
+                let all = doc
+                    .value
+                    .get("metrics")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                Box::new(all.into_iter().map(serde_json::from_value))
+            }
         };
-        for name in doc.labels.keys() {
+        for name in top_labels.keys() {
             self.check_label_name(&format!("/labels/{}", escape_pointer(name)), name);
         }
-        for (i, m) in doc.metrics.into_iter().enumerate() {
+        for (i, m) in entries.enumerate() {
             let at = format!("/metrics/{i}");
             let m: MetricEntry = match m {
                 Ok(m) => m,
@@ -277,10 +272,13 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             };
-            let mut labels: Vec<(String, String)> = doc.labels.clone().into_iter().collect();
+            let mut labels: Vec<(String, String)> = top_labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             for (k, v) in m.labels {
                 let lp = format!("{at}/labels/{}", escape_pointer(&k));
-                if doc.labels.contains_key(&k) {
+                if top_labels.contains_key(&k) {
                     self.problem(lp, format!("label {k:?} is also set in the top-level \"labels\"; set it in one place"));
                     continue;
                 }
@@ -696,11 +694,6 @@ fn series_id(name: &str, labels: &[(String, String)]) -> String {
 /// RFC 6901 escaping of one pointer segment.
 fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
-}
-
-struct MetricsDoc {
-    labels: BTreeMap<String, String>,
-    metrics: Vec<serde_json::Result<MetricEntry>>,
 }
 
 #[derive(Deserialize)]
