@@ -13,7 +13,8 @@ use simplepipe::{encode, model, parse, validate};
 fn artifact(n: usize) -> Vec<u8> {
     let metrics: Vec<_> = (0..n)
         .map(|i| {
-            let labels = json!({"shard": format!("shard-{i:06}"), "stage": ["train", "eval"][i % 2], "host": format!("node-{:02}.cluster.local", i % 37)});
+            let stage = ["train", "eval"][i % 2];
+            let labels = json!({"shard": format!("shard-{i:06}"), "stage": stage, "host": format!("node-{:02}.cluster.local", i % 37)});
             let name = format!("pipeline_{}_{}", ["gauge", "counter", "histogram", "summary"][i % 4], i % 25);
             match i % 4 {
                 0 => json!({"name": name, "type": "gauge", "help": "A gauge.", "value": i as f64 * 0.5, "labels": labels}),
