@@ -30,3 +30,16 @@ need_cargo() {
     cargo install "$spec" --locked --quiet "$@"
     command -v "$bin" >/dev/null 2>&1 || { echo "cargo install $spec did not provide $bin" >&2; return 1; }
 }
+
+# need_pip MODULE_OR_COMMAND PACKAGE...: pip-install unless the Python module
+# imports (or, for a name with a leading !, the command is on PATH).
+need_pip() {
+    local what=$1; shift
+    if [ "${what#!}" != "$what" ]; then
+        command -v "${what#!}" >/dev/null 2>&1 && return 0
+    else
+        python3 -c "import $what" >/dev/null 2>&1 && return 0
+    fi
+    echo "--- pip install $*"
+    python3 -m pip install --quiet --disable-pip-version-check "$@"
+}

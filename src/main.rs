@@ -9,6 +9,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Argo substitutes empty parameters as empty variables: an empty
+    // SIMPLEPIPE_* variable means "not set", not "set to nothing". Done
+    // before clap reads the environment, while the process has one thread.
+    for (key, value) in std::env::vars_os() {
+        if value.is_empty() && key.to_string_lossy().starts_with("SIMPLEPIPE_") {
+            std::env::remove_var(key);
+        }
+    }
     let cli = simplepipe::cli::Cli::parse();
     match simplepipe::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Offline validation of every manifest in argo/ (run by tests/argo.rs).
+
+- Argo objects (Workflow, WorkflowTemplate) are loaded into hera's Argo
+  models, so a wrong type fails, and walked against the Argo CRD's
+  openAPIV3Schema (tests/manifests/crds), so an unknown or misspelled key
+  fails too (hera's models would silently ignore it).
+- Kubernetes objects are checked with kubernetes-validate in strict mode
+  (unknown keys are errors).
+- ServiceMonitor has no schema offline; its keys are checked against the
+  fields of monitoring.coreos.com/v1 we use.
+- Each Kustomize overlay is built with the real kustomize in kubectl, and the
+  built output goes through the same checks.
+
+usage: check.py [FILE.yaml ...]   (default: everything under argo/)
+"""
+import glob
+import os
+import subprocess
+import sys
+
+import kubernetes_validate
+import yaml
+from hera.workflows.models import Workflow, WorkflowTemplate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CRDS = os.path.join(ROOT, "tests/manifests/crds")
+K8S_VERSION = "1.29"
+
+SERVICE_MONITOR = {
+    "apiVersion": str, "kind": str, "metadata": dict,
+    "spec": {
+        "selector": {"matchLabels": dict},
+        "namespaceSelector": dict,
+        "endpoints": [{"port": str, "path": str, "interval": str, "scrapeTimeout": str, "honorLabels": bool, "scheme": str}],
+    },
+}
+
+
+def crd_schema(kind):
+    name = {"Workflow": "argoproj.io_workflows.yaml", "WorkflowTemplate": "argoproj.io_workflowtemplates.yaml"}[kind]
+    with open(os.path.join(CRDS, name)) as f:
+        return yaml.safe_load(f)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+
+
+TYPES = {"string": str, "boolean": bool, "object": dict, "array": list}
+
+
+def walk(node, schema, path, errors):
+    """Unknown keys and basic types against an openAPIV3Schema."""
+    if schema.get("x-kubernetes-preserve-unknown-fields"):
+        return
+    t = schema.get("type")
+    if schema.get("x-kubernetes-int-or-string"):
+        if not isinstance(node, (int, str)) or isinstance(node, bool):
+            errors.append(f"{path}: expected an integer or a string, got {node!r}")
+        return
+    if t == "integer" and (not isinstance(node, int) or isinstance(node, bool)):
+        errors.append(f"{path}: expected an integer, got {node!r}")
+        return
+    if t in TYPES and not isinstance(node, TYPES[t]):
+        errors.append(f"{path}: expected {t}, got {type(node).__name__} {node!r}")
+        return
+    if isinstance(node, dict):
+        props = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        if props is None and extra is None:
+            return  # free-form object (e.g. metadata)
+        for key, value in node.items():
+            if props and key in props:
+                walk(value, props[key], f"{path}/{key}", errors)
+            elif isinstance(extra, dict):
+                walk(value, extra, f"{path}/{key}", errors)
+            elif extra is not True:
+                errors.append(f"{path}/{key}: unknown key")
+        for key in schema.get("required", []):
+            if key not in node:
+                errors.append(f"{path}: missing required key {key!r}")
+    elif isinstance(node, list) and "items" in schema:
+        for i, item in enumerate(node):
+            walk(item, schema["items"], f"{path}/{i}", errors)
+
+
+def shape(node, spec, path, errors):
+    """A small structural check for kinds without an offline schema."""
+    if isinstance(spec, type):
+        if not isinstance(node, spec):
+            errors.append(f"{path}: expected {spec.__name__}, got {node!r}")
+    elif isinstance(spec, list):
+        if not isinstance(node, list):
+            errors.append(f"{path}: expected a list")
+        else:
+            for i, item in enumerate(node):
+                shape(item, spec[0], f"{path}/{i}", errors)
+    elif not isinstance(node, dict):
+        errors.append(f"{path}: expected an object")
+    else:
+        for key, value in node.items():
+            if key not in spec:
+                errors.append(f"{path}/{key}: unknown key")
+            else:
+                shape(value, spec[key], f"{path}/{key}", errors)
+
+
+def check(doc, where):
+    errors = []
+    kind = doc.get("kind")
+    if kind in ("Workflow", "WorkflowTemplate"):
+        model = Workflow if kind == "Workflow" else WorkflowTemplate
+        try:
+            model.model_validate(doc)
+        except Exception as e:  # pydantic's ValidationError, with every field
+            errors.append(f"hera: {e}")
+        walk(doc, crd_schema(kind), "", errors)
+    elif kind == "ServiceMonitor":
+        shape(doc, SERVICE_MONITOR, "", errors)
+    else:
+        try:
+            kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            errors.append(f"kubernetes-validate: {'/'.join(map(str, e.path))}: {e.message}")
+    return [f"{where}: {kind} {doc.get('metadata', {}).get('name') or doc.get('metadata', {}).get('generateName')}: {e}" for e in errors]
+
+
+def docs_of(text):
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def main():
+    files = sys.argv[1:] or sorted(
+        f for f in glob.glob(os.path.join(ROOT, "argo/**/*.yaml"), recursive=True)
+        if os.path.basename(f) != "kustomization.yaml")
+    errors, checked = [], 0
+    for f in files:
+        with open(f) as fh:
+            for doc in docs_of(fh.read()):
+                errors += check(doc, os.path.relpath(f, ROOT))
+                checked += 1
+    if not sys.argv[1:]:
+        for overlay in sorted(glob.glob(os.path.join(ROOT, "argo/overlays/*"))):
+            built = subprocess.run(["kubectl", "kustomize", overlay], capture_output=True, text=True)
+            if built.returncode != 0:
+                errors.append(f"kubectl kustomize {overlay}: {built.stderr.strip()}")
+                continue
+            ns = os.path.basename(overlay)
+            for doc in docs_of(built.stdout):
+                where = f"kustomize {os.path.relpath(overlay, ROOT)}"
+                errors += check(doc, where)
+                if doc["kind"] != "Namespace" and doc["metadata"].get("namespace") != ns:
+                    errors.append(f"{where}: {doc['kind']} {doc['metadata']['name']} is not in namespace {ns}")
+                checked += 1
+    for e in errors:
+        print(e)
+    print(f"{checked} manifests checked, {len(errors)} problems")
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()
