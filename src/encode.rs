@@ -17,7 +17,7 @@ use std::fmt::Write;
 use prometheus::proto;
 use prometheus::Encoder as _;
 
-use crate::model::{Family, Kind, Sample};
+use crate::model::{Family, Kind, Label, Sample};
 
 /// The `Content-Type` of [`protobuf`]'s output.
 pub const PROTOBUF_CONTENT_TYPE: &str =
@@ -61,8 +61,8 @@ fn to_proto(f: &Family) -> proto::MetricFamily {
                     .iter()
                     .map(|(k, v)| {
                         let mut lp = proto::LabelPair::default();
-                        lp.set_name(k.clone());
-                        lp.set_value(v.clone());
+                        lp.set_name(k.to_string());
+                        lp.set_value(v.to_string());
                         lp
                     })
                     .collect(),
@@ -233,7 +233,7 @@ fn sample(
     out: &mut String,
     name: &str,
     suffix: &str,
-    labels: &[(String, String)],
+    labels: &[(Label, Label)],
     extra: Option<(&str, f64)>,
     v: f64,
 ) {

@@ -53,10 +53,15 @@ pub struct Family {
     pub series: Vec<Series>,
 }
 
+/// A label name or value. Interned: with 100,000 series most names and many
+/// values repeat, and a shared `Arc<str>` costs 16 bytes where an owned
+/// `String` costs 24 plus its own allocation.
+pub type Label = std::sync::Arc<str>;
+
 /// One series: its labels (sorted by name) and its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    pub labels: Vec<(String, String)>,
+    pub labels: Vec<(Label, Label)>,
     pub sample: Sample,
 }
 
@@ -199,6 +204,7 @@ struct Builder<'a> {
     /// cheap; a hash match is confirmed against the stored series.
     series_at: HashMap<u64, Vec<(u32, u32, Box<str>)>>,
     hasher: std::collections::hash_map::RandomState,
+    interner: std::collections::HashSet<Label>,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
 }
@@ -211,6 +217,7 @@ impl<'a> Builder<'a> {
             by_name: HashMap::new(),
             series_at: HashMap::new(),
             hasher: std::collections::hash_map::RandomState::new(),
+            interner: std::collections::HashSet::new(),
             problems: Vec::new(),
             warnings: Vec::new(),
         }
@@ -568,6 +575,15 @@ impl<'a> Builder<'a> {
         self.problems.extend(found);
     }
 
+    fn intern(&mut self, s: String) -> Label {
+        if let Some(shared) = self.interner.get(s.as_str()) {
+            return shared.clone();
+        }
+        let shared: Label = s.into();
+        self.interner.insert(shared.clone());
+        shared
+    }
+
     /// Add an entry to its family, checking name, type, help and duplicates.
     fn add(&mut self, at: String, mut e: Entry) {
         if !is_metric_name(&e.name) {
@@ -652,13 +668,22 @@ impl<'a> Builder<'a> {
             use std::hash::{BuildHasher, Hash, Hasher};
             let mut h = self.hasher.build_hasher();
             e.name.hash(&mut h);
-            e.labels.hash(&mut h);
+            for (k, v) in &e.labels {
+                k.as_str().hash(&mut h);
+                v.as_str().hash(&mut h);
+            }
             h.finish()
         };
         let same = self.series_at.get(&key).and_then(|v| {
             v.iter().find(|(f, s, _)| {
                 let fam = &self.families[*f as usize];
-                fam.name == e.name && fam.series[*s as usize].labels == e.labels
+                let stored = &fam.series[*s as usize].labels;
+                fam.name == e.name
+                    && stored.len() == e.labels.len()
+                    && stored
+                        .iter()
+                        .zip(&e.labels)
+                        .all(|((k1, v1), (k2, v2))| **k1 == *k2 && **v1 == *v2)
             })
         });
         if let Some((_, _, first)) = same {
@@ -676,8 +701,13 @@ impl<'a> Builder<'a> {
             at.into_boxed_str(),
         );
         self.series_at.entry(key).or_default().push(slot);
+        let labels = e
+            .labels
+            .into_iter()
+            .map(|(k, v)| (self.intern(k), self.intern(v)))
+            .collect();
         self.families[idx].series.push(Series {
-            labels: e.labels,
+            labels,
             sample: e.sample,
         });
     }
