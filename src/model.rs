@@ -187,6 +187,15 @@ impl Entry {
     }
 }
 
+/// Where a series is: family and series index, and its pointer's place in
+/// `Builder::pointer_text`.
+#[derive(Clone, Copy)]
+struct Slot {
+    family: u32,
+    series: u32,
+    at: (u32, u32),
+}
+
 /// Where a family was first declared and where each series came from, for
 /// messages that point at both places.
 struct Seen {
@@ -199,10 +208,13 @@ struct Builder<'a> {
     extra: &'a Extra,
     families: Vec<Family>,
     by_name: HashMap<String, Seen>,
-    /// Series seen so far, by a hash of name and labels: (family, series,
-    /// pointer). Hashes rather than cloned label sets keep 100,000 series
-    /// cheap; a hash match is confirmed against the stored series.
-    series_at: HashMap<u64, Vec<(u32, u32, Box<str>)>>,
+    /// Series seen so far, by a hash of name and labels. A hash match is
+    /// confirmed against the stored series; the rare second series with the
+    /// same hash goes to `series_overflow`. Pointers live in one string, so
+    /// 100,000 series cost no per-series allocation here.
+    series_at: HashMap<u64, Slot>,
+    series_overflow: HashMap<u64, Vec<Slot>>,
+    pointer_text: String,
     hasher: std::collections::hash_map::RandomState,
     interner: std::collections::HashSet<Label>,
     problems: Vec<Problem>,
@@ -216,6 +228,8 @@ impl<'a> Builder<'a> {
             families: Vec::new(),
             by_name: HashMap::new(),
             series_at: HashMap::new(),
+            series_overflow: HashMap::new(),
+            pointer_text: String::new(),
             hasher: std::collections::hash_map::RandomState::new(),
             interner: std::collections::HashSet::new(),
             problems: Vec::new(),
@@ -674,19 +688,23 @@ impl<'a> Builder<'a> {
             }
             h.finish()
         };
-        let same = self.series_at.get(&key).and_then(|v| {
-            v.iter().find(|(f, s, _)| {
-                let fam = &self.families[*f as usize];
-                let stored = &fam.series[*s as usize].labels;
-                fam.name == e.name
-                    && stored.len() == e.labels.len()
-                    && stored
-                        .iter()
-                        .zip(&e.labels)
-                        .all(|((k1, v1), (k2, v2))| **k1 == *k2 && **v1 == *v2)
-            })
+        let candidates = self
+            .series_at
+            .get(&key)
+            .into_iter()
+            .chain(self.series_overflow.get(&key).into_iter().flatten());
+        let same = candidates.copied().find(|slot| {
+            let fam = &self.families[slot.family as usize];
+            let stored = &fam.series[slot.series as usize].labels;
+            fam.name == e.name
+                && stored.len() == e.labels.len()
+                && stored
+                    .iter()
+                    .zip(&e.labels)
+                    .all(|((k1, v1), (k2, v2))| **k1 == *k2 && **v1 == *v2)
         });
-        if let Some((_, _, first)) = same {
+        if let Some(first) = same {
+            let first = &self.pointer_text[first.at.0 as usize..(first.at.0 + first.at.1) as usize];
             let msg = format!(
                 "duplicate series {}: {} has the same name and labels",
                 series_id(&e.name, &e.labels),
@@ -695,12 +713,20 @@ impl<'a> Builder<'a> {
             self.problem(at, msg);
             return;
         }
-        let slot = (
-            idx as u32,
-            self.families[idx].series.len() as u32,
-            at.into_boxed_str(),
-        );
-        self.series_at.entry(key).or_default().push(slot);
+        let slot = Slot {
+            family: idx as u32,
+            series: self.families[idx].series.len() as u32,
+            at: (self.pointer_text.len() as u32, at.len() as u32),
+        };
+        self.pointer_text.push_str(&at);
+        match self.series_at.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(slot);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.series_overflow.entry(key).or_default().push(slot)
+            }
+        }
         let labels = e
             .labels
             .into_iter()
