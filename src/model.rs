@@ -282,7 +282,7 @@ impl<'a> Builder<'a> {
             }
         };
         for name in top_labels.keys() {
-            self.check_label_name(&format!("/labels/{}", escape_pointer(name)), name);
+            self.check_label_name(|| format!("/labels/{}", escape_pointer(name)), name);
         }
         for (i, m) in entries.enumerate() {
             let at = format!("/metrics/{i}");
@@ -298,17 +298,17 @@ impl<'a> Builder<'a> {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             for (k, v) in m.labels {
-                let lp = format!("{at}/labels/{}", escape_pointer(&k));
+                let lp = || format!("{at}/labels/{}", escape_pointer(&k));
                 if top_labels.contains_key(&k) {
-                    self.problem(lp, format!("label {k:?} is also set in the top-level \"labels\"; set it in one place"));
+                    self.problem(lp(), format!("label {k:?} is also set in the top-level \"labels\"; set it in one place"));
                     continue;
                 }
-                self.check_label_name(&lp, &k);
+                self.check_label_name(lp, &k);
                 labels.push((k, v));
             }
             let sample = match m.kind {
                 Kind::Gauge | Kind::Counter | Kind::Untyped => {
-                    let v = self.num(&format!("{at}/value"), m.value.as_ref());
+                    let v = self.num(|| format!("{at}/value"), m.value.as_ref());
                     if m.kind == Kind::Counter && v < 0.0 {
                         self.problem(
                             format!("{at}/value"),
@@ -322,7 +322,7 @@ impl<'a> Builder<'a> {
                     let buckets = self.buckets(&at, &m.buckets, count);
                     Sample::Histogram {
                         buckets,
-                        sum: self.num(&format!("{at}/sum"), m.sum.as_ref()),
+                        sum: self.num(|| format!("{at}/sum"), m.sum.as_ref()),
                         count,
                     }
                 }
@@ -336,12 +336,12 @@ impl<'a> Builder<'a> {
                         }
                         quantiles.push((
                             q.quantile,
-                            self.num(&format!("{at}/quantiles/{j}/value"), Some(&q.value)),
+                            self.num(|| format!("{at}/quantiles/{j}/value"), Some(&q.value)),
                         ));
                     }
                     Sample::Summary {
                         quantiles,
-                        sum: self.num(&format!("{at}/sum"), m.sum.as_ref()),
+                        sum: self.num(|| format!("{at}/sum"), m.sum.as_ref()),
                         count: m.count.unwrap_or(0),
                     }
                 }
@@ -364,7 +364,10 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let at = format!("/{}", escape_pointer(&name));
-            let v = self.num(&at, serde_json::from_value::<Num>(v).ok().as_ref());
+            let v = self.num(
+                || at.clone(),
+                serde_json::from_value::<Num>(v).ok().as_ref(),
+            );
             self.add(at, Entry::scalar(&name, Kind::Gauge, v));
         }
         if self.families.is_empty() && self.problems.is_empty() {
@@ -399,7 +402,7 @@ impl<'a> Builder<'a> {
                     let Value::Object(kv) = m.value else { continue };
                     let mut labels = Vec::new();
                     for (k, v) in kv {
-                        self.check_label_name(&format!("{at}/value/{}", escape_pointer(&k)), &k);
+                        self.check_label_name(|| format!("{at}/value/{}", escape_pointer(&k)), &k);
                         labels.push((k, v.as_str().unwrap_or_default().to_string()));
                     }
                     let entry = Entry {
@@ -477,7 +480,7 @@ impl<'a> Builder<'a> {
         })
     }
 
-    fn num(&mut self, at: &str, v: Option<&Num>) -> f64 {
+    fn num(&mut self, at: impl FnOnce() -> String, v: Option<&Num>) -> f64 {
         match v {
             Some(Num::F(f)) => *f,
             Some(Num::S(s)) => match s.as_str() {
@@ -485,12 +488,12 @@ impl<'a> Builder<'a> {
                 "+Inf" => f64::INFINITY,
                 "-Inf" => f64::NEG_INFINITY,
                 _ => {
-                    self.problem(at, format!("{s:?} is not a number"));
+                    self.problem(at(), format!("{s:?} is not a number"));
                     f64::NAN
                 }
             },
             None => {
-                self.problem(at, "missing");
+                self.problem(at(), "missing");
                 f64::NAN
             }
         }
@@ -534,33 +537,23 @@ impl<'a> Builder<'a> {
         out
     }
 
-    fn check_label_name(&mut self, at: &str, name: &str) {
-        if !is_label_name(name) {
-            self.problem(
-                at,
-                format!("{name:?} is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*)"),
-            );
+    /// Check a label name; the pointer is only built when there is a problem
+    /// (this runs once per label of every series).
+    fn check_label_name(&mut self, at: impl FnOnce() -> String, name: &str) {
+        let msg = if !is_label_name(name) {
+            format!("{name:?} is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*)")
         } else if name.starts_with("__") {
-            self.problem(
-                at,
-                format!("{name:?}: label names starting with \"__\" are reserved by Prometheus"),
-            );
+            format!("{name:?}: label names starting with \"__\" are reserved by Prometheus")
         } else if name == "le" || name == "quantile" {
-            self.problem(
-                at,
-                format!("{name:?} is reserved for histogram buckets and summary quantiles"),
-            );
+            format!("{name:?} is reserved for histogram buckets and summary quantiles")
         } else if self.extra.grouping.iter().any(|g| g == name) {
-            self.problem(
-                at,
-                format!("{name:?} is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)"),
-            );
+            format!("{name:?} is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)")
         } else if self.extra.labels.iter().any(|(k, _)| k == name) {
-            self.problem(
-                at,
-                format!("{name:?} is also given by --label; set it in one place"),
-            );
-        }
+            format!("{name:?} is also given by --label; set it in one place")
+        } else {
+            return;
+        };
+        self.problem(at(), msg);
     }
 
     /// Histogram and summary families write `_bucket`, `_sum` and `_count`
@@ -783,11 +776,37 @@ struct Quantile {
 }
 
 /// A value: a JSON number or one of the strings "NaN", "+Inf", "-Inf".
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// Deserialized with a visitor rather than `#[serde(untagged)]`, which
+/// buffers every value and tries each variant in turn (measured: the model
+/// stage spent much of its time there on 100,000 series).
 enum Num {
     F(f64),
     S(String),
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, \"NaN\", \"+Inf\" or \"-Inf\"")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
+                Ok(Num::F(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
+                Ok(Num::F(v as f64))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
+                Ok(Num::F(v as f64))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Num, E> {
+                Ok(Num::S(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
