@@ -422,44 +422,39 @@ impl<'a> Builder<'a> {
                         },
                     );
                 }
-                V0Type::Summary => {
+                // One observation, as prometheus_client's Summary.observe and
+                // Histogram.observe (default buckets) recorded it, plus the
+                // client's `<name>_created` gauge.
+                V0Type::Summary | V0Type::Histogram => {
                     let v = self.v0_num(&at, &m.value);
                     let created = created();
-                    let sample = Sample::Summary {
-                        quantiles: Vec::new(),
-                        sum: v,
-                        count: 1,
+                    let (kind, sample) = if matches!(m.metric_type, V0Type::Summary) {
+                        let sample = Sample::Summary {
+                            quantiles: Vec::new(),
+                            sum: v,
+                            count: 1,
+                        };
+                        (Kind::Summary, sample)
+                    } else {
+                        let buckets = PYTHON_DEFAULT_BUCKETS
+                            .iter()
+                            .map(|&le| (le, u64::from(v <= le)))
+                            .collect();
+                        (
+                            Kind::Histogram,
+                            Sample::Histogram {
+                                buckets,
+                                sum: v,
+                                count: 1,
+                            },
+                        )
                     };
                     self.add(
                         at.clone(),
                         Entry {
-                            kind: Kind::Summary,
                             help,
                             sample,
-                            ..Entry::scalar(&m.name, Kind::Summary, v)
-                        },
-                    );
-                    self.add(at, created);
-                }
-                V0Type::Histogram => {
-                    let v = self.v0_num(&at, &m.value);
-                    let created = created();
-                    let buckets = PYTHON_DEFAULT_BUCKETS
-                        .iter()
-                        .map(|&le| (le, u64::from(v <= le)))
-                        .collect();
-                    let sample = Sample::Histogram {
-                        buckets,
-                        sum: v,
-                        count: 1,
-                    };
-                    self.add(
-                        at.clone(),
-                        Entry {
-                            kind: Kind::Histogram,
-                            help,
-                            sample,
-                            ..Entry::scalar(&m.name, Kind::Histogram, v)
+                            ..Entry::scalar(&m.name, kind, v)
                         },
                     );
                     self.add(at, created);
