@@ -5,6 +5,10 @@
 //! this module does I/O or checks meaning; [`crate::config`] turns these raw
 //! values into typed, checked configuration before any work starts.
 
+// The doc comments are the --help text, where a bare URL reads better than
+// rustdoc's `<http://…>`.
+#![allow(rustdoc::bare_urls)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
