@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # simplepipe: a static, rustls-only binary on distroless/static (CA
-# certificates and a nonroot user, nothing else). Final image ~11 MB.
+# certificates and a nonroot user, nothing else). Final image ~12 MB.
 
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
