@@ -48,7 +48,9 @@ impl Document<'_> {
             *slot = Value::Array(
                 entries
                     .iter()
-                    .map(|r| serde_json::from_str(r.get()).expect("parsed once already"))
+                    // An entry that does not parse was reported by validation;
+                    // it can only be Null here.
+                    .map(|r| serde_json::from_str(r.get()).unwrap_or(Value::Null))
                     .collect(),
             );
         }
@@ -174,6 +176,23 @@ mod tests {
     fn depth_is_bounded() {
         let deep = "[".repeat(10_000);
         assert!(err(deep.as_bytes()).contains("nested more than 128 levels"));
+    }
+
+    #[test]
+    fn out_of_range_numbers_in_entries_are_errors_not_panics() {
+        // Regression: fuzz/artifacts crash-825928e3 (a raw entry holding 12e81167).
+        let src = Source::Path("a.json".into());
+        let bytes = br#"{"metrics": [{"name": "a", "type": "gauge", "value": 12e81167}]}"#;
+        let doc = parse(bytes, &src).unwrap();
+        let e = crate::validate::validate(&doc, None).unwrap_err();
+        assert_eq!(crate::error::exit_code(&e), Exit::Invalid);
+        let msg = format!("{e:#}");
+        assert!(
+            msg.contains("a.json: metrics/0: not valid JSON: number out of range"),
+            "{msg}"
+        );
+        // A custom schema needs the whole document: no panic there either.
+        let _ = doc.full_value();
     }
 
     #[test]
