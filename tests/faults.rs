@@ -202,7 +202,7 @@ fn a_reset_mid_body_is_retried() {
 #[test]
 fn closed_port_is_exit_6_and_best_effort_makes_it_a_warning() {
     let url = format!("http://127.0.0.1:{}", free_port());
-    let r = run(&[
+    let args = [
         "push",
         "examples/simple.json",
         "j",
@@ -212,7 +212,8 @@ fn closed_port_is_exit_6_and_best_effort_makes_it_a_warning() {
         "1",
         "--retry-max-wait",
         "0.1",
-    ]);
+    ];
+    let r = run(&args);
     assert_eq!(r.code, 6, "{r:?}");
     assert!(
         r.stderr.contains("cannot connect to the gateway"),
@@ -220,18 +221,7 @@ fn closed_port_is_exit_6_and_best_effort_makes_it_a_warning() {
         r.stderr
     );
 
-    let r = run(&[
-        "push",
-        "examples/simple.json",
-        "j",
-        "--gateway",
-        &url,
-        "--retries",
-        "1",
-        "--retry-max-wait",
-        "0.1",
-        "--best-effort",
-    ]);
+    let r = run(&[&args[..], &["--best-effort"]].concat());
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stderr.contains("simplepipe: warning: PUT"),
