@@ -42,4 +42,10 @@ need_pip() {
     fi
     echo "--- pip install $*"
     python3 -m pip install --quiet --disable-pip-version-check "$@"
+    # Under pyenv, new console scripts (hadolint) need their shims made;
+    # pyenv's own hook only runs for a bare `pip`.
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+    if [ "${what#!}" != "$what" ]; then
+        command -v "${what#!}" >/dev/null 2>&1 || { echo "pip install $* did not provide ${what#!}" >&2; return 1; }
+    fi
 }
