@@ -286,7 +286,8 @@ fn artifact(args: &ArtifactArgs, net: &NetArgs) -> Result<ArtifactConfig> {
     })
 }
 
-fn env_nonempty(name: &str) -> Option<String> {
+/// An environment variable, with empty meaning unset (as everywhere here).
+pub(crate) fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
@@ -299,11 +300,10 @@ fn target(
 ) -> Result<Target> {
     // PUSH_GATEWAY_HOSTNAME is what the original Simplepipe read; clap can
     // only attach one variable to an option, so the fallback lives here.
-    let raw = args.gateway.clone().or_else(|| {
-        std::env::var("PUSH_GATEWAY_HOSTNAME")
-            .ok()
-            .filter(|v| !v.is_empty())
-    });
+    let raw = args
+        .gateway
+        .clone()
+        .or_else(|| env_nonempty("PUSH_GATEWAY_HOSTNAME"));
     let mut gateway = match raw {
         Some(raw) => Some(gateway_url(&raw)?),
         None if dry_run => None,
@@ -431,10 +431,7 @@ fn auth(args: &GroupArgs, gateway: Option<&mut Url>) -> Result<Auth> {
 }
 
 fn env_secret(name: &str) -> Option<Secret> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .map(Secret::new)
+    env_nonempty(name).map(Secret::new)
 }
 
 fn read_secret(option: &str, path: &Path) -> Result<Secret> {

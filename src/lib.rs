@@ -8,12 +8,15 @@
 //!
 //! - [`cli`]: the command line as parsed (clap derive; doc comments are the help).
 //! - [`config`]: raw arguments → typed, checked configuration, before any I/O.
-//! - [`source`]: stage 1, read the artifact's bytes (file or stdin), bounded.
+//! - [`source`]: stage 1, read the artifact's bytes (file, stdin or S3), bounded.
+//! - [`s3`]: the S3/MinIO download behind `s3://` sources, streamed and bounded.
+//! - [`archive`]: unwrap Argo's tar/gzip archives, detected by magic bytes.
 //! - [`parse`]: stage 2, bytes → JSON document (UTF-8, depth, syntax).
 //! - [`validate`]: stage 3, JSON Schema: built-in format schema plus any custom one.
 //! - [`model`]: stage 4, document → metric families, with the checks a schema can't express.
-//! - [`encode`]: stage 5, families → text exposition format (pure, snapshot-tested).
-//! - [`gateway`]: stage 6, group URLs and the HTTP exchange with the Pushgateway.
+//! - [`encode`]: stage 5, families → protobuf or text exposition (pure, snapshot-tested).
+//! - [`gateway`]: stage 6, group URLs and the HTTP exchange with the Pushgateway (retries, auth, TLS).
+//! - [`net`]: network failures in words, shared by the gateway and S3.
 //! - [`schema`]: the built-in formats and their embedded JSON Schemas.
 //! - [`error`]: exit-code kinds and the "every problem, with its pointer" report.
 //! - [`redact`]: keeps credentials out of anything shown.
@@ -117,17 +120,14 @@ fn push(cfg: &PushConfig) -> Result<()> {
         );
         return print(&bytes);
     }
-    let body = match cfg.compress {
-        Compress::None => Body {
-            bytes,
-            content_type,
-            content_encoding: None,
-        },
-        Compress::Gzip => Body {
-            bytes: encode::gzip(&bytes),
-            content_type,
-            content_encoding: Some("gzip"),
-        },
+    let (bytes, content_encoding) = match cfg.compress {
+        Compress::None => (bytes, None),
+        Compress::Gzip => (encode::gzip(&bytes), Some("gzip")),
+    };
+    let body = Body {
+        bytes,
+        content_type,
+        content_encoding,
     };
     gateway::send(&cfg.target, method.clone(), Some(body))?;
     if !cfg.quiet {
@@ -182,8 +182,6 @@ fn schemas(name: Option<&str>) -> Result<()> {
     }
 }
 
-/// source → parse → validate → model. Returns the model and a description
-/// of the schemas the artifact satisfied.
 /// parse → validate → model, on bytes already read: the whole of what an
 /// artifact goes through before encoding. Public for the fuzzers and
 /// property tests.
@@ -199,6 +197,8 @@ pub fn check(
     Ok((model, validated))
 }
 
+/// source → unpack → parse → validate → model. Returns the model and a
+/// description of the schemas the artifact satisfied.
 fn load(
     source: Option<&Source>,
     artifact: &ArtifactConfig,

@@ -105,7 +105,7 @@ pub fn fetch(bucket: &str, key: &str, cfg: &S3Config, max_bytes: u64) -> Result<
 
 /// Resolve credentials the way the AWS tools do, and say where they came from.
 fn credentials() -> Result<(Credentials, String)> {
-    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let set = crate::config::env_nonempty;
     if set("AWS_ACCESS_KEY_ID").is_some() {
         if set("AWS_SECRET_ACCESS_KEY").is_none() {
             bail_with!(
