@@ -13,8 +13,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
+use common::prometheus::Prometheus;
 use common::*;
 use serde_json::Value;
 
@@ -280,77 +280,6 @@ fn the_exit_handler_pushes_the_outcome_without_an_artifact() {
     );
 }
 
-/// A real Prometheus, scraping the test gateway every second, once with
-/// honor_labels (as the ServiceMonitor sets it) and once without.
-struct Prometheus {
-    child: std::process::Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Prometheus {
-    fn start(gateway: &str) -> Prometheus {
-        let dir = tempfile::tempdir().unwrap();
-        let target = gateway.trim_start_matches("http://");
-        let cfg = format!(
-            "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nscrape_configs:\n  - job_name: pgw-honor\n    honor_labels: true\n    static_configs: [{{targets: ['{target}']}}]\n  - job_name: pgw-plain\n    honor_labels: false\n    static_configs: [{{targets: ['{target}']}}]\n"
-        );
-        std::fs::write(dir.path().join("prometheus.yml"), cfg).unwrap();
-        let port = free_port();
-        let child = Command::new("prometheus")
-            .arg(format!(
-                "--config.file={}",
-                dir.path().join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus runs (bash .ci/run installs it)");
-        Prometheus {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
-        }
-    }
-
-    /// Poll a PromQL query until it returns a series (bounded: Prometheus
-    /// needs a scrape or two), then return the result vector.
-    fn query(&self, promql: &str) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let client = reqwest::blocking::Client::new();
-        loop {
-            if let Ok(r) = client
-                .get(format!("{}/api/v1/query", self.url))
-                .query(&[("query", promql)])
-                .send()
-            {
-                if let Ok(body) = r
-                    .text()
-                    .map(|t| serde_json::from_str::<Value>(&t).unwrap_or_default())
-                {
-                    if let Some(res) = body["data"]["result"].as_array().filter(|a| !a.is_empty()) {
-                        return res.clone();
-                    }
-                }
-            }
-            assert!(Instant::now() < deadline, "no result for {promql}");
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn prometheus_sees_job_and_user_with_honor_labels() {
     let gw = Gateway::start();
@@ -364,7 +293,7 @@ fn prometheus_sees_job_and_user_with_honor_labels() {
         &gw.url,
     ]);
     assert_eq!(r.code, 0, "{r:?}");
-    let prom = Prometheus::start(&gw.url);
+    let prom = Prometheus::scraping(&gw.url);
 
     let honored = prom.query(r#"model_accuracy{job="train",user="alice"}"#);
     assert_eq!(honored.len(), 1, "{honored:?}");
