@@ -94,7 +94,12 @@ const DRAIN: Duration = Duration::from_secs(2);
 /// Run `program args…`; `on_line(stream, line_number, line)` gets each
 /// line of the streams `from` names. Returns when the child has exited and
 /// its output is drained. `Err` only when it cannot be started.
-pub fn run<F>(program: &OsString, args: &[OsString], from: MetricsFrom, on_line: F) -> io::Result<Outcome>
+pub fn run<F>(
+    program: &OsString,
+    args: &[OsString],
+    from: MetricsFrom,
+    on_line: F,
+) -> io::Result<Outcome>
 where
     F: Fn(Stream, u64, &str) + Send + Sync + 'static,
 {
@@ -172,7 +177,14 @@ fn wait(pid: libc::pid_t, alive: &Mutex<bool>) -> io::Result<(i32, libc::rusage)
         // SAFETY: a zeroed siginfo_t is a valid out-parameter.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: waitid on our own child; WNOWAIT leaves it unreaped.
-        let r = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
         if r == 0 {
             break;
         }
@@ -287,9 +299,23 @@ mod tests {
                 (Stream::Stdout, 1, "loss=1".to_string())
             ]
         );
-        let killed = run(&"sh".into(), &["-c".into(), "kill -9 $$".into()], MetricsFrom::Stdout, |_, _, _| {}).unwrap();
-        assert_eq!((killed.code, killed.signal, killed.exit_code()), (None, Some(9), 137));
-        let missing = run(&"/nonexistent/cmd".into(), &[], MetricsFrom::Stdout, |_, _, _| {});
+        let killed = run(
+            &"sh".into(),
+            &["-c".into(), "kill -9 $$".into()],
+            MetricsFrom::Stdout,
+            |_, _, _| {},
+        )
+        .unwrap();
+        assert_eq!(
+            (killed.code, killed.signal, killed.exit_code()),
+            (None, Some(9), 137)
+        );
+        let missing = run(
+            &"/nonexistent/cmd".into(),
+            &[],
+            MetricsFrom::Stdout,
+            |_, _, _| {},
+        );
         assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
     }
 }

@@ -150,7 +150,13 @@ mod tests {
     use std::sync::{mpsc, Arc};
 
     /// Follow `path` on a thread; events come back as text.
-    fn follow(path: &Path) -> (mpsc::Receiver<String>, Arc<AtomicBool>, thread::JoinHandle<()>) {
+    fn follow(
+        path: &Path,
+    ) -> (
+        mpsc::Receiver<String>,
+        Arc<AtomicBool>,
+        thread::JoinHandle<()>,
+    ) {
         let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let (p, s) = (path.to_path_buf(), stop.clone());
@@ -184,7 +190,10 @@ mod tests {
         expect(&rx, "<Waiting>");
         std::fs::write(&path, "a=1\n").unwrap();
         expect(&rx, "a=1\n");
-        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(b"a=2\n").unwrap();
         expect(&rx, "a=2\n");
         // Rotation: the writer adds a last line to the old file after the
@@ -196,7 +205,12 @@ mod tests {
         // Truncation (copytruncate), then shorter content.
         std::fs::write(&path, "").unwrap();
         expect(&rx, "<Truncated>");
-        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"c=1\n").unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"c=1\n")
+            .unwrap();
         expect(&rx, "c=1\n");
         stop.store(true, Ordering::SeqCst);
         t.join().unwrap();

@@ -181,7 +181,11 @@ fn pairs(line: &str, out: &mut Parsed) {
         }
         if start == end
             || !(b[start].is_ascii_alphabetic() || b[start] == b'_')
-            || (start > 0 && !matches!(b[start - 1], b' ' | b'\t' | b',' | b';' | b'(' | b'[' | b'{' | b'|'))
+            || (start > 0
+                && !matches!(
+                    b[start - 1],
+                    b' ' | b'\t' | b',' | b';' | b'(' | b'[' | b'{' | b'|'
+                ))
         {
             continue;
         }
@@ -199,7 +203,10 @@ fn pairs(line: &str, out: &mut Parsed) {
         }
         let (name, value) = (&line[start..end], &line[vs..ve]);
         // A trailing `.` ends a sentence ("loss=0.41."), it's not part of the number.
-        let value = value.strip_suffix('.').filter(|v| parse_number(v).is_some()).unwrap_or(value);
+        let value = value
+            .strip_suffix('.')
+            .filter(|v| parse_number(v).is_some())
+            .unwrap_or(value);
         if let Some(v) = parse_number(value).filter(|_| !value.is_empty()) {
             out.readings.push(Reading::new(name, v));
             i = ve;
@@ -315,7 +322,8 @@ fn entry(map: Map<String, Value>, out: &mut Parsed) {
         None => String::new(),
         Some(Value::String(h)) => h.clone(),
         Some(other) => {
-            out.warnings.push(problem(format!("\"help\" is {other}; it must be a string")));
+            out.warnings
+                .push(problem(format!("\"help\" is {other}; it must be a string")));
             return;
         }
     };
@@ -423,15 +431,22 @@ mod tests {
     #[test]
     fn overlong_lines_are_skipped_not_buffered() {
         let long = vec![b'x'; MAX_LINE + 10];
-        let got = split(&[b"a=1\n", &long[..MAX_LINE / 2], &long[MAX_LINE / 2..], b"\nb=2\n"]);
+        let got = split(&[
+            b"a=1\n",
+            &long[..MAX_LINE / 2],
+            &long[MAX_LINE / 2..],
+            b"\nb=2\n",
+        ]);
         assert_eq!(got, vec![(1, "a=1".to_string()), (3, "b=2".to_string())]);
     }
 
     #[test]
     fn invalid_utf8_is_read_lossily() {
-        assert_eq!(split(&[b"loss=0.5 \xff\n"]), vec![(1, "loss=0.5 \u{fffd}".to_string())]);
+        assert_eq!(
+            split(&[b"loss=0.5 \xff\n"]),
+            vec![(1, "loss=0.5 \u{fffd}".to_string())]
+        );
     }
-
 
     fn values(line: &str) -> Vec<(String, f64)> {
         LineParser::new()
@@ -466,7 +481,14 @@ mod tests {
         );
         let r = values("a=NaN b=inf c=-Infinity d=+Inf");
         assert!(r[0].1.is_nan());
-        assert_eq!(r[1..], v(&[("b", f64::INFINITY), ("c", f64::NEG_INFINITY), ("d", f64::INFINITY)])[..]);
+        assert_eq!(
+            r[1..],
+            v(&[
+                ("b", f64::INFINITY),
+                ("c", f64::NEG_INFINITY),
+                ("d", f64::INFINITY)
+            ])[..]
+        );
     }
 
     #[test]
@@ -516,12 +538,30 @@ mod tests {
     #[test]
     fn bad_native_entries_warn() {
         let cases = [
-            (r#"{"name":"x","value":"abc"}"#, r#"metric entry "x": value "abc" is not a number (a string must be "NaN", "+Inf" or "-Inf")"#),
-            (r#"{"name":"x","value":1,"step":5}"#, r#"metric entry "x": unknown key "step" (an entry has name, type, value, labels and help)"#),
-            (r#"{"name":"x","value":1,"type":"histogram"}"#, r#"metric entry "x": type "histogram" is not supported in live metrics (report a gauge or a counter per value)"#),
-            (r#"{"name":"x","value":1,"type":"meter"}"#, r#"metric entry "x": type "meter" is not one of "gauge", "counter", "untyped""#),
-            (r#"{"name":"x","value":1,"labels":{"a":1}}"#, r#"metric entry "x": label "a" has the value 1; label values are strings"#),
-            (r#"{"name":"x","value":1,"labels":[]}"#, r#"metric entry "x": "labels" is []; it must be an object of strings"#),
+            (
+                r#"{"name":"x","value":"abc"}"#,
+                r#"metric entry "x": value "abc" is not a number (a string must be "NaN", "+Inf" or "-Inf")"#,
+            ),
+            (
+                r#"{"name":"x","value":1,"step":5}"#,
+                r#"metric entry "x": unknown key "step" (an entry has name, type, value, labels and help)"#,
+            ),
+            (
+                r#"{"name":"x","value":1,"type":"histogram"}"#,
+                r#"metric entry "x": type "histogram" is not supported in live metrics (report a gauge or a counter per value)"#,
+            ),
+            (
+                r#"{"name":"x","value":1,"type":"meter"}"#,
+                r#"metric entry "x": type "meter" is not one of "gauge", "counter", "untyped""#,
+            ),
+            (
+                r#"{"name":"x","value":1,"labels":{"a":1}}"#,
+                r#"metric entry "x": label "a" has the value 1; label values are strings"#,
+            ),
+            (
+                r#"{"name":"x","value":1,"labels":[]}"#,
+                r#"metric entry "x": "labels" is []; it must be an object of strings"#,
+            ),
         ];
         for (line, want) in cases {
             let p = LineParser::new().parse(line);
@@ -535,7 +575,10 @@ mod tests {
         let p = LineParser::with_regex(r"(\w+): ([0-9.eE+-]+)").unwrap();
         let r = p.parse("step 7 | loss: 1.5e-2 | acc: 0.9 | note: n/a");
         assert_eq!(
-            r.readings.iter().map(|r| (r.name.as_str(), r.value)).collect::<Vec<_>>(),
+            r.readings
+                .iter()
+                .map(|r| (r.name.as_str(), r.value))
+                .collect::<Vec<_>>(),
             vec![("loss", 0.015), ("acc", 0.9)]
         );
         let p = LineParser::with_regex(r"(?P<value>[0-9.]+) (?P<name>\w+)").unwrap();
@@ -552,7 +595,10 @@ mod tests {
         let e = LineParser::with_regex(r"(\w+)").unwrap_err().to_string();
         assert!(e.contains("has 1 groups; it needs two"), "{e}");
         let e = LineParser::with_regex(r"(").unwrap_err().to_string();
-        assert!(e.starts_with("--metrics-regex \"(\" is not a valid regex"), "{e}");
+        assert!(
+            e.starts_with("--metrics-regex \"(\" is not a valid regex"),
+            "{e}"
+        );
     }
 
     #[test]

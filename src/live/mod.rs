@@ -7,9 +7,11 @@
 //! - [`modelop`]: ModelOp Center sensor streams → the same state.
 //! - [`child`]: run a command with its output passed through untouched, signals forwarded, rusage kept.
 //! - [`follow`]: read a file as it grows, across rotation (`tail -F`).
+//! - [`pusher`]: the push loop: every interval off the readers' path, latest state wins, then a final push.
 
 pub mod child;
 pub mod follow;
 pub mod lines;
 pub mod modelop;
+pub mod pusher;
 pub mod state;

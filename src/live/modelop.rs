@@ -102,7 +102,12 @@ impl ModelOp {
     /// Start the ignored-records counter at 0, so it can be alerted on
     /// before anything is ignored.
     pub fn init(&self, state: &mut State) {
-        let _ = state.add(IGNORED, IGNORED_HELP, state.labels(&[]).unwrap_or_default(), 0.0);
+        let _ = state.add(
+            IGNORED,
+            IGNORED_HELP,
+            state.labels(&[]).unwrap_or_default(),
+            0.0,
+        );
     }
 
     /// Apply one line of the stream. `Err` is a warning for the caller to
@@ -114,7 +119,9 @@ impl ModelOp {
         }
         let outcome = match serde_json::from_str::<Map<String, Value>>(line) {
             Ok(msg) => self.message(&msg, state),
-            Err(e) => Err(Some(format!("not a ModelOp message (one JSON object per line): {e}"))),
+            Err(e) => Err(Some(format!(
+                "not a ModelOp message (one JSON object per line): {e}"
+            ))),
         };
         match outcome {
             Ok(()) => Ok(()),
@@ -127,14 +134,22 @@ impl ModelOp {
     }
 
     /// `Err(None)`: ignored silently (another message type, an unknown tap).
-    fn message(&mut self, msg: &Map<String, Value>, state: &mut State) -> Result<(), Option<String>> {
+    fn message(
+        &mut self,
+        msg: &Map<String, Value>,
+        state: &mut State,
+    ) -> Result<(), Option<String>> {
         let kind = msg.get("type").and_then(Value::as_str).unwrap_or_default();
         if kind != "sensor-report" && kind != "engine-state" {
             return Err(None);
         }
         let src = match msg.get("src") {
             Some(Value::String(s)) if !s.is_empty() => s.as_str(),
-            _ => return Err(Some(format!("{kind} without a \"src\" (the engine's name)"))),
+            _ => {
+                return Err(Some(format!(
+                    "{kind} without a \"src\" (the engine's name)"
+                )))
+            }
         };
         if kind == "engine-state" {
             let status = match msg.get("state").and_then(Value::as_str) {
@@ -152,7 +167,9 @@ impl ModelOp {
             return set(state, STATUS, Kind::Gauge, STATUS_HELP, labels, status);
         }
         let Some(t) = msg.get("tap").and_then(Value::as_str) else {
-            return Err(Some(format!("sensor-report from {src:?} without a \"tap\"")));
+            return Err(Some(format!(
+                "sensor-report from {src:?} without a \"tap\""
+            )));
         };
         let Some(tap) = tap(t) else {
             return Err(None);
@@ -160,7 +177,8 @@ impl ModelOp {
         let Some(data) = msg.get("data").and_then(Value::as_f64) else {
             return Err(Some(format!(
                 "sensor-report {t:?} from {src:?}: \"data\" is {}, not a number",
-                msg.get("data").map_or("missing".to_string(), Value::to_string)
+                msg.get("data")
+                    .map_or("missing".to_string(), Value::to_string)
             )));
         };
         match tap {
@@ -190,12 +208,22 @@ impl ModelOp {
                 };
                 let labels = self.labels(src, &[("slot", slot)], state)?;
                 add(state, RECORDS, RECORDS_HELP, labels.clone(), data)?;
-                let buffered = self.pending.entry((src.to_string(), slot.to_string())).or_insert(0.0);
+                let buffered = self
+                    .pending
+                    .entry((src.to_string(), slot.to_string()))
+                    .or_insert(0.0);
                 *buffered += data;
                 if dt > 0.0 {
                     let rate = *buffered / dt;
                     *buffered = 0.0;
-                    set(state, THROUGHPUT, Kind::Gauge, THROUGHPUT_HELP, labels, rate)?;
+                    set(
+                        state,
+                        THROUGHPUT,
+                        Kind::Gauge,
+                        THROUGHPUT_HELP,
+                        labels,
+                        rate,
+                    )?;
                 }
                 Ok(())
             }
@@ -203,7 +231,12 @@ impl ModelOp {
     }
 
     /// `engine`, `model` (when known) and the given labels, checked.
-    fn labels(&self, src: &str, more: &[(&str, &str)], state: &State) -> Result<Vec<(Label, Label)>, Option<String>> {
+    fn labels(
+        &self,
+        src: &str,
+        more: &[(&str, &str)],
+        state: &State,
+    ) -> Result<Vec<(Label, Label)>, Option<String>> {
         let mut given: Vec<(String, String)> = vec![("engine".into(), src.into())];
         if let Some(model) = self.names.get(src) {
             given.push(("model".into(), model.clone()));
@@ -213,15 +246,29 @@ impl ModelOp {
     }
 }
 
-fn set(state: &mut State, name: &str, kind: Kind, help: &str, labels: Vec<(Label, Label)>, v: f64) -> Result<(), Option<String>> {
+fn set(
+    state: &mut State,
+    name: &str,
+    kind: Kind,
+    help: &str,
+    labels: Vec<(Label, Label)>,
+    v: f64,
+) -> Result<(), Option<String>> {
     state.set(name, kind, help, labels, v).map_err(Some)
 }
 
-fn add(state: &mut State, name: &str, help: &str, labels: Vec<(Label, Label)>, v: f64) -> Result<(), Option<String>> {
+fn add(
+    state: &mut State,
+    name: &str,
+    help: &str,
+    labels: Vec<(Label, Label)>,
+    v: f64,
+) -> Result<(), Option<String>> {
     state.add(name, help, labels, v).map_err(Some)
 }
 
-const RECORDS_HELP: &str = "Records read by the engine's input slot (ModelOp sensor manifold.N.records.count)";
+const RECORDS_HELP: &str =
+    "Records read by the engine's input slot (ModelOp sensor manifold.N.records.count)";
 const REJECTED_HELP: &str = "Records rejected by the engine's input slot, by reason (ModelOp sensors manifold.N.records.rejected.by.*)";
 const THROUGHPUT_HELP: &str = "Records per second on the slot over the last sensor interval";
 const CPU_HELP: &str = "Engine CPU utilization (ModelOp sensor sys.cpu.utilization)";
@@ -252,7 +299,11 @@ mod tests {
     }
 
     fn recorded() -> String {
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/modelop-stream.jsonl")).unwrap()
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/modelop-stream.jsonl"
+        ))
+        .unwrap()
     }
 
     /// The recorded stream: two engines (`engine-1`, `engine-2`), two
@@ -289,8 +340,14 @@ mod tests {
         // engine-2 slot 1: 40 (dt 2) → 20/s, then 12 at dt 0 then 3 at dt 3 → 5/s.
         assert_eq!(get(RECORDS, e2(&[("slot", "1")])), Some(55.0));
         assert_eq!(get(THROUGHPUT, e2(&[("slot", "1")])), Some(5.0));
-        assert_eq!(get(REJECTED, e1(&[("reason", "schema"), ("slot", "0")])), Some(3.0));
-        assert_eq!(get(REJECTED, e2(&[("reason", "encoding"), ("slot", "1")])), Some(2.0));
+        assert_eq!(
+            get(REJECTED, e1(&[("reason", "schema"), ("slot", "0")])),
+            Some(3.0)
+        );
+        assert_eq!(
+            get(REJECTED, e2(&[("reason", "encoding"), ("slot", "1")])),
+            Some(2.0)
+        );
         assert_eq!(get(CPU, e1(&[])), Some(0.42));
         assert_eq!(get(CPU, e2(&[])), Some(0.9));
         assert_eq!(get(MEMORY, e1(&[])), Some(268435456.0));
@@ -298,7 +355,11 @@ mod tests {
         assert_eq!(get(STATUS, e2(&[])), Some(2.0));
         // model-console, an unknown tap, a jet message and the broken line.
         assert_eq!(s.get(IGNORED, &[]), Some(4.0));
-        let names: Vec<String> = s.families().into_iter().map(|f| format!("{} {}", f.name, f.kind.name())).collect();
+        let names: Vec<String> = s
+            .families()
+            .into_iter()
+            .map(|f| format!("{} {}", f.name, f.kind.name()))
+            .collect();
         assert_eq!(
             names,
             [
@@ -348,8 +409,16 @@ mod tests {
 
     #[test]
     fn engine_names_file_errors() {
-        assert_eq!(ModelOp::parse_names("[]").unwrap_err(), "must be a JSON object of engine name (src) to model name");
-        assert_eq!(ModelOp::parse_names(r#"{"a": 1}"#).unwrap_err(), r#""a" maps to 1; model names are strings"#);
-        assert!(ModelOp::parse_names("{").unwrap_err().starts_with("not JSON: "));
+        assert_eq!(
+            ModelOp::parse_names("[]").unwrap_err(),
+            "must be a JSON object of engine name (src) to model name"
+        );
+        assert_eq!(
+            ModelOp::parse_names(r#"{"a": 1}"#).unwrap_err(),
+            r#""a" maps to 1; model names are strings"#
+        );
+        assert!(ModelOp::parse_names("{")
+            .unwrap_err()
+            .starts_with("not JSON: "));
     }
 }

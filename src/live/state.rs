@@ -71,7 +71,7 @@ impl State {
         } else {
             Kind::Gauge
         });
-        if self.rules.reserved.iter().any(|n| *n == r.name) {
+        if self.rules.reserved.contains(&r.name) {
             return Err(format!(
                 "{:?} is written by simplepipe itself; rename the metric",
                 r.name
@@ -150,7 +150,13 @@ impl State {
     }
 
     /// Add to a counter (starting at 0).
-    pub fn add(&mut self, name: &str, help: &str, labels: Vec<(Label, Label)>, delta: f64) -> Result<(), String> {
+    pub fn add(
+        &mut self,
+        name: &str,
+        help: &str,
+        labels: Vec<(Label, Label)>,
+        delta: f64,
+    ) -> Result<(), String> {
         if delta.is_nan() || delta < 0.0 {
             return Err(format!(
                 "{}: cannot add {delta} to a counter",
@@ -173,14 +179,17 @@ impl State {
             .iter()
             .find(|(l, _)| {
                 l.len() == labels.len()
-                    && l.iter().zip(labels).all(|((k, v), (k2, v2))| &**k == *k2 && &**v == *v2)
+                    && l.iter()
+                        .zip(labels)
+                        .all(|((k, v), (k2, v2))| &**k == *k2 && &**v == *v2)
             })
             .map(|(_, v)| *v)
     }
 
     /// Check a reading's labels and add the `--label` ones, sorted by name.
     pub fn labels(&self, given: &[(String, String)]) -> Result<Vec<(Label, Label)>, String> {
-        let mut out: Vec<(Label, Label)> = Vec::with_capacity(given.len() + self.rules.labels.len());
+        let mut out: Vec<(Label, Label)> =
+            Vec::with_capacity(given.len() + self.rules.labels.len());
         for (k, v) in given {
             check_label(k, &self.rules)?;
             if out.iter().any(|(o, _)| &**o == k) {
@@ -302,8 +311,14 @@ mod tests {
         assert_eq!(s.get("images_total", &[("run", "r1")]), Some(250.0));
         let f = s.families();
         assert_eq!(
-            f.iter().map(|f| (f.name.as_str(), f.kind)).collect::<Vec<_>>(),
-            [("epoch", Kind::Gauge), ("images_total", Kind::Counter), ("loss", Kind::Gauge)]
+            f.iter()
+                .map(|f| (f.name.as_str(), f.kind))
+                .collect::<Vec<_>>(),
+            [
+                ("epoch", Kind::Gauge),
+                ("images_total", Kind::Counter),
+                ("loss", Kind::Gauge)
+            ]
         );
         assert_eq!(f[2].series[0].labels, vec![("run".into(), "r1".into())]);
     }
