@@ -22,6 +22,8 @@ use crate::redact::Secret;
 use crate::schema::SchemaChoice;
 use percent_encoding::percent_decode_str;
 
+pub mod live;
+
 /// Where the artifact comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -291,7 +293,7 @@ pub(crate) fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn target(
+pub(crate) fn target(
     args: &GroupArgs,
     net: &NetArgs,
     job: Option<String>,
@@ -540,7 +542,7 @@ pub fn gateway_url(raw: &str) -> Result<Url> {
 }
 
 /// Parse repeated `NAME=VALUE` options into checked label pairs.
-fn pairs(option: &str, raw: &[String]) -> Result<Vec<(String, String)>> {
+pub(crate) fn pairs(option: &str, raw: &[String]) -> Result<Vec<(String, String)>> {
     let mut out: Vec<(String, String)> = Vec::new();
     for item in raw {
         let Some((name, value)) = item.split_once('=') else {

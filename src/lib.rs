@@ -23,6 +23,7 @@
 
 pub mod archive;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod encode;
 pub mod error;
@@ -88,6 +89,13 @@ pub fn run(cli: Cli) -> Result<()> {
             forgive(target.best_effort, deleted)
         }
         Command::Schemas(args) => schemas(args.name.as_deref()),
+        Command::Run(args) => {
+            let code = commands::run::run(config::live::run(args, cli.verbose)?)?;
+            // The command's own exit code, passed on as it is.
+            let _ = std::io::stdout().flush();
+            std::process::exit(code)
+        }
+        Command::Watch(args) => commands::watch::run(config::live::watch(args, cli.verbose)?),
     }
 }
 
@@ -142,7 +150,7 @@ fn push(cfg: &PushConfig) -> Result<()> {
 }
 
 /// `--best-effort`: turn the forgivable failures into a warning and exit 0.
-fn forgive(level: Option<BestEffort>, result: Result<()>) -> Result<()> {
+pub(crate) fn forgive(level: Option<BestEffort>, result: Result<()>) -> Result<()> {
     let Err(err) = result else { return Ok(()) };
     let exit = error::exit_code(&err);
     let forgiven = match level {
