@@ -52,6 +52,9 @@ pub enum Command {
     Run(RunArgs),
     /// Read metric lines or a ModelOp stream from a file or stdin, pushing as they come.
     Watch(WatchArgs),
+    /// Copy this binary into DIR, for an init container to hand it to
+    /// another image (the simplepipe image has no cp).
+    Install(InstallArgs),
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +264,17 @@ pub struct LiveArgs {
 
     /// Do not print the one-line summary at the end.
     #[arg(long, short, env = "SIMPLEPIPE_QUIET")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Directory to copy the binary into (as DIR/simplepipe), e.g. an emptyDir.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Do not print the line saying where it went.
+    #[arg(long, short)]
     pub quiet: bool,
 }
 

@@ -1,5 +1,7 @@
-//! One module per long-running subcommand (`run`, `watch`) and what they share.
+//! One module per new subcommand (`run`, `watch`, `install`) and what `run`
+//! and `watch` share.
 
+pub mod install;
 pub mod live;
 pub mod run;
 pub mod watch;

@@ -96,6 +96,7 @@ pub fn run(cli: Cli) -> Result<()> {
             std::process::exit(code)
         }
         Command::Watch(args) => commands::watch::run(config::live::watch(args, cli.verbose)?),
+        Command::Install(args) => commands::install::run(&args.dir, args.quiet),
     }
 }
 

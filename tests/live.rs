@@ -29,11 +29,11 @@ const TRAIN: &str = r#"
 import os, sys, time
 go = sys.argv[1]
 for epoch in (1, 2):
-    print(f"[train] epoch={epoch} loss={1/epoch:.2f} accuracy={0.8 + epoch/10:.2f} lr=1e-5 images_total={epoch*1000}", flush=True)
+    print(f"[train] epoch={epoch} loss={1/epoch:.2f} accuracy={0.8 + epoch/10:.2f} lr=1e-5 images_total={epoch*1000}")
     # Wait for the test to have seen this epoch in the gateway.
     while not os.path.exists(f"{go}/{epoch}"):
         time.sleep(0.02)
-print("training done", flush=True)
+print("training done")
 "#;
 
 #[test]
@@ -235,7 +235,7 @@ fn sigterm_reaches_the_child_and_the_final_push_still_happens() {
     eventually("ready=1 in the gateway", || {
         value(&gw, &[("job", "term")], "ready")
     });
-    live.signal("TERM");
+    live.signal(libc::SIGTERM);
     let r = live.wait();
     assert_eq!(std::fs::read_to_string(&marker).unwrap(), "SIGTERM");
     assert_eq!(r.code, 0, "{r:?}");
@@ -264,7 +264,7 @@ fn sigterm_reaches_the_child_and_the_final_push_still_happens() {
     eventually("ready=1 in the gateway", || {
         value(&gw, &[("job", "term2")], "ready")
     });
-    live.signal("TERM");
+    live.signal(libc::SIGTERM);
     let r = live.wait();
     assert_eq!(r.code, 143, "{r:?}");
     assert_eq!(num(&gw, &[("job", "term2")], "run_exit_code"), 143.0);
@@ -595,7 +595,7 @@ fn watch_follow_survives_appends_and_rotation_and_stops_on_sigterm() {
     append(&log, "step=4 loss=0.3\n");
     step("4");
     assert_eq!(num(&gw, &group, "loss"), 0.3);
-    live.signal("TERM");
+    live.signal(libc::SIGTERM);
     let r = live.wait();
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.stdout, "");
@@ -640,4 +640,120 @@ fn watch_stdin_pushes_once_at_eof() {
         r.stderr,
         format!("simplepipe: pushed 2 families (2 series) to {}/metrics/job/stdin (PUT every 15s, 1 push)\n", gw.url)
     );
+}
+
+/// argo/workflows/live-training.yaml as Argo runs it: the init container's
+/// args install the binary into the shared directory, and the training
+/// container's own command and args (Argo's variables substituted, the
+/// image's `python` being our `python3`) run through it against a real
+/// Pushgateway.
+#[test]
+fn the_argo_live_training_example_runs_as_argo_runs_it() {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)",
+        ])
+        .arg(repo().join("argo/workflows/live-training.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &wf["spec"]["templates"][0];
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    let shared = tempfile::tempdir().unwrap();
+    let mount = t["volumes"][0]["name"].as_str().unwrap();
+    let init = &t["initContainers"][0];
+    assert_eq!(init["volumeMounts"][0]["name"], mount);
+    let at = init["volumeMounts"][0]["mountPath"].as_str().unwrap();
+    // The mount path, as a path prefix, is the shared temp dir here.
+    let local = |s: &str| match s.strip_prefix(at) {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            format!("{}{rest}", shared.path().display())
+        }
+        _ => s.to_string(),
+    };
+    let init_args: Vec<String> = strings(&init["args"]).iter().map(|a| local(a)).collect();
+    let init_args: Vec<&str> = init_args.iter().map(String::as_str).collect();
+    let r = run(&init_args);
+    assert_eq!(r.code, 0, "{r:?}");
+
+    let gw = Gateway::start();
+    let c = &t["container"];
+    assert_eq!(c["volumeMounts"][0]["mountPath"], at);
+    let vars = |s: &str| {
+        s.replace("{{workflow.namespace}}", "alice")
+            .replace("{{workflow.name}}", "train-live-x7k2p")
+    };
+    let mut argv: Vec<String> = strings(&c["command"])
+        .iter()
+        .map(|a| local(&vars(a)))
+        .collect();
+    argv.extend(strings(&c["args"]).iter().map(|a| {
+        if a == "python" {
+            "python3".to_string()
+        } else {
+            vars(a)
+        }
+    }));
+    let out = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("SIMPLEPIPE_GATEWAY", &gw.url)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("epoch=1 loss=0.6065 accuracy=0.6967 images_total=1200\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("training finished\n"), "{stdout}");
+    let group = [("job", "training"), ("user", "alice")];
+    let g = gw.group(&group).unwrap();
+    assert_eq!(g.value("epoch"), "5");
+    assert_eq!(g.value("images_total"), "6000");
+    assert_eq!(g.value("run_succeeded"), "1");
+    assert_eq!(
+        g.series("loss")[0].0.get("workflow").map(String::as_str),
+        Some("train-live-x7k2p")
+    );
+}
+
+#[test]
+fn install_copies_a_working_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(&["install", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "simplepipe: installed {}/simplepipe\n",
+            dir.path().display()
+        )
+    );
+    let out = std::process::Command::new(dir.path().join("simplepipe"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "simplepipe 0.1.0\n");
+    let r = run(&["install", "/no/such/dir"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.starts_with("simplepipe: error: cannot install simplepipe into /no/such/dir: No such file or directory"), "{}", r.stderr);
 }

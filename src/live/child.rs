@@ -8,6 +8,8 @@
 //!   with `\r` keeps working. Lines (split at `\n`, and at `\r` for progress
 //!   bars) go to a callback on the reader's thread; the callback must not
 //!   block (it updates shared state; pushing happens elsewhere).
+//!   `PYTHONUNBUFFERED=1` is set for the child unless already set: Python
+//!   would otherwise hold a piped stdout back in 8 KiB blocks.
 //! - **Signals.** SIGTERM (how Argo and Kubernetes stop a step), SIGINT,
 //!   SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the child. A ^C
 //!   typed at a terminal already reached the child (it is in our process
@@ -114,7 +116,14 @@ where
         MetricsFrom::Both => (true, true),
     };
     let pipe = |p: bool| if p { Stdio::piped() } else { Stdio::inherit() };
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    if std::env::var_os("PYTHONUNBUFFERED").is_none() {
+        // Python block-buffers a piped stdout (8 KiB at a time), which
+        // would hold metric lines back for minutes; unbuffered, it behaves
+        // as it does on a terminal. Harmless for anything else.
+        command.env("PYTHONUNBUFFERED", "1");
+    }
+    let mut child = command
         .args(args)
         .stdout(pipe(out_piped))
         .stderr(pipe(err_piped))

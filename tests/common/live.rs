@@ -50,15 +50,11 @@ impl Live {
         self.child.id()
     }
 
-    /// Send a signal by name (`TERM`, `INT`) with kill(1).
-    pub fn signal(&self, name: &str) {
-        let ok = std::process::Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.pid().to_string())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{name} {}", self.pid());
+    /// Send a signal (`libc::SIGTERM`, …).
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: kill(2) on our own child, which has not been reaped.
+        let r = unsafe { libc::kill(self.pid() as libc::pid_t, sig) };
+        assert_eq!(r, 0, "kill({}, {sig})", self.pid());
     }
 
     /// What it wrote to stdout so far.
