@@ -3,7 +3,7 @@
 //! Doc comments here are the `--help` text. Every option that Argo or a
 //! container may set has an `SIMPLEPIPE_*` environment variable. Nothing in
 //! this module does I/O or checks meaning; [`crate::config`] turns these raw
-//! values into typed, checked configuration before any work starts.
+//! values into each stage's typed, checked options before any work starts.
 
 // The doc comments are the --help text, where a bare URL reads better than
 // rustdoc's `<http://…>`.
@@ -12,6 +12,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod live;
+pub use live::{InstallArgs, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
 
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
 ///
@@ -120,6 +123,19 @@ pub struct ValidateArgs {
     #[arg(value_name = "SOURCE")]
     pub source: String,
 
+    /// The grouping a push would use: its labels are reserved, as in a push.
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
+
+    /// Extra label a push would add to every series (repeatable).
+    #[arg(
+        long = "label",
+        value_name = "NAME=VALUE",
+        env = "SIMPLEPIPE_LABELS",
+        value_delimiter = ','
+    )]
+    pub labels: Vec<String>,
+
     #[command(flatten)]
     pub artifact: ArtifactArgs,
 
@@ -178,122 +194,6 @@ pub struct NetArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub live: LiveArgs,
-
-    /// Which of the command's streams metric lines are read from (both
-    /// always pass through).
-    #[arg(long, value_enum, default_value_t = MetricsFrom::Stdout, env = "SIMPLEPIPE_METRICS_FROM", value_name = "STREAM")]
-    pub metrics_from: MetricsFrom,
-
-    /// The command and its arguments (after `--`, or after the last option).
-    #[arg(
-        value_name = "CMD",
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        required = true
-    )]
-    pub command: Vec<std::ffi::OsString>,
-}
-
-#[derive(Debug, Args)]
-pub struct WatchArgs {
-    /// A file of records, or - for stdin (the default).
-    #[arg(value_name = "SOURCE")]
-    pub source: Option<String>,
-
-    #[command(flatten)]
-    pub live: LiveArgs,
-
-    /// Keep reading as the file grows, across rotation and truncation (like tail -F).
-    #[arg(long, short = 'f', env = "SIMPLEPIPE_FOLLOW")]
-    pub follow: bool,
-
-    /// What the records are: metric lines (as `run` reads them) or ModelOp
-    /// Center stream messages (sensor reports, engine states).
-    #[arg(long, value_enum, default_value_t = WatchFormat::Lines, env = "SIMPLEPIPE_WATCH_FORMAT", value_name = "FORMAT")]
-    pub format: WatchFormat,
-
-    /// JSON object mapping ModelOp engine names (`src`) to model names,
-    /// added as a `model` label.
-    #[arg(long, env = "SIMPLEPIPE_ENGINE_NAMES", value_name = "FILE")]
-    pub engine_names: Option<PathBuf>,
-}
-
-/// What `run` and `watch` share: where to push, how often, and how lines read.
-#[derive(Debug, Args)]
-pub struct LiveArgs {
-    #[command(flatten)]
-    pub group: GroupArgs,
-
-    #[command(flatten)]
-    pub net: NetArgs,
-
-    /// How often the current values are pushed (15s, 500ms, 2m, 1h or seconds).
-    #[arg(
-        long,
-        default_value = "15s",
-        env = "SIMPLEPIPE_INTERVAL",
-        value_name = "DURATION"
-    )]
-    pub interval: String,
-
-    /// Extra label added to every pushed series (repeatable).
-    #[arg(
-        long = "label",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_LABELS",
-        value_delimiter = ','
-    )]
-    pub labels: Vec<String>,
-
-    /// Read metrics with this regex instead of the built-in line formats:
-    /// two groups, the name then the value (or groups named `name` and `value`).
-    #[arg(long, env = "SIMPLEPIPE_METRICS_REGEX", value_name = "REGEX")]
-    pub metrics_regex: Option<String>,
-
-    /// Refuse new series past this many (each one is a warning).
-    #[arg(
-        long,
-        default_value_t = 100_000,
-        env = "SIMPLEPIPE_MAX_SERIES",
-        value_name = "N"
-    )]
-    pub max_series: usize,
-
-    /// Do not print the one-line summary at the end.
-    #[arg(long, short, env = "SIMPLEPIPE_QUIET")]
-    pub quiet: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct InstallArgs {
-    /// Directory to copy the binary into (as DIR/simplepipe), e.g. an emptyDir.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
-
-    /// Do not print the line saying where it went.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MetricsFrom {
-    Stdout,
-    Stderr,
-    Both,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum WatchFormat {
-    /// Metric lines: name=value pairs, JSON objects, or --metrics-regex.
-    Lines,
-    /// ModelOp Center stream messages, one JSON object per line.
-    Modelop,
-}
-
-#[derive(Debug, Args)]
 pub struct SchemasArgs {
     /// Name of a built-in schema to print; without it, list them.
     #[arg(value_name = "NAME")]
@@ -309,22 +209,8 @@ pub struct GroupArgs {
     #[arg(long, env = "SIMPLEPIPE_GATEWAY", value_name = "URL")]
     pub gateway: Option<String>,
 
-    /// Grouping label `job` (required).
-    #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
-    pub job: Option<String>,
-
-    /// Grouping label `user`.
-    #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
-    pub user: Option<String>,
-
-    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
-    #[arg(
-        long = "group",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_GROUPING",
-        value_delimiter = ','
-    )]
-    pub groups: Vec<String>,
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process
@@ -364,6 +250,27 @@ pub struct GroupArgs {
     /// or invalid artifact and a rejected push. Usage errors still fail.
     #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "unreachable", env = "SIMPLEPIPE_BEST_EFFORT", value_name = "WHAT")]
     pub best_effort: Option<BestEffort>,
+}
+
+/// The grouping key: job, user and extra grouping labels.
+#[derive(Debug, Args)]
+pub struct GroupingArgs {
+    /// Grouping label `job` (required).
+    #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
+    pub job: Option<String>,
+
+    /// Grouping label `user`.
+    #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
+    #[arg(
+        long = "group",
+        value_name = "NAME=VALUE",
+        env = "SIMPLEPIPE_GROUPING",
+        value_delimiter = ','
+    )]
+    pub groups: Vec<String>,
 }
 
 /// How to read and check the artifact.

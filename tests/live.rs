@@ -85,7 +85,7 @@ fn run_pushes_while_the_child_runs_then_the_final_values_and_run_metrics() {
         "[train] epoch=1 loss=1.00 accuracy=0.90 lr=1e-5 images_total=1000\n[train] epoch=2 loss=0.50 accuracy=1.00 lr=1e-5 images_total=2000\ntraining done\n"
     );
     assert!(
-        r.stderr.starts_with(&format!("simplepipe: pushed 10 families (10 series) to {}/metrics/job/train/user/alice (PUT every 0.1s, ", gw.url)),
+        r.stderr.starts_with(&format!("simplepipe: pushed 10 families (10 series) to {}/metrics/job/train/user/alice (PUT) every 0.1s, ", gw.url)),
         "{}",
         r.stderr
     );
@@ -638,7 +638,7 @@ fn watch_stdin_pushes_once_at_eof() {
     assert_eq!(g.kind("b_total"), "COUNTER");
     assert_eq!(
         r.stderr,
-        format!("simplepipe: pushed 2 families (2 series) to {}/metrics/job/stdin (PUT every 15s, 1 push)\n", gw.url)
+        format!("simplepipe: pushed 2 families (2 series) to {}/metrics/job/stdin (PUT) every 15s, 1 push\n", gw.url)
     );
 }
 

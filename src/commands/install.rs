@@ -14,6 +14,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::error::{Exit, ExitContext};
+use crate::report;
 
 pub fn run(dir: &Path, quiet: bool) -> Result<()> {
     let me = std::env::current_exe()
@@ -33,7 +34,7 @@ pub fn run(dir: &Path, quiet: bool) -> Result<()> {
         .with_context(|| format!("cannot install simplepipe into {}", dir.display()))
         .exit_with(Exit::Usage)?;
     if !quiet {
-        eprintln!("simplepipe: installed {}", dest.display());
+        report::info(format!("installed {}", dest.display()));
     }
     Ok(())
 }

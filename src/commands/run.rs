@@ -15,11 +15,12 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::live::{self as common, Warnings};
+use super::live_push::{self as common, Warnings};
 use crate::config::live::RunConfig;
 use crate::live::child::{self, Outcome};
 use crate::live::pusher::Pusher;
 use crate::model::{Family, Kind};
+use crate::report;
 
 /// The names the final push adds; a child may not report them.
 pub const RUN_METRICS: [&str; 5] = [
@@ -31,13 +32,13 @@ pub const RUN_METRICS: [&str; 5] = [
 ];
 
 /// Run the command; returns the exit code simplepipe should exit with.
-pub fn run(cfg: RunConfig) -> Result<i32> {
+pub fn run(cfg: &RunConfig) -> Result<i32> {
     let state = common::state(&cfg.live, &RUN_METRICS);
-    let warnings = Arc::new(Warnings::new());
+    let warnings = Arc::new(Warnings::default());
     let (pusher, tally) = Pusher::start(
         cfg.live.interval,
         state.clone(),
-        common::pushgateway(&cfg.live.target),
+        common::send_fn(&cfg.live.sink),
         common::warn,
     );
     let on_line = {
@@ -82,7 +83,7 @@ pub fn run(cfg: RunConfig) -> Result<i32> {
         }
     };
     if let Some(msg) = &start_error {
-        eprintln!("simplepipe: error: {msg}");
+        report::error(&anyhow::anyhow!("{msg}"));
     }
     let extra = run_metrics(&outcome, &cfg.live.labels);
     let n_extra = extra.len();
@@ -90,7 +91,7 @@ pub fn run(cfg: RunConfig) -> Result<i32> {
     let code = outcome.exit_code();
     let tally = *tally.lock().unwrap_or_else(|e| e.into_inner());
     if pushed.is_ok() && !cfg.live.quiet {
-        common::info(&common::summary(
+        report::info(common::summary(
             &cfg.live,
             &state,
             n_extra,
@@ -110,7 +111,7 @@ pub fn run(cfg: RunConfig) -> Result<i32> {
             ));
             Ok(code)
         }
-        Err(e) => match common::forgive(&cfg.live, Err(e)) {
+        Err(e) => match common::forgive_push(&cfg.live, Err(e)) {
             Ok(()) => Ok(0),
             Err(e) => Err(e),
         },

@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use signal_hook::consts::signal::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use super::live::{self as common, Warnings};
+use super::live_push::{self as common, Warnings};
 use crate::config::live::{Records, WatchConfig};
 use crate::error::{Exit, ExitContext};
 use crate::live::follow::{Event, Follow};
@@ -25,6 +25,7 @@ use crate::live::lines::{LineParser, Splitter};
 use crate::live::modelop::{self, ModelOp};
 use crate::live::pusher::Pusher;
 use crate::live::state::State;
+use crate::report;
 
 /// Why reading stopped.
 enum Done {
@@ -60,7 +61,7 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
             Handler::ModelOp(m)
         }
     };
-    let warnings = Arc::new(Warnings::new());
+    let warnings = Arc::new(Warnings::default());
     let stop = Arc::new(AtomicBool::new(false));
     let (done_tx, done_rx) = mpsc::channel();
 
@@ -78,7 +79,7 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
     let (pusher, tally) = Pusher::start(
         cfg.live.interval,
         state.clone(),
-        common::pushgateway(&cfg.live.target),
+        common::send_fn(&cfg.live.sink),
         common::warn,
     );
     {
@@ -111,7 +112,7 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
     let pushed = pusher.finish(Vec::new());
     let tally = *tally.lock().unwrap_or_else(|e| e.into_inner());
     if pushed.is_ok() && read.is_ok() && !cfg.live.quiet {
-        common::info(&common::summary(
+        report::info(common::summary(
             &cfg.live,
             &state,
             0,
@@ -120,7 +121,7 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
         ));
     }
     read?;
-    common::forgive(&cfg.live, pushed)
+    common::forgive_push(&cfg.live, pushed)
 }
 
 /// What one line does to the state.
@@ -182,7 +183,7 @@ fn follow_file<F: FnMut(u64, &str)>(
     let shown = path.display();
     let say = |m: String| {
         if !quiet {
-            common::info(&m);
+            report::info(m);
         }
     };
     Follow::new(path).run(&|| stop.load(Ordering::SeqCst), &mut |event| match event {

@@ -10,15 +10,21 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 
-use crate::cli::{LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
-use crate::config::{pairs, target, Target};
+use super::{labels, target};
+use crate::cli::{BestEffort, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
 use crate::error::{fail, Exit};
 use crate::live::{child, lines::LineParser, modelop::ModelOp};
+use crate::sink::pushgateway::{PushOptions, WireFormat};
+use crate::sink::Sink;
 
 /// What `run` and `watch` share.
 #[derive(Debug, Clone)]
 pub struct LiveConfig {
-    pub target: Target,
+    /// Where the state goes: one PUT of the whole group each time.
+    pub sink: Sink,
+    /// The grouping label names, which series labels may not reuse.
+    pub grouping: Vec<String>,
+    pub best_effort: Option<BestEffort>,
     pub interval: Duration,
     pub labels: Vec<(String, String)>,
     pub max_series: usize,
@@ -51,7 +57,7 @@ pub struct WatchConfig {
     pub follow: bool,
 }
 
-pub fn run(args: RunArgs, verbose: bool) -> Result<RunConfig> {
+pub fn run(args: RunArgs) -> Result<RunConfig> {
     let mut command = args.command.into_iter();
     let program = command.next().ok_or_else(|| {
         fail(
@@ -60,7 +66,7 @@ pub fn run(args: RunArgs, verbose: bool) -> Result<RunConfig> {
         )
     })?;
     Ok(RunConfig {
-        live: live(&args.live, verbose)?,
+        live: live(&args.live)?,
         parser: parser(args.live.metrics_regex.as_deref())?,
         from: match args.metrics_from {
             MetricsFrom::Stdout => child::MetricsFrom::Stdout,
@@ -72,7 +78,7 @@ pub fn run(args: RunArgs, verbose: bool) -> Result<RunConfig> {
     })
 }
 
-pub fn watch(args: WatchArgs, verbose: bool) -> Result<WatchConfig> {
+pub fn watch(args: WatchArgs) -> Result<WatchConfig> {
     let path = match args.source.as_deref() {
         None | Some("-") => None,
         Some(p) => Some(PathBuf::from(p)),
@@ -115,33 +121,29 @@ pub fn watch(args: WatchArgs, verbose: bool) -> Result<WatchConfig> {
         }
     };
     Ok(WatchConfig {
-        live: live(&args.live, verbose)?,
+        live: live(&args.live)?,
         records,
         path,
         follow: args.follow,
     })
 }
 
-fn live(args: &LiveArgs, verbose: bool) -> Result<LiveConfig> {
-    let target = target(
-        &args.group,
-        &args.net,
-        args.group.job.clone(),
-        false,
-        verbose,
-    )?;
-    let labels = pairs("--label", &args.labels)?;
-    if let Some((name, _)) = labels
-        .iter()
-        .find(|(n, _)| target.grouping_names().any(|g| g == n))
-    {
-        return Err(fail(
-            Exit::Usage,
-            anyhow!("--label {name}: `{name}` is also a grouping label, and the Pushgateway would overwrite it; drop one of them"),
-        ));
-    }
+fn live(args: &LiveArgs) -> Result<LiveConfig> {
+    let job = args.group.grouping.job.clone();
+    let target = target::target(&args.group, &args.net, job, false)?;
+    let labels = labels(&args.labels, &target.grouping)?;
+    let grouping = target.grouping.iter().map(|(k, _)| k.clone()).collect();
+    // Always a PUT of the whole group, as protobuf: each push is the whole
+    // current state, so the group holds exactly the latest values.
+    let how = PushOptions {
+        replace: true,
+        format: WireFormat::Protobuf,
+        gzip: false,
+    };
     Ok(LiveConfig {
-        target,
+        sink: Sink::Pushgateway { target, how },
+        grouping,
+        best_effort: args.group.best_effort,
         interval: duration("--interval", &args.interval)?,
         labels,
         max_series: args.max_series,
@@ -198,8 +200,7 @@ mod tests {
                 d(bad),
                 Err(format!(
                     "--interval {bad:?}: expected a duration such as 15s, 500ms, 2m or 1h"
-                )
-                .replace("\"15 s\"", "\"15 s\"")),
+                )),
                 "{bad}"
             );
         }

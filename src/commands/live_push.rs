@@ -1,56 +1,56 @@
-//! What `run` and `watch` share: the sink the push loop is handed, the
-//! bounded warning reporter, and the closing summary.
+//! What `run` and `watch` share: the state they fill, the send function
+//! the push loop is handed (built from the configured [`Sink`], so another
+//! destination plugs in without touching the loop), the bounded warning
+//! reporter, and the closing summary.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use anyhow::Result;
-use reqwest::Method;
 
+use super::forgive;
 use crate::config::live::LiveConfig;
-use crate::config::Target;
-use crate::encode;
-use crate::gateway::{self, Body};
 use crate::live::pusher::{self, Push, SendFn, Tally};
 use crate::live::state::{Rules, State};
 use crate::model::{Family, Kind, Sample, Series};
+use crate::report;
+use crate::sink::Sink;
 
 /// The state `run` and `watch` update, with the `--label` labels, the
 /// grouping names and the names simplepipe reserves for itself.
 pub fn state(cfg: &LiveConfig, reserved: &[&str]) -> Arc<Mutex<State>> {
     Arc::new(Mutex::new(State::new(Rules {
         labels: cfg.labels.clone(),
-        grouping: cfg.target.grouping_names().map(String::from).collect(),
+        grouping: cfg.grouping.clone(),
         reserved: reserved.iter().map(|s| s.to_string()).collect(),
         max_series: cfg.max_series,
     })))
 }
 
-/// One PUT of the whole group to the Pushgateway. A periodic push is one
-/// attempt (the next interval is the retry, with fresher values); the
-/// final one gets `push`'s retries.
-pub fn pushgateway(target: &Target) -> SendFn {
-    let target = target.clone();
-    let mut periodic = target.clone();
-    periodic.http.retries = 0;
-    Box::new(move |families: &[Family], push: Push| {
-        let body = Body {
-            bytes: encode::protobuf(families),
-            content_type: encode::PROTOBUF_CONTENT_TYPE,
-            content_encoding: None,
-        };
-        let t = if push == Push::Final {
-            &target
-        } else {
-            &periodic
-        };
-        gateway::send(t, Method::PUT, Some(body))
+/// Send a snapshot to the sink. A periodic push is one attempt: the next
+/// interval is its retry, with fresher values, and a retry loop would only
+/// hold the final push up. The final push gets `push`'s retries, all
+/// within `--timeout` from when it starts.
+pub fn send_fn(sink: &Sink) -> SendFn {
+    let final_sink = sink.clone();
+    let mut periodic = sink.clone();
+    periodic.http_mut().retries = 0;
+    Box::new(move |families: &[Family], push: Push| match push {
+        Push::Periodic => periodic.push(families),
+        Push::Final => {
+            let mut sink = final_sink.clone();
+            let http = sink.http_mut();
+            http.deadline = Some(Instant::now() + http.timeout);
+            sink.push(families)
+        }
     })
 }
 
 /// Warnings about bad metric lines: the first [`SHOWN`] are printed, then
 /// one line saying the rest are only counted. A script that prints a bad
 /// line every step must not bury its own log.
+#[derive(Default)]
 pub struct Warnings {
     count: AtomicU64,
 }
@@ -58,19 +58,13 @@ pub struct Warnings {
 pub const SHOWN: u64 = 20;
 
 impl Warnings {
-    pub fn new() -> Warnings {
-        Warnings {
-            count: AtomicU64::new(0),
-        }
-    }
-
     pub fn warn(&self, at: &str, message: &str) {
         let n = self.count.fetch_add(1, Ordering::Relaxed) + 1;
         if n <= SHOWN {
-            warn(&format!("{at}: {message}"));
+            report::warn(format!("{at}: {message}"));
         }
         if n == SHOWN {
-            warn(&format!("{SHOWN} warnings about metric lines so far; further ones are only counted (see the summary at the end)"));
+            report::warn(format!("{SHOWN} warnings about metric lines so far; further ones are only counted (see the summary at the end)"));
         }
     }
 
@@ -79,17 +73,12 @@ impl Warnings {
     }
 }
 
-impl Default for Warnings {
-    fn default() -> Self {
-        Warnings::new()
-    }
+/// For the push loop, which takes a plain function.
+pub fn warn(line: &str) {
+    report::warn(line);
 }
 
-pub fn warn(message: &str) {
-    eprintln!("simplepipe: warning: {message}");
-}
-
-/// A gauge or counter with one unlabelled-but-for-`--label` series.
+/// A family of one series, labelled with the `--label` labels only.
 pub fn scalar(name: &str, kind: Kind, help: &str, labels: &[(String, String)], v: f64) -> Family {
     let mut labels: Vec<_> = labels
         .iter()
@@ -120,17 +109,16 @@ pub fn summary(
         (s.families().len() + extra, s.series_count() + extra)
     };
     let mut line = format!(
-        "pushed {families} famil{} ({series} series) to {} (PUT every {}, {} push{}",
+        "pushed {families} famil{} ({series} series) to {} every {}, {} push{}",
         if families == 1 { "y" } else { "ies" },
-        gateway::shown_url(&cfg.target),
+        cfg.sink.describe_destination(),
         pusher::seconds(cfg.interval),
         tally.pushed,
         if tally.pushed == 1 { "" } else { "es" },
     );
     if tally.failed > 0 {
-        line.push_str(&format!(", {} failed", tally.failed));
+        line.push_str(&format!(" ({} failed)", tally.failed));
     }
-    line.push(')');
     if warnings > 0 {
         line.push_str(&format!(
             "; {warnings} bad metric line{} ignored",
@@ -140,12 +128,7 @@ pub fn summary(
     line
 }
 
-/// Print to stderr as `simplepipe: …`.
-pub fn info(message: &str) {
-    eprintln!("simplepipe: {message}");
-}
-
 /// The final push's outcome, forgiven as `--best-effort` says.
-pub fn forgive(cfg: &LiveConfig, result: Result<()>) -> Result<()> {
-    crate::forgive(cfg.target.best_effort, result)
+pub fn forgive_push(cfg: &LiveConfig, result: Result<()>) -> Result<()> {
+    forgive(cfg.best_effort, result)
 }
