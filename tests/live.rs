@@ -757,3 +757,62 @@ fn install_copies_a_working_binary() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.starts_with("simplepipe: error: cannot install simplepipe into /no/such/dir: No such file or directory"), "{}", r.stderr);
 }
+
+/// The final push keeps `push`'s retries, but all of them within
+/// `--timeout`: a gateway that hangs costs one attempt, not six.
+#[test]
+fn the_final_push_retries_within_the_timeout_and_no_longer() {
+    use common::scripted::{Reply, Scripted};
+    let flaky = Scripted::start(vec![
+        Reply::Status(503, &[], "busy"),
+        Reply::Status(200, &[], ""),
+    ]);
+    let args = |url: &str| -> Vec<String> {
+        [
+            "run",
+            "--gateway",
+            url,
+            "--job",
+            "j",
+            "--interval",
+            "1h",
+            "--timeout",
+            "2",
+            "--retries",
+            "5",
+            "--retry-max-wait",
+            "0.1",
+            "--",
+            "sh",
+            "-c",
+            "echo x=1",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let a = args(&flaky.url);
+    let r = Live::spawn(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]).wait();
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(flaky.requests().len(), 2, "one 503, then the retry");
+    assert!(
+        r.stderr
+            .contains("the gateway failed (HTTP 503 Service Unavailable): busy; retry 1/5 in "),
+        "{}",
+        r.stderr
+    );
+
+    let hung = Scripted::start(vec![Reply::Hang]);
+    let a = args(&hung.url);
+    let r = Live::spawn(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]).wait();
+    assert_eq!(r.code, 6, "{r:?}");
+    assert_eq!(hung.requests().len(), 1, "{}", r.stderr);
+    // The first attempt gets what is left of the 2 s once the push starts.
+    assert!(r.stderr.contains("timed out after 1."), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("; no time left to retry within --timeout (2s)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "x=1\n");
+}
