@@ -606,4 +606,28 @@ mod tests {
         let line = format!("loss=1 {}", "x".repeat(MAX_LINE));
         assert!(values(&line).is_empty());
     }
+
+    proptest::proptest! {
+        /// No line makes the parser panic.
+        #[test]
+        fn any_line_is_safe(line in "\\PC{0,200}") {
+            let _ = LineParser::new().parse(&line);
+        }
+
+        /// Every legal name with any finite value, in Rust's or Python's
+        /// spelling, comes back exactly, several to a line.
+        #[test]
+        fn pairs_round_trip(
+            names in proptest::collection::vec("[a-zA-Z_][a-zA-Z0-9_:]{0,20}", 1..5),
+            values in proptest::collection::vec(proptest::num::f64::NORMAL | proptest::num::f64::ZERO, 5),
+            exp in proptest::bool::ANY,
+        ) {
+            let line: Vec<String> = names.iter().zip(&values).map(|(n, v)| {
+                if exp { format!("{n}={v:e}") } else { format!("{n}={v}") }
+            }).collect();
+            let got = values(&line.join(" "));
+            let want: Vec<(String, f64)> = names.iter().cloned().zip(values.iter().copied()).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 }
