@@ -619,14 +619,14 @@ mod tests {
         #[test]
         fn pairs_round_trip(
             names in proptest::collection::vec("[a-zA-Z_][a-zA-Z0-9_:]{0,20}", 1..5),
-            values in proptest::collection::vec(proptest::num::f64::NORMAL | proptest::num::f64::ZERO, 5),
+            nums in proptest::collection::vec(proptest::num::f64::NORMAL | proptest::num::f64::ZERO, 5),
             exp in proptest::bool::ANY,
         ) {
-            let line: Vec<String> = names.iter().zip(&values).map(|(n, v)| {
+            let line: Vec<String> = names.iter().zip(&nums).map(|(n, v)| {
                 if exp { format!("{n}={v:e}") } else { format!("{n}={v}") }
             }).collect();
             let got = values(&line.join(" "));
-            let want: Vec<(String, f64)> = names.iter().cloned().zip(values.iter().copied()).collect();
+            let want: Vec<(String, f64)> = names.iter().cloned().zip(nums.iter().copied()).collect();
             proptest::prop_assert_eq!(got, want);
         }
     }
