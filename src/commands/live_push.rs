@@ -96,13 +96,14 @@ pub fn scalar(name: &str, kind: Kind, help: &str, labels: &[(String, String)], v
     }
 }
 
-/// The closing line: what went where, how often, and what was skipped.
+/// The closing line: what went where, how often, and what was skipped
+/// (`bad`: what a warned-about input is called, "metric line" or "record").
 pub fn summary(
     cfg: &LiveConfig,
     state: &Mutex<State>,
     extra: usize,
     tally: Tally,
-    warnings: u64,
+    (warnings, bad): (u64, &str),
 ) -> String {
     let (families, series) = {
         let s = state.lock().unwrap_or_else(|e| e.into_inner());
@@ -121,7 +122,7 @@ pub fn summary(
     }
     if warnings > 0 {
         line.push_str(&format!(
-            "; {warnings} bad metric line{} ignored",
+            "; {warnings} bad {bad}{} ignored",
             if warnings == 1 { "" } else { "s" }
         ));
     }

@@ -96,7 +96,7 @@ pub fn run(cfg: &RunConfig) -> Result<i32> {
             &state,
             n_extra,
             tally,
-            warnings.count(),
+            (warnings.count(), "metric line"),
         ));
     }
     match pushed {
@@ -111,10 +111,10 @@ pub fn run(cfg: &RunConfig) -> Result<i32> {
             ));
             Ok(code)
         }
-        Err(e) => match common::forgive_push(&cfg.live, Err(e)) {
-            Ok(()) => Ok(0),
-            Err(e) => Err(e),
-        },
+        Err(e) => {
+            let e = e.context("the command exited 0, but the final push failed");
+            common::forgive_push(&cfg.live, Err(e)).map(|()| 0)
+        }
     }
 }
 

@@ -38,9 +38,9 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
         .path
         .as_ref()
         .map_or_else(|| "stdin".to_string(), |p| p.display().to_string());
-    let reserved: &[&str] = match cfg.records {
-        Records::ModelOp(_) => &[modelop::IGNORED],
-        Records::Lines(_) => &[],
+    let (reserved, bad): (&[&str], _) = match cfg.records {
+        Records::ModelOp(_) => (&[modelop::IGNORED], "record"),
+        Records::Lines(_) => (&[], "metric line"),
     };
     let state = common::state(&cfg.live, reserved);
     // Unreadable input is exit 3 before anything starts (with --follow a
@@ -117,7 +117,7 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
             &state,
             0,
             tally,
-            warnings.count(),
+            (warnings.count(), bad),
         ));
     }
     read?;
