@@ -13,6 +13,15 @@ use std::path::Path;
 use common::live::{eventually, Live};
 use common::*;
 
+/// `simplepipe run --gateway GATEWAY --job JOB OPTS… -- CMD…`, in the background.
+fn run_live(gateway: &str, job: &str, opts: &[&str], cmd: &[&str]) -> Live {
+    let mut args = vec!["run", "--gateway", gateway, "--job", job];
+    args.extend_from_slice(opts);
+    args.push("--");
+    args.extend_from_slice(cmd);
+    Live::spawn(&args, &[])
+}
+
 fn value(gw: &Gateway, group: &[(&str, &str)], name: &str) -> Option<String> {
     let g = gw.group(group)?;
     g.families.contains_key(name).then(|| g.value(name))
@@ -42,24 +51,11 @@ fn run_pushes_while_the_child_runs_then_the_final_values_and_run_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let go = dir.path().to_str().unwrap();
     let group = [("job", "train"), ("user", "alice")];
-    let live = Live::spawn(
-        &[
-            "run",
-            "--gateway",
-            &gw.url,
-            "--job",
-            "train",
-            "--user",
-            "alice",
-            "--interval",
-            "100ms",
-            "--",
-            "python3",
-            "-c",
-            TRAIN,
-            go,
-        ],
-        &[],
+    let live = run_live(
+        &gw.url,
+        "train",
+        &["--user", "alice", "--interval", "100ms"],
+        &["python3", "-c", TRAIN, go],
     );
     for epoch in [1.0, 2.0] {
         // The child is blocked until we create its file: this is a value
@@ -109,21 +105,7 @@ fn peak_rss_reflects_what_the_child_allocated() {
     let mib = 1024.0 * 1024.0;
     // 200 MiB, filled (so resident), held until exit.
     let script = "b = b'x' * (200 * 1024 * 1024); print(f'allocated={len(b)}')";
-    let r = Live::spawn(
-        &[
-            "run",
-            "--gateway",
-            &gw.url,
-            "--job",
-            "rss",
-            "--",
-            "python3",
-            "-c",
-            script,
-        ],
-        &[],
-    )
-    .wait();
+    let r = run_live(&gw.url, "rss", &[], &["python3", "-c", script]).wait();
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.stdout, "allocated=209715200\n");
     let peak = num(&gw, &[("job", "rss")], "run_peak_rss_bytes");
@@ -143,21 +125,7 @@ fn exit_codes_pass_through_with_their_run_metrics() {
         ("echo x=1; exit 3", 3, "three"),
         ("echo x=1; kill -KILL $$", 137, "killed"),
     ] {
-        let r = Live::spawn(
-            &[
-                "run",
-                "--gateway",
-                &gw.url,
-                "--job",
-                job,
-                "--",
-                "sh",
-                "-c",
-                script,
-            ],
-            &[],
-        )
-        .wait();
+        let r = run_live(&gw.url, job, &[], &["sh", "-c", script]).wait();
         assert_eq!(r.code, code, "{script}: {r:?}");
         assert_eq!(r.stdout, "x=1\n");
         let group = [("job", job)];
@@ -173,19 +141,7 @@ fn exit_codes_pass_through_with_their_run_metrics() {
 #[test]
 fn a_command_that_cannot_start_exits_127_and_is_still_reported() {
     let gw = Gateway::start();
-    let r = Live::spawn(
-        &[
-            "run",
-            "--gateway",
-            &gw.url,
-            "--job",
-            "typo",
-            "--",
-            "/no/such/trainer",
-        ],
-        &[],
-    )
-    .wait();
+    let r = run_live(&gw.url, "typo", &[], &["/no/such/trainer"]).wait();
     assert_eq!(r.code, 127, "{r:?}");
     assert!(
         r.stderr.starts_with(
@@ -214,22 +170,11 @@ fn sigterm_reaches_the_child_and_the_final_push_still_happens() {
     let gw = Gateway::start();
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("got");
-    let live = Live::spawn(
-        &[
-            "run",
-            "--gateway",
-            &gw.url,
-            "--job",
-            "term",
-            "--interval",
-            "100ms",
-            "--",
-            "python3",
-            "-c",
-            GRACEFUL,
-            marker.to_str().unwrap(),
-        ],
-        &[],
+    let live = run_live(
+        &gw.url,
+        "term",
+        &["--interval", "100ms"],
+        &["python3", "-c", GRACEFUL, marker.to_str().unwrap()],
     );
     // Its handler is installed once it has printed ready=1.
     eventually("ready=1 in the gateway", || {
@@ -245,21 +190,11 @@ fn sigterm_reaches_the_child_and_the_final_push_still_happens() {
     assert_eq!(num(&gw, &group, "run_exit_code"), 0.0);
 
     // A child that does not handle it dies of it: 128 + 15.
-    let live = Live::spawn(
-        &[
-            "run",
-            "--gateway",
-            &gw.url,
-            "--job",
-            "term2",
-            "--interval",
-            "100ms",
-            "--",
-            "sh",
-            "-c",
-            "echo ready=1; exec sleep 600",
-        ],
-        &[],
+    let live = run_live(
+        &gw.url,
+        "term2",
+        &["--interval", "100ms"],
+        &["sh", "-c", "echo ready=1; exec sleep 600"],
     );
     eventually("ready=1 in the gateway", || {
         value(&gw, &[("job", "term2")], "ready")
@@ -274,24 +209,16 @@ fn sigterm_reaches_the_child_and_the_final_push_still_happens() {
 fn a_dead_gateway_never_holds_back_the_childs_output() {
     let closed = format!("http://127.0.0.1:{}", free_port());
     let script = "for i in range(100000): print(f'step={i} loss={1/(i+1):.6f} some log text {i}')";
-    let args = [
-        "run",
-        "--gateway",
-        &closed,
-        "--job",
-        "dead",
+    let opts = [
         "--interval",
         "10ms",
         "--retries",
         "1",
         "--retry-max-wait",
         "0.05",
-        "--",
-        "python3",
-        "-c",
-        script,
     ];
-    let r = Live::spawn(&args, &[]).wait();
+    let cmd = ["python3", "-c", script];
+    let r = run_live(&closed, "dead", &opts, &cmd).wait();
     let expected: String = (0..100_000)
         .map(|i| {
             format!(
@@ -324,27 +251,21 @@ fn a_dead_gateway_never_holds_back_the_childs_output() {
     );
 
     // --best-effort: the run's success is what counts.
-    let mut args = args.to_vec();
-    args.insert(1, "--best-effort");
-    let r = Live::spawn(&args, &[]).wait();
+    let r = run_live(
+        &closed,
+        "dead",
+        &[&opts[..], &["--best-effort"]].concat(),
+        &cmd,
+    )
+    .wait();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout == expected);
     // A failed child's code wins over the failed push.
-    let r = Live::spawn(
-        &[
-            "run",
-            "--gateway",
-            &closed,
-            "--job",
-            "dead",
-            "--retries",
-            "0",
-            "--",
-            "sh",
-            "-c",
-            "exit 4",
-        ],
-        &[],
+    let r = run_live(
+        &closed,
+        "dead",
+        &["--retries", "0"],
+        &["sh", "-c", "exit 4"],
     )
     .wait();
     assert_eq!(r.code, 4, "{}", r.stderr);
@@ -361,21 +282,7 @@ fn a_dead_gateway_never_holds_back_the_childs_output() {
 fn bad_metric_lines_are_warnings_with_their_line_numbers() {
     let gw = Gateway::start();
     let script = "echo 'starting'; echo 'val-loss=0.3 acc=0.9'; echo 'images_total=10'; echo 'images_total=5'; echo '{\"name\":\"x\",\"value\":1,\"labels\":{\"job\":\"y\"}}' ; echo oops >&2";
-    let r = Live::spawn(
-        &[
-            "run",
-            "--gateway",
-            &gw.url,
-            "--job",
-            "bad",
-            "--",
-            "sh",
-            "-c",
-            script,
-        ],
-        &[],
-    )
-    .wait();
+    let r = run_live(&gw.url, "bad", &[], &["sh", "-c", script]).wait();
     assert_eq!(r.code, 0, "{r:?}");
     // The child's own stderr passes through as it is (its order relative
     // to our warnings is the scheduler's).
@@ -406,24 +313,17 @@ fn bad_metric_lines_are_warnings_with_their_line_numbers() {
 fn metrics_from_stderr_and_a_custom_regex() {
     let gw = Gateway::start();
     let script = "echo 'loss: 0.25' >&2; echo 'loss: 9'";
-    let r = Live::spawn(
+    let r = run_live(
+        &gw.url,
+        "re",
         &[
-            "run",
-            "--gateway",
-            &gw.url,
-            "--job",
-            "re",
             "--metrics-from",
             "stderr",
             "--metrics-regex",
             r"(\w+): ([0-9.eE+-]+)",
             "-q",
-            "--",
-            "sh",
-            "-c",
-            script,
         ],
-        &[],
+        &["sh", "-c", script],
     )
     .wait();
     assert_eq!(
@@ -771,31 +671,18 @@ fn the_final_push_retries_within_the_timeout_and_no_longer() {
         Reply::Status(503, &[], "busy"),
         Reply::Status(200, &[], ""),
     ]);
-    let args = |url: &str| -> Vec<String> {
-        [
-            "run",
-            "--gateway",
-            url,
-            "--job",
-            "j",
-            "--interval",
-            "1h",
-            "--timeout",
-            "2",
-            "--retries",
-            "5",
-            "--retry-max-wait",
-            "0.1",
-            "--",
-            "sh",
-            "-c",
-            "echo x=1",
-        ]
-        .map(String::from)
-        .to_vec()
-    };
-    let a = args(&flaky.url);
-    let r = Live::spawn(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]).wait();
+    let opts = [
+        "--interval",
+        "1h",
+        "--timeout",
+        "2",
+        "--retries",
+        "5",
+        "--retry-max-wait",
+        "0.1",
+    ];
+    let cmd = ["sh", "-c", "echo x=1"];
+    let r = run_live(&flaky.url, "j", &opts, &cmd).wait();
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(flaky.requests().len(), 2, "one 503, then the retry");
     assert!(
@@ -806,8 +693,7 @@ fn the_final_push_retries_within_the_timeout_and_no_longer() {
     );
 
     let hung = Scripted::start(vec![Reply::Hang]);
-    let a = args(&hung.url);
-    let r = Live::spawn(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]).wait();
+    let r = run_live(&hung.url, "j", &opts, &cmd).wait();
     assert_eq!(r.code, 6, "{r:?}");
     assert_eq!(hung.requests().len(), 1, "{}", r.stderr);
     // The first attempt gets what is left of the 2 s once the push starts.
