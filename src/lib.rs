@@ -34,6 +34,7 @@ pub mod redact;
 pub mod s3;
 pub mod schema;
 pub mod source;
+pub mod standard;
 pub mod validate;
 
 use std::io::Write;

@@ -66,6 +66,70 @@ impl Prometheus {
         Self::start_with(&cfg, &[], &[])
     }
 
+    /// A Prometheus scraping `gateway` every second with honor_labels (as
+    /// the ServiceMonitor in argo/ sets it), evaluating `rules` every
+    /// second and sending alerts to `alertmanager`.
+    pub fn alerting(gateway: &str, rules: &str, alertmanager: &str) -> Prometheus {
+        let target = gateway.trim_start_matches("http://");
+        let am = alertmanager.trim_start_matches("http://");
+        let cfg = format!(
+            "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nrule_files: [rules.yaml]\nalerting:\n  alertmanagers:\n    - static_configs: [{{targets: ['{am}']}}]\nscrape_configs:\n  - job_name: pgw\n    honor_labels: true\n    static_configs: [{{targets: ['{target}']}}]\n"
+        );
+        // The resend delay (default 1m) also paces the first send after a
+        // restart of the rule; keep it at the evaluation interval.
+        Self::start_with(
+            &cfg,
+            &[("rules.yaml", rules)],
+            &["--rules.alert.resend-delay=1s"],
+        )
+    }
+
+    /// One range query over the last `minutes`, as the HTTP API answers it.
+    pub fn query_range_once(&self, promql: &str, minutes: i64) -> Vec<Value> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let body: Value = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/query_range", self.url))
+            .query(&[
+                ("query", promql.to_string()),
+                ("start", (now - minutes * 60).to_string()),
+                ("end", now.to_string()),
+                ("step", "15".to_string()),
+            ])
+            .send()
+            .and_then(|r| r.text())
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        assert_eq!(body["status"], "success", "{promql}: {body}");
+        body["data"]["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The values of a label on series matching `selector` (what Grafana's
+    /// `label_values(selector, label)` asks).
+    pub fn label_values(&self, label: &str, selector: &str) -> Vec<String> {
+        let body: Value = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/label/{label}/values", self.url))
+            .query(&[("match[]", selector)])
+            .send()
+            .and_then(|r| r.text())
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        assert_eq!(body["status"], "success", "{selector}: {body}");
+        body["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    }
+
     /// One instant query, as the HTTP API answers it (`data.result`).
     pub fn query_once(&self, promql: &str) -> Vec<Value> {
         let body: Value = reqwest::blocking::Client::new()

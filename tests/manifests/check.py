@@ -7,9 +7,13 @@
   fails too (hera's models would silently ignore it).
 - Kubernetes objects are checked with kubernetes-validate in strict mode
   (unknown keys are errors).
-- ServiceMonitor has no schema offline; its keys are checked against the
-  fields of monitoring.coreos.com/v1 we use.
-- Each Kustomize overlay is built with the real kustomize in kubectl, and the
+- ServiceMonitor and PrometheusRule have no schema offline; their keys are
+  checked against the fields of monitoring.coreos.com/v1 we use, and a
+  PrometheusRule's groups go through `promtool check rules`.
+- Plain Prometheus rule files (top-level `groups`) go through `promtool
+  check rules`, and promtool test files (top-level `rule_files`) through
+  `promtool test rules`.
+- Each Kustomize overlay (and argo/standard) is built with the real kustomize in kubectl, and the
   built output goes through the same checks.
 
 usage: check.py [FILE.yaml ...]   (default: everything under argo/)
@@ -35,6 +39,27 @@ SERVICE_MONITOR = {
         "endpoints": [{"port": str, "path": str, "interval": str, "scrapeTimeout": str, "honorLabels": bool, "scheme": str}],
     },
 }
+
+PROMETHEUS_RULE = {
+    "apiVersion": str, "kind": str, "metadata": dict,
+    "spec": {
+        "groups": [{"name": str, "interval": str, "rules": [
+            {"alert": str, "record": str, "expr": str, "for": str, "labels": dict, "annotations": dict}]}],
+    },
+}
+
+
+def promtool(args, text=None, cwd=None):
+    """Run promtool on a file (or on `text` written to a temp file)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        if text is not None:
+            path = os.path.join(tmp, "rules.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            args = args + [path]
+        r = subprocess.run(["promtool"] + args, capture_output=True, text=True, cwd=cwd)
+    return [] if r.returncode == 0 else [f"promtool {' '.join(args[:2])}: {(r.stdout + r.stderr).strip()}"]
 
 
 def crd_schema(kind):
@@ -114,12 +139,27 @@ def check(doc, where):
         walk(doc, crd_schema(kind), "", errors)
     elif kind == "ServiceMonitor":
         shape(doc, SERVICE_MONITOR, "", errors)
+    elif kind == "PrometheusRule":
+        shape(doc, PROMETHEUS_RULE, "", errors)
+        errors += promtool(["check", "rules"], yaml.safe_dump(doc.get("spec", {})))
     else:
         try:
             kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
         except kubernetes_validate.ValidationError as e:
             errors.append(f"kubernetes-validate: {'/'.join(map(str, e.path))}: {e.message}")
     return [f"{where}: {kind} {doc.get('metadata', {}).get('name') or doc.get('metadata', {}).get('generateName')}: {e}" for e in errors]
+
+
+def check_promtool_file(doc, path):
+    """A plain rule file or a promtool test file, or None for other YAML."""
+    where = os.path.relpath(path, ROOT)
+    if "kind" in doc:
+        return None
+    if "groups" in doc:
+        return [f"{where}: {e}" for e in promtool(["check", "rules", os.path.basename(path)], cwd=os.path.dirname(path))]
+    if "rule_files" in doc:
+        return [f"{where}: {e}" for e in promtool(["test", "rules", os.path.basename(path)], cwd=os.path.dirname(path))]
+    return None
 
 
 def docs_of(text):
@@ -134,7 +174,8 @@ def main():
     for f in files:
         with open(f) as fh:
             for doc in docs_of(fh.read()):
-                errors += check(doc, os.path.relpath(f, ROOT))
+                plain = check_promtool_file(doc, f)
+                errors += plain if plain is not None else check(doc, os.path.relpath(f, ROOT))
                 checked += 1
     if not sys.argv[1:]:
         for overlay in sorted(glob.glob(os.path.join(ROOT, "argo/overlays/*"))):
@@ -149,6 +190,13 @@ def main():
                 if doc["kind"] != "Namespace" and doc["metadata"].get("namespace") != ns:
                     errors.append(f"{where}: {doc['kind']} {doc['metadata']['name']} is not in namespace {ns}")
                 checked += 1
+        standard = os.path.join(ROOT, "argo/standard")
+        built = subprocess.run(["kubectl", "kustomize", standard], capture_output=True, text=True)
+        if built.returncode != 0:
+            errors.append(f"kubectl kustomize {standard}: {built.stderr.strip()}")
+        for doc in docs_of(built.stdout):
+            errors += check(doc, "kustomize argo/standard")
+            checked += 1
     for e in errors:
         print(e)
     print(f"{checked} manifests checked, {len(errors)} problems")
