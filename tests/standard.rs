@@ -168,7 +168,11 @@ fn dashboards_type_check_against_grafana_schema() {
     d["templating"]["list"][1]["multiselect"] = Value::from(true);
     let r = tsc(&as_typescript(&d));
     assert_eq!(r.code, 2, "{r:?}");
-    for want in ["\"wide\"", "\"absolut\"", "multiselect"] {
+    for want in [
+        "Type 'string' is not assignable to type 'number'",
+        "'\"absolut\"' is not assignable to parameter of type '\"absolute\" | \"percentage\"'",
+        "'\"multiselect\"' does not exist in type 'VariableModel'",
+    ] {
         assert!(r.stdout.contains(want), "{want} not reported: {}", r.stdout);
     }
 }

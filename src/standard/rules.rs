@@ -1,7 +1,6 @@
-//! Prometheus alert rules derived from a standard, as a rule file, as a
-//! `monitoring.coreos.com/v1` PrometheusRule, and as a `promtool test
-//! rules` file that proves each alert fires and that runs inside the
-//! bounds fire nothing.
+//! Prometheus alert rules derived from a standard, as a rule file and as a
+//! `monitoring.coreos.com/v1` PrometheusRule. Each alert comes with the
+//! evidence [`super::promtool`] turns into a test file.
 //!
 //! Every alert is grouped `by (job, user)`, so the notification names whose
 //! run it is. The annotations are written once, by functions that take the
@@ -13,6 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use super::values::Side;
+use super::values::{humanize_duration, inside, outside, Values};
 use super::{promql_any_of, Bounds, MetricRule, Standard};
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,38 +37,16 @@ pub struct Rule {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// Which side of an `expect` range a bound is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Min,
-    Max,
-}
-
-/// A promtool series: a start value and an increment per step.
-#[derive(Debug, Clone, Copy)]
-struct Values(f64, f64);
-
-impl Values {
-    fn render(self, steps: u64) -> String {
-        let Values(v, inc) = self;
-        if inc == 0.0 {
-            format!("{v}x{steps}")
-        } else {
-            format!("{v}+{inc}x{steps}")
-        }
-    }
-}
-
 /// One alert and what promtool needs to prove it: the series that make it
 /// fire for alice and stay quiet for bob, and when to look.
-struct Case {
-    rule: Rule,
-    eval_secs: u64,
+pub(super) struct Case {
+    pub(super) rule: Rule,
+    pub(super) eval_secs: u64,
     /// (series, alice's values, bob's values), at one-minute steps.
-    series: Vec<(String, Values, Values)>,
+    pub(super) series: Vec<(String, Values, Values)>,
     /// Extra labels of alice's alert beyond the rule's own.
-    alert_labels: BTreeMap<String, String>,
-    annotations: BTreeMap<String, String>,
+    pub(super) alert_labels: BTreeMap<String, String>,
+    pub(super) annotations: BTreeMap<String, String>,
 }
 
 const USER: &str = "{{ $labels.user }}";
@@ -106,94 +85,19 @@ pub fn prometheus_rule_yaml(std: &Standard, labels: &[(String, String)]) -> Stri
     header(std, "simplepipe rules --prometheus-rule") + &to_yaml(&doc)
 }
 
-/// A `promtool test rules` file for the rules saved as `rule_file_path`
-/// (relative to the test file's directory).
-pub fn tests_yaml(std: &Standard, rule_file_path: &str) -> String {
-    let cases = cases(std);
-    let mut tests = Vec::new();
-    for c in &cases {
-        let steps = c.eval_secs / 60 + 5;
-        let mut input = Vec::new();
-        for (series, alice, bob) in &c.series {
-            input.push(serde_json::json!({"series": with_user(series, "alice"), "values": alice.render(steps)}));
-            input.push(serde_json::json!({"series": with_user(series, "bob"), "values": bob.render(steps)}));
-        }
-        let mut labels = c.rule.labels.clone();
-        labels.extend(c.alert_labels.clone());
-        tests.push(serde_json::json!({
-            "name": format!("{} fires for alice only", c.rule.alert),
-            "interval": "1m",
-            "input_series": input,
-            "alert_rule_test": [{
-                "eval_time": secs(c.eval_secs),
-                "alertname": c.rule.alert,
-                "exp_alerts": [{"exp_labels": labels, "exp_annotations": c.annotations}],
-            }],
-        }));
-    }
-    // Every series of every case with bob's (good) values: nothing fires.
-    // Every series lasts until the last check, so "nothing fires" is never
-    // the mere absence of data.
-    let mut input: Vec<serde_json::Value> = Vec::new();
-    let mut checks = Vec::new();
-    let quiet_at = cases.iter().map(|c| c.eval_secs).max().unwrap_or(60);
-    for c in &cases {
-        for (series, _, bob) in &c.series {
-            let series = with_user(series, "bob");
-            if !input.iter().any(|i| i["series"] == series.as_str()) {
-                let values = bob.render(quiet_at / 60 + 1);
-                input.push(serde_json::json!({"series": series, "values": values}));
-            }
-        }
-        checks.push(serde_json::json!({"eval_time": secs(quiet_at), "alertname": c.rule.alert, "exp_alerts": []}));
-    }
-    tests.push(serde_json::json!({
-        "name": "a run inside every bound fires nothing",
-        "interval": "1m",
-        "input_series": input,
-        "alert_rule_test": checks,
-    }));
-    let doc = serde_json::json!({
-        "rule_files": [rule_file_path],
-        "evaluation_interval": "1m",
-        "tests": tests,
-    });
-    header(std, "simplepipe rules --tests")
-        + "# Run: promtool test rules THIS_FILE\n"
-        + &to_yaml(&doc)
-}
-
-fn header(std: &Standard, by: &str) -> String {
+pub(super) fn header(std: &Standard, by: &str) -> String {
     format!(
         "# Generated by `{by}` from the standard {}; edit the standard, not this file.\n",
         std.name()
     )
 }
 
-fn to_yaml<T: Serialize>(v: &T) -> String {
+pub(super) fn to_yaml<T: Serialize>(v: &T) -> String {
     yaml_serde::to_string(v).expect("rules serialize to YAML")
 }
 
-fn secs(s: u64) -> String {
-    if s.is_multiple_of(60) {
-        format!("{}m", s / 60)
-    } else {
-        format!("{s}s")
-    }
-}
-
-/// `name{a="b"}` with `user="U"` added.
-fn with_user(series: &str, user: &str) -> String {
-    let open = series.find('{').expect("series have labels");
-    format!(
-        "{}{{{},user=\"{user}\"}}",
-        &series[..open],
-        series[open + 1..].trim_end_matches('}')
-    )
-}
-
 /// Every alert of the standard, in a stable order.
-fn cases(std: &Standard) -> Vec<Case> {
+pub(super) fn cases(std: &Standard) -> Vec<Case> {
     let jobs = promql_any_of(&std.spec.jobs);
     let job = &std.spec.jobs[0];
     let mut out = Vec::new();
@@ -411,44 +315,6 @@ fn run_failed(user: &str, workflow: &str) -> BTreeMap<String, String> {
     ])
 }
 
-/// A value outside a bound but still valid: what promtool feeds alice.
-fn outside(side: Side, bound: f64, valid: Bounds) -> f64 {
-    match side {
-        Side::Max => {
-            let v = bound + bound.abs().max(1.0);
-            valid
-                .max
-                .map_or(v, |hi| if v > hi { (bound + hi) / 2.0 } else { v })
-        }
-        Side::Min => {
-            let v = if bound > 0.0 {
-                bound / 2.0
-            } else {
-                bound - 1.0
-            };
-            valid
-                .min
-                .map_or(v, |lo| if v < lo { (bound + lo) / 2.0 } else { v })
-        }
-    }
-}
-
-/// A value inside the expected (and valid) bounds: what promtool feeds bob.
-fn inside(expect: Bounds, valid: Bounds) -> f64 {
-    let b = Bounds {
-        min: expect.min.or(valid.min),
-        max: expect.max.or(valid.max),
-    };
-    match (b.min, b.max) {
-        (Some(lo), Some(hi)) => (lo + hi) / 2.0,
-        (None, Some(hi)) if hi > 0.0 => hi / 2.0,
-        (None, Some(hi)) => hi - 1.0,
-        (Some(lo), None) if lo > 0.0 => lo * 2.0,
-        (Some(lo), None) => lo + 1.0,
-        (None, None) => 0.0,
-    }
-}
-
 /// `model_accuracy` -> `ModelAccuracy`.
 fn camel(name: &str) -> String {
     name.split([':', '_'])
@@ -460,18 +326,6 @@ fn camel(name: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
-}
-
-/// Prometheus's `humanizeDuration` for whole seconds of a minute or more.
-fn humanize_duration(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    if d > 0 {
-        format!("{d}d {h}h {m}m {s}s")
-    } else if h > 0 {
-        format!("{h}h {m}m {s}s")
-    } else {
-        format!("{m}m {s}s")
-    }
 }
 
 #[cfg(test)]
@@ -486,18 +340,11 @@ mod tests {
             "prometheus_rule",
             prometheus_rule_yaml(&std, &[("release".into(), "kube-prometheus-stack".into())])
         );
-        insta::assert_snapshot!("tests", tests_yaml(&std, "ml-training.rules.yaml"));
     }
 
     #[test]
-    fn names_and_durations() {
+    fn alert_names() {
         assert_eq!(camel("model_accuracy"), "ModelAccuracy");
         assert_eq!(camel("ns:run_time_seconds"), "NsRunTimeSeconds");
-        assert_eq!(humanize_duration(97320), "1d 3h 2m 0s");
-        assert_eq!(humanize_duration(90), "1m 30s");
-        assert_eq!(
-            with_user("a{job=\"t\"}", "bob"),
-            "a{job=\"t\",user=\"bob\"}"
-        );
     }
 }
