@@ -3,7 +3,7 @@
 //! Doc comments here are the `--help` text. Every option that Argo or a
 //! container may set has an `SIMPLEPIPE_*` environment variable. Nothing in
 //! this module does I/O or checks meaning; [`crate::config`] turns these raw
-//! values into typed, checked configuration before any work starts.
+//! values into each stage's typed, checked options before any work starts.
 
 // The doc comments are the --help text, where a bare URL reads better than
 // rustdoc's `<http://…>`.
@@ -47,6 +47,10 @@ pub enum Command {
     Delete(DeleteArgs),
     /// List the built-in schemas, or print one (for editors and CI).
     Schemas(SchemasArgs),
+    /// Print the Prometheus alert rules generated from a standard.
+    Rules(RulesArgs),
+    /// Print the Grafana dashboard generated from a standard.
+    Dashboard(DashboardArgs),
 }
 
 #[derive(Debug, Args)]
@@ -112,6 +116,19 @@ pub struct ValidateArgs {
     #[arg(value_name = "SOURCE")]
     pub source: String,
 
+    /// The grouping a push would use: its labels are reserved, as in a push.
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
+
+    /// Extra label a push would add to every series (repeatable).
+    #[arg(
+        long = "label",
+        value_name = "NAME=VALUE",
+        env = "SIMPLEPIPE_LABELS",
+        value_delimiter = ','
+    )]
+    pub labels: Vec<String>,
+
     #[command(flatten)]
     pub artifact: ArtifactArgs,
 
@@ -174,6 +191,64 @@ pub struct SchemasArgs {
     /// Name of a built-in schema to print; without it, list them.
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
+
+    /// Print the JSON Schema a standard compiles to (what `--schema
+    /// STANDARD` checks artifacts against).
+    #[arg(long, value_name = "STANDARD", conflicts_with = "name")]
+    pub from: Option<PathBuf>,
+}
+
+/// `simplepipe rules STANDARD`: one alert per `expect` bound, plus
+/// freshness, failed pushes and failed runs.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// The standard: a YAML or JSON file with `kind: Standard`.
+    #[arg(value_name = "STANDARD")]
+    pub standard: PathBuf,
+
+    /// Print a monitoring.coreos.com/v1 PrometheusRule (for the Prometheus
+    /// Operator) instead of a plain rule file.
+    #[arg(long)]
+    pub prometheus_rule: bool,
+
+    /// Label on the PrometheusRule (repeatable), e.g. `release=kube-prometheus-stack`,
+    /// which kube-prometheus-stack selects rules by.
+    #[arg(
+        long = "rule-label",
+        value_name = "KEY=VALUE",
+        requires = "prometheus_rule"
+    )]
+    pub rule_labels: Vec<String>,
+
+    /// Also write a `promtool test rules` file to FILE, proving that each
+    /// alert fires and that a run inside the bounds fires nothing. It names
+    /// the rule file given with --output (else STANDARD_NAME.rules.yaml
+    /// beside it).
+    #[arg(long, value_name = "FILE", conflicts_with = "prometheus_rule")]
+    pub tests: Option<PathBuf>,
+
+    /// Write the rules to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `simplepipe dashboard STANDARD`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// The standard: a YAML or JSON file with `kind: Standard`.
+    #[arg(value_name = "STANDARD")]
+    pub standard: PathBuf,
+
+    /// Print a ConfigMap labelled `grafana_dashboard: "1"`, which the Grafana
+    /// sidecar of kube-prometheus-stack loads, instead of the JSON.
+    #[arg(long)]
+    pub configmap: bool,
+
+    /// Query for metrics sent by remote write (one sample per push: the
+    /// latest value is `last_over_time(...[30d])`) rather than scraped
+    /// from a Pushgateway.
+    #[arg(long)]
+    pub remote_write: bool,
 }
 
 /// Where to push: the gateway and the grouping key.
@@ -185,22 +260,8 @@ pub struct GroupArgs {
     #[arg(long, env = "SIMPLEPIPE_GATEWAY", value_name = "URL")]
     pub gateway: Option<String>,
 
-    /// Grouping label `job` (required).
-    #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
-    pub job: Option<String>,
-
-    /// Grouping label `user`.
-    #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
-    pub user: Option<String>,
-
-    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
-    #[arg(
-        long = "group",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_GROUPING",
-        value_delimiter = ','
-    )]
-    pub groups: Vec<String>,
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process
@@ -240,6 +301,27 @@ pub struct GroupArgs {
     /// or invalid artifact and a rejected push. Usage errors still fail.
     #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "unreachable", env = "SIMPLEPIPE_BEST_EFFORT", value_name = "WHAT")]
     pub best_effort: Option<BestEffort>,
+}
+
+/// The grouping key: job, user and extra grouping labels.
+#[derive(Debug, Args)]
+pub struct GroupingArgs {
+    /// Grouping label `job` (required).
+    #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
+    pub job: Option<String>,
+
+    /// Grouping label `user`.
+    #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
+    #[arg(
+        long = "group",
+        value_name = "NAME=VALUE",
+        env = "SIMPLEPIPE_GROUPING",
+        value_delimiter = ','
+    )]
+    pub groups: Vec<String>,
 }
 
 /// How to read and check the artifact.

@@ -69,7 +69,7 @@ fn generated_rules_pass_promtool_check_and_their_own_tests() {
     );
     assert_eq!(test.code, 1, "{test:?}");
     assert!(
-        test.stdout
+        test.stderr
             .contains("ModelAccuracyBelowExpected fires for alice only"),
         "{test:?}"
     );
@@ -314,7 +314,7 @@ fn every_dashboard_query_returns_both_users() {
             let result = if t["instant"] == true {
                 prom.query(&q)
             } else {
-                prom.query_range_once(&q, 5)
+                prom.query_range(&q, 5)
             };
             let users: Vec<&str> = result
                 .iter()
@@ -346,5 +346,183 @@ fn every_dashboard_query_returns_both_users() {
             &["training"]
         };
         assert_eq!(values, want, "{q}");
+    }
+}
+
+/// A standard with one mistake, written to a temp file.
+fn broken_standard(dir: &Path, name: &str, metrics: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!("apiVersion: simplepipe/v1\nkind: Standard\nmetadata: {{name: t}}\nspec:\n  jobs: [training]\n  metrics:\n{metrics}"),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn broken_standards_are_usage_errors_with_the_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "unknown-field.yaml",
+            "    - {name: m, type: gauge, expcet: {max: 1}}\n",
+            "spec/metrics/0/expcet: unknown field `expcet`",
+        ),
+        (
+            "expect-order.yaml",
+            "    - {name: m, type: gauge, expect: {min: 2, max: 1}}\n",
+            "spec/metrics/0/expect: min 2 is above max 1",
+        ),
+        (
+            "illegal-name.yaml",
+            "    - {name: model-accuracy, type: gauge}\n",
+            "spec/metrics/0/name: \"model-accuracy\" is not a legal Prometheus metric name",
+        ),
+        (
+            "duplicate.yaml",
+            "    - {name: m, type: gauge}\n    - {name: m, type: counter}\n",
+            "spec/metrics/1/name: duplicate metric \"m\" (also /spec/metrics/0)",
+        ),
+    ];
+    for (file, metrics, want) in cases {
+        let std = broken_standard(dir.path(), file, metrics);
+        let artifact = repo().join("examples/standard/run-ok.json");
+        for args in [
+            vec!["rules", &std],
+            vec!["dashboard", &std],
+            vec!["schemas", "--from", &std],
+            vec!["validate", artifact.to_str().unwrap(), "--schema", &std],
+        ] {
+            let r = run(&args);
+            assert_eq!(r.code, 2, "{args:?}: {r:?}");
+            assert!(r.stdout.is_empty(), "{args:?}: {r:?}");
+            assert!(
+                r.stderr.contains(&format!("standard {std}: {want}")),
+                "{args:?}: {}",
+                r.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn a_standard_validates_wherever_a_schema_path_does() {
+    let ok = repo().join("examples/standard/run-ok.json");
+    let bad = repo().join("examples/standard/run-invalid.json");
+    // The artifact's own "$schema" names the standard (relative to it).
+    let r = run(&["validate", ok.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("valid (schemas metrics and"), "{r:?}");
+    // --schema and SIMPLEPIPE_SCHEMA, on an artifact that names none.
+    let (_dir, plain) = common::artifact(
+        r#"{"labels": {"model": "m", "dataset": "d"}, "metrics": [{"name": "run_time_seconds", "type": "gauge", "value": 5}]}"#,
+    );
+    let std = repo().join(STANDARD);
+    let want = "metrics: no metric named \"model_accuracy\"; the standard ml-training requires one";
+    let r = run(&["validate", &plain, "--schema", std.to_str().unwrap()]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(r.stderr.contains(want), "{}", r.stderr);
+    let r = run_env(
+        &["validate", &plain],
+        &[("SIMPLEPIPE_SCHEMA", std.to_str().unwrap())],
+    );
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(r.stderr.contains(want), "{}", r.stderr);
+
+    let r = run(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 4, "{r:?}");
+    for want in [
+        "labels: missing required key \"dataset\" (standard ml-training)",
+        "labels: label \"owner\" is not allowed here (allowed: dataset, model, team) (standard ml-training)",
+        "metrics/0/type: \"counter\" is not \"gauge\" (standard ml-training)",
+        "metrics/1/labels: label \"fold\" is not allowed here (allowed: split) (standard ml-training)",
+        "metrics/1/value: 1.3 is above the valid maximum 1 (standard ml-training)",
+        "5 problems found; nothing was pushed",
+    ] {
+        assert!(r.stderr.contains(want), "missing {want:?}:\n{}", r.stderr);
+    }
+
+    // An invalid artifact never reaches the gateway; one outside `expect`
+    // but inside `valid` does (so its alert can fire).
+    let gw = Gateway::start();
+    let push = |file: &str| {
+        run(&[
+            "push",
+            &repo().join(file).display().to_string(),
+            "--gateway",
+            &gw.url,
+            "--job",
+            "training",
+            "--user",
+            "alice",
+        ])
+    };
+    assert_eq!(push("examples/standard/run-invalid.json").code, 4);
+    assert!(gw.groups().is_empty());
+    let r = push("examples/standard/run-alerts.json");
+    assert_eq!(r.code, 0, "{r:?}");
+    let g = gw.group(&[("job", "training"), ("user", "alice")]).unwrap();
+    assert_eq!(g.value("model_accuracy"), "0.5");
+
+    // `schemas --from` prints the compiled schema, a valid JSON Schema.
+    let r = run(&["schemas", "--from", std.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let schema: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(schema["$id"], "urn:simplepipe:standard:ml-training");
+}
+
+/// The generated files in argo/standard are what the generator prints now
+/// (regenerate with the commands in argo/standard/kustomization.yaml).
+#[test]
+fn committed_generated_files_are_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules_out = dir.path().join("ml-training.rules.yaml");
+    let tests_out = dir.path().join("ml-training.rules.test.yaml");
+    let r = run(&[
+        "rules",
+        STANDARD,
+        "-o",
+        rules_out.to_str().unwrap(),
+        "--tests",
+        tests_out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let expected = [
+        (
+            "ml-training.rules.yaml",
+            std::fs::read_to_string(&rules_out).unwrap(),
+        ),
+        (
+            "ml-training.rules.test.yaml",
+            std::fs::read_to_string(&tests_out).unwrap(),
+        ),
+        (
+            "prometheusrule-ml-training.yaml",
+            generate(&[
+                "rules",
+                STANDARD,
+                "--prometheus-rule",
+                "--rule-label",
+                "release=kube-prometheus-stack",
+            ]),
+        ),
+        (
+            "dashboard-ml-training.yaml",
+            generate(&["dashboard", STANDARD, "--configmap"]),
+        ),
+        (
+            "ml-training.dashboard.json",
+            generate(&["dashboard", STANDARD]),
+        ),
+    ];
+    for (file, want) in expected {
+        let path = repo().join("argo/standard").join(file);
+        let got = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            got == want,
+            "{} is out of date: regenerate it (see argo/standard/kustomization.yaml)",
+            path.display()
+        );
     }
 }

@@ -16,7 +16,7 @@
 
 use serde_json::{json, Value};
 
-use super::{promql_any_of, Bounds, Standard};
+use super::{number, promql_any_of, Bounds, Standard};
 
 /// How the metrics reach Prometheus, which decides how to query them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,7 +273,8 @@ fn over_time(
 
 /// `expect` bounds as Grafana thresholds: red outside, green inside.
 fn thresholds(expect: Option<Bounds>) -> Value {
-    let step = |color: &str, value: Option<f64>| json!({"color": color, "value": value});
+    let step =
+        |color: &str, value: Option<f64>| json!({"color": color, "value": value.map(number)});
     let steps = match expect {
         Some(Bounds { min: Some(lo), max }) => {
             let mut s = vec![step("red", None), step("green", Some(lo))];

@@ -190,6 +190,21 @@ pub fn is_standard(value: &serde_json::Value) -> bool {
             .is_some_and(|v| v.starts_with("simplepipe/"))
 }
 
+/// The standard in `text`, when it declares itself one (by content, so a
+/// standard works wherever a JSON Schema path does); `None` for anything
+/// else, which the caller reads as a JSON Schema. A broken standard is an
+/// error (exit 2), not `None`.
+pub fn detect(text: &str, origin: &str) -> Result<Option<Standard>> {
+    match yaml_serde::from_str::<serde_json::Value>(text) {
+        Ok(v) if is_standard(&v) => from_text(text, origin).map(Some),
+        // Not even YAML, but meant as a standard: report where it breaks.
+        Err(_) if text.contains(API_VERSION) && text.contains(KIND) => {
+            from_text(text, origin).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Read and check a standard file; every problem is exit 2.
 pub fn load(path: &Path) -> Result<Standard> {
     let text = std::fs::read_to_string(path).map_err(|e| {
@@ -275,6 +290,15 @@ impl Standard {
             .metrics
             .iter()
             .filter_map(|m| m.expect.map(|b| (m, b)))
+    }
+}
+
+/// A bound as JSON: `1`, not `1.0`, when it is whole (as the admin wrote it).
+pub fn number(v: f64) -> serde_json::Value {
+    if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        serde_json::Value::from(v as i64)
+    } else {
+        serde_json::Value::from(v)
     }
 }
 

@@ -8,7 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{MetricRule, Standard};
+use super::{number, MetricRule, Standard};
 
 /// The JSON Schema every artifact following `std` must satisfy (in
 /// addition to the built-in `metrics` format schema).
@@ -80,10 +80,10 @@ fn rule_for(m: &MetricRule) -> Value {
         let mut value = Map::new();
         value.insert("type".into(), json!("number"));
         if let Some(lo) = valid.min {
-            value.insert("minimum".into(), json!(lo));
+            value.insert("minimum".into(), number(lo));
         }
         if let Some(hi) = valid.max {
-            value.insert("maximum".into(), json!(hi));
+            value.insert("maximum".into(), number(hi));
         }
         then.insert("value".into(), Value::Object(value));
     }

@@ -110,6 +110,20 @@ impl Prometheus {
             .unwrap_or_default()
     }
 
+    /// Poll a range query over the last `minutes` until it returns a series
+    /// (bounded: a sample scraped after the range's end shows next time).
+    pub fn query_range(&self, promql: &str, minutes: i64) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let res = self.query_range_once(promql, minutes);
+            if !res.is_empty() {
+                return res;
+            }
+            assert!(Instant::now() < deadline, "no result for {promql}");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
     /// The values of a label on series matching `selector` (what Grafana's
     /// `label_values(selector, label)` asks).
     pub fn label_values(&self, label: &str, selector: &str) -> Vec<String> {
