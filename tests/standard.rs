@@ -239,6 +239,7 @@ fn the_admins_chain_alerts_on_alice_and_resolves() {
     let am = Alertmanager::start();
     let prom = Prometheus::alerting(&gw.url, &rules(), &am.url);
     let dir = tempfile::tempdir().unwrap();
+    prom.wait_for_alertmanager();
 
     let pushed = Instant::now();
     push_run(&gw, "alice", &artifact(dir.path(), "alice-bad.json", 0.5));
@@ -257,6 +258,7 @@ fn the_admins_chain_alerts_on_alice_and_resolves() {
         .find(|a| a["labels"]["user"] == "alice")
         .unwrap()
         .clone();
+    eprintln!("firing alert as delivered: {alert:#}");
     assert_eq!(alert["labels"]["severity"], "critical", "{alert}");
     assert_eq!(
         alert["annotations"]["summary"], "model_accuracy of alice is 0.5, below the expected 0.7",

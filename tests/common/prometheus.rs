@@ -84,57 +84,76 @@ impl Prometheus {
         )
     }
 
-    /// One range query over the last `minutes`, as the HTTP API answers it.
+    /// GET an HTTP API path; the answer's JSON (null if none came).
+    fn api(&self, path: &str, query: &[(&str, String)]) -> Value {
+        reqwest::blocking::Client::new()
+            .get(format!("{}{path}", self.url))
+            .query(query)
+            .send()
+            .and_then(|r| r.text())
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    /// Wait (bounded) until Prometheus has discovered its Alertmanager: its
+    /// discovery manager passes targets on at most every 5 s, so alerts
+    /// evaluated before that wait for it.
+    pub fn wait_for_alertmanager(&self) {
+        poll("/api/v1/alertmanagers", || {
+            let body = self.api("/api/v1/alertmanagers", &[]);
+            body["data"]["activeAlertmanagers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        });
+    }
+
+    /// One instant query, as the HTTP API answers it (`data.result`).
+    pub fn query_once(&self, promql: &str) -> Vec<Value> {
+        let body = self.api("/api/v1/query", &[("query", promql.to_string())]);
+        assert_ne!(body["status"], "error", "{promql}: {body}");
+        result(&body)
+    }
+
+    /// One range query over the last `minutes`, 15 s steps.
     pub fn query_range_once(&self, promql: &str, minutes: i64) -> Vec<Value> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        let body: Value = reqwest::blocking::Client::new()
-            .get(format!("{}/api/v1/query_range", self.url))
-            .query(&[
+        let body = self.api(
+            "/api/v1/query_range",
+            &[
                 ("query", promql.to_string()),
                 ("start", (now - minutes * 60).to_string()),
                 ("end", now.to_string()),
                 ("step", "15".to_string()),
-            ])
-            .send()
-            .and_then(|r| r.text())
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
+            ],
+        );
         assert_eq!(body["status"], "success", "{promql}: {body}");
-        body["data"]["result"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        result(&body)
     }
 
-    /// Poll a range query over the last `minutes` until it returns a series
-    /// (bounded: a sample scraped after the range's end shows next time).
+    /// Poll a PromQL query until it returns a series (bounded: Prometheus
+    /// needs a scrape or two), then return the result vector.
+    pub fn query(&self, promql: &str) -> Vec<Value> {
+        poll(promql, || self.query_once(promql))
+    }
+
+    /// The same for a range query over the last `minutes` (a sample scraped
+    /// after the range's end shows on the next try).
     pub fn query_range(&self, promql: &str, minutes: i64) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let res = self.query_range_once(promql, minutes);
-            if !res.is_empty() {
-                return res;
-            }
-            assert!(Instant::now() < deadline, "no result for {promql}");
-            std::thread::sleep(Duration::from_millis(250));
-        }
+        poll(promql, || self.query_range_once(promql, minutes))
     }
 
     /// The values of a label on series matching `selector` (what Grafana's
     /// `label_values(selector, label)` asks).
     pub fn label_values(&self, label: &str, selector: &str) -> Vec<String> {
-        let body: Value = reqwest::blocking::Client::new()
-            .get(format!("{}/api/v1/label/{label}/values", self.url))
-            .query(&[("match[]", selector)])
-            .send()
-            .and_then(|r| r.text())
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
+        let body = self.api(
+            &format!("/api/v1/label/{label}/values"),
+            &[("match[]", selector.to_string())],
+        );
         assert_eq!(body["status"], "success", "{selector}: {body}");
         body["data"]
             .as_array()
@@ -144,39 +163,28 @@ impl Prometheus {
             .collect()
     }
 
-    /// One instant query, as the HTTP API answers it (`data.result`).
-    pub fn query_once(&self, promql: &str) -> Vec<Value> {
-        let body: Value = reqwest::blocking::Client::new()
-            .get(format!("{}/api/v1/query", self.url))
-            .query(&[("query", promql)])
-            .send()
-            .and_then(|r| r.text())
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        assert_ne!(body["status"], "error", "{promql}: {body}");
-        body["data"]["result"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Poll a PromQL query until it returns a series (bounded: Prometheus
-    /// needs a scrape or two), then return the result vector.
-    pub fn query(&self, promql: &str) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let res = self.query_once(promql);
-            if !res.is_empty() {
-                return res;
-            }
-            assert!(Instant::now() < deadline, "no result for {promql}");
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-
     pub fn path(&self, name: &str) -> std::path::PathBuf {
         Path::new(self.dir.path()).join(name)
+    }
+}
+
+fn result(body: &Value) -> Vec<Value> {
+    body["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Retry `once` until it returns something (60 s at most).
+fn poll(what: &str, once: impl Fn() -> Vec<Value>) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let res = once();
+        if !res.is_empty() {
+            return res;
+        }
+        assert!(Instant::now() < deadline, "no result for {what}");
+        std::thread::sleep(Duration::from_millis(250));
     }
 }
 
