@@ -46,64 +46,74 @@ pub fn dashboard(std: &Standard, storage: Storage) -> Value {
     y += 1;
     for m in &std.spec.metrics {
         let s = sel(&m.name, "\"$job\"");
-        let unit = unit(m.unit.as_deref());
-        let thresholds = thresholds(m.expect);
-        let title = m.help.clone().unwrap_or_else(|| m.name.clone());
+        let look = Look {
+            description: m.help.clone().unwrap_or_else(|| m.name.clone()),
+            unit: unit(m.unit.as_deref()),
+            thresholds: thresholds(m.expect),
+        };
+        let title = format!("{}: latest per user", m.name);
         panels.push(latest(
             next(),
-            &format!("{}: latest per user", m.name),
             &title,
-            &q.latest(&s, "user"),
-            unit,
-            &thresholds,
+            &q.latest("max", &s),
+            &look,
             (0, y, 8),
         ));
+        let title = format!("{} over time", m.name);
         panels.push(over_time(
             next(),
-            &format!("{} over time", m.name),
             &title,
-            &q.over_time(&s, "user"),
-            unit,
-            &thresholds,
+            &q.over_time(&s),
+            &look,
             (8, y, 16),
         ));
         y += 8;
     }
+
     let outcome = promql_any_of(std::slice::from_ref(&std.spec.outcome_job));
     panels.push(row(next(), "Run outcomes", y));
     y += 1;
-    let ok = thresholds(Some(Bounds {
+    let by_exit_handler = |metric: &str, unit: &str, expect: Option<Bounds>| Look {
+        description: format!("{metric}, pushed by the Argo exit handler"),
+        unit: unit.to_string(),
+        thresholds: thresholds(expect),
+    };
+    let ok = Bounds {
         min: Some(1.0),
         max: None,
-    }));
-    let succeeded = sel("workflow_succeeded", &outcome);
+    };
+    let look = by_exit_handler("workflow_succeeded", "none", Some(ok));
+    let expr = q.latest("min", &sel("workflow_succeeded", &outcome));
     panels.push(latest(
         next(),
         "Last workflow succeeded (1) or failed (0)",
-        "workflow_succeeded, pushed by the Argo exit handler",
-        &q.latest(&succeeded, "user").replace("max by", "min by"),
-        "none",
-        &ok,
+        &expr,
+        &look,
         (0, y, 8),
     ));
-    let duration = sel("workflow_duration_seconds", &outcome);
+    let look = by_exit_handler("workflow_duration_seconds", "s", None);
+    let expr = q.over_time(&sel("workflow_duration_seconds", &outcome));
     panels.push(over_time(
         next(),
         "Workflow duration",
-        "workflow_duration_seconds, pushed by the Argo exit handler",
-        &q.over_time(&duration, "user"),
-        "s",
-        &thresholds(None),
+        &expr,
+        &look,
         (8, y, 16),
     ));
     y += 8;
+
     panels.push(row(next(), "Freshness", y));
     y += 1;
     let stale = std.spec.freshness.as_ref().map(|f| f.secs as f64);
-    let fresh = thresholds(Some(Bounds {
-        min: None,
-        max: stale,
-    }));
+    let look = Look {
+        description: "Per job and user; the standard's freshness limit is the red threshold."
+            .into(),
+        unit: "s".to_string(),
+        thresholds: thresholds(Some(Bounds {
+            min: None,
+            max: stale,
+        })),
+    };
     let first = sel(&std.spec.metrics[0].name, "\"$job\"");
     let since = match storage {
         Storage::Pushgateway => format!(
@@ -117,10 +127,8 @@ pub fn dashboard(std: &Standard, storage: Storage) -> Value {
     let mut p = latest(
         next(),
         "Time since the last push",
-        "Per job and user; the standard's freshness limit is the red threshold.",
         &since,
-        "s",
-        &fresh,
+        &look,
         (0, y, 24),
     );
     p["targets"][0]["legendFormat"] = json!("{{user}} ({{job}})");
@@ -189,21 +197,28 @@ struct Queries {
 }
 
 impl Queries {
-    /// The latest value of each `by` group.
-    fn latest(&self, sel: &str, by: &str) -> String {
+    /// The latest value per user (`agg` over a user's series).
+    fn latest(&self, agg: &str, sel: &str) -> String {
         match self.storage {
-            Storage::Pushgateway => format!("max by ({by}) ({sel})"),
-            Storage::RemoteWrite => format!("max by ({by}) (last_over_time({sel}[{LOOKBACK}]))"),
+            Storage::Pushgateway => format!("{agg} by (user) ({sel})"),
+            Storage::RemoteWrite => format!("{agg} by (user) (last_over_time({sel}[{LOOKBACK}]))"),
         }
     }
 
-    /// The value over time of each `by` group.
-    fn over_time(&self, sel: &str, by: &str) -> String {
+    /// The value over time per user.
+    fn over_time(&self, sel: &str) -> String {
         match self.storage {
-            Storage::Pushgateway => format!("max by ({by}) ({sel})"),
-            Storage::RemoteWrite => format!("max by ({by}) (max_over_time({sel}[$__interval]))"),
+            Storage::Pushgateway => format!("max by (user) ({sel})"),
+            Storage::RemoteWrite => format!("max by (user) (max_over_time({sel}[$__interval]))"),
         }
     }
+}
+
+/// What a panel shows besides its query: description, unit, thresholds.
+struct Look {
+    description: String,
+    unit: String,
+    thresholds: Value,
 }
 
 fn variable(name: &str, label: &str, query: &str) -> Value {
@@ -228,40 +243,24 @@ fn field_config(unit: &str, thresholds: &Value, custom: Value) -> Value {
     json!({"defaults": {"unit": unit, "thresholds": thresholds, "color": {"mode": "thresholds"}, "custom": custom}, "overrides": []})
 }
 
-fn latest(
-    id: u32,
-    title: &str,
-    description: &str,
-    expr: &str,
-    unit: &str,
-    thresholds: &Value,
-    (x, y, w): (u32, u32, u32),
-) -> Value {
+fn latest(id: u32, title: &str, expr: &str, look: &Look, (x, y, w): (u32, u32, u32)) -> Value {
     json!({
-        "type": "bargauge", "id": id, "title": title, "description": description,
+        "type": "bargauge", "id": id, "title": title, "description": look.description,
         "datasource": {"type": "prometheus", "uid": DS},
         "gridPos": {"x": x, "y": y, "w": w, "h": 8},
         "targets": [target(expr, true)],
-        "fieldConfig": field_config(unit, thresholds, json!({})),
+        "fieldConfig": field_config(&look.unit, &look.thresholds, json!({})),
         "options": {"orientation": "horizontal", "displayMode": "basic", "showUnfilled": true,
                     "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": false}},
     })
 }
 
-fn over_time(
-    id: u32,
-    title: &str,
-    description: &str,
-    expr: &str,
-    unit: &str,
-    thresholds: &Value,
-    (x, y, w): (u32, u32, u32),
-) -> Value {
+fn over_time(id: u32, title: &str, expr: &str, look: &Look, (x, y, w): (u32, u32, u32)) -> Value {
     let custom = json!({"drawStyle": "line", "showPoints": "always", "spanNulls": true, "thresholdsStyle": {"mode": "line"}});
-    let mut fc = field_config(unit, thresholds, custom);
+    let mut fc = field_config(&look.unit, &look.thresholds, custom);
     fc["defaults"]["color"] = json!({"mode": "palette-classic"});
     json!({
-        "type": "timeseries", "id": id, "title": title, "description": description,
+        "type": "timeseries", "id": id, "title": title, "description": look.description,
         "datasource": {"type": "prometheus", "uid": DS},
         "gridPos": {"x": x, "y": y, "w": w, "h": 8},
         "targets": [target(expr, false)],
@@ -292,9 +291,10 @@ fn thresholds(expect: Option<Bounds>) -> Value {
     json!({"mode": "absolute", "steps": steps})
 }
 
-/// A standard's `unit` as a Grafana unit id.
-fn unit(unit: Option<&str>) -> &str {
-    match unit {
+/// A standard's `unit` as a Grafana unit id; any other unit is shown after
+/// the value (Grafana's custom `suffix:` unit).
+fn unit(unit: Option<&str>) -> String {
+    let id = match unit {
         None | Some("") => "none",
         Some("seconds" | "second" | "s") => "s",
         Some("milliseconds" | "ms") => "ms",
@@ -302,21 +302,9 @@ fn unit(unit: Option<&str>) -> &str {
         Some("ratio") => "percentunit",
         Some("percent" | "%") => "percent",
         Some("count" | "total") => "short",
-        Some(other) => other,
-    }
-}
-
-/// Every PromQL query of a dashboard: template variables and panels.
-pub fn queries(dashboard: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    for p in dashboard["panels"].as_array().into_iter().flatten() {
-        for t in p["targets"].as_array().into_iter().flatten() {
-            if let Some(e) = t["expr"].as_str() {
-                out.push(e.to_string());
-            }
-        }
-    }
-    out
+        Some(other) => return format!("suffix: {other}"),
+    };
+    id.to_string()
 }
 
 #[cfg(test)]
@@ -353,5 +341,6 @@ mod tests {
         assert_eq!(unit(Some("ratio")), "percentunit");
         assert_eq!(unit(Some("bytes")), "bytes");
         assert_eq!(unit(None), "none");
+        assert_eq!(unit(Some("images")), "suffix: images");
     }
 }
