@@ -120,8 +120,10 @@ pub fn dashboard(std: &Standard, storage: Storage) -> Value {
             "time() - max by (job, user) ({})",
             sel("push_time_seconds", "\"$job\"")
         ),
+        // One sample per push: the time of the newest sample, found by a
+        // subquery whose 1m steps each see the samples of the 5m before.
         Storage::RemoteWrite => format!(
-            "time() - max by (job, user) (last_over_time(timestamp({first})[{LOOKBACK}:5m]))"
+            "time() - max by (job, user) (max_over_time(timestamp({first})[{LOOKBACK}:1m]))"
         ),
     };
     let mut p = latest(

@@ -175,9 +175,10 @@ fn result(body: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Retry `once` until it returns something (60 s at most).
+/// Retry `once` until it returns something (90 s at most: a subquery
+/// aligned to whole minutes may need one).
 fn poll(what: &str, once: impl Fn() -> Vec<Value>) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let res = once();
         if !res.is_empty() {
