@@ -43,6 +43,10 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
     }
     Ok(total)
 }
+/// The longest `freshness` or `for` that makes sense (and keeps the promtool
+/// tests, one sample a minute, a reasonable size).
+const MAX_DURATION: u64 = 365 * 86400;
+
 /// The checks the types can't express, each with its pointer.
 pub(super) fn problems(std: &Standard) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -104,12 +108,24 @@ pub(super) fn problems(std: &Standard) -> Vec<Problem> {
                 "0s would alert at once; give the longest silence that is normal, e.g. 26h".into(),
             );
         }
+        if f.secs > MAX_DURATION {
+            bad(
+                "/spec/freshness",
+                format!("{} is longer than a year; Prometheus keeps less", f.text),
+            );
+        }
     }
     if spec.metrics.is_empty() {
         bad("/spec/metrics", "must list at least one metric".into());
     }
     for (i, m) in spec.metrics.iter().enumerate() {
         let at = format!("/spec/metrics/{i}");
+        if let Some(d) = m.for_.as_ref().filter(|d| d.secs > MAX_DURATION) {
+            bad(
+                &format!("{at}/for"),
+                format!("{} is longer than a year", d.text),
+            );
+        }
         if !is_metric_name(&m.name) {
             bad(
                 &format!("{at}/name"),

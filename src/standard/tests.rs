@@ -171,3 +171,32 @@ fn promql_regex_escapes() {
     assert_eq!(promql_any_of(&["training".into()]), "\"training\"");
     assert_eq!(promql_any_of(&["a.b".into(), "c".into()]), "\"a\\\\.b|c\"");
 }
+
+proptest::proptest! {
+    /// No text makes the loader panic: it loads or it is a usage error.
+    #[test]
+    fn any_text_loads_or_is_a_usage_error(text in "\\PC{0,200}") {
+        if let Err(e) = from_text(&text, "s.yaml") {
+            proptest::prop_assert_eq!(crate::error::exit_code(&e), Exit::Usage);
+        }
+    }
+
+    /// The example with one byte changed: the same, and when it still
+    /// loads, every generator runs on it.
+    #[test]
+    fn mutated_example_never_panics(at in 0usize..2000, byte in 0u8..128) {
+        let mut text = include_str!("../../examples/standard/ml-training.yaml").as_bytes().to_vec();
+        let at = at % text.len();
+        text[at] = byte;
+        let text = String::from_utf8_lossy(&text);
+        match from_text(&text, "s.yaml") {
+            Ok(std) => {
+                let _ = schema::compile(&std);
+                let _ = rules::rules_yaml(&std);
+                let _ = promtool::tests_yaml(&std, "r.yaml");
+                let _ = dashboard::configmap_yaml(&std, dashboard::Storage::RemoteWrite);
+            }
+            Err(e) => proptest::prop_assert_eq!(crate::error::exit_code(&e), Exit::Usage),
+        }
+    }
+}
