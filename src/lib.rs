@@ -27,6 +27,7 @@ pub mod config;
 pub mod encode;
 pub mod error;
 pub mod gateway;
+pub mod groups;
 pub mod model;
 pub mod net;
 pub mod parse;
