@@ -50,7 +50,7 @@ fn every_manifest_validates_offline() {
     let r = check_py(&[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.ends_with(", 0 problems\n"), "{}", r.stdout);
-    // Both overlays were built and checked: 2 × 7 objects, plus the files.
+    // Both overlays were built and checked: 2 × 10 objects, plus the files.
     let n: usize = r.stdout.split_whitespace().next().unwrap().parse().unwrap();
     assert!(n >= 24, "{}", r.stdout);
 }
@@ -78,6 +78,34 @@ fn the_checker_rejects_misspelled_keys_and_wrong_types() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn the_checker_walks_a_cron_workflow_without_its_crd() {
+    // No CronWorkflow CRD offline: its own keys come from hera's model, its
+    // workflowSpec from the Workflow CRD.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("cron.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata: {name: c}\nspec:\n  schedules: ['1 * * * *']\n  schedulez: x\n  suspend: 'yes'\n  workflowSpec:\n    entrypointt: p\n    templates:\n      - name: p\n        container: {image: x, imagePullPolicyy: Always}\n",
+    )
+    .unwrap();
+    let r = check_py(&[bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{r:?}");
+    for want in [
+        "CronWorkflow c: /spec/schedulez: unknown key",
+        "CronWorkflow c: /spec/suspend: expected boolean, got str 'yes'",
+        "CronWorkflow c: /spec/workflowSpec/entrypointt: unknown key",
+        "CronWorkflow c: /spec/workflowSpec/templates/0/container/imagePullPolicyy: unknown key",
+    ] {
+        assert!(r.stdout.contains(want), "{want}\n{}", r.stdout);
+    }
+    let good = check_py(&[repo()
+        .join("argo/base/cronworkflow-simplepipe-prune.yaml")
+        .to_str()
+        .unwrap()]);
+    assert_eq!(good.stdout, "1 manifests checked, 0 problems\n", "{good:?}");
 }
 
 /// Argo's `{{...}}` substitution for the variables these templates use,
