@@ -18,6 +18,7 @@
 //!   none) and `push_failure_time_seconds` the last failed one;
 //! - every other member holding a `metrics` array is a metric family.
 
+pub mod prune;
 pub mod select;
 pub mod view;
 
