@@ -3,7 +3,7 @@
 //! Doc comments here are the `--help` text. Every option that Argo or a
 //! container may set has an `SIMPLEPIPE_*` environment variable. Nothing in
 //! this module does I/O or checks meaning; [`crate::config`] turns these raw
-//! values into typed, checked configuration before any work starts.
+//! values into each stage's typed, checked options before any work starts.
 
 // The doc comments are the --help text, where a bare URL reads better than
 // rustdoc's `<http://…>`.
@@ -47,6 +47,82 @@ pub enum Command {
     Delete(DeleteArgs),
     /// List the built-in schemas, or print one (for editors and CI).
     Schemas(SchemasArgs),
+    /// List the groups the Pushgateway holds: grouping labels, last push,
+    /// whether it failed, size; oldest first.
+    Groups(GroupsArgs),
+    /// Delete the Pushgateway's groups nobody has pushed to for a while, one
+    /// DELETE per group on its exact URL.
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GroupsArgs {
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// table: aligned, for people; json: an array with the gateway's own
+    /// numbers, for scripts.
+    #[arg(long, value_enum, default_value_t = Output::Table, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Delete the groups whose last successful push is older than this:
+    /// whole numbers with units w, d, h, m, s, largest first (90s, 36h, 7d,
+    /// 1d12h). A group that never held metrics counts from its failed push.
+    #[arg(long, env = "SIMPLEPIPE_OLDER_THAN", value_name = "AGE")]
+    pub older_than: String,
+
+    /// Refuse to run, deleting nothing, when more groups than this would go.
+    #[arg(
+        long,
+        default_value_t = 1000,
+        env = "SIMPLEPIPE_MAX_DELETIONS",
+        value_name = "N"
+    )]
+    pub max_deletions: usize,
+
+    /// Print what would be deleted (stdout) and delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Which groups `groups` and `prune` work on.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Only groups whose grouping labels match: NAME=VALUE, NAME!=VALUE,
+    /// NAME=~REGEX or NAME!~REGEX, as in PromQL (a regex matches the whole
+    /// value; a missing label is ""). Repeatable, all must match; the env
+    /// variable takes one per line.
+    #[arg(
+        long = "match",
+        value_name = "MATCHER",
+        env = "SIMPLEPIPE_MATCH",
+        value_delimiter = '\n'
+    )]
+    pub matchers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -60,7 +136,10 @@ pub struct PushArgs {
     pub job_positional: Option<String>,
 
     #[command(flatten)]
-    pub group: GroupArgs,
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     #[command(flatten)]
     pub artifact: ArtifactArgs,
@@ -112,6 +191,19 @@ pub struct ValidateArgs {
     #[arg(value_name = "SOURCE")]
     pub source: String,
 
+    /// The grouping a push would use: its labels are reserved, as in a push.
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
+
+    /// Extra label a push would add to every series (repeatable).
+    #[arg(
+        long = "label",
+        value_name = "NAME=VALUE",
+        env = "SIMPLEPIPE_LABELS",
+        value_delimiter = ','
+    )]
+    pub labels: Vec<String>,
+
     #[command(flatten)]
     pub artifact: ArtifactArgs,
 
@@ -122,7 +214,10 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     #[command(flatten)]
-    pub group: GroupArgs,
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -176,31 +271,14 @@ pub struct SchemasArgs {
     pub name: Option<String>,
 }
 
-/// Where to push: the gateway and the grouping key.
+/// The Pushgateway and how to reach it: URL, credentials, TLS, best effort.
 #[derive(Debug, Args)]
-pub struct GroupArgs {
+pub struct GatewayArgs {
     /// Pushgateway base URL, e.g. http://pushgateway:9091 (a path prefix such
     /// as http://host/pgw works). Also read from PUSH_GATEWAY_HOSTNAME, the
     /// original Simplepipe's variable.
     #[arg(long, env = "SIMPLEPIPE_GATEWAY", value_name = "URL")]
     pub gateway: Option<String>,
-
-    /// Grouping label `job` (required).
-    #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
-    pub job: Option<String>,
-
-    /// Grouping label `user`.
-    #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
-    pub user: Option<String>,
-
-    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
-    #[arg(
-        long = "group",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_GROUPING",
-        value_delimiter = ','
-    )]
-    pub groups: Vec<String>,
 
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process
@@ -240,6 +318,27 @@ pub struct GroupArgs {
     /// or invalid artifact and a rejected push. Usage errors still fail.
     #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "unreachable", env = "SIMPLEPIPE_BEST_EFFORT", value_name = "WHAT")]
     pub best_effort: Option<BestEffort>,
+}
+
+/// The grouping key: job, user and extra grouping labels.
+#[derive(Debug, Args)]
+pub struct GroupingArgs {
+    /// Grouping label `job` (required).
+    #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
+    pub job: Option<String>,
+
+    /// Grouping label `user`.
+    #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
+    #[arg(
+        long = "group",
+        value_name = "NAME=VALUE",
+        env = "SIMPLEPIPE_GROUPING",
+        value_delimiter = ','
+    )]
+    pub groups: Vec<String>,
 }
 
 /// How to read and check the artifact.

@@ -185,8 +185,8 @@ mod tests {
     use std::cell::RefCell;
 
     use super::*;
-    use crate::groups::select::{parse_age, Matcher};
-    use crate::groups::tests::synthetic;
+    use crate::sink::groups::select::{parse_age, Matcher};
+    use crate::sink::groups::tests::synthetic;
 
     const NOW: f64 = 1_000_000.0;
 

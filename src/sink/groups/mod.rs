@@ -205,7 +205,7 @@ pub(crate) mod tests {
     /// success (`nightly`), and one with an explicit empty `instance`,
     /// which failed and left a group that never held metrics.
     pub(crate) const CAPTURED: &str =
-        include_str!("../../tests/data/pushgateway-1.5.1-api-v1-metrics.json");
+        include_str!("../../../tests/data/pushgateway-1.5.1-api-v1-metrics.json");
     /// Just after the last push of the capture, plus one hour.
     pub(crate) const NOW: f64 = 1_795_272_320.7 + 3600.0;
 
@@ -296,7 +296,8 @@ pub(crate) mod tests {
         );
         assert_eq!((empty.families, empty.series), (0, 0));
         let base = reqwest::Url::parse("http://gw:9091/pgw").unwrap();
-        let url = |g: &Group| crate::gateway::group_url(&base, &g.key().unwrap()).to_string();
+        let url =
+            |g: &Group| crate::sink::pushgateway::group_url(&base, &g.key().unwrap()).to_string();
         assert_eq!(
             url(alice),
             "http://gw:9091/pgw/metrics/job/train/user/alice"
@@ -314,7 +315,7 @@ pub(crate) mod tests {
         let mut urls: Vec<String> = groups
             .iter()
             .map(|g| {
-                crate::gateway::group_url(&base, &g.key().unwrap())
+                crate::sink::pushgateway::group_url(&base, &g.key().unwrap())
                     .path()
                     .to_string()
             })

@@ -182,7 +182,7 @@ pub fn parse_age(raw: &str) -> Result<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::groups::tests::{labels, synthetic};
+    use crate::sink::groups::tests::{labels, synthetic};
 
     fn m(raw: &str) -> Matcher {
         Matcher::parse(raw).unwrap()

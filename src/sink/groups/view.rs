@@ -125,8 +125,8 @@ pub fn json(groups: &[Group], now: f64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::groups::sort_oldest_first;
-    use crate::groups::tests::{captured, synthetic, NOW};
+    use crate::sink::groups::sort_oldest_first;
+    use crate::sink::groups::tests::{captured, synthetic, NOW};
 
     #[test]
     fn ages_read_as_the_two_largest_units() {

@@ -1,0 +1,306 @@
+//! The Pushgateway sink: a group's URL, and PUT, POST or DELETE on it; and
+//! the whole gateway's listing (`GET /api/v1/metrics`), for `groups` and
+//! `prune` (what a listing means is [`super::groups`]').
+//!
+//! The group URL is `/metrics/job/<JOB>/user/<USER>/<k>/<v>…` below any path
+//! prefix of the base URL, with awkward values in the Pushgateway's
+//! `@base64` form; pushes and prune's deletes share it. The exchange itself
+//! (retries, auth, TLS, exit codes) is [`crate::net`]'s.
+
+use anyhow::Result;
+use base64::Engine;
+use reqwest::blocking::Client;
+use reqwest::{Method, Url};
+
+use super::groups::{self, prune::Listing};
+use crate::encode;
+use crate::model::Family;
+use crate::net::{self, Answer, Body, HttpOptions, Request};
+use crate::redact;
+
+/// A Pushgateway group: the base URL (absent only in a dry run; never
+/// carrying credentials, which move to [`HttpOptions::auth`]) and the
+/// grouping labels, `job` first.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub gateway: Option<Url>,
+    pub grouping: Vec<(String, String)>,
+    pub http: HttpOptions,
+}
+
+/// The whole gateway, for the commands that work on all its groups: the
+/// base URL (credentials moved to [`HttpOptions::auth`]) and how to reach it.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub base: Url,
+    pub http: HttpOptions,
+}
+
+impl Gateway {
+    /// One client for a whole run: `prune` sends one DELETE per group, and
+    /// one connection pool (one TLS handshake, the CA store loaded once)
+    /// serves them all.
+    pub fn client(&self) -> Result<Client> {
+        net::client(&self.http, self.base.scheme() == "https")
+    }
+
+    /// One of its groups.
+    pub fn group(&self, grouping: Vec<(String, String)>) -> Target {
+        Target {
+            gateway: Some(self.base.clone()),
+            grouping,
+            http: self.http.clone(),
+        }
+    }
+}
+
+/// How a push is sent: method, wire format and compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushOptions {
+    /// PUT replaces the whole group; POST only the families pushed.
+    pub replace: bool,
+    pub format: WireFormat,
+    pub gzip: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireFormat {
+    Protobuf,
+    Text,
+}
+
+/// The path segments for a grouping key. A value that is empty, contains
+/// `/`, is `.` or `..`, or is anything but plain URL-safe text goes as
+/// `<name>@base64/<urlsafe base64>`, as the Pushgateway documents.
+pub fn group_segments(grouping: &[(String, String)]) -> Vec<String> {
+    let mut segs = vec!["metrics".to_string()];
+    for (name, value) in grouping {
+        if is_plain(value) {
+            segs.push(name.clone());
+            segs.push(value.clone());
+        } else {
+            segs.push(format!("{name}@base64"));
+            let enc = base64::engine::general_purpose::URL_SAFE.encode(value.as_bytes());
+            // An empty value is spelled as a lone padding character.
+            segs.push(if enc.is_empty() { "=".to_string() } else { enc });
+        }
+    }
+    segs
+}
+
+fn is_plain(v: &str) -> bool {
+    !v.is_empty()
+        && v != "."
+        && v != ".."
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+}
+
+/// The full URL of a group below `base` (which may have a path prefix).
+///
+/// ```
+/// use reqwest::Url;
+/// let base = Url::parse("http://pushgateway:9091/pgw").unwrap();
+/// let grouping = [("job".to_string(), "train".to_string()), ("user".to_string(), "a/b".to_string())];
+/// assert_eq!(
+///     simplepipe::sink::pushgateway::group_url(&base, &grouping).as_str(),
+///     "http://pushgateway:9091/pgw/metrics/job/train/user@base64/YS9i"
+/// );
+/// ```
+pub fn group_url(base: &Url, grouping: &[(String, String)]) -> Url {
+    let mut url = base.clone();
+    {
+        let mut path = url.path_segments_mut().expect("http(s) URLs have a path");
+        path.pop_if_empty();
+        path.extend(group_segments(grouping));
+    }
+    url
+}
+
+/// How a group URL is shown: redacted, or relative when no gateway was given
+/// (dry run).
+pub fn shown_url(target: &Target) -> String {
+    match &target.gateway {
+        Some(base) => {
+            let mut url = group_url(base, &target.grouping);
+            // Credentials were moved out of the URL into `auth`; show that
+            // the URL carried some, as `***`.
+            if target.http.auth.from_url() {
+                let _ = url.set_username("***");
+            }
+            redact::url(&url)
+        }
+        None => format!("<gateway>/{}", group_segments(&target.grouping).join("/")),
+    }
+}
+
+impl PushOptions {
+    pub fn method(&self) -> Method {
+        if self.replace {
+            Method::PUT
+        } else {
+            Method::POST
+        }
+    }
+
+    /// The body as it goes on the wire.
+    pub fn body(&self, families: &[Family]) -> Body {
+        let (bytes, content_type) = match self.format {
+            WireFormat::Protobuf => (encode::protobuf(families), encode::PROTOBUF_CONTENT_TYPE),
+            WireFormat::Text => (
+                encode::text(families).into_bytes(),
+                encode::TEXT_CONTENT_TYPE,
+            ),
+        };
+        let (bytes, content_encoding) = if self.gzip {
+            (encode::gzip(&bytes), Some("gzip"))
+        } else {
+            (bytes, None)
+        };
+        Body {
+            bytes,
+            content_type,
+            content_encoding,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// Push families to the group.
+pub fn push(target: &Target, how: &PushOptions, families: &[Family]) -> Result<()> {
+    send(target, how.method(), Some(&how.body(families))).map(drop)
+}
+
+/// Delete the whole group.
+pub fn delete(target: &Target) -> Result<()> {
+    send(target, Method::DELETE, None).map(drop)
+}
+
+/// Delete a whole group over a client kept for many ([`Gateway::client`]).
+pub fn delete_with(client: &Client, target: &Target) -> Result<()> {
+    send_with(client, target, Method::DELETE, None).map(drop)
+}
+
+/// Every group the gateway holds (`GET /api/v1/metrics`), and the time of
+/// the answer on the gateway's own clock: its `Date` header, whole
+/// seconds, so ages read up to a second young, never old, and a runner's
+/// clock skew can't make a fresh group look stale. This machine's clock
+/// stands in when the header is missing.
+pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
+    let mut url = gw.base.clone();
+    url.path_segments_mut()
+        .expect("http(s) URLs have a path")
+        .pop_if_empty()
+        .extend(["api", "v1", "metrics"]);
+    let mut shown = url.clone();
+    if gw.http.auth.from_url() {
+        let _ = shown.set_username("***");
+    }
+    let shown = redact::url(&shown);
+    let req = Request {
+        method: Method::GET,
+        url,
+        shown: &shown,
+        peer: "the gateway",
+        url_hint: "is --gateway the Pushgateway's base URL?",
+        body: None,
+    };
+    let answer = net::send(client, &gw.http, &req)?;
+    let now = answer
+        .headers
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        .map_or_else(
+            || chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+            |d| d.timestamp() as f64,
+        );
+    let groups = groups::parse(answer.text.as_bytes(), &format!("GET {shown}"))?;
+    Ok((groups, now))
+}
+
+/// Send one request to the group's URL, retrying transient failures.
+fn send(target: &Target, method: Method, body: Option<&Body>) -> Result<Answer> {
+    let https = target
+        .gateway
+        .as_ref()
+        .is_some_and(|u| u.scheme() == "https");
+    let client = net::client(&target.http, https)?;
+    send_with(&client, target, method, body)
+}
+
+fn send_with(
+    client: &Client,
+    target: &Target,
+    method: Method,
+    body: Option<&Body>,
+) -> Result<Answer> {
+    let Some(base) = &target.gateway else {
+        crate::error::bail_with!(
+            crate::error::Exit::Usage,
+            "no Pushgateway given: pass --gateway URL"
+        );
+    };
+    let url = group_url(base, &target.grouping);
+    let shown = shown_url(target);
+    let req = Request {
+        method,
+        url,
+        shown: &shown,
+        peer: "the gateway",
+        url_hint: "is --gateway the Pushgateway's base URL?",
+        body,
+    };
+    net::send(client, &target.http, &req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn plain_values_go_as_they_are() {
+        let base = Url::parse("http://h:9091").unwrap();
+        assert_eq!(
+            group_url(&base, &g(&[("job", "train"), ("user", "alice")])).as_str(),
+            "http://h:9091/metrics/job/train/user/alice"
+        );
+    }
+
+    #[test]
+    fn path_prefix_is_kept() {
+        for base in ["http://h/pgw", "http://h/pgw/"] {
+            let base = Url::parse(base).unwrap();
+            assert_eq!(
+                group_url(&base, &g(&[("job", "j")])).as_str(),
+                "http://h/pgw/metrics/job/j"
+            );
+        }
+    }
+
+    #[test]
+    fn awkward_values_use_base64() {
+        let base = Url::parse("http://h").unwrap();
+        let url = group_url(
+            &base,
+            &g(&[
+                ("job", "a/b"),
+                ("user", ""),
+                ("x", "ü"),
+                ("y", ".."),
+                ("z", "a b"),
+            ]),
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://h/metrics/job@base64/YS9i/user@base64/=/x@base64/w7w=/y@base64/Li4=/z@base64/YSBi"
+        );
+    }
+}
