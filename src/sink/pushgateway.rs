@@ -257,6 +257,8 @@ fn send_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sink::groups::tests::{captured, find};
+    use crate::sink::groups::Group;
 
     fn g(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -301,6 +303,53 @@ mod tests {
         assert_eq!(
             url.as_str(),
             "http://h/metrics/job@base64/YS9i/user@base64/=/x@base64/w7w=/y@base64/Li4=/z@base64/YSBi"
+        );
+    }
+
+    /// prune deletes on the very URLs pushes use: every group of a real
+    /// gateway's listing, including the empty, `/`, `.` and unicode values
+    /// and the explicit empty `instance`.
+    #[test]
+    fn delete_urls_use_the_push_encoding() {
+        let groups = captured();
+        let base = Url::parse("http://gw:9091").unwrap();
+        let mut urls: Vec<String> = groups
+            .iter()
+            .map(|g| group_url(&base, &g.key().unwrap()).path().to_string())
+            .collect();
+        urls.sort();
+        assert_eq!(
+            urls,
+            [
+                "/metrics/job/etl/user@base64/dGVhbS9ldGw=",
+                "/metrics/job/nightly",
+                "/metrics/job/serve/instance/host-1/region/eu",
+                "/metrics/job/train/instance@base64/=/user/alice",
+                "/metrics/job/train/user/alice",
+                "/metrics/job/train/user@base64/=",
+                "/metrics/job/train/user@base64/WsO8cmljaA==",
+                "/metrics/job@base64/Lg==",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_empty_instance_is_in_the_url_only_when_in_the_key() {
+        let groups = captured();
+        let alice = find(&groups, &[("job", "train"), ("user", "alice")]);
+        let empty = find(
+            &groups,
+            &[("instance", ""), ("job", "train"), ("user", "alice")],
+        );
+        let base = Url::parse("http://gw:9091/pgw").unwrap();
+        let url = |g: &Group| group_url(&base, &g.key().unwrap()).to_string();
+        assert_eq!(
+            url(alice),
+            "http://gw:9091/pgw/metrics/job/train/user/alice"
+        );
+        assert_eq!(
+            url(empty),
+            "http://gw:9091/pgw/metrics/job/train/instance@base64/=/user/alice"
         );
     }
 }

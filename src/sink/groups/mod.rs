@@ -295,45 +295,6 @@ pub(crate) mod tests {
             "never held metrics: age from the failure"
         );
         assert_eq!((empty.families, empty.series), (0, 0));
-        let base = reqwest::Url::parse("http://gw:9091/pgw").unwrap();
-        let url =
-            |g: &Group| crate::sink::pushgateway::group_url(&base, &g.key().unwrap()).to_string();
-        assert_eq!(
-            url(alice),
-            "http://gw:9091/pgw/metrics/job/train/user/alice"
-        );
-        assert_eq!(
-            url(empty),
-            "http://gw:9091/pgw/metrics/job/train/instance@base64/=/user/alice"
-        );
-    }
-
-    #[test]
-    fn delete_urls_use_the_push_encoding() {
-        let groups = captured();
-        let base = reqwest::Url::parse("http://gw:9091").unwrap();
-        let mut urls: Vec<String> = groups
-            .iter()
-            .map(|g| {
-                crate::sink::pushgateway::group_url(&base, &g.key().unwrap())
-                    .path()
-                    .to_string()
-            })
-            .collect();
-        urls.sort();
-        assert_eq!(
-            urls,
-            [
-                "/metrics/job/etl/user@base64/dGVhbS9ldGw=",
-                "/metrics/job/nightly",
-                "/metrics/job/serve/instance/host-1/region/eu",
-                "/metrics/job/train/instance@base64/=/user/alice",
-                "/metrics/job/train/user/alice",
-                "/metrics/job/train/user@base64/=",
-                "/metrics/job/train/user@base64/WsO8cmljaA==",
-                "/metrics/job@base64/Lg==",
-            ]
-        );
     }
 
     pub(crate) fn synthetic(

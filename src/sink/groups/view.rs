@@ -112,7 +112,8 @@ pub fn json(groups: &[Group], now: f64) -> Value {
                     "push_time_seconds": g.push_time.unwrap_or(0.0),
                     "push_failure_time_seconds": g.failure_time.unwrap_or(0.0),
                     "last_push_failed": g.last_push_failed(),
-                    "age_seconds": g.age(now),
+                    // Milliseconds: the digits beyond are float noise.
+                    "age_seconds": g.age(now).map(|a| (a * 1000.0).round() / 1000.0),
                     "families": g.families,
                     "series": g.series,
                     "deletable": g.key().is_some(),
@@ -209,7 +210,7 @@ mod tests {
         let nightly = by(json!({"job": "nightly"}));
         insta::assert_snapshot!(serde_json::to_string_pretty(&nightly).unwrap(), @r#"
         {
-          "age_seconds": 3601.0817942619324,
+          "age_seconds": 3601.082,
           "deletable": true,
           "families": 1,
           "labels": {
