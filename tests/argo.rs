@@ -50,6 +50,19 @@ fn every_manifest_validates_offline() {
     let r = check_py(&[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.ends_with(", 0 problems\n"), "{}", r.stdout);
+    // bob's overlay patches prune's age; alice keeps the base's.
+    for (overlay, age) in [("alice", "14d"), ("bob", "7d")] {
+        let built = Command::new("kubectl")
+            .args(["kustomize", &format!("argo/overlays/{overlay}")])
+            .current_dir(repo())
+            .output()
+            .expect("kubectl runs (bash .ci/run installs it)");
+        let text = String::from_utf8(built.stdout).unwrap();
+        assert!(
+            text.contains(&format!("  SIMPLEPIPE_OLDER_THAN: {age}\n")),
+            "{overlay}: {text}"
+        );
+    }
     // Both overlays were built and checked: 2 × 10 objects, plus the files.
     let n: usize = r.stdout.split_whitespace().next().unwrap().parse().unwrap();
     assert!(n >= 24, "{}", r.stdout);
