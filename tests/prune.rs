@@ -29,6 +29,11 @@ fn key(pairs: &[(&str, &str)]) -> Key {
 
 /// Push one inline gauge to the group `key` (which must hold `job`).
 fn push(gw: &str, key: &Key) {
+    let r = try_push(gw, key);
+    assert_eq!(r.code, 0, "push {key:?}: {r:?}");
+}
+
+fn try_push(gw: &str, key: &Key) -> Run {
     let mut args = vec![
         "push".to_string(),
         "--gateway".into(),
@@ -44,8 +49,7 @@ fn push(gw: &str, key: &Key) {
         }
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let r = run(&args);
-    assert_eq!(r.code, 0, "push {key:?}: {r:?}");
+    run(&args)
 }
 
 /// The gateway's own `/api/v1/metrics` answer.
@@ -370,27 +374,9 @@ fn an_explicit_empty_instance_is_a_group_of_its_own_and_prune_repairs_it() {
     // group fail too. Deleting it on its exact URL repairs the gateway.
     let gw = Gateway::start();
     push(&gw.url, &key(&[("job", "c")]));
-    let r = run(&[
-        "push",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "c",
-        "--group",
-        "instance=",
-        "--metric",
-        "up_marker=1",
-    ]);
+    let r = try_push(&gw.url, &key(&[("job", "c"), ("instance", "")]));
     assert_eq!(r.code, 5, "{r:?}");
-    let blocked = run(&[
-        "push",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "d",
-        "--metric",
-        "x=1",
-    ]);
+    let blocked = try_push(&gw.url, &key(&[("job", "d")]));
     assert_eq!(blocked.code, 5, "the gateway is poisoned: {blocked:?}");
 
     let r = run(&["groups", "--gateway", &gw.url, "--output", "json"]);
@@ -542,18 +528,11 @@ fn groups_and_prune_send_credentials_and_never_show_them() {
     let gw = SecureGateway::start(&pki, false);
     let pw = password_file(&pki, PASSWORD);
     let ca = pki.path("ca.pem");
-    let auth = [
-        "--cacert",
-        ca.as_str(),
-        "--username",
-        "alice",
-        "--password-file",
-        pw.to_str().unwrap(),
-    ];
+    let auth = pki.auth_args(&pw);
     let with = |args: &[&str]| -> Run {
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["--gateway", &gw.url, "--retries", "0"]);
-        all.extend(auth);
+        all.extend(auth.iter().map(String::as_str));
         let r = run(&all);
         assert!(
             !r.stdout.contains(PASSWORD) && !r.stderr.contains(PASSWORD),

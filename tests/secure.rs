@@ -172,15 +172,8 @@ fn mutual_tls() {
     let pki = Pki::new();
     let gw = SecureGateway::start(&pki, true);
     let pw = password_file(&pki, PASSWORD);
-    let ca = pki.path("ca.pem");
-    let auth = [
-        "--cacert",
-        ca.as_str(),
-        "--username",
-        "alice",
-        "--password-file",
-        s(&pw),
-    ];
+    let auth = pki.auth_args(&pw);
+    let auth: Vec<&str> = auth.iter().map(String::as_str).collect();
 
     let r = push(&gw, "no-client-cert", &auth);
     assert_eq!(r.code, 6, "{r:?}");

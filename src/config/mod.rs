@@ -11,7 +11,7 @@
 //! - [`aws`]: S3 options from flags and the AWS variables.
 //! - [`target`]: the gateway URL and the grouping key.
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
-//! - [`groups`]: the whole gateway and the group selection, for `groups` and `prune`.
+//! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
 
 pub mod aws;
 pub mod credentials;

@@ -53,6 +53,21 @@ impl Pki {
         Pki { dir }
     }
 
+    /// `--cacert` and basic auth as `alice`, the password read from
+    /// `password_file`: what a client of [`SecureGateway`] passes.
+    pub fn auth_args(&self, password_file: &std::path::Path) -> Vec<String> {
+        [
+            "--cacert",
+            &self.path("ca.pem"),
+            "--username",
+            "alice",
+            "--password-file",
+            password_file.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
     pub fn path(&self, name: &str) -> String {
         self.dir.path().join(name).to_str().unwrap().to_string()
     }

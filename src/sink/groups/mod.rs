@@ -1,10 +1,13 @@
 //! What a Pushgateway holds, group by group: the `GET /api/v1/metrics`
 //! answer parsed into typed [`Group`]s, for `simplepipe groups` and
 //! `simplepipe prune`. [`select`] holds the `--match` / `--older-than`
-//! selection both share, [`view`] the table and JSON they print.
+//! selection both share, [`view`] the table and JSON they print, [`prune`]
+//! the plan and the delete loop. The requests themselves are
+//! [`super::pushgateway`]'s.
 //!
-//! Pure: no I/O and no clock (callers pass `now`), so every rule here is
-//! unit-tested against an answer captured from a real Pushgateway 1.5.1.
+//! No I/O here and no wall clock (callers pass `now`, the gateway's time),
+//! so every rule is unit-tested against an answer captured from a real
+//! Pushgateway 1.5.1 (`tests/data/`).
 //!
 //! Facts about that answer this module relies on (checked against 1.5.1):
 //! - each group's `labels` object is exactly its grouping key. A group
