@@ -13,7 +13,7 @@
 //! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
 //! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers and the family set with the checks a schema can't express.
 //! - [`encode`]: stage 5, families -> protobuf or text (pure, snapshot-tested).
-//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]).
+//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]); what it holds, group by group ([`sink::groups`]).
 //! - [`net`]: the HTTP exchange every sink shares: auth, TLS, retries with backoff and Retry-After, failures in words.
 //! - [`model`]: the metric types and the name and number rules (a leaf).
 //! - [`error`]: exit-code kinds, tagged where errors happen; the "every problem, with its pointer" report.
@@ -47,6 +47,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Validate(args) => commands::validate::run(&config::validate(args)?),
         Command::Delete(args) => commands::delete::run(&config::delete(&args)?),
         Command::Schemas(args) => commands::schemas::run(args.name.as_deref()),
+        Command::Groups(args) => commands::groups::run(&config::groups(&args)?),
+        Command::Prune(args) => commands::prune::run(&config::prune(&args)?),
     }
 }
 

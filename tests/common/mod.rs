@@ -5,6 +5,7 @@
 
 pub mod prometheus;
 pub mod scripted;
+pub mod secure;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
