@@ -13,6 +13,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod groups;
+mod standard;
+pub use groups::{GroupsArgs, Output, PruneArgs, SelectArgs};
+pub use standard::{DashboardArgs, RulesArgs};
+
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
 ///
 /// Exit codes: 0 done, 1 internal error, 2 usage error, 3 source unreadable,
@@ -47,6 +52,12 @@ pub enum Command {
     Delete(DeleteArgs),
     /// List the built-in schemas, or print one (for editors and CI).
     Schemas(SchemasArgs),
+    /// List the groups the Pushgateway holds: grouping labels, last push,
+    /// whether it failed, size; oldest first.
+    Groups(GroupsArgs),
+    /// Delete the Pushgateway's groups nobody has pushed to for a while, one
+    /// DELETE per group on its exact URL.
+    Prune(PruneArgs),
     /// Print the Prometheus alert rules generated from a standard.
     Rules(RulesArgs),
     /// Print the Grafana dashboard generated from a standard.
@@ -64,7 +75,10 @@ pub struct PushArgs {
     pub job_positional: Option<String>,
 
     #[command(flatten)]
-    pub group: GroupArgs,
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     #[command(flatten)]
     pub artifact: ArtifactArgs,
@@ -139,7 +153,10 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     #[command(flatten)]
-    pub group: GroupArgs,
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -198,70 +215,14 @@ pub struct SchemasArgs {
     pub from: Option<PathBuf>,
 }
 
-/// `simplepipe rules STANDARD`: one alert per `expect` bound, plus
-/// freshness, failed pushes and failed runs.
+/// The Pushgateway and how to reach it: URL, credentials, TLS, best effort.
 #[derive(Debug, Args)]
-pub struct RulesArgs {
-    /// The standard: a YAML or JSON file with `kind: Standard`.
-    #[arg(value_name = "STANDARD")]
-    pub standard: PathBuf,
-
-    /// Print a monitoring.coreos.com/v1 PrometheusRule (for the Prometheus
-    /// Operator) instead of a plain rule file.
-    #[arg(long)]
-    pub prometheus_rule: bool,
-
-    /// Label on the PrometheusRule (repeatable), e.g. `release=kube-prometheus-stack`,
-    /// which kube-prometheus-stack selects rules by.
-    #[arg(
-        long = "rule-label",
-        value_name = "KEY=VALUE",
-        requires = "prometheus_rule"
-    )]
-    pub rule_labels: Vec<String>,
-
-    /// Also write a `promtool test rules` file to FILE, proving that each
-    /// alert fires and that a run inside the bounds fires nothing. It names
-    /// the rule file given with --output (else STANDARD_NAME.rules.yaml
-    /// beside it).
-    #[arg(long, value_name = "FILE", conflicts_with = "prometheus_rule")]
-    pub tests: Option<PathBuf>,
-
-    /// Write the rules to FILE instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-/// `simplepipe dashboard STANDARD`.
-#[derive(Debug, Args)]
-pub struct DashboardArgs {
-    /// The standard: a YAML or JSON file with `kind: Standard`.
-    #[arg(value_name = "STANDARD")]
-    pub standard: PathBuf,
-
-    /// Print a ConfigMap labelled `grafana_dashboard: "1"`, which the Grafana
-    /// sidecar of kube-prometheus-stack loads, instead of the JSON.
-    #[arg(long)]
-    pub configmap: bool,
-
-    /// Query for metrics sent by remote write (one sample per push: the
-    /// latest value is `last_over_time(...[30d])`) rather than scraped
-    /// from a Pushgateway.
-    #[arg(long)]
-    pub remote_write: bool,
-}
-
-/// Where to push: the gateway and the grouping key.
-#[derive(Debug, Args)]
-pub struct GroupArgs {
+pub struct GatewayArgs {
     /// Pushgateway base URL, e.g. http://pushgateway:9091 (a path prefix such
     /// as http://host/pgw works). Also read from PUSH_GATEWAY_HOSTNAME, the
     /// original Simplepipe's variable.
     #[arg(long, env = "SIMPLEPIPE_GATEWAY", value_name = "URL")]
     pub gateway: Option<String>,
-
-    #[command(flatten)]
-    pub grouping: GroupingArgs,
 
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process

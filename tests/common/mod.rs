@@ -6,6 +6,7 @@
 pub mod alertmanager;
 pub mod prometheus;
 pub mod scripted;
+pub mod secure;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;

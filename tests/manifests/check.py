@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Offline validation of every manifest in argo/ (run by tests/argo.rs).
 
-- Argo objects (Workflow, WorkflowTemplate) are loaded into hera's Argo
-  models, so a wrong type fails, and walked against the Argo CRD's
-  openAPIV3Schema (tests/manifests/crds), so an unknown or misspelled key
-  fails too (hera's models would silently ignore it).
+- Argo objects (Workflow, WorkflowTemplate, CronWorkflow) are loaded into
+  hera's Argo models, so a wrong type fails, and walked against the Argo
+  CRD's openAPIV3Schema (tests/manifests/crds), so an unknown or misspelled
+  key fails too (hera's models would silently ignore it). There is no
+  CronWorkflow CRD offline: its `spec.workflowSpec` is walked against the
+  Workflow CRD's `spec` (Argo documents them as the same type), and its own
+  keys against the fields of hera's CronWorkflowSpec model, nested models
+  included.
 - Kubernetes objects are checked with kubernetes-validate in strict mode
   (unknown keys are errors).
 - ServiceMonitor and PrometheusRule have no schema offline; their keys are
@@ -23,9 +27,13 @@ import os
 import subprocess
 import sys
 
+import types
+import typing
+
 import kubernetes_validate
+import pydantic
 import yaml
-from hera.workflows.models import Workflow, WorkflowTemplate
+from hera.workflows.models import CronWorkflow, CronWorkflowSpec, Workflow, WorkflowTemplate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CRDS = os.path.join(ROOT, "tests/manifests/crds")
@@ -63,9 +71,46 @@ def promtool(args, text=None, cwd=None):
 
 
 def crd_schema(kind):
+    if kind == "CronWorkflow":
+        return cron_workflow_schema()
     name = {"Workflow": "argoproj.io_workflows.yaml", "WorkflowTemplate": "argoproj.io_workflowtemplates.yaml"}[kind]
     with open(os.path.join(CRDS, name)) as f:
         return yaml.safe_load(f)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+
+
+PRIMITIVES = {str: "string", bool: "boolean", int: "integer"}
+
+
+def model_schema(annotation, seen=()):
+    """The keys (and basic types) a hera/pydantic model accepts, as an
+    openAPIV3Schema-like dict that walk() understands."""
+    origin = typing.get_origin(annotation)
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return model_schema(args[0], seen)
+    if origin is typing.Annotated:
+        return model_schema(args[0], seen)
+    if origin is list and args:
+        return {"type": "array", "items": model_schema(args[0], seen)}
+    if origin is dict:
+        return {"type": "object"}  # free-form, e.g. labels
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        if annotation in seen:
+            return {"type": "object"}
+        return {"type": "object", "properties": {
+            (f.alias or name): model_schema(f.annotation, seen + (annotation,))
+            for name, f in annotation.model_fields.items()}}
+    return {"type": PRIMITIVES[annotation]} if annotation in PRIMITIVES else {}
+
+
+def cron_workflow_schema():
+    workflow = crd_schema("Workflow")
+    spec = model_schema(CronWorkflowSpec)
+    spec["properties"]["workflowSpec"] = workflow["properties"]["spec"]
+    spec["required"] = ["workflowSpec"]
+    return {"type": "object", "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+        "metadata": workflow["properties"]["metadata"], "spec": spec}}
 
 
 TYPES = {"string": str, "boolean": bool, "object": dict, "array": list}
@@ -130,8 +175,8 @@ def shape(node, spec, path, errors):
 def check(doc, where):
     errors = []
     kind = doc.get("kind")
-    if kind in ("Workflow", "WorkflowTemplate"):
-        model = Workflow if kind == "Workflow" else WorkflowTemplate
+    if kind in ("Workflow", "WorkflowTemplate", "CronWorkflow"):
+        model = {"Workflow": Workflow, "WorkflowTemplate": WorkflowTemplate, "CronWorkflow": CronWorkflow}[kind]
         try:
             model.model_validate(doc)
         except Exception as e:  # pydantic's ValidationError, with every field
@@ -147,6 +192,8 @@ def check(doc, where):
             kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
         except kubernetes_validate.ValidationError as e:
             errors.append(f"kubernetes-validate: {'/'.join(map(str, e.path))}: {e.message}")
+        except kubernetes_validate.SchemaNotFoundError:
+            errors.append(f"no schema for kind {kind} ({doc.get('apiVersion')}) offline; teach check.py about it")
     return [f"{where}: {kind} {doc.get('metadata', {}).get('name') or doc.get('metadata', {}).get('generateName')}: {e}" for e in errors]
 
 
