@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{GroupArgs, NetArgs};
+use super::{GatewayArgs, GroupingArgs, NetArgs};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -56,7 +56,10 @@ pub struct WatchArgs {
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     #[command(flatten)]
-    pub group: GroupArgs,
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     #[command(flatten)]
     pub net: NetArgs,

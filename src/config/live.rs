@@ -129,8 +129,8 @@ pub fn watch(args: WatchArgs) -> Result<WatchConfig> {
 }
 
 fn live(args: &LiveArgs) -> Result<LiveConfig> {
-    let job = args.group.grouping.job.clone();
-    let target = target::target(&args.group, &args.net, job, false)?;
+    let job = args.grouping.job.clone();
+    let target = target::target(&args.gateway, &args.grouping, &args.net, job, false)?;
     let labels = labels(&args.labels, &target.grouping)?;
     let grouping = target.grouping.iter().map(|(k, _)| k.clone()).collect();
     // Always a PUT of the whole group, as protobuf: each push is the whole
@@ -143,7 +143,7 @@ fn live(args: &LiveArgs) -> Result<LiveConfig> {
     Ok(LiveConfig {
         sink: Sink::Pushgateway { target, how },
         grouping,
-        best_effort: args.group.best_effort,
+        best_effort: args.gateway.best_effort,
         interval: duration("--interval", &args.interval)?,
         labels,
         max_series: args.max_series,
