@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(long, short, global = true, env = "SIMPLEPIPE_VERBOSE")]
     pub verbose: bool,
 
+    /// Print every problem found in an invalid artifact (default: the first
+    /// 20, then a count of the rest by kind).
+    #[arg(long, global = true, env = "SIMPLEPIPE_ALL_ERRORS")]
+    pub all_errors: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -47,6 +52,10 @@ pub enum Command {
     Delete(DeleteArgs),
     /// List the built-in schemas, or print one (for editors and CI).
     Schemas(SchemasArgs),
+    /// Print a shell completion script: bash, zsh, fish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `simplepipe man > simplepipe.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -73,17 +82,14 @@ pub struct PushArgs {
     #[arg(long, value_enum, default_value_t = Method::Put, env = "SIMPLEPIPE_METHOD", value_name = "METHOD")]
     pub method: Method,
 
-    /// Extra label added to every pushed series (repeatable).
-    #[arg(
-        long = "label",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_LABELS",
-        value_delimiter = ','
-    )]
+    /// Extra label added to every pushed series (repeatable; also
+    /// k=v,k=v, with `\,` for a comma inside a value, or a JSON object).
+    #[arg(long = "label", value_name = "NAME=VALUE", env = "SIMPLEPIPE_LABELS")]
     pub labels: Vec<String>,
 
-    /// Inline gauge to push, with or without a SOURCE (repeatable). VALUE is a
-    /// number, NaN, +Inf or -Inf.
+    /// Inline metric to push, with or without a SOURCE (repeatable):
+    /// `[TYPE:]NAME[{LABEL="VALUE",…}]=VALUE`, TYPE gauge (default), counter
+    /// or untyped; VALUE a number, NaN, +Inf or -Inf.
     #[arg(long = "metric", value_name = "NAME=VALUE")]
     pub metrics: Vec<String>,
 
@@ -104,25 +110,29 @@ pub struct PushArgs {
     /// Do not print the one-line summary after a successful push.
     #[arg(long, short, env = "SIMPLEPIPE_QUIET")]
     pub quiet: bool,
+
+    /// How to print the summary: text (stderr) or json (one object, stdout).
+    #[arg(long, value_enum, default_value_t = Output::Text, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Metric artifact: a file path, - for stdin, or s3://BUCKET/KEY.
-    #[arg(value_name = "SOURCE")]
-    pub source: String,
+    /// Metric artifacts: file paths, - for stdin, or s3://BUCKET/KEY; each is
+    /// reported, and the exit code is non-zero if any fails.
+    #[arg(value_name = "SOURCE", required = true, num_args = 1..)]
+    pub sources: Vec<String>,
+
+    /// How to report: text, or json (one object per source, one per line).
+    #[arg(long, value_enum, default_value_t = Output::Text, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
+    pub output: Output,
 
     /// The grouping a push would use: its labels are reserved, as in a push.
     #[command(flatten)]
     pub grouping: GroupingArgs,
 
-    /// Extra label a push would add to every series (repeatable).
-    #[arg(
-        long = "label",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_LABELS",
-        value_delimiter = ','
-    )]
+    /// Extra label a push would add to every series (repeatable; as for push).
+    #[arg(long = "label", value_name = "NAME=VALUE", env = "SIMPLEPIPE_LABELS")]
     pub labels: Vec<String>,
 
     #[command(flatten)]
@@ -183,6 +193,12 @@ pub struct NetArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
 pub struct SchemasArgs {
     /// Name of a built-in schema to print; without it, list them.
     #[arg(value_name = "NAME")]
@@ -195,7 +211,12 @@ pub struct GroupArgs {
     /// Pushgateway base URL, e.g. http://pushgateway:9091 (a path prefix such
     /// as http://host/pgw works). Also read from PUSH_GATEWAY_HOSTNAME, the
     /// original Simplepipe's variable.
-    #[arg(long, env = "SIMPLEPIPE_GATEWAY", value_name = "URL")]
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_GATEWAY",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub gateway: Option<String>,
 
     #[command(flatten)]
@@ -204,28 +225,60 @@ pub struct GroupArgs {
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process
     /// lists). Credentials in the gateway URL (http://user:pass@host) work too.
-    #[arg(long, env = "SIMPLEPIPE_USERNAME", value_name = "USER")]
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_USERNAME",
+        hide_env_values = true,
+        value_name = "USER"
+    )]
     pub username: Option<String>,
 
     /// File holding the basic-auth password (trailing newline ignored).
-    #[arg(long, env = "SIMPLEPIPE_PASSWORD_FILE", value_name = "PATH")]
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_PASSWORD_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub password_file: Option<PathBuf>,
 
     /// File holding a bearer token (or set SIMPLEPIPE_BEARER_TOKEN; never a flag).
-    #[arg(long, env = "SIMPLEPIPE_BEARER_TOKEN_FILE", value_name = "PATH")]
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_BEARER_TOKEN_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub bearer_token_file: Option<PathBuf>,
 
     /// PEM file of the CA(s) that signed the gateway's certificate, trusted in
     /// addition to the system and built-in roots.
-    #[arg(long, env = "SIMPLEPIPE_CACERT", value_name = "PEM")]
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_CACERT",
+        hide_env_values = true,
+        value_name = "PEM"
+    )]
     pub cacert: Option<PathBuf>,
 
     /// PEM client certificate for mutual TLS (with --key).
-    #[arg(long, env = "SIMPLEPIPE_CERT", value_name = "PEM", requires = "key")]
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_CERT",
+        hide_env_values = true,
+        value_name = "PEM",
+        requires = "key"
+    )]
     pub cert: Option<PathBuf>,
 
     /// PEM private key of the client certificate (with --cert).
-    #[arg(long, env = "SIMPLEPIPE_KEY", value_name = "PEM", requires = "cert")]
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_KEY",
+        hide_env_values = true,
+        value_name = "PEM",
+        requires = "cert"
+    )]
     pub key: Option<PathBuf>,
 
     /// Do not verify the gateway's TLS certificate. Dangerous: anyone on the
@@ -252,13 +305,9 @@ pub struct GroupingArgs {
     #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
     pub user: Option<String>,
 
-    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
-    #[arg(
-        long = "group",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_GROUPING",
-        value_delimiter = ','
-    )]
+    /// Extra grouping label (repeatable; also k=v,k=v, with `\,` for a
+    /// comma inside a value, or a JSON object).
+    #[arg(long = "group", value_name = "NAME=VALUE", env = "SIMPLEPIPE_GROUPING")]
     pub groups: Vec<String>,
 }
 
@@ -282,7 +331,12 @@ pub struct ArtifactArgs {
 
     /// S3 endpoint, e.g. http://minio.argo:9000 (default: AWS). Also read
     /// from AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL.
-    #[arg(long, env = "SIMPLEPIPE_S3_ENDPOINT", value_name = "URL")]
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_S3_ENDPOINT",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub s3_endpoint: Option<String>,
 
     /// S3 region (default us-east-1, what MinIO expects). Also read from
@@ -314,6 +368,14 @@ pub enum WireFormat {
     Protobuf,
     /// Text exposition format 0.0.4.
     Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Lines for people.
+    Text,
+    /// One JSON object per source (validate) or push, on stdout.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,7 +1,9 @@
 //! One module per subcommand, each reading as its data flow; and what they
 //! share: loading an artifact, `--best-effort`, summaries and stdout.
 
+pub mod completions;
 pub mod delete;
+pub mod man;
 pub mod push;
 pub mod schemas;
 pub mod validate;
@@ -23,6 +25,7 @@ use crate::source::{self, Source};
 pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, String)> {
     let Some(source) = source else {
         let model = artifact::build(None, &cfg.build)?;
+        report::debug(|| format!("--metric: {}", counts(&model)));
         return Ok((model, "inline metrics".to_string()));
     };
     let bytes = source::read(source, &cfg.read)?;
@@ -31,6 +34,7 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         base_dir: source.base_dir(),
     };
     let (model, validated) = artifact::load(&bytes, &origin, &cfg.check, &cfg.build)?;
+    report::debug(|| format!("{}: {}", origin.name, counts(&model)));
     for w in &model.warnings {
         report::warn(format!("{}: {w}", origin.name));
     }

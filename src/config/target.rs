@@ -21,19 +21,19 @@ pub fn target(
         .gateway
         .clone()
         .or_else(|| env_nonempty("PUSH_GATEWAY_HOSTNAME"));
-    let mut gateway = match raw {
-        Some(raw) => Some(gateway_url(&raw)?),
-        None if dry_run => None,
-        None => bail_with!(
-            Exit::Usage,
-            "no Pushgateway given: pass --gateway URL or set SIMPLEPIPE_GATEWAY (e.g. http://pushgateway:9091)"
-        ),
-    };
     let Some(job) = job.filter(|j| !j.is_empty()) else {
         bail_with!(
             Exit::Usage,
             "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required)"
         );
+    };
+    let mut gateway = match raw {
+        Some(raw) => Some(gateway_url(&raw)?),
+        None if dry_run => None,
+        None => bail_with!(
+            Exit::Usage,
+            "no Pushgateway given: pass --gateway URL or set SIMPLEPIPE_GATEWAY or PUSH_GATEWAY_HOSTNAME (e.g. http://pushgateway:9091)"
+        ),
     };
     let grouping = grouping(&args.grouping, job)?;
     let http = credentials::http(args, net, gateway.as_mut())?;
