@@ -40,6 +40,11 @@ fn stages(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.bench_function("parse", |b| b.iter(|| parse::parse(&bytes, &src).unwrap()));
+    // The duplicate-key pass alone (part of "parse" above).
+    let text = std::str::from_utf8(&bytes).unwrap();
+    g.bench_function("duplicate keys", |b| {
+        b.iter(|| artifact::dupkeys::find(text))
+    });
     let doc = parse::parse(&bytes, &src).unwrap();
     g.bench_function("validate", |b| {
         b.iter(|| validate::validate(&doc, None).unwrap())

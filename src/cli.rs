@@ -15,9 +15,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod groups;
 mod live;
+mod net;
 mod standard;
-pub use groups::{GroupsArgs, Output, PruneArgs, SelectArgs};
+pub use groups::{GroupsArgs, ListOutput, PruneArgs, SelectArgs};
 pub use live::{InstallArgs, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
+pub use net::{GatewayArgs, GroupingArgs, NetArgs};
 pub use standard::{DashboardArgs, RulesArgs};
 
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
@@ -37,6 +39,11 @@ pub struct Cli {
     /// never logged.
     #[arg(long, short, global = true, env = "SIMPLEPIPE_VERBOSE")]
     pub verbose: bool,
+
+    /// Print every problem found in an invalid artifact (default: the first
+    /// 20, then a count of the rest by kind).
+    #[arg(long, global = true, env = "SIMPLEPIPE_ALL_ERRORS")]
+    pub all_errors: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -72,6 +79,10 @@ pub enum Command {
     /// Copy this binary into DIR, for an init container to hand it to
     /// another image (the simplepipe image has no cp).
     Install(InstallArgs),
+    /// Print a shell completion script: bash, zsh, fish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `simplepipe man > simplepipe.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -101,17 +112,14 @@ pub struct PushArgs {
     #[arg(long, value_enum, default_value_t = Method::Put, env = "SIMPLEPIPE_METHOD", value_name = "METHOD")]
     pub method: Method,
 
-    /// Extra label added to every pushed series (repeatable).
-    #[arg(
-        long = "label",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_LABELS",
-        value_delimiter = ','
-    )]
+    /// Extra label added to every pushed series (repeatable; also
+    /// k=v,k=v, with `\,` for a comma inside a value, or a JSON object).
+    #[arg(long = "label", value_name = "NAME=VALUE", env = "SIMPLEPIPE_LABELS")]
     pub labels: Vec<String>,
 
-    /// Inline gauge to push, with or without a SOURCE (repeatable). VALUE is a
-    /// number, NaN, +Inf or -Inf.
+    /// Inline metric to push, with or without a SOURCE (repeatable):
+    /// `[TYPE:]NAME[{LABEL="VALUE",…}]=VALUE`, TYPE gauge (default), counter
+    /// or untyped; VALUE a number, NaN, +Inf or -Inf.
     #[arg(long = "metric", value_name = "NAME=VALUE")]
     pub metrics: Vec<String>,
 
@@ -132,25 +140,29 @@ pub struct PushArgs {
     /// Do not print the one-line summary after a successful push.
     #[arg(long, short, env = "SIMPLEPIPE_QUIET")]
     pub quiet: bool,
+
+    /// How to print the summary: text (stderr) or json (one object, stdout).
+    #[arg(long, value_enum, default_value_t = Output::Text, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Metric artifact: a file path, - for stdin, or s3://BUCKET/KEY.
-    #[arg(value_name = "SOURCE")]
-    pub source: String,
+    /// Metric artifacts: file paths, - for stdin, or s3://BUCKET/KEY; each is
+    /// reported, and the exit code is non-zero if any fails.
+    #[arg(value_name = "SOURCE", required = true, num_args = 1..)]
+    pub sources: Vec<String>,
+
+    /// How to report: text, or json (one object per source, one per line).
+    #[arg(long, value_enum, default_value_t = Output::Text, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
+    pub output: Output,
 
     /// The grouping a push would use: its labels are reserved, as in a push.
     #[command(flatten)]
     pub grouping: GroupingArgs,
 
-    /// Extra label a push would add to every series (repeatable).
-    #[arg(
-        long = "label",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_LABELS",
-        value_delimiter = ','
-    )]
+    /// Extra label a push would add to every series (repeatable; as for push).
+    #[arg(long = "label", value_name = "NAME=VALUE", env = "SIMPLEPIPE_LABELS")]
     pub labels: Vec<String>,
 
     #[command(flatten)]
@@ -180,37 +192,10 @@ pub struct DeleteArgs {
     pub quiet: bool,
 }
 
-/// Network behaviour shared by everything that talks to a server.
 #[derive(Debug, Args)]
-pub struct NetArgs {
-    /// Seconds to wait for the gateway or S3 (connect plus request), per attempt.
-    #[arg(
-        long,
-        default_value_t = 30.0,
-        env = "SIMPLEPIPE_TIMEOUT",
-        value_name = "SECS"
-    )]
-    pub timeout: f64,
-
-    /// Retries after a connect error, timeout, 5xx, 429 or 408 (never after
-    /// another 4xx), with exponential backoff and full jitter.
-    #[arg(
-        long,
-        default_value_t = 3,
-        env = "SIMPLEPIPE_RETRIES",
-        value_name = "N"
-    )]
-    pub retries: u32,
-
-    /// Longest wait between two attempts, in seconds; also the longest
-    /// Retry-After honoured.
-    #[arg(
-        long,
-        default_value_t = 10.0,
-        env = "SIMPLEPIPE_RETRY_MAX_WAIT",
-        value_name = "SECS"
-    )]
-    pub retry_max_wait: f64,
+pub struct CompletionsArgs {
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -223,76 +208,6 @@ pub struct SchemasArgs {
     /// STANDARD` checks artifacts against).
     #[arg(long, value_name = "STANDARD", conflicts_with = "name")]
     pub from: Option<PathBuf>,
-}
-
-/// The Pushgateway and how to reach it: URL, credentials, TLS, best effort.
-#[derive(Debug, Args)]
-pub struct GatewayArgs {
-    /// Pushgateway base URL, e.g. http://pushgateway:9091 (a path prefix such
-    /// as http://host/pgw works). Also read from PUSH_GATEWAY_HOSTNAME, the
-    /// original Simplepipe's variable.
-    #[arg(long, env = "SIMPLEPIPE_GATEWAY", value_name = "URL")]
-    pub gateway: Option<String>,
-
-    /// Basic-auth user name. The password comes from --password-file or the
-    /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process
-    /// lists). Credentials in the gateway URL (http://user:pass@host) work too.
-    #[arg(long, env = "SIMPLEPIPE_USERNAME", value_name = "USER")]
-    pub username: Option<String>,
-
-    /// File holding the basic-auth password (trailing newline ignored).
-    #[arg(long, env = "SIMPLEPIPE_PASSWORD_FILE", value_name = "PATH")]
-    pub password_file: Option<PathBuf>,
-
-    /// File holding a bearer token (or set SIMPLEPIPE_BEARER_TOKEN; never a flag).
-    #[arg(long, env = "SIMPLEPIPE_BEARER_TOKEN_FILE", value_name = "PATH")]
-    pub bearer_token_file: Option<PathBuf>,
-
-    /// PEM file of the CA(s) that signed the gateway's certificate, trusted in
-    /// addition to the system and built-in roots.
-    #[arg(long, env = "SIMPLEPIPE_CACERT", value_name = "PEM")]
-    pub cacert: Option<PathBuf>,
-
-    /// PEM client certificate for mutual TLS (with --key).
-    #[arg(long, env = "SIMPLEPIPE_CERT", value_name = "PEM", requires = "key")]
-    pub cert: Option<PathBuf>,
-
-    /// PEM private key of the client certificate (with --cert).
-    #[arg(long, env = "SIMPLEPIPE_KEY", value_name = "PEM", requires = "cert")]
-    pub key: Option<PathBuf>,
-
-    /// Do not verify the gateway's TLS certificate. Dangerous: anyone on the
-    /// path can read and change what is pushed. For tests only.
-    #[arg(long, env = "SIMPLEPIPE_INSECURE_SKIP_VERIFY")]
-    pub insecure_skip_verify: bool,
-
-    /// Never fail the pipeline because of monitoring: `unreachable` (the
-    /// default when the flag is given) turns "gateway unreachable after the
-    /// retries" into a warning and exit 0; `all` also forgives an unreadable
-    /// or invalid artifact and a rejected push. Usage errors still fail.
-    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "unreachable", env = "SIMPLEPIPE_BEST_EFFORT", value_name = "WHAT")]
-    pub best_effort: Option<BestEffort>,
-}
-
-/// The grouping key: job, user and extra grouping labels.
-#[derive(Debug, Args)]
-pub struct GroupingArgs {
-    /// Grouping label `job` (required).
-    #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
-    pub job: Option<String>,
-
-    /// Grouping label `user`.
-    #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
-    pub user: Option<String>,
-
-    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
-    #[arg(
-        long = "group",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_GROUPING",
-        value_delimiter = ','
-    )]
-    pub groups: Vec<String>,
 }
 
 /// How to read and check the artifact.
@@ -315,7 +230,12 @@ pub struct ArtifactArgs {
 
     /// S3 endpoint, e.g. http://minio.argo:9000 (default: AWS). Also read
     /// from AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL.
-    #[arg(long, env = "SIMPLEPIPE_S3_ENDPOINT", value_name = "URL")]
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_S3_ENDPOINT",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub s3_endpoint: Option<String>,
 
     /// S3 region (default us-east-1, what MinIO expects). Also read from
@@ -347,6 +267,15 @@ pub enum WireFormat {
     Protobuf,
     /// Text exposition format 0.0.4.
     Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Lines for people (also `table`, so one SIMPLEPIPE_OUTPUT serves every command).
+    #[value(alias = "table")]
+    Text,
+    /// One JSON object per source (validate) or push, on stdout.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,6 +7,7 @@
 //! place and matches the table in the README.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The documented exit codes (README, "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,11 +87,14 @@ pub fn exit_code(err: &anyhow::Error) -> Exit {
         .map_or(Exit::Internal, |f| f.exit)
 }
 
-/// One problem found in an artifact: where (a JSON pointer) and what.
+/// One problem found in an artifact: where (an RFC 6901 JSON pointer), what,
+/// and its kind (a JSON Schema keyword such as `type`, or one of ours such as
+/// `duplicate-key`), for counting and for `--output json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub pointer: String,
     pub message: String,
+    pub kind: String,
 }
 
 impl Problem {
@@ -98,44 +102,124 @@ impl Problem {
         Problem {
             pointer: pointer.into(),
             message: message.into(),
+            kind: "invalid".to_string(),
+        }
+    }
+
+    pub fn with_kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = kind.into();
+        self
+    }
+
+    /// The pointer as shown: RFC 6901 (`/metrics/3/value`), the document
+    /// root as `/`.
+    pub fn at(&self) -> &str {
+        if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
         }
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Pointers are shown without the leading slash (`metrics/3/value`),
-        // the document root as `/`.
-        let at = self.pointer.strip_prefix('/').unwrap_or(&self.pointer);
-        let at = if at.is_empty() { "/" } else { at };
-        write!(f, "{at}: {}", self.message)
+        write!(f, "{}: {}", self.at(), self.message)
     }
 }
 
+/// How many problems an invalid artifact shows before counting the rest.
+pub const SHOWN_PROBLEMS: usize = 20;
+
+static ALL_PROBLEMS: AtomicBool = AtomicBool::new(false);
+
+/// `--all-errors`: show every problem (set once, by `run()`).
+pub fn show_all_problems(on: bool) {
+    ALL_PROBLEMS.store(on, Ordering::Relaxed);
+}
+
 /// Every problem found in one artifact. Displayed as one line per problem,
-/// each naming the source, so that the user can fix them all in one pass.
+/// each naming the source, so that the user can fix them all in one pass;
+/// past [`SHOWN_PROBLEMS`], the rest are counted (`--all-errors` shows them).
 #[derive(Debug)]
 pub struct Invalid {
     pub origin: String,
     pub problems: Vec<Problem>,
+    /// Whether a push was refused (the last line says nothing was pushed).
+    pub pushing: bool,
 }
 
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for p in &self.problems {
+        let shown = if ALL_PROBLEMS.load(Ordering::Relaxed) {
+            self.problems.len()
+        } else {
+            SHOWN_PROBLEMS
+        };
+        for p in self.problems.iter().take(shown) {
             writeln!(f, "{}: {p}", self.origin)?;
         }
+        let rest = &self.problems[shown.min(self.problems.len())..];
+        if !rest.is_empty() {
+            let kinds: std::collections::BTreeSet<&str> =
+                rest.iter().map(|p| p.kind.as_str()).collect();
+            writeln!(
+                f,
+                "{}: … and {} more problem{} ({} kind{}: {}); --all-errors shows them all",
+                self.origin,
+                rest.len(),
+                plural(rest.len()),
+                kinds.len(),
+                plural(kinds.len()),
+                kinds.into_iter().collect::<Vec<_>>().join(", ")
+            )?;
+        }
         let n = self.problems.len();
-        write!(
-            f,
-            "{}: {n} problem{} found; nothing was pushed (fix them and check with `simplepipe validate`)",
-            self.origin,
-            if n == 1 { "" } else { "s" }
-        )
+        write!(f, "{}: {n} problem{} found", self.origin, plural(n))?;
+        if self.pushing {
+            write!(
+                f,
+                "; nothing was pushed (fix them and check with `simplepipe validate`)"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 
 impl std::error::Error for Invalid {}
+
+/// The problems of an `Invalid` failure, if that is what `err` is.
+pub fn invalid_mut(err: &mut anyhow::Error) -> Option<&mut Invalid> {
+    err.downcast_mut::<Failure>()?
+        .error
+        .downcast_mut::<Invalid>()
+}
+
+/// The problems of an `Invalid` failure anywhere in the chain.
+pub fn invalid(err: &anyhow::Error) -> Option<&Invalid> {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<Failure>())?
+        .error
+        .downcast_ref::<Invalid>()
+}
+
+/// A short, user-facing reason for an I/O error (no "os error 2" noise).
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "no such file".to_string(),
+        PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
 
 /// Turn a list of problems into an `Invalid` failure (exit 4), or `Ok`.
 pub fn check(origin: &str, problems: Vec<Problem>) -> anyhow::Result<()> {
@@ -147,6 +231,7 @@ pub fn check(origin: &str, problems: Vec<Problem>) -> anyhow::Result<()> {
             Invalid {
                 origin: origin.to_string(),
                 problems,
+                pushing: false,
             },
         ))
     }
@@ -174,8 +259,33 @@ mod tests {
     fn problem_pointer_display() {
         assert_eq!(
             Problem::new("/metrics/3/value", "bad").to_string(),
-            "metrics/3/value: bad"
+            "/metrics/3/value: bad"
         );
         assert_eq!(Problem::new("", "bad").to_string(), "/: bad");
+    }
+}
+
+#[cfg(test)]
+mod volume_tests {
+    use super::*;
+
+    #[test]
+    fn many_problems_are_cut_at_20_and_counted_by_kind() {
+        let mut problems: Vec<Problem> = (0..100)
+            .map(|i| Problem::new(format!("/{i}"), "bad").with_kind("type"))
+            .collect();
+        problems.push(Problem::new("/x", "dup").with_kind("duplicate-key"));
+        let inv = Invalid {
+            origin: "a.json".into(),
+            problems,
+            pushing: false,
+        };
+        let text = inv.to_string();
+        assert_eq!(text.lines().count(), 22, "{text}");
+        assert!(
+            text.contains("a.json: … and 81 more problems (2 kinds: duplicate-key, type)"),
+            "{text}"
+        );
+        assert!(text.ends_with("a.json: 101 problems found"), "{text}");
     }
 }

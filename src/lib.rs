@@ -8,6 +8,7 @@
 //! way: commands -> config -> stages -> model/net/error.
 //!
 //! - [`cli`]: the command line as parsed (clap derive; doc comments are the help).
+//! - [`cli_errors`]: argv -> [`cli::Cli`]: env-tolerant booleans, one-line usage errors, the original `simplepipe FILE JOB` form.
 //! - [`commands`]: one module per subcommand, each reading as its data flow.
 //! - [`config`]: raw arguments and environment -> each stage's typed options; the only reader of the environment.
 //! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
@@ -24,6 +25,7 @@
 
 pub mod artifact;
 pub mod cli;
+pub mod cli_errors;
 pub mod commands;
 pub mod config;
 pub mod encode;
@@ -46,6 +48,7 @@ use crate::source::Source;
 /// Run one command.
 pub fn run(cli: Cli) -> Result<()> {
     report::set_verbose(cli.verbose);
+    error::show_all_problems(cli.all_errors);
     match cli.command {
         Command::Push(args) => commands::push::run(&config::push(args)?),
         Command::Validate(args) => commands::validate::run(&config::validate(args)?),
@@ -67,6 +70,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Watch(args) => commands::watch::run(config::live::watch(args)?),
         Command::Install(args) => commands::install::run(&args.dir, args.quiet),
+        Command::Completions(args) => commands::completions::run(args.shell),
+        Command::Man => commands::man::run(),
     }
 }
 

@@ -2,11 +2,12 @@
 //!
 //! Errors are reported here and only here ([`simplepipe::report::error`]),
 //! and mapped to the documented exit codes (see `simplepipe::error::Exit`
-//! and the README).
+//! and the README). Usage errors from clap come back as one line
+//! ([`simplepipe::cli_errors`]).
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use simplepipe::cli_errors::{self, Parsed};
 
 fn main() -> ExitCode {
     // Argo substitutes empty parameters as empty variables: an empty
@@ -17,7 +18,14 @@ fn main() -> ExitCode {
             std::env::remove_var(key);
         }
     }
-    let cli = simplepipe::cli::Cli::parse();
+    let cli = match cli_errors::parse(std::env::args_os()) {
+        Parsed::Run(cli) => cli,
+        Parsed::Display(e) => e.exit(),
+        Parsed::Usage(line) => {
+            simplepipe::report::error(&anyhow::anyhow!(line));
+            return ExitCode::from(simplepipe::error::Exit::Usage as u8);
+        }
+    };
     match simplepipe::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -29,6 +29,18 @@ impl Kind {
             Kind::Untyped => "untyped",
         }
     }
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        [
+            Kind::Gauge,
+            Kind::Counter,
+            Kind::Histogram,
+            Kind::Summary,
+            Kind::Untyped,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
 }
 
 /// One metric family: every series sharing a name.

@@ -45,7 +45,8 @@ pub fn debug(line: impl FnOnce() -> String) {
 }
 
 /// The error report, one `simplepipe: error:` line per line of the
-/// message (called by `main` only).
+/// message (called by `main`, and by `validate` for each failed source of
+/// several).
 pub fn error(err: &anyhow::Error) {
     for l in format!("{err:#}").lines() {
         eprintln!("simplepipe: error: {l}");

@@ -24,7 +24,7 @@ fn validate_prints_a_one_line_summary() {
         "<stdin>: valid (schema simplepipe-v0): 1 family (1 series)\n"
     );
     // Keys the original ignored are still ignored, but the user is told.
-    assert_eq!(r.stderr, "simplepipe: warning: <stdin>: 0/job: unknown key ignored (the original Simplepipe ignored it too)\n");
+    assert_eq!(r.stderr, "simplepipe: warning: <stdin>: /0/job: unknown key ignored (the original Simplepipe ignored it too)\n");
 }
 
 #[test]
@@ -41,13 +41,15 @@ fn custom_schema_from_flag_and_from_dollar_schema() {
     let r = run(&["validate", "examples/admin/run-violates-standard.json"]);
     assert_eq!(r.code, 4, "{r:?}");
     for want in [
-        "labels: missing required key \"dataset\" (schema examples/admin/team-standard.schema.json)",
-        "metrics/0/value: 81.2 is greater than the maximum of 1",
-        "metrics: no metric named \"run_time_seconds\"; the schema requires one",
-        "4 problems found; nothing was pushed",
+        ": /labels: missing required key \"dataset\" (schema examples/admin/team-standard.schema.json)",
+        ": /metrics/0/value: 81.2 is greater than the maximum of 1",
+        ": /metrics: no metric named \"run_time_seconds\"; the schema requires one",
+        "4 problems found\n",
     ] {
         assert!(r.stderr.contains(want), "want {want:?} in\n{}", r.stderr);
     }
+    // validate never talks about pushing (issue 10, item 7).
+    assert!(!r.stderr.contains("pushed"), "{}", r.stderr);
 
     // --schema applies the admin schema to an artifact that doesn't declare it.
     let r = run(&[
@@ -136,7 +138,7 @@ fn usage_errors_are_exit_2_and_say_what_to_do() {
                 "x=abc",
             ],
             &[],
-            "--metric x=\"abc\": expected a number",
+            "--metric \"x=abc\": \"abc\" is not a number",
         ),
         (
             &[

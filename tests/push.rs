@@ -504,7 +504,7 @@ fn invalid_inputs_push_nothing() {
             r#"{"metrics": [{"name": "a", "type": "gauge", "value": 1}, {"name": "a", "type": "gauge", "value": 2}]}"#,
             &[],
             4,
-            "metrics/1: duplicate series a: metrics/0 has the same name and labels",
+            "/metrics/1: duplicate series a: /metrics/0 has the same name and labels",
         ),
         (
             r#"{"metrics": [{"name": "a", "type": "gauge", "value": 1}, {"name": "a", "type": "counter", "value": 2, "labels": {"x": "1"}}]}"#,
@@ -639,8 +639,11 @@ fn every_problem_is_reported_at_once() {
     assert_eq!(r.code, 4);
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 4, "{}", r.stderr);
-    assert!(lines[3].ends_with(
-        "3 problems found; nothing was pushed (fix them and check with `simplepipe validate`)"
+    // validate says nothing about pushing (issue 10, item 7).
+    assert!(lines[3].ends_with("3 problems found"), "{}", r.stderr);
+    let r = run(&["push", &path, "j", "--dry-run"]);
+    assert!(r.stderr.ends_with(
+        "3 problems found; nothing was pushed (fix them and check with `simplepipe validate`)\n"
     ));
 }
 

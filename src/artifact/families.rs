@@ -23,11 +23,22 @@ pub struct BuildOptions {
     pub labels: Vec<(String, String)>,
     /// Names of the grouping labels; series labels may not reuse them.
     pub grouping: Vec<String>,
-    /// `--metric`: inline gauges.
-    pub inline: Vec<(String, f64)>,
+    /// `--metric`: inline metrics.
+    pub inline: Vec<InlineMetric>,
     /// Unix time in seconds, for the `_created` series the original
     /// Simplepipe's Python client emitted.
     pub now: f64,
+}
+
+/// One `--metric`: a single scalar series (config parses the grammar).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InlineMetric {
+    /// As given, for messages.
+    pub raw: String,
+    pub name: String,
+    pub kind: Kind,
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
 }
 
 /// The families to push, and warnings that do not stop the push.
@@ -121,6 +132,17 @@ impl<'a> FamilySet<'a> {
         self.problems.push(Problem::new(pointer, message));
     }
 
+    /// A problem of a named kind (for counting and `--output json`).
+    pub fn problem_of(
+        &mut self,
+        kind: &str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.problems
+            .push(Problem::new(pointer, message).with_kind(kind));
+    }
+
     pub fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
         self.warnings.push(Problem::new(pointer, message));
     }
@@ -152,7 +174,7 @@ impl<'a> FamilySet<'a> {
         } else {
             return;
         };
-        self.problem(at(), msg);
+        self.problem_of("label", at(), msg);
     }
 
     /// Histogram and summary families write `_bucket`, `_sum` and `_count`
@@ -172,9 +194,9 @@ impl<'a> FamilySet<'a> {
                         "metric {other:?} collides with the {s} series of {} {:?} at {}; rename one of them",
                         f.kind.name(),
                         f.name,
-                        self.by_name[&f.name].pointer.trim_start_matches('/')
+                        self.by_name[&f.name].pointer
                     );
-                    found.push(Problem::new(seen.pointer.clone(), msg));
+                    found.push(Problem::new(seen.pointer.clone(), msg).with_kind("name-collision"));
                 }
             }
         }
@@ -205,7 +227,7 @@ impl<'a> FamilySet<'a> {
                 "{:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
                 e.name
             );
-            self.problem(np, msg);
+            self.problem_of("name", np, msg);
             return;
         }
         e.labels.extend(self.opts.labels.iter().cloned());
@@ -220,9 +242,9 @@ impl<'a> FamilySet<'a> {
             let msg = format!(
                 "duplicate series {}: {} has the same name and labels",
                 series_id(&e.name, &e.labels),
-                first.trim_start_matches('/')
+                first
             );
-            self.problem(at, msg);
+            self.problem_of("duplicate-series", at, msg);
             return;
         }
         let slot = SeriesSlot {
@@ -275,17 +297,14 @@ impl<'a> FamilySet<'a> {
                 e.name,
                 e.kind.name(),
                 fam.kind.name(),
-                seen.pointer.trim_start_matches('/')
+                seen.pointer
             )
         } else if !e.help.is_empty() && !fam.help.is_empty() && fam.help != e.help {
             format!(
                 "help {:?} differs from {:?} given at {}; a family has one help text",
                 e.help,
                 fam.help,
-                seen.help_pointer
-                    .as_deref()
-                    .unwrap_or(&seen.pointer)
-                    .trim_start_matches('/')
+                seen.help_pointer.as_deref().unwrap_or(&seen.pointer)
             )
         } else {
             if !e.help.is_empty() && fam.help.is_empty() {
@@ -296,7 +315,7 @@ impl<'a> FamilySet<'a> {
             }
             return Some(seen.family);
         };
-        self.problem(at, msg);
+        self.problem_of("family", at, msg);
         None
     }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::families::{Entry, FamilySet};
 use super::native::typed;
 use super::number::{value, Num};
-use crate::model::{escape_pointer, parse_number, Kind, Sample};
+use crate::model::{escape_pointer, is_metric_name, parse_number, Kind, Sample};
 
 /// The default buckets of the Python client the original Simplepipe used.
 pub const PYTHON_DEFAULT_BUCKETS: [f64; 14] = [
@@ -41,6 +41,16 @@ pub fn simple(set: &mut FamilySet, doc: Value) {
             continue;
         }
         let at = format!("/{}", escape_pointer(&name));
+        // The key is the name: point at the key, not at a `name` member
+        // this format does not have.
+        if !is_metric_name(&name) {
+            set.problem_of(
+                "name",
+                at,
+                format!("{name:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"),
+            );
+            continue;
+        }
         let v = value(
             set,
             || at.clone(),

@@ -1,13 +1,15 @@
 //! Stages 2 to 4, artifact: bytes -> parsed document -> validated against
 //! its schema -> families, with every problem reported with its pointer.
 //!
-//! - [`parse`]: bytes -> JSON (UTF-8, depth, syntax), native entries kept raw.
+//! - [`parse`]: bytes -> JSON (UTF-8, depth, syntax, duplicate keys), native entries kept raw.
+//! - [`dupkeys`]: the duplicate-key pass serde_json does not do.
 //! - [`schema`]: the built-in formats and their embedded JSON Schemas.
 //! - [`validate`]: JSON Schema, the format's plus any custom one.
 //! - [`native`], [`flat`]: the format readers, entry by entry.
 //! - [`number`]: values as artifacts write them.
 //! - [`families`]: the family set, and the checks a schema can't express.
 
+pub mod dupkeys;
 pub mod families;
 pub mod flat;
 pub mod native;
@@ -20,7 +22,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-pub use families::{BuildOptions, Model};
+pub use families::{BuildOptions, InlineMetric, Model};
 pub use schema::{Format, SchemaChoice};
 pub use validate::Validated;
 
@@ -100,9 +102,15 @@ pub fn build(doc: Option<(parse::Document, Format)>, opts: &BuildOptions) -> Res
             Format::V0 => flat::v0(&mut set, doc.value),
         }
     }
-    for (name, value) in &opts.inline {
-        let entry = Entry::scalar(name, crate::model::Kind::Gauge, *value);
-        set.add(format!("--metric {name}"), entry);
+    for m in &opts.inline {
+        for (k, _) in &m.labels {
+            set.check_label_name(|| format!("--metric {}", m.raw), k);
+        }
+        let entry = Entry {
+            labels: m.labels.clone(),
+            ..Entry::scalar(&m.name, m.kind, m.value)
+        };
+        set.add(format!("--metric {}", m.raw), entry);
     }
     set.finish(&origin)
 }

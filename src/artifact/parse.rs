@@ -80,12 +80,15 @@ pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
         Err(e) => Err(e),
     };
     match parsed {
-        Ok((value, entries)) => Ok(Document {
-            origin,
-            base_dir,
-            value,
-            entries,
-        }),
+        Ok((value, entries)) => {
+            crate::error::check(&origin, super::dupkeys::find(text))?;
+            Ok(Document {
+                origin,
+                base_dir,
+                value,
+                entries,
+            })
+        }
         Err(e) => {
             let msg = e.to_string();
             if msg.starts_with("recursion limit exceeded") {
@@ -183,7 +186,7 @@ mod tests {
         assert_eq!(crate::error::exit_code(&e), Exit::Invalid);
         let msg = format!("{e:#}");
         assert!(
-            msg.contains("a.json: metrics/0: not valid JSON: number out of range"),
+            msg.contains("a.json: /metrics/0: not valid JSON: number out of range"),
             "{msg}"
         );
         // A custom schema needs the whole document: no panic there either.

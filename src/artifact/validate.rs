@@ -46,6 +46,12 @@ pub fn validate(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validat
         Some(Value::String(s)) => Some(declared_schema(doc, s)?),
         _ => None,
     };
+    let explicit = choice;
+    let why = match (explicit, &declared) {
+        (Some(_), _) => "from --schema",
+        (None, Some(_)) => "from the artifact's \"$schema\"",
+        (None, None) => "detected by shape",
+    };
     let choice = choice.cloned().or(declared.clone());
     let (format, custom) = match choice {
         Some(SchemaChoice::Builtin(f)) => (Some(f), None),
@@ -67,17 +73,33 @@ pub fn validate(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validat
         );
     };
 
+    crate::report::debug(|| {
+        let custom = custom.as_ref().map_or(String::new(), |p| {
+            format!(" and custom schema {}", p.display())
+        });
+        format!("{}: schema {}{custom} ({why})", doc.origin, format.name())
+    });
     let schema: Value =
         serde_json::from_str(format.schema_text()).expect("built-in schemas are valid JSON");
     let mut problems = match (&doc.entries, format) {
         (Some(entries), Format::Metrics) => streamed(&schema, &doc.value, entries),
-        _ => {
+        (entries, _) => {
+            // A native-shaped document checked against another format: the
+            // skeleton's placeholders must never reach a message.
+            let whole = entries.as_ref().map(|_| doc.full_value());
             let builtin = jsonschema::validator_for(&schema).expect("built-in schemas compile");
-            collect(&builtin, &schema, &doc.value, "", None)
+            collect(
+                &builtin,
+                &schema,
+                whole.as_ref().unwrap_or(&doc.value),
+                "",
+                None,
+            )
         }
     };
     if let Some(path) = &custom {
-        let (schema, validator, who) = load_custom(path)?;
+        let from_artifact = explicit.is_none();
+        let (schema, validator, who) = load_custom(path, from_artifact.then_some(&doc.origin[..]))?;
         let whole = doc.full_value();
         problems.extend(collect(&validator, &schema, &whole, "", Some(&who)));
     }
@@ -101,12 +123,33 @@ fn declared_schema(doc: &Document, raw: &str) -> Result<SchemaChoice> {
     })
 }
 
+/// Load a custom schema named by `--schema` (a usage error if it can't be
+/// used) or by the artifact's own `"$schema"` (`artifact` is then its
+/// name, and a schema that can't be used makes the artifact invalid).
 /// A custom schema, or a standard compiled to one, and who it is in
-/// messages ("schema PATH", "standard NAME").
-fn load_custom(path: &Path) -> Result<(Value, Validator, String)> {
+/// messages ("schema PATH", "standard NAME"). Named by `--schema` (a usage
+/// error if it can't be used) or by the artifact's own `"$schema"`
+/// (`artifact` is then its name, and a schema that can't be used makes the
+/// artifact invalid).
+fn load_custom(path: &Path, artifact: Option<&str>) -> Result<(Value, Validator, String)> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).or_fail(Exit::Usage, |e| {
-        format!("cannot read schema {shown}: {e}; --schema takes a built-in name (metrics, simple, simplepipe-v0), a JSON Schema file or a standard")
+    let (exit, whose, fix) = match artifact {
+        None => (
+            Exit::Usage,
+            String::new(),
+            "; --schema takes a built-in name (metrics, simple, simplepipe-v0), a JSON Schema file or a standard",
+        ),
+        Some(name) => (
+            Exit::Invalid,
+            format!("{name}: $schema: "),
+            "; a relative \"$schema\" path is resolved against the artifact's directory",
+        ),
+    };
+    let text = std::fs::read_to_string(path).or_fail(exit, |e| {
+        format!(
+            "{whose}cannot read schema {shown}: {}{fix}",
+            crate::error::io_reason(&e)
+        )
     })?;
     let (schema, who) = match standard::detect(&text, &shown.to_string())? {
         Some(std) => (
@@ -114,8 +157,8 @@ fn load_custom(path: &Path) -> Result<(Value, Validator, String)> {
             format!("standard {}", std.name()),
         ),
         None => {
-            let schema: Value = serde_json::from_str(&text).or_fail(Exit::Usage, |e| {
-                format!("schema {shown} is not valid JSON: {e}")
+            let schema: Value = serde_json::from_str(&text).or_fail(exit, |e| {
+                format!("{whose}schema {shown} is not valid JSON: {e}")
             })?;
             (schema, format!("schema {shown}"))
         }
@@ -123,8 +166,8 @@ fn load_custom(path: &Path) -> Result<(Value, Validator, String)> {
     let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
-        .or_fail(Exit::Usage, |e| {
-            format!("schema {shown} is not a usable JSON Schema: {e}")
+        .or_fail(exit, |e| {
+            format!("{whose}schema {shown} is not a usable JSON Schema: {e}")
         })?;
     Ok((schema, validator, who))
 }
@@ -151,10 +194,13 @@ fn streamed(
         let value: Value = match serde_json::from_str(raw.get()) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(Problem::new(
-                    format!("/metrics/{i}"),
-                    format!("not valid JSON: {e} (within this entry)"),
-                ));
+                problems.push(
+                    Problem::new(
+                        format!("/metrics/{i}"),
+                        format!("not valid JSON: {e} (within this entry)"),
+                    )
+                    .with_kind("json"),
+                );
                 continue;
             }
         };
@@ -188,6 +234,7 @@ fn collect(
                 msg.push_str(&format!(" ({who})"));
             }
             Problem::new(format!("{prefix}{}", e.instance_path().as_str()), msg)
+                .with_kind(e.kind().keyword())
         })
         .collect()
 }
@@ -278,9 +325,29 @@ fn message(e: &ValidationError<'_>, schema: &Value, root: &Value, who: Option<&s
         }
         ValidationErrorKind::MinItems { limit: 1 } => "must hold at least one metric".to_string(),
         ValidationErrorKind::MinProperties { limit: 1 } => "must hold at least one metric".to_string(),
-        // Other messages may quote the whole instance; keep them readable.
-        _ => clip(&e.to_string(), 300),
+        // jsonschema's own message quotes the whole instance: shorten the
+        // instance, never the reason after it ("has more than 1 item").
+        _ => reason_kept(&e.to_string(), instance.as_ref()),
     }
+}
+
+/// `message` with every quotation of `instance` shortened; only if that
+/// is not enough is the message itself cut, from the middle of the value.
+fn reason_kept(message: &str, instance: &Value) -> String {
+    let full = instance.to_string();
+    let msg = if full.chars().count() > 60 {
+        message.replace(&full, &short(instance))
+    } else {
+        message.to_string()
+    };
+    if msg.chars().count() <= 300 {
+        return msg;
+    }
+    // A long value the schema itself quoted (an enum, a const): keep both
+    // ends, where the reason is.
+    let head: String = msg.chars().take(150).collect();
+    let tail: String = msg.chars().skip(msg.chars().count() - 140).collect();
+    format!("{head}…{tail}")
 }
 
 fn article(noun: &str) -> String {
@@ -342,12 +409,12 @@ mod tests {
             {"name": "f", "type": "histogram", "buckets": [{"le": "x", "count": 1}], "sum": 1, "count": 1}
         ]}));
         let expected = [
-            "metrics/1/value: \"abc\" is not a number (a string must be \"NaN\", \"+Inf\" or \"-Inf\")",
-            "metrics/2/type: \"gauges\" is not one of \"gauge\", \"counter\", \"histogram\", \"summary\", \"untyped\"",
-            "metrics/3: unknown key \"timestamp\": timestamps are not accepted, the Pushgateway rejects them",
-            "metrics/4: missing required key \"value\"",
-            "metrics/4/buckets: \"buckets\" does not belong to a gauge",
-            "metrics/5/buckets/0/le: \"x\" is not a number or \"+Inf\"",
+            "/metrics/1/value: \"abc\" is not a number (a string must be \"NaN\", \"+Inf\" or \"-Inf\")",
+            "/metrics/2/type: \"gauges\" is not one of \"gauge\", \"counter\", \"histogram\", \"summary\", \"untyped\"",
+            "/metrics/3: unknown key \"timestamp\": timestamps are not accepted, the Pushgateway rejects them",
+            "/metrics/4: missing required key \"value\"",
+            "/metrics/4/buckets: \"buckets\" does not belong to a gauge",
+            "/metrics/5/buckets/0/le: \"x\" is not a number or \"+Inf\"",
         ];
         for want in expected {
             assert!(
@@ -365,10 +432,10 @@ mod tests {
             json!([{"name": "a", "description": "", "value": "6", "metric_type": "gauge"}])
         )
         .is_empty());
-        assert_eq!(problems(json!({"a": true})), ["a: true is not a number"]);
+        assert_eq!(problems(json!({"a": true})), ["/a: true is not a number"]);
         assert_eq!(
             problems(json!({"metrics": []})),
-            ["metrics: must hold at least one metric"]
+            ["/metrics: must hold at least one metric"]
         );
     }
 

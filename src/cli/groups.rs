@@ -19,8 +19,8 @@ pub struct GroupsArgs {
 
     /// table: aligned, for people; json: an array with the gateway's own
     /// numbers, for scripts.
-    #[arg(long, value_enum, default_value_t = Output::Table, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
-    pub output: Output,
+    #[arg(long, value_enum, default_value_t = ListOutput::Table, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
+    pub output: ListOutput,
 }
 
 #[derive(Debug, Args)]
@@ -71,7 +71,9 @@ pub struct SelectArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Output {
+pub enum ListOutput {
+    /// An aligned table (also `text`, so one SIMPLEPIPE_OUTPUT serves every command).
+    #[value(alias = "text")]
     Table,
     Json,
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::{forgive_as, print};
-use crate::cli::Output;
+use crate::cli::ListOutput;
 use crate::config::GroupsConfig;
 use crate::report;
 use crate::sink::groups::{sort_oldest_first, view};
@@ -24,15 +24,15 @@ fn list(cfg: &GroupsConfig) -> Result<()> {
         .collect();
     sort_oldest_first(&mut chosen);
     match cfg.output {
-        Output::Json => {
+        ListOutput::Json => {
             let mut text = serde_json::to_string_pretty(&view::json(&chosen, now))?;
             text.push('\n');
             print(text.as_bytes())
         }
-        Output::Table if chosen.is_empty() => {
+        ListOutput::Table if chosen.is_empty() => {
             report::info(format!("no groups to show ({listed} listed)"));
             Ok(())
         }
-        Output::Table => print(view::table(&chosen, now).as_bytes()),
+        ListOutput::Table => print(view::table(&chosen, now).as_bytes()),
     }
 }

@@ -1,11 +1,13 @@
 //! One module per subcommand, each reading as its data flow; and what they
 //! share: loading an artifact, `--best-effort`, summaries and stdout.
 
+pub mod completions;
 pub mod dashboard;
 pub mod delete;
 pub mod groups;
 pub mod install;
 pub mod live_push;
+pub mod man;
 pub mod prune;
 pub mod push;
 pub mod rules;
@@ -31,6 +33,7 @@ use crate::source::{self, Source};
 pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, String)> {
     let Some(source) = source else {
         let model = artifact::build(None, &cfg.build)?;
+        report::debug(|| format!("--metric: {}", counts(&model)));
         return Ok((model, "inline metrics".to_string()));
     };
     let bytes = source::read(source, &cfg.read)?;
@@ -39,6 +42,7 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         base_dir: source.base_dir(),
     };
     let (model, validated) = artifact::load(&bytes, &origin, &cfg.check, &cfg.build)?;
+    report::debug(|| format!("{}: {}", origin.name, counts(&model)));
     for w in &model.warnings {
         report::warn(format!("{}: {w}", origin.name));
     }

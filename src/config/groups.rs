@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::target;
-use crate::cli::{BestEffort, GroupsArgs, Output, PruneArgs, SelectArgs};
+use crate::cli::{BestEffort, GroupsArgs, ListOutput, PruneArgs, SelectArgs};
 use crate::sink::groups::select::{parse_age, Matcher, Selection};
 use crate::sink::pushgateway::Gateway;
 
@@ -12,7 +12,7 @@ use crate::sink::pushgateway::Gateway;
 pub struct GroupsConfig {
     pub gateway: Gateway,
     pub selection: Selection,
-    pub output: Output,
+    pub output: ListOutput,
     pub best_effort: Option<BestEffort>,
 }
 

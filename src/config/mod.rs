@@ -14,10 +14,14 @@
 //! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
 //! - [`standard`]: the options of the generators (`rules`, `dashboard`).
 //! - [`live`]: `run` and `watch`: the sink, the interval, the line format.
+//! - [`mod@env`]: booleans and lists as ConfigMaps write them.
+//! - [`inline`]: the `--metric` grammar.
 
 pub mod aws;
 pub mod credentials;
+pub mod env;
 pub mod groups;
+pub mod inline;
 pub mod live;
 pub mod standard;
 pub mod target;
@@ -30,11 +34,11 @@ use anyhow::Result;
 
 use crate::artifact::{BuildOptions, CheckOptions, SchemaChoice};
 use crate::cli::{
-    ArtifactArgs, BestEffort, Compress, DeleteArgs, Method, NetArgs, PushArgs, ValidateArgs,
-    WireFormat,
+    ArtifactArgs, BestEffort, Compress, DeleteArgs, Method, NetArgs, Output, PushArgs,
+    ValidateArgs, WireFormat,
 };
 use crate::error::{bail_with, Exit};
-use crate::model::{is_label_name, is_metric_name, parse_number};
+use crate::model::is_label_name;
 use crate::sink::pushgateway::{self, PushOptions, Target};
 use crate::sink::Sink;
 use crate::source::{ReadOptions, Source};
@@ -55,12 +59,14 @@ pub struct PushConfig {
     pub best_effort: Option<BestEffort>,
     pub dry_run: bool,
     pub quiet: bool,
+    pub json: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct ValidateConfig {
-    pub source: Source,
+    pub sources: Vec<Source>,
     pub artifact: ArtifactConfig,
+    pub json: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -79,20 +85,18 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         ),
         (p, o) => p.or(o),
     };
-    let target = target::target(&args.gateway, &args.grouping, &args.net, job, args.dry_run)?;
-    let labels = labels(&args.labels, &target.grouping)?;
-    let inline = args
-        .metrics
-        .iter()
-        .map(|raw| inline_metric(raw))
-        .collect::<Result<Vec<_>>>()?;
+    // What to push first, then where: a bare `simplepipe push` names the
+    // missing source before the missing gateway.
+    let inline = inline::metrics(&args.metrics)?;
     let source = args.source.as_deref().map(Source::parse).transpose()?;
     if source.is_none() && inline.is_empty() {
         bail_with!(
             Exit::Usage,
-            "nothing to push: give a SOURCE (a path, or - for stdin) or at least one --metric NAME=VALUE"
+            "nothing to push: give a SOURCE (a path, - for stdin, or s3://BUCKET/KEY) and a JOB, or at least one --metric NAME=VALUE"
         );
     }
+    let target = target::target(&args.gateway, &args.grouping, &args.net, job, args.dry_run)?;
+    let labels = labels(&args.labels, &target.grouping)?;
     let format = args.format.unwrap_or(if args.dry_run {
         WireFormat::Text
     } else {
@@ -119,11 +123,17 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         sink: Sink::Pushgateway { target, how },
         dry_run: args.dry_run,
         quiet: args.quiet,
+        json: args.output == Output::Json,
     })
 }
 
 pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
-    let source = Source::parse(&args.source)?;
+    let sources = args
+        .sources
+        .iter()
+        .map(|s| Source::parse(s))
+        .collect::<Result<Vec<_>>>()?;
+    let from_s3 = sources.iter().find(|s| matches!(s, Source::S3 { .. }));
     // The same grouping as a push would use, so that validate and push
     // agree on which labels are reserved; `job` always is.
     let job = args.grouping.job.clone().unwrap_or_default();
@@ -135,8 +145,9 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
         now: now(),
     };
     Ok(ValidateConfig {
-        artifact: artifact(&args.artifact, &args.net, Some(&source), build)?,
-        source,
+        artifact: artifact(&args.artifact, &args.net, from_s3, build)?,
+        sources,
+        json: args.output == Output::Json,
     })
 }
 
@@ -208,8 +219,12 @@ fn seconds(option: &str, v: f64) -> Result<Duration> {
 
 /// Parse repeated `NAME=VALUE` options into checked label pairs.
 fn pairs(option: &str, raw: &[String]) -> Result<Vec<(String, String)>> {
+    let mut items = Vec::new();
+    for r in raw {
+        items.extend(env::split_list(option, r)?);
+    }
     let mut out: Vec<(String, String)> = Vec::new();
-    for item in raw {
+    for item in &items {
         let Some((name, value)) = item.split_once('=') else {
             bail_with!(Exit::Usage, "{option} {item:?}: expected NAME=VALUE");
         };
@@ -225,28 +240,6 @@ fn pairs(option: &str, raw: &[String]) -> Result<Vec<(String, String)>> {
         out.push((name.to_string(), value.to_string()));
     }
     Ok(out)
-}
-
-fn inline_metric(raw: &str) -> Result<(String, f64)> {
-    let Some((name, value)) = raw.split_once('=') else {
-        bail_with!(
-            Exit::Usage,
-            "--metric {raw:?}: expected NAME=VALUE, e.g. --metric duration_seconds=12.5"
-        );
-    };
-    if !is_metric_name(name) {
-        bail_with!(
-            Exit::Usage,
-            "--metric {raw:?}: {name:?} is not a legal Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
-        );
-    }
-    let Some(v) = parse_number(value.trim()) else {
-        bail_with!(
-            Exit::Usage,
-            "--metric {name}={value:?}: expected a number, NaN, +Inf or -Inf"
-        );
-    };
-    Ok((name.to_string(), v))
 }
 
 #[cfg(test)]
@@ -265,8 +258,16 @@ mod tests {
 
     #[test]
     fn inline_values_accept_what_argo_substitutes() {
-        assert_eq!(inline_metric("d=12.345678").unwrap().1, 12.345678);
-        assert!(inline_metric("d=+Inf").unwrap().1.is_infinite());
-        assert!(inline_metric("d=abc").is_err());
+        assert_eq!(inline::metric("d=12.345678").unwrap().value, 12.345678);
+        assert!(inline::metric("d=+Inf").unwrap().value.is_infinite());
+        assert!(inline::metric("d=abc").is_err());
+    }
+
+    #[test]
+    fn list_values_may_hold_commas() {
+        let p = pairs("--label", &[r"a=x\,y,b=2".into()]).unwrap();
+        assert_eq!(p[0], ("a".to_string(), "x,y".to_string()));
+        let p = pairs("--group", &[r#"{"a": "x,y"}"#.into()]).unwrap();
+        assert_eq!(p[0], ("a".to_string(), "x,y".to_string()));
     }
 }

@@ -48,7 +48,7 @@ pub fn gateway(args: &GatewayArgs, net: &NetArgs) -> Result<Gateway> {
 }
 
 const NO_GATEWAY: &str =
-    "no Pushgateway given: pass --gateway URL or set SIMPLEPIPE_GATEWAY (e.g. http://pushgateway:9091)";
+    "no Pushgateway given: pass --gateway URL or set SIMPLEPIPE_GATEWAY or PUSH_GATEWAY_HOSTNAME (e.g. http://pushgateway:9091)";
 
 /// `--gateway`, or PUSH_GATEWAY_HOSTNAME, parsed.
 fn base_url(args: &GatewayArgs) -> Result<Option<Url>> {

@@ -168,6 +168,14 @@ impl PushOptions {
 
 /// Push families to the group.
 pub fn push(target: &Target, how: &PushOptions, families: &[Family]) -> Result<()> {
+    crate::report::debug(|| {
+        let format = match how.format {
+            WireFormat::Protobuf => "protobuf (delimited MetricFamily)",
+            WireFormat::Text => "text 0.0.4",
+        };
+        let gzip = if how.gzip { ", gzip" } else { "" };
+        format!("wire format: {format}{gzip}")
+    });
     send(target, how.method(), Some(&how.body(families))).map(drop)
 }
 

@@ -22,7 +22,11 @@ pub fn unpack(
     origin: &str,
 ) -> Result<Vec<u8>> {
     let bytes = if bytes.starts_with(&GZIP_MAGIC) {
-        gunzip(&bytes, max_bytes, origin)?
+        let out = gunzip(&bytes, max_bytes, origin)?;
+        crate::report::debug(|| {
+            format!("{origin}: gunzip: {} -> {} bytes", bytes.len(), out.len())
+        });
+        out
     } else {
         bytes
     };
@@ -102,6 +106,7 @@ fn tar_member(bytes: &[u8], member: Option<&str>, max_bytes: u64, origin: &str) 
             if let Err(e) = entry.read_to_end(&mut buf) {
                 bail_with!(Exit::Source, "{origin}: cannot read member {path}: {e}");
             }
+            crate::report::debug(|| format!("{origin}: tar member {path}: {} bytes", buf.len()));
             chosen = Some(buf);
         }
         files.push(path);

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::error::{bail_with, Exit, ExitContext};
+use crate::error::{bail_with, io_reason, Exit, ExitContext};
 
 /// Where the artifact comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +81,7 @@ pub fn read(source: &Source, opts: &ReadOptions) -> Result<Vec<u8>> {
         Source::S3 { bucket, key } => s3::fetch(bucket, key, &opts.s3, opts.max_bytes)?,
         _ => read_local(source, opts.max_bytes)?,
     };
+    crate::report::debug(|| format!("read {}: {} bytes", source.name(), bytes.len()));
     archive::unpack(
         bytes,
         opts.member.as_deref(),
@@ -105,10 +106,18 @@ fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     let read = match source {
         Source::S3 { .. } => unreachable!("S3 is read by crate::s3"),
-        Source::Stdin => std::io::stdin()
-            .lock()
-            .take(max_bytes + 1)
-            .read_to_end(&mut buf),
+        Source::Stdin => {
+            if stdin_is_closed() {
+                bail_with!(
+                    Exit::Source,
+                    "cannot read <stdin>: it is closed (or /dev/null); pipe the artifact in, e.g. `simplepipe push - JOB < metrics.json`"
+                );
+            }
+            std::io::stdin()
+                .lock()
+                .take(max_bytes + 1)
+                .read_to_end(&mut buf)
+        }
         Source::Path(path) => {
             let file = std::fs::File::open(path)
                 .map_err(|e| anyhow::anyhow!("cannot open {name}: {}", io_reason(&e)));
@@ -134,13 +143,25 @@ fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// A short, user-facing reason for an I/O error (no "os error 2" noise).
-fn io_reason(e: &std::io::Error) -> String {
-    use std::io::ErrorKind::*;
-    match e.kind() {
-        NotFound => "no such file".to_string(),
-        PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
+/// Whether stdin was closed (`<&-`). The Rust runtime reopens a closed
+/// standard descriptor on /dev/null before `main`, so a closed stdin reads
+/// as empty; an empty artifact from /dev/null is no artifact either way,
+/// so both are "unreadable" (exit 3), not "invalid".
+fn stdin_is_closed() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let fd0 = std::fs::metadata("/dev/stdin");
+        let null = std::fs::metadata("/dev/null");
+        match (fd0, null) {
+            (Ok(a), Ok(b)) => a.rdev() == b.rdev() && a.dev() == b.dev() && a.ino() == b.ino(),
+            (Err(_), _) => true,
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        false
     }
 }
 
