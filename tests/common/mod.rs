@@ -5,6 +5,7 @@
 
 pub mod prometheus;
 pub mod scripted;
+pub mod victoria;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
