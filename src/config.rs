@@ -152,11 +152,22 @@ impl Target {
     }
 }
 
+/// `--remote-write`: the endpoint (credentials moved to [`Http::auth`])
+/// and the request size.
+#[derive(Debug, Clone)]
+pub struct RemoteWrite {
+    pub url: Url,
+    pub max_samples: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct PushConfig {
     pub source: Option<Source>,
     pub artifact: ArtifactConfig,
+    /// With `remote_write`, `target.gateway` is `None` and the grouping
+    /// labels become labels on every series.
     pub target: Target,
+    pub remote_write: Option<RemoteWrite>,
     pub method: Method,
     pub labels: Vec<(String, String)>,
     pub inline: Vec<(String, f64)>,
@@ -174,14 +185,28 @@ pub struct ValidateConfig {
 }
 
 pub fn push(args: PushArgs, verbose: bool) -> Result<PushConfig> {
-    let job = match (args.job_positional, args.group.job.clone()) {
+    let job = match (args.job_positional.clone(), args.group.job.clone()) {
         (Some(p), Some(o)) if p != o => bail_with!(
             Exit::Usage,
             "the job is given twice, as {p:?} (positional JOB) and {o:?} (--job or SIMPLEPIPE_JOB); give one"
         ),
         (p, o) => p.or(o),
     };
-    let target = target(&args.group, &args.net, job, args.dry_run, verbose)?;
+    let mut remote_write = match &args.remote_write {
+        Some(raw) => Some(remote_write_url(raw)?),
+        None => None,
+    };
+    if remote_write.is_some() {
+        gateway_only(&args)?;
+    }
+    let target = target(
+        &args.group,
+        &args.net,
+        job,
+        args.dry_run,
+        verbose,
+        remote_write.as_mut(),
+    )?;
     let labels = pairs("--label", &args.labels)?;
     for (name, _) in &labels {
         if target.grouping_names().any(|g| g == name) {
@@ -207,6 +232,10 @@ pub fn push(args: PushArgs, verbose: bool) -> Result<PushConfig> {
         source,
         artifact: artifact(&args.artifact, &args.net)?,
         target,
+        remote_write: remote_write.map(|url| RemoteWrite {
+            url,
+            max_samples: usize::try_from(args.max_samples_per_request).unwrap_or(usize::MAX),
+        }),
         method: args.method,
         labels,
         inline,
@@ -235,7 +264,54 @@ pub fn delete(args: &DeleteArgs, verbose: bool) -> Result<Target> {
         args.group.job.clone(),
         args.dry_run,
         verbose,
+        None,
     )
+}
+
+/// The remote-write endpoint, given in full (scheme, host and path).
+fn remote_write_url(raw: &str) -> Result<Url> {
+    let shown = crate::redact::url_str(raw);
+    let url = Url::parse(raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    match url {
+        Some(url) => Ok(url),
+        None => bail_with!(
+            Exit::Usage,
+            "--remote-write {shown}: expected the receiver's full http:// or https:// endpoint, e.g. http://prometheus:9090/api/v1/write"
+        ),
+    }
+}
+
+/// With --remote-write, the Pushgateway's own options are mistakes: say so
+/// rather than ignore them.
+fn gateway_only(args: &PushArgs) -> Result<()> {
+    let gateway = if args.group.gateway.is_some() {
+        Some("--gateway (or SIMPLEPIPE_GATEWAY)")
+    } else if env_nonempty("PUSH_GATEWAY_HOSTNAME").is_some() {
+        Some("PUSH_GATEWAY_HOSTNAME")
+    } else {
+        None
+    };
+    if let Some(g) = gateway {
+        bail_with!(
+            Exit::Usage,
+            "--remote-write and {g} are both given; give one destination"
+        );
+    }
+    if args.method == Method::Post {
+        bail_with!(
+            Exit::Usage,
+            "--method post applies to the Pushgateway; remote write appends samples and has no groups to replace"
+        );
+    }
+    if args.format.is_some() || args.compress != Compress::None {
+        bail_with!(
+            Exit::Usage,
+            "--format and --compress apply to the Pushgateway; remote write is always snappy-compressed protobuf"
+        );
+    }
+    Ok(())
 }
 
 fn artifact(args: &ArtifactArgs, net: &NetArgs) -> Result<ArtifactConfig> {
@@ -297,6 +373,7 @@ fn target(
     job: Option<String>,
     dry_run: bool,
     verbose: bool,
+    remote_write: Option<&mut Url>,
 ) -> Result<Target> {
     // PUSH_GATEWAY_HOSTNAME is what the original Simplepipe read; clap can
     // only attach one variable to an option, so the fallback lives here.
@@ -306,7 +383,7 @@ fn target(
         .or_else(|| env_nonempty("PUSH_GATEWAY_HOSTNAME"));
     let mut gateway = match raw {
         Some(raw) => Some(gateway_url(&raw)?),
-        None if dry_run => None,
+        None if dry_run || remote_write.is_some() => None,
         None => bail_with!(
             Exit::Usage,
             "no Pushgateway given: pass --gateway URL or set SIMPLEPIPE_GATEWAY (e.g. http://pushgateway:9091)"
@@ -342,7 +419,7 @@ fn target(
         }
         grouping.push((name, value));
     }
-    let auth = auth(args, gateway.as_mut())?;
+    let auth = auth(args, gateway.as_mut().or(remote_write))?;
     Ok(Target {
         gateway,
         grouping,

@@ -70,25 +70,28 @@ pub fn group_url(base: &Url, grouping: &[(String, String)]) -> Url {
 /// (dry run).
 pub fn shown_url(target: &Target) -> String {
     match &target.gateway {
-        Some(base) => {
-            let mut url = group_url(base, &target.grouping);
-            // Credentials were moved out of the URL into `auth`; show that
-            // the URL carried some, as `***`.
-            if matches!(&target.http.auth, Auth::Basic { from, .. } if from == config::URL_CREDENTIALS)
-            {
-                let _ = url.set_username("***");
-            }
-            redact::url(&url)
-        }
+        Some(base) => shown(&group_url(base, &target.grouping), &target.http.auth),
         None => format!("<gateway>/{}", group_segments(&target.grouping).join("/")),
     }
 }
 
-/// A request body with its content type and optional content encoding.
+/// How a URL is shown: redacted. Credentials were moved out of the URL into
+/// `auth`; show that the URL carried some, as `***`.
+pub fn shown(url: &Url, auth: &Auth) -> String {
+    let mut url = url.clone();
+    if matches!(auth, Auth::Basic { from, .. } if from == config::URL_CREDENTIALS) {
+        let _ = url.set_username("***");
+    }
+    redact::url(&url)
+}
+
+/// A request body with its content type, optional content encoding and any
+/// protocol headers.
 pub struct Body {
     pub bytes: Vec<u8>,
     pub content_type: &'static str,
     pub content_encoding: Option<&'static str>,
+    pub headers: &'static [(&'static str, &'static str)],
 }
 
 /// Send one request to the group's URL, retrying transient failures.
@@ -100,13 +103,53 @@ pub fn send(target: &Target, method: Method, body: Option<Body>) -> Result<()> {
             anyhow!("no Pushgateway given: pass --gateway URL"),
         )
     })?;
-    let http = &target.http;
     let url = group_url(base, &target.grouping);
-    let shown = shown_url(target);
-    let client = client(http, url.scheme() == "https")?;
+    let client = client(&target.http, url.scheme() == "https")?;
+    let to = To {
+        url: &url,
+        shown: &shown_url(target),
+        peer: &GATEWAY,
+    };
+    exchange(&client, &target.http, &method, &to, body.as_ref())
+}
+
+/// Who answers, for messages and for what counts as success.
+pub struct Peer {
+    /// "the gateway", "the receiver".
+    pub name: &'static str,
+    /// The option that names it, for hints.
+    pub option: &'static str,
+    /// Which statuses mean the request was taken.
+    pub accepts: fn(StatusCode) -> bool,
+}
+
+/// The Pushgateway answers 200 (PUT, POST, DELETE) or 202 (a POST queued).
+pub const GATEWAY: Peer = Peer {
+    name: "the gateway",
+    option: "--gateway",
+    accepts: |s| s == StatusCode::OK || s == StatusCode::ACCEPTED,
+};
+
+/// Where one request goes: the URL, how it is shown, and who answers.
+pub struct To<'a> {
+    pub url: &'a Url,
+    pub shown: &'a str,
+    pub peer: &'a Peer,
+}
+
+/// Send one request, retrying transient failures with backoff (or the
+/// server's `Retry-After`) up to `http.retries` times.
+pub fn exchange(
+    client: &Client,
+    http: &Http,
+    method: &Method,
+    to: &To,
+    body: Option<&Body>,
+) -> Result<()> {
+    let shown = to.shown;
     let attempts = http.retries + 1;
     if http.verbose {
-        let size = body.as_ref().map_or(String::new(), |b| {
+        let size = body.map_or(String::new(), |b| {
             format!(
                 ", {} bytes of {}{}",
                 b.bytes.len(),
@@ -123,7 +166,7 @@ pub fn send(target: &Target, method: Method, body: Option<Body>) -> Result<()> {
     }
     for attempt in 1..=attempts {
         let started = Instant::now();
-        let failure = match once(&client, &method, &url, http, body.as_ref()) {
+        let failure = match once(client, method, to, http, body) {
             Ok(status) => {
                 if http.verbose {
                     debug(format!(
@@ -151,8 +194,9 @@ pub fn send(target: &Target, method: Method, body: Option<Body>) -> Result<()> {
                 return Err(fail(
                     failure.exit,
                     anyhow!(
-                        "{method} {shown}: {}; the gateway asked to retry after {:.0}s, longer than --retry-max-wait ({:.0}s)",
+                        "{method} {shown}: {}; {} asked to retry after {:.0}s, longer than --retry-max-wait ({:.0}s)",
                         failure.message,
+                        to.peer.name,
                         after.as_secs_f64(),
                         http.retry_max_wait.as_secs_f64()
                     ),
@@ -188,11 +232,12 @@ struct AttemptFailure {
 fn once(
     client: &Client,
     method: &Method,
-    url: &Url,
+    to: &To,
     http: &Http,
     body: Option<&Body>,
 ) -> Result<StatusCode, AttemptFailure> {
-    let mut req = client.request(method.clone(), url.clone());
+    let peer = to.peer;
+    let mut req = client.request(method.clone(), to.url.clone());
     match &http.auth {
         Auth::None => {}
         Auth::Basic {
@@ -207,12 +252,15 @@ fn once(
         if let Some(enc) = body.content_encoding {
             req = req.header(reqwest::header::CONTENT_ENCODING, enc);
         }
+        for (name, value) in body.headers {
+            req = req.header(*name, *value);
+        }
     }
     let resp = req
         .send()
-        .map_err(|e| transport_failure(&e, http.timeout))?;
+        .map_err(|e| transport_failure(&e, http.timeout, peer.name))?;
     let status = resp.status();
-    if status == StatusCode::OK || status == StatusCode::ACCEPTED {
+    if (peer.accepts)(status) {
         return Ok(status);
     }
     let retry_after = resp
@@ -231,26 +279,32 @@ fn once(
         || status == StatusCode::REQUEST_TIMEOUT;
     let (exit, message) = if transient {
         let what = if status.is_server_error() {
-            "the gateway failed"
+            "failed"
         } else {
-            "the gateway is busy"
+            "is busy"
         };
-        (Exit::Unreachable, format!("{what} (HTTP {status}){said}"))
+        (
+            Exit::Unreachable,
+            format!("{} {what} (HTTP {status}){said}", peer.name),
+        )
     } else if status.is_client_error() {
-        let hint = if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-            format!(" [sent {}]", http.auth.describe())
-        } else {
-            String::new()
+        let hint = match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                format!(" [sent {}]", http.auth.describe())
+            }
+            StatusCode::NOT_FOUND => format!(" (is {} the right URL?)", peer.option),
+            _ => String::new(),
         };
         (
             Exit::Rejected,
-            format!("the gateway rejected it (HTTP {status}){said}{hint}"),
+            format!("{} rejected it (HTTP {status}){said}{hint}", peer.name),
         )
     } else {
         (
             Exit::Rejected,
             format!(
-                "unexpected answer HTTP {status}{said}; is --gateway the Pushgateway's base URL?"
+                "unexpected answer HTTP {status}{said}; is {} the right URL?",
+                peer.option
             ),
         )
     };
@@ -296,7 +350,8 @@ fn random_fraction() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn client(http: &Http, tls: bool) -> Result<Client> {
+/// One HTTP client per push: connections are reused across requests.
+pub fn client(http: &Http, tls: bool) -> Result<Client> {
     let mut b = Client::builder()
         .timeout(http.timeout)
         .connect_timeout(http.timeout)
@@ -327,8 +382,8 @@ fn debug(line: String) {
     eprintln!("simplepipe: debug: {line}");
 }
 
-fn transport_failure(e: &reqwest::Error, timeout: Duration) -> AttemptFailure {
-    let (message, retry) = net::describe(e, timeout, "the gateway");
+fn transport_failure(e: &reqwest::Error, timeout: Duration, peer: &str) -> AttemptFailure {
+    let (message, retry) = net::describe(e, timeout, peer);
     AttemptFailure {
         exit: Exit::Unreachable,
         message,

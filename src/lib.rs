@@ -16,6 +16,7 @@
 //! - [`model`]: stage 4, document → metric families, with the checks a schema can't express.
 //! - [`encode`]: stage 5, families → protobuf or text exposition (pure, snapshot-tested).
 //! - [`gateway`]: stage 6, group URLs and the HTTP exchange with the Pushgateway (retries, auth, TLS).
+//! - [`remote_write`]: stage 6 for `--remote-write`: requests in order, over the gateway's retries, auth and TLS.
 //! - [`net`]: network failures in words, shared by the gateway and S3.
 //! - [`schema`]: the built-in formats and their embedded JSON Schemas.
 //! - [`error`]: exit-code kinds and the "every problem, with its pointer" report.
@@ -31,6 +32,7 @@ pub mod model;
 pub mod net;
 pub mod parse;
 pub mod redact;
+pub mod remote_write;
 pub mod s3;
 pub mod schema;
 pub mod source;
@@ -42,7 +44,7 @@ use anyhow::Result;
 use reqwest::Method;
 
 use crate::cli::{BestEffort, Cli, Command, Compress, WireFormat};
-use crate::config::{ArtifactConfig, PushConfig, Source};
+use crate::config::{ArtifactConfig, PushConfig, RemoteWrite, Source};
 use crate::error::{Exit, ExitContext};
 use crate::gateway::Body;
 use crate::model::{Extra, Model};
@@ -99,6 +101,9 @@ fn push(cfg: &PushConfig) -> Result<()> {
         now: now(),
     };
     let model = load(cfg.source.as_ref(), &cfg.artifact, &extra)?.0;
+    if let Some(dest) = &cfg.remote_write {
+        return push_remote_write(cfg, dest, &model);
+    }
     let (bytes, content_type) = match cfg.format {
         WireFormat::Protobuf => (
             encode::protobuf(&model.families),
@@ -128,6 +133,7 @@ fn push(cfg: &PushConfig) -> Result<()> {
         bytes,
         content_type,
         content_encoding,
+        headers: &[],
     };
     gateway::send(&cfg.target, method.clone(), Some(body))?;
     if !cfg.quiet {
@@ -135,6 +141,27 @@ fn push(cfg: &PushConfig) -> Result<()> {
             "simplepipe: pushed {} to {} ({method})",
             counts(&model),
             gateway::shown_url(&cfg.target)
+        );
+    }
+    Ok(())
+}
+
+/// encode → push by remote write: every series labelled with the grouping
+/// labels, every sample stamped with the push time.
+fn push_remote_write(cfg: &PushConfig, dest: &RemoteWrite, model: &Model) -> Result<()> {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let labels = &cfg.target.grouping;
+    let shown = remote_write::shown(dest, &cfg.target.http);
+    if cfg.dry_run {
+        let text = encode::remote_write::text(&model.families, labels, now_ms, dest.max_samples);
+        eprintln!("POST {shown} (dry run: nothing sent; remote write)");
+        return print(text.as_bytes());
+    }
+    let sent = remote_write::send(&model.families, labels, now_ms, dest, &cfg.target.http)?;
+    if !cfg.quiet {
+        eprintln!(
+            "simplepipe: pushed {} as {sent} to {shown} (remote write)",
+            counts(model)
         );
     }
     Ok(())
