@@ -1,66 +1,60 @@
-//! Snapshot tests: the exact text body for every file in `examples/`, and
-//! the remote-write requests decoded back from the wire. The encoders are
-//! pure, so these run the library stages directly, with a fixed clock for
-//! the `_created` series of the original format and the samples' timestamp.
+//! Snapshot tests: the exact text body, the protobuf body (what goes on
+//! the wire, decoded to protobuf's text format), and the remote-write
+//! requests (decoded from snappy and protobuf), for every file in
+//! `examples/`. The encoders are pure, so these run the library stages
+//! directly, with a fixed clock for the `_created` series of the original
+//! format and for the remote-write samples' timestamp.
 
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use simplepipe::config::Source;
+use simplepipe::artifact::BuildOptions as Extra;
 use simplepipe::encode;
 use simplepipe::encode::remote_write;
-use simplepipe::model::{Extra, Family};
+use simplepipe::source::Source;
 
-fn families(path: &Path) -> Vec<Family> {
+fn families(path: &Path) -> Vec<simplepipe::model::Family> {
     let src = Source::Path(path.to_path_buf());
     let bytes = std::fs::read(path).unwrap();
     let extra = Extra {
-        grouping: vec!["job".into(), "user".into()],
+        grouping: vec!["job".into()],
         now: 1_700_000_000.5,
         ..Extra::default()
     };
-    let (model, _) = simplepipe::check(&bytes, &src, None, &extra).unwrap();
-    model.families
+    simplepipe::check(&bytes, &src, None, &extra)
+        .unwrap()
+        .0
+        .families
 }
 
-fn examples() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("examples/admin/run-ok.json")];
-    for e in std::fs::read_dir(root.join("examples")).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "json") {
-            files.push(p);
-        }
+/// The delimited protobuf body, each `MetricFamily` in protobuf text format.
+fn protobuf_body(path: &Path) -> String {
+    use protobuf::Message;
+    let bytes = encode::protobuf(&families(path));
+    let mut input = protobuf::CodedInputStream::from_bytes(&bytes);
+    let mut out = String::new();
+    while !input.eof().unwrap() {
+        let len = input.read_raw_varint64().unwrap();
+        let old = input.push_limit(len).unwrap();
+        let mf = prometheus::proto::MetricFamily::parse_from_reader(&mut input).unwrap();
+        input.pop_limit(old);
+        out.push_str(&protobuf::text_format::print_to_string_pretty(&mf));
+        out.push_str("---\n");
     }
-    files.sort();
-    assert!(files.len() >= 6, "{files:?}");
-    files
+    out
 }
 
-fn name(p: &Path) -> String {
-    p.file_stem().unwrap().to_string_lossy().into_owned()
-}
-
-#[test]
-fn every_example_encodes_as_snapshotted() {
-    for p in examples() {
-        insta::assert_snapshot!(name(&p), encode::text(&families(&p)));
-    }
-}
-
-/// What a receiver gets: every request decoded from snappy and protobuf,
-/// each series with all its labels in wire order, value and timestamp.
-fn received(families: &[Family]) -> String {
+/// What a remote-write receiver gets: every request decoded from snappy and
+/// protobuf, each series with all its labels in wire order, its value and
+/// timestamp. Requests of 4 samples, so the snapshots show the split too.
+fn remote_write_requests(path: &Path) -> String {
     let common = [
         ("job".to_string(), "training".to_string()),
         ("user".to_string(), "alice".to_string()),
     ];
+    let chunks = remote_write::requests(&families(path), &common, 1_700_000_000_123, 4);
     let mut out = String::new();
-    // Requests of 4 samples, so the snapshots show the split too.
-    for (i, chunk) in remote_write::requests(families, &common, 1_700_000_000_123, 4)
-        .iter()
-        .enumerate()
-    {
+    for (i, chunk) in chunks.iter().enumerate() {
         let req = remote_write::decode(&chunk.body).unwrap();
         assert_eq!(req.timeseries.len(), chunk.samples);
         writeln!(out, "request {i}: {} samples", chunk.samples).unwrap();
@@ -82,11 +76,21 @@ fn received(families: &[Family]) -> String {
 }
 
 #[test]
-fn every_example_remote_writes_as_snapshotted() {
-    for p in examples() {
-        insta::assert_snapshot!(
-            format!("remote_write-{}", name(&p)),
-            received(&families(&p))
-        );
+fn every_example_encodes_as_snapshotted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("examples/admin/run-ok.json")];
+    for e in std::fs::read_dir(root.join("examples")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            files.push(p);
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 6, "{files:?}");
+    for p in files {
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(name.clone(), encode::text(&families(&p)));
+        insta::assert_snapshot!(format!("{name}.protobuf"), protobuf_body(&p));
+        insta::assert_snapshot!(format!("{name}.remote_write"), remote_write_requests(&p));
     }
 }

@@ -55,11 +55,11 @@ fn now_ms() -> i64 {
 fn expected(file: &str) -> Vec<(BTreeMap<String, String>, f64)> {
     let path = repo().join(file);
     let bytes = std::fs::read(&path).unwrap();
-    let extra = simplepipe::model::Extra {
+    let extra = simplepipe::artifact::BuildOptions {
         grouping: vec!["job".into(), "user".into()],
         ..Default::default()
     };
-    let src = simplepipe::config::Source::Path(path);
+    let src = simplepipe::source::Source::Path(path);
     let families = simplepipe::check(&bytes, &src, None, &extra)
         .unwrap()
         .0

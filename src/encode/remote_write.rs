@@ -22,7 +22,7 @@
 
 use crate::model::{Family, Label as ModelLabel, Sample as ModelSample};
 
-use super::{escape_into, float};
+use super::text::{escape_into, float};
 
 /// `Content-Type` of a request body.
 pub const CONTENT_TYPE: &str = "application/x-protobuf";

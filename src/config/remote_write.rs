@@ -1,0 +1,94 @@
+//! The remote-write target: `--remote-write URL`, the labels every series
+//! carries, and the request size. The Pushgateway's own options are refused
+//! next to it rather than silently ignored.
+
+use anyhow::Result;
+use reqwest::Url;
+
+use super::{credentials, env_nonempty, target};
+use crate::cli::{Compress, Method, PushArgs};
+use crate::error::{bail_with, Exit};
+use crate::sink::remote_write::Target;
+
+/// The receiver for `push --remote-write RAW`, with `job` (required) as
+/// resolved from the positional JOB or `--job`.
+pub fn target(args: &PushArgs, raw: &str, job: Option<String>) -> Result<Target> {
+    let mut url = endpoint(raw)?;
+    gateway_options_unused(args)?;
+    let labels = target::grouping(&args.group.grouping, target::required_job(job)?)?;
+    let http = credentials::http(&args.group, &args.net, Some(&mut url))?;
+    Ok(Target {
+        url,
+        labels,
+        max_samples: usize::try_from(args.max_samples_per_request).unwrap_or(usize::MAX),
+        http,
+    })
+}
+
+/// The receiver's endpoint, given in full (scheme, host and path; a query
+/// such as VictoriaMetrics' `?extra_label=` is kept).
+fn endpoint(raw: &str) -> Result<Url> {
+    let url = Url::parse(raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    match url {
+        Some(url) => Ok(url),
+        None => bail_with!(
+            Exit::Usage,
+            "--remote-write {}: expected the receiver's full http:// or https:// endpoint, e.g. http://prometheus:9090/api/v1/write",
+            crate::redact::url_str(raw)
+        ),
+    }
+}
+
+/// One destination per push, and no Pushgateway-only option next to
+/// `--remote-write`: each would be silently meaningless.
+fn gateway_options_unused(args: &PushArgs) -> Result<()> {
+    let gateway = if args.group.gateway.is_some() {
+        Some("--gateway (or SIMPLEPIPE_GATEWAY)")
+    } else if env_nonempty("PUSH_GATEWAY_HOSTNAME").is_some() {
+        Some("PUSH_GATEWAY_HOSTNAME")
+    } else {
+        None
+    };
+    if let Some(gateway) = gateway {
+        bail_with!(
+            Exit::Usage,
+            "--remote-write and {gateway} are both given; give one destination"
+        );
+    }
+    if args.method == Method::Post {
+        bail_with!(
+            Exit::Usage,
+            "--method post is for the Pushgateway; remote write appends samples and has no group to replace"
+        );
+    }
+    if args.format.is_some() || args.compress != Compress::None {
+        bail_with!(
+            Exit::Usage,
+            "--format and --compress are for the Pushgateway; remote write is always snappy-compressed protobuf"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_is_given_in_full() {
+        assert_eq!(
+            endpoint("https://u:p@vm:8428/api/v1/write?extra_label=a=b")
+                .unwrap()
+                .query(),
+            Some("extra_label=a=b")
+        );
+        for bad in ["prometheus:9090/api/v1/write", "ftp://h/x", "http://"] {
+            let e = endpoint(bad).unwrap_err();
+            assert!(format!("{e:#}").contains("full http://"), "{bad}: {e:#}");
+        }
+        let e = endpoint("http://user:secret@[::1").unwrap_err();
+        assert!(!format!("{e:#}").contains("secret"), "{e:#}");
+    }
+}

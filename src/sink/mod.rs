@@ -1,0 +1,76 @@
+//! Stage 6, sink: where validated families go.
+//!
+//! An enum, not a trait: the Pushgateway and remote write today, and
+//! InfluxDB plugs in here as another variant. Every sink sends through
+//! [`crate::net`], so retries, auth, TLS and exit codes are the same
+//! whatever the destination.
+
+pub mod pushgateway;
+pub mod remote_write;
+
+use anyhow::Result;
+
+use crate::model::Family;
+
+/// A destination and how to send to it.
+#[derive(Debug, Clone)]
+pub enum Sink {
+    Pushgateway {
+        target: pushgateway::Target,
+        how: pushgateway::PushOptions,
+    },
+    /// `--remote-write`: Prometheus remote write 1.0.
+    RemoteWrite(remote_write::Target),
+}
+
+impl Sink {
+    /// Where the push goes, redacted, for messages (`PUT http://…`).
+    pub fn describe(&self) -> String {
+        match self {
+            Sink::Pushgateway { target, how } => {
+                format!("{} {}", how.method(), pushgateway::shown_url(target))
+            }
+            Sink::RemoteWrite(target) => {
+                format!("POST {} (remote write)", remote_write::shown_url(target))
+            }
+        }
+    }
+
+    /// Where a push of `families` went, for the summary line
+    /// (`http://… (PUT)`).
+    pub fn describe_destination(&self, families: &[Family]) -> String {
+        match self {
+            Sink::Pushgateway { target, how } => {
+                format!("{} ({})", pushgateway::shown_url(target), how.method())
+            }
+            Sink::RemoteWrite(target) => format!(
+                "{} (remote write, {})",
+                remote_write::shown_url(target),
+                remote_write::Sent::planned(families, target.max_samples)
+            ),
+        }
+    }
+
+    /// What a dry run prints: the exact body, as text when the wire format
+    /// is text; for remote write, the series with labels and timestamp.
+    pub fn dry_run_body(&self, families: &[Family]) -> Vec<u8> {
+        match self {
+            Sink::Pushgateway { how, .. } => {
+                let shown = pushgateway::PushOptions {
+                    gzip: false,
+                    ..*how
+                };
+                shown.body(families).bytes
+            }
+            Sink::RemoteWrite(target) => remote_write::dry_run_text(target, families).into_bytes(),
+        }
+    }
+
+    /// Send the families.
+    pub fn push(&self, families: &[Family]) -> Result<()> {
+        match self {
+            Sink::Pushgateway { target, how } => pushgateway::push(target, how, families),
+            Sink::RemoteWrite(target) => remote_write::push(target, families).map(drop),
+        }
+    }
+}
