@@ -413,7 +413,43 @@ fn a_failure_part_way_says_how_many_samples_landed() {
     );
     assert_eq!(r.code, 6, "{r:?}");
     assert_eq!(s.requests().len(), 4, "two landed, the third tried twice");
-    assert!(r.stderr.contains("10 of 12 samples landed"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("10 of 12 samples landed (2 of 3 requests) before this failure; pushing again is safe: POST "),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("the receiver failed (HTTP 503 Service Unavailable): down"),
+        "{}",
+        r.stderr
+    );
+
+    // With --best-effort, a warning that says what landed, and exit 0.
+    let s = Scripted::start(vec![
+        Reply::Status(204, &[], ""),
+        Reply::Status(503, &[], "down"),
+    ]);
+    let r = push(
+        "examples/histogram.json",
+        &s.url,
+        &[
+            "--max-samples-per-request",
+            "5",
+            "--retries",
+            "0",
+            "--best-effort",
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains(
+            "--best-effort: 5 of 12 samples were pushed, exiting 0 (would have been exit 6)"
+        ),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -15,6 +15,7 @@ use crate::cli::BestEffort;
 use crate::config::ArtifactConfig;
 use crate::error::{exit_code, Exit, ExitContext};
 use crate::report;
+use crate::sink::remote_write::Partly;
 use crate::source::{self, Source};
 
 /// source -> unpack -> parse -> validate -> families, or the inline
@@ -53,8 +54,15 @@ pub fn forgive(level: Option<BestEffort>, result: Result<()>) -> Result<()> {
         return Err(err);
     }
     report::warn(format!("{err:#}"));
+    let pushed = match err.downcast_ref::<Partly>() {
+        Some(p) => format!(
+            "{} of {} samples were pushed",
+            p.landed.samples, p.of.samples
+        ),
+        None => "nothing was pushed".to_string(),
+    };
     report::warn(format!(
-        "--best-effort: nothing was pushed, exiting 0 (would have been exit {})",
+        "--best-effort: {pushed}, exiting 0 (would have been exit {})",
         exit as u8
     ));
     Ok(())

@@ -8,8 +8,10 @@
 //! produces families (`push`, and the long-running ones) sends them the
 //! same way. Requests stop at the first one that fails for good; the error
 //! then says how many samples had landed, since those are stored and the
-//! rest are not. Sending everything again is safe: a receiver takes a
-//! sample with the same series and timestamp as the same sample.
+//! rest are not. A retried request carries the same bytes (timestamps
+//! included), so a receiver that had stored it after all takes the repeat
+//! as the same samples; pushing everything again later adds one more sample
+//! per series at the new time, which `last_over_time` reads the same.
 
 use anyhow::Result;
 use reqwest::{Method, Url};
@@ -65,6 +67,24 @@ impl std::fmt::Display for Sent {
     }
 }
 
+/// A push that failed part-way: what had landed, of what. The context of
+/// the failure's error, so that `--best-effort` can say it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partly {
+    pub landed: Sent,
+    pub of: Sent,
+}
+
+impl std::fmt::Display for Partly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} samples landed ({} of {} requests) before this failure; pushing again is safe",
+            self.landed.samples, self.of.samples, self.landed.requests, self.of.requests
+        )
+    }
+}
+
 /// The endpoint as shown in messages: redacted, `***` where the URL
 /// carried credentials.
 pub fn shown_url(target: &Target) -> String {
@@ -112,13 +132,17 @@ pub fn send(target: &Target, families: &[Family], timestamp_ms: i64) -> Result<S
             body: Some(&body),
         };
         net::send(&client, &target.http, &req).map_err(|e| {
+            let partly = Partly {
+                landed: Sent {
+                    samples: landed,
+                    requests: i,
+                },
+                of: total,
+            };
             if i == 0 {
                 e
             } else {
-                e.context(format!(
-                    "{landed} of {} samples landed ({i} of {} requests) before this failure; pushing again is safe",
-                    total.samples, total.requests
-                ))
+                e.context(partly)
             }
         })?;
         landed += chunk.samples;
