@@ -391,26 +391,21 @@ fn a_429_waits_for_retry_after() {
     assert_eq!(reqs[0].body, reqs[1].body);
 }
 
+/// Push examples/histogram.json (12 samples) in requests of 5, 5 and 2.
+fn push_in_fives(script: Vec<Reply>, extra: &[&str]) -> (Scripted, Run) {
+    let s = Scripted::start(script);
+    let mut args = vec!["--max-samples-per-request", "5", "--retry-max-wait", "0.1"];
+    args.extend_from_slice(extra);
+    let r = push("examples/histogram.json", &s.url, &args);
+    (s, r)
+}
+
 #[test]
 fn a_failure_part_way_says_how_many_samples_landed() {
-    let s = Scripted::start(vec![
-        Reply::Status(204, &[], ""),
-        Reply::Status(204, &[], ""),
-        Reply::Status(503, &[], "down"),
-    ]);
-    // 12 samples in requests of 5, 5 and 2: the third fails for good.
-    let r = push(
-        "examples/histogram.json",
-        &s.url,
-        &[
-            "--max-samples-per-request",
-            "5",
-            "--retries",
-            "1",
-            "--retry-max-wait",
-            "0.1",
-        ],
-    );
+    const OK: Reply = Reply::Status(204, &[], "");
+    const DOWN: Reply = Reply::Status(503, &[], "down");
+    // The third request fails for good.
+    let (s, r) = push_in_fives(vec![OK, OK, DOWN], &["--retries", "1"]);
     assert_eq!(r.code, 6, "{r:?}");
     assert_eq!(s.requests().len(), 4, "two landed, the third tried twice");
     assert!(
@@ -427,21 +422,7 @@ fn a_failure_part_way_says_how_many_samples_landed() {
     );
 
     // With --best-effort, a warning that says what landed, and exit 0.
-    let s = Scripted::start(vec![
-        Reply::Status(204, &[], ""),
-        Reply::Status(503, &[], "down"),
-    ]);
-    let r = push(
-        "examples/histogram.json",
-        &s.url,
-        &[
-            "--max-samples-per-request",
-            "5",
-            "--retries",
-            "0",
-            "--best-effort",
-        ],
-    );
+    let (_s, r) = push_in_fives(vec![OK, DOWN], &["--retries", "0", "--best-effort"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stderr.contains(
