@@ -319,6 +319,41 @@ fn gateway_and_remote_write_together_is_a_usage_error() {
         ],
     );
     assert_eq!(r.code, 2, "{r:?}");
+    // The Pushgateway's own options are refused, not silently ignored; so
+    // is an endpoint without a scheme.
+    for (extra, said) in [
+        (
+            &["--method", "post"][..],
+            "--method post is for the Pushgateway",
+        ),
+        (
+            &["--compress", "gzip"][..],
+            "--format and --compress are for the Pushgateway",
+        ),
+        (
+            &["--format", "text"][..],
+            "--format and --compress are for the Pushgateway",
+        ),
+    ] {
+        let r = push(
+            "examples/training-run.json",
+            "http://127.0.0.1:1/api/v1/write",
+            extra,
+        );
+        assert_eq!(r.code, 2, "{r:?}");
+        assert!(r.stderr.contains(said), "{}", r.stderr);
+    }
+    let r = push(
+        "examples/training-run.json",
+        "prometheus:9090/api/v1/write",
+        &[],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("full http:// or https:// endpoint"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -74,7 +74,11 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         (p, o) => p.or(o),
     };
     let sink = match &args.remote_write {
-        Some(raw) => Sink::RemoteWrite(remote_write::target(&args, raw, job)?),
+        Some(raw) => {
+            remote_write::push_options_unused(&args)?;
+            let max = args.max_samples_per_request;
+            Sink::RemoteWrite(remote_write::target(raw, &args.group, &args.net, job, max)?)
+        }
         None => gateway_sink(&args, job)?,
     };
     let grouping = match &sink {

@@ -6,21 +6,29 @@ use anyhow::Result;
 use reqwest::Url;
 
 use super::{credentials, env_nonempty, target};
-use crate::cli::{Compress, Method, PushArgs};
+use crate::cli::{Compress, GroupArgs, Method, NetArgs, PushArgs};
 use crate::error::{bail_with, Exit};
 use crate::sink::remote_write::Target;
 
-/// The receiver for `push --remote-write RAW`, with `job` (required) as
-/// resolved from the positional JOB or `--job`.
-pub fn target(args: &PushArgs, raw: &str, job: Option<String>) -> Result<Target> {
+/// The receiver for `--remote-write RAW`, with `job` (required) as
+/// resolved from the positional JOB or `--job`. Any command with the
+/// grouping and network options (`push`, and the long-running ones) builds
+/// its remote-write sink here.
+pub fn target(
+    raw: &str,
+    group: &GroupArgs,
+    net: &NetArgs,
+    job: Option<String>,
+    max_samples: u64,
+) -> Result<Target> {
     let mut url = endpoint(raw)?;
-    gateway_options_unused(args)?;
-    let labels = target::grouping(&args.group.grouping, target::required_job(job)?)?;
-    let http = credentials::http(&args.group, &args.net, Some(&mut url))?;
+    one_destination(group)?;
+    let labels = target::grouping(&group.grouping, target::required_job(job)?)?;
+    let http = credentials::http(group, net, Some(&mut url))?;
     Ok(Target {
         url,
         labels,
-        max_samples: usize::try_from(args.max_samples_per_request).unwrap_or(usize::MAX),
+        max_samples: usize::try_from(max_samples).unwrap_or(usize::MAX),
         http,
     })
 }
@@ -41,22 +49,27 @@ fn endpoint(raw: &str) -> Result<Url> {
     }
 }
 
-/// One destination per push, and no Pushgateway-only option next to
-/// `--remote-write`: each would be silently meaningless.
-fn gateway_options_unused(args: &PushArgs) -> Result<()> {
-    let gateway = if args.group.gateway.is_some() {
+/// A gateway next to `--remote-write` is a second destination: refused.
+fn one_destination(group: &GroupArgs) -> Result<()> {
+    let gateway = if group.gateway.is_some() {
         Some("--gateway (or SIMPLEPIPE_GATEWAY)")
     } else if env_nonempty("PUSH_GATEWAY_HOSTNAME").is_some() {
         Some("PUSH_GATEWAY_HOSTNAME")
     } else {
         None
     };
-    if let Some(gateway) = gateway {
-        bail_with!(
+    match gateway {
+        Some(gateway) => bail_with!(
             Exit::Usage,
             "--remote-write and {gateway} are both given; give one destination"
-        );
+        ),
+        None => Ok(()),
     }
+}
+
+/// `push`'s Pushgateway-only options next to `--remote-write`: each would
+/// be silently meaningless, so each is refused.
+pub fn push_options_unused(args: &PushArgs) -> Result<()> {
     if args.method == Method::Post {
         bail_with!(
             Exit::Usage,
