@@ -12,11 +12,17 @@
 //! - [`target`]: the gateway URL and the grouping key.
 //! - [`remote_write`]: the remote-write endpoint, its labels and request size.
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
+//! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
+//! - [`standard`]: the options of the generators (`rules`, `dashboard`).
 
 pub mod aws;
 pub mod credentials;
+pub mod groups;
 pub mod remote_write;
+pub mod standard;
 pub mod target;
+
+pub use groups::{groups, prune, GroupsConfig, PruneConfig};
 
 use std::time::Duration;
 
@@ -66,7 +72,7 @@ pub struct DeleteConfig {
 }
 
 pub fn push(args: PushArgs) -> Result<PushConfig> {
-    let job = match (args.job_positional.clone(), args.group.grouping.job.clone()) {
+    let job = match (args.job_positional.clone(), args.grouping.job.clone()) {
         (Some(p), Some(o)) if p != o => bail_with!(
             Exit::Usage,
             "the job is given twice, as {p:?} (positional JOB) and {o:?} (--job or SIMPLEPIPE_JOB); give one"
@@ -77,7 +83,9 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         Some(raw) => {
             remote_write::push_options_unused(&args)?;
             let max = args.max_samples_per_request;
-            Sink::RemoteWrite(remote_write::target(raw, &args.group, &args.net, job, max)?)
+            let target =
+                remote_write::target(raw, &args.gateway, &args.grouping, &args.net, job, max)?;
+            Sink::RemoteWrite(target)
         }
         None => gateway_sink(&args, job)?,
     };
@@ -107,7 +115,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
     Ok(PushConfig {
         artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
         source,
-        best_effort: args.group.best_effort,
+        best_effort: args.gateway.best_effort,
         sink,
         dry_run: args.dry_run,
         quiet: args.quiet,
@@ -116,7 +124,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
 
 /// The Pushgateway: group, method, wire format and compression.
 fn gateway_sink(args: &PushArgs, job: Option<String>) -> Result<Sink> {
-    let target = target::target(&args.group, &args.net, job, args.dry_run)?;
+    let target = target::target(&args.gateway, &args.grouping, &args.net, job, args.dry_run)?;
     let format = args.format.unwrap_or(if args.dry_run {
         WireFormat::Text
     } else {
@@ -152,10 +160,10 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
 }
 
 pub fn delete(args: &DeleteArgs) -> Result<DeleteConfig> {
-    let job = args.group.grouping.job.clone();
+    let job = args.grouping.job.clone();
     Ok(DeleteConfig {
-        target: target::target(&args.group, &args.net, job, args.dry_run)?,
-        best_effort: args.group.best_effort,
+        target: target::target(&args.gateway, &args.grouping, &args.net, job, args.dry_run)?,
+        best_effort: args.gateway.best_effort,
         dry_run: args.dry_run,
         quiet: args.quiet,
     })

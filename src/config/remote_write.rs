@@ -6,7 +6,7 @@ use anyhow::Result;
 use reqwest::Url;
 
 use super::{credentials, env_nonempty, target};
-use crate::cli::{Compress, GroupArgs, Method, NetArgs, PushArgs};
+use crate::cli::{Compress, GatewayArgs, GroupingArgs, Method, NetArgs, PushArgs};
 use crate::error::{bail_with, Exit};
 use crate::sink::remote_write::Target;
 
@@ -16,15 +16,16 @@ use crate::sink::remote_write::Target;
 /// its remote-write sink here.
 pub fn target(
     raw: &str,
-    group: &GroupArgs,
+    connection: &GatewayArgs,
+    grouping: &GroupingArgs,
     net: &NetArgs,
     job: Option<String>,
     max_samples: u64,
 ) -> Result<Target> {
     let mut url = endpoint(raw)?;
-    one_destination(group)?;
-    let labels = target::grouping(&group.grouping, target::required_job(job)?)?;
-    let http = credentials::http(group, net, Some(&mut url))?;
+    one_destination(connection)?;
+    let labels = target::grouping(grouping, target::required_job(job)?)?;
+    let http = credentials::http(connection, net, Some(&mut url))?;
     Ok(Target {
         url,
         labels,
@@ -50,8 +51,8 @@ fn endpoint(raw: &str) -> Result<Url> {
 }
 
 /// A gateway next to `--remote-write` is a second destination: refused.
-fn one_destination(group: &GroupArgs) -> Result<()> {
-    let gateway = if group.gateway.is_some() {
+fn one_destination(connection: &GatewayArgs) -> Result<()> {
+    let gateway = if connection.gateway.is_some() {
         Some("--gateway (or SIMPLEPIPE_GATEWAY)")
     } else if env_nonempty("PUSH_GATEWAY_HOSTNAME").is_some() {
         Some("PUSH_GATEWAY_HOSTNAME")

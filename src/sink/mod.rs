@@ -5,6 +5,7 @@
 //! [`crate::net`], so retries, auth, TLS and exit codes are the same
 //! whatever the destination.
 
+pub mod groups;
 pub mod pushgateway;
 pub mod remote_write;
 
