@@ -14,8 +14,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod groups;
+mod live;
 mod standard;
 pub use groups::{GroupsArgs, Output, PruneArgs, SelectArgs};
+pub use live::{InstallArgs, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
 pub use standard::{DashboardArgs, RulesArgs};
 
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
@@ -62,6 +64,14 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the Grafana dashboard generated from a standard.
     Dashboard(DashboardArgs),
+    /// Run a command, its output passed through untouched, and push the
+    /// metric lines it prints while it runs (and its time, CPU and memory at the end).
+    Run(RunArgs),
+    /// Read metric lines or a ModelOp stream from a file or stdin, pushing as they come.
+    Watch(WatchArgs),
+    /// Copy this binary into DIR, for an init container to hand it to
+    /// another image (the simplepipe image has no cp).
+    Install(InstallArgs),
 }
 
 #[derive(Debug, Args)]

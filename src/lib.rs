@@ -15,6 +15,7 @@
 //! - [`encode`]: stage 5, families -> protobuf, text or remote-write requests (pure, snapshot-tested).
 //! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]) or a remote-write receiver ([`sink::remote_write`]); what a gateway holds, group by group ([`sink::groups`]).
 //! - [`net`]: the HTTP exchange every sink shares: auth, TLS, retries with backoff and Retry-After, failures in words.
+//! - [`live`]: live metrics for `run` and `watch`: metric lines and ModelOp streams -> a state pushed every interval; the child runner and the `tail -F` follower.
 //! - [`standard`]: the admin's standard -> a JSON Schema for validation, alert rules (+ promtool tests), a Grafana dashboard (pure generators).
 //! - [`model`]: the metric types and the name and number rules (a leaf).
 //! - [`error`]: exit-code kinds, tagged where errors happen; the "every problem, with its pointer" report.
@@ -27,6 +28,7 @@ pub mod commands;
 pub mod config;
 pub mod encode;
 pub mod error;
+pub mod live;
 pub mod model;
 pub mod net;
 pub mod redact;
@@ -56,6 +58,15 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Prune(args) => commands::prune::run(&config::prune(&args)?),
         Command::Rules(args) => commands::rules::run(&config::standard::rules(args)?),
         Command::Dashboard(args) => commands::dashboard::run(&config::standard::dashboard(args)),
+        Command::Run(args) => {
+            let code = commands::run::run(&config::live::run(args)?)?;
+            // The command's own exit code, passed on as it is (main's
+            // mapping is for simplepipe's own failures).
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            std::process::exit(code)
+        }
+        Command::Watch(args) => commands::watch::run(config::live::watch(args)?),
+        Command::Install(args) => commands::install::run(&args.dir, args.quiet),
     }
 }
 

@@ -478,3 +478,25 @@ fn best_effort_forgives_an_unreachable_receiver() {
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stderr.contains("warning"), "{}", r.stderr);
 }
+
+#[test]
+fn run_pushes_a_commands_metrics_by_remote_write() {
+    let prom = receiver();
+    let url = format!("{}/api/v1/write", prom.url);
+    let r = run(&[
+        "run",
+        "--remote-write",
+        &url,
+        "--job",
+        "training",
+        "--user",
+        "alice",
+        "--",
+        "sh",
+        "-c",
+        "echo loss=0.25",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let got = prom.query(r#"loss{job="training",user="alice"}"#);
+    assert_eq!(value_of(&got[0]), 0.25, "{got:?}");
+}

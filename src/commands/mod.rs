@@ -4,11 +4,15 @@
 pub mod dashboard;
 pub mod delete;
 pub mod groups;
+pub mod install;
+pub mod live_push;
 pub mod prune;
 pub mod push;
 pub mod rules;
+pub mod run;
 pub mod schemas;
 pub mod validate;
+pub mod watch;
 
 use std::io::Write;
 

@@ -22,7 +22,7 @@ fn push(cfg: &PushConfig) -> Result<()> {
         report::info(format!(
             "pushed {} to {}",
             counts(&model),
-            cfg.sink.describe_destination(&model.families)
+            cfg.sink.describe_push(&model.families)
         ));
     }
     Ok(())

@@ -28,6 +28,7 @@ pub fn http(args: &GatewayArgs, net: &NetArgs, url: Option<&mut Url>) -> Result<
         retry_max_wait: seconds("--retry-max-wait", net.retry_max_wait)?,
         auth,
         tls: tls(args)?,
+        deadline: None,
     })
 }
 

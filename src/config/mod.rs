@@ -14,10 +14,12 @@
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
 //! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
 //! - [`standard`]: the options of the generators (`rules`, `dashboard`).
+//! - [`live`]: `run` and `watch`: the sink, the interval, the line format.
 
 pub mod aws;
 pub mod credentials;
 pub mod groups;
+pub mod live;
 pub mod remote_write;
 pub mod standard;
 pub mod target;

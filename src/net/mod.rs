@@ -34,6 +34,10 @@ pub struct HttpOptions {
     pub retry_max_wait: Duration,
     pub auth: Auth,
     pub tls: Tls,
+    /// When the whole exchange, retries and waits included, must be over
+    /// (`run`'s final push spends at most `--timeout`); `None`: no limit
+    /// but the per-attempt timeout and the retries.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Credentials, with where they came from (for messages; never the value).

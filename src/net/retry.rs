@@ -77,6 +77,16 @@ pub fn send(client: &Client, http: &HttpOptions, req: &Request) -> Result<Answer
             Some(after) => after,
             None => backoff(attempt, http.retry_max_wait),
         };
+        if http.deadline.is_some_and(|d| Instant::now() + wait >= d) {
+            return Err(fail(
+                failure.exit,
+                anyhow!(
+                    "{method} {shown}: {}{tried}; no time left to retry within --timeout ({:.0}s)",
+                    failure.message,
+                    http.timeout.as_secs_f64()
+                ),
+            ));
+        }
         let why = if failure.retry_after.is_some() {
             " (Retry-After)"
         } else {
@@ -99,6 +109,16 @@ fn attempt_once(
     req: &Request,
 ) -> Result<Answer, AttemptFailure> {
     let mut rb = client.request(req.method.clone(), req.url.clone());
+    // Under a deadline an attempt gets only the time that is left.
+    let timeout = match http.deadline {
+        Some(d) => http
+            .timeout
+            .min(d.saturating_duration_since(Instant::now())),
+        None => http.timeout,
+    };
+    if timeout < http.timeout {
+        rb = rb.timeout(timeout);
+    }
     match &http.auth {
         Auth::None => {}
         Auth::Basic {
@@ -119,13 +139,13 @@ fn attempt_once(
     }
     let resp = rb
         .send()
-        .map_err(|e| transport_failure(&e, http.timeout, req.peer))?;
+        .map_err(|e| transport_failure(&e, timeout, req.peer))?;
     let status = resp.status();
     if status.is_success() {
         let headers = resp.headers().clone();
         let text = resp
             .text()
-            .map_err(|e| transport_failure(&e, http.timeout, req.peer))?;
+            .map_err(|e| transport_failure(&e, timeout, req.peer))?;
         return Ok(Answer {
             status,
             headers,

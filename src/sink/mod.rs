@@ -37,18 +37,29 @@ impl Sink {
         }
     }
 
-    /// Where a push of `families` went, for the summary line
-    /// (`http://… (PUT)`).
-    pub fn describe_destination(&self, families: &[Family]) -> String {
+    /// Where a push went, for the summary line (`http://… (PUT)`).
+    pub fn describe_destination(&self) -> String {
         match self {
             Sink::Pushgateway { target, how } => {
                 format!("{} ({})", pushgateway::shown_url(target), how.method())
             }
+            Sink::RemoteWrite(target) => {
+                format!("{} (remote write)", remote_write::shown_url(target))
+            }
+        }
+    }
+
+    /// Where a push of `families` went, and for remote write how many
+    /// samples in how many requests (`http://… (remote write, 5 samples in
+    /// 1 request)`).
+    pub fn describe_push(&self, families: &[Family]) -> String {
+        match self {
             Sink::RemoteWrite(target) => format!(
                 "{} (remote write, {})",
                 remote_write::shown_url(target),
                 remote_write::Sent::planned(families, target.max_samples)
             ),
+            _ => self.describe_destination(),
         }
     }
 
@@ -64,6 +75,15 @@ impl Sink {
                 shown.body(families).bytes
             }
             Sink::RemoteWrite(target) => remote_write::dry_run_text(target, families).into_bytes(),
+        }
+    }
+
+    /// The HTTP options of the destination, e.g. to push once without
+    /// retries, or within a deadline.
+    pub fn http_mut(&mut self) -> &mut crate::net::HttpOptions {
+        match self {
+            Sink::Pushgateway { target, .. } => &mut target.http,
+            Sink::RemoteWrite(target) => &mut target.http,
         }
     }
 

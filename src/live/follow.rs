@@ -1,0 +1,218 @@
+//! `watch --follow`: read a file as it grows, like `tail -F`.
+//!
+//! The file is read to its end, then polled (every [`POLL`]). Between
+//! polls the path is checked with `stat`:
+//!
+//! - **Rotation** (the path now names another file: rename + create, as
+//!   logrotate does by default): the old file is read to its end first,
+//!   since the writer may have added lines before it let go of it, then the
+//!   new file is opened and read from its start.
+//! - **Truncation** (the file is shorter than what was read:
+//!   logrotate's `copytruncate`, or `: > file`): reading starts again at 0.
+//! - **The path is missing** (between the rename and the create, or before
+//!   the writer first creates it): the open file is kept and the path is
+//!   polled until it appears.
+//!
+//! Polling, not inotify: it works the same on every filesystem (inotify
+//! misses changes on NFS and in some container overlays), needs no
+//! dependency, and a quarter second is immaterial next to a push interval.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::Duration;
+
+/// How often the file is polled at its end.
+pub const POLL: Duration = Duration::from_millis(250);
+
+/// What the reader sees.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// New bytes.
+    Data(&'a [u8]),
+    /// The path names a new file (rotation), read from its start.
+    Rotated,
+    /// The file was truncated; reading starts again at 0.
+    Truncated,
+    /// The path does not exist (yet); polling for it.
+    Waiting,
+}
+
+/// A file followed across growth, truncation and rotation.
+pub struct Follow {
+    path: PathBuf,
+    file: Option<(File, (u64, u64))>,
+    pos: u64,
+    buf: Vec<u8>,
+}
+
+impl Follow {
+    pub fn new(path: &Path) -> Follow {
+        Follow {
+            path: path.to_path_buf(),
+            file: None,
+            pos: 0,
+            buf: vec![0u8; 64 * 1024],
+        }
+    }
+
+    /// Read until `stop()` is true, handing each event to `on`. `stop` is
+    /// checked between polls, so it is seen within [`POLL`].
+    pub fn run(&mut self, stop: &dyn Fn() -> bool, on: &mut dyn FnMut(Event)) -> io::Result<()> {
+        let mut waiting_said = false;
+        while !stop() {
+            if self.file.is_none() {
+                match open(&self.path)? {
+                    Some(f) => {
+                        self.file = Some(f);
+                        self.pos = 0;
+                    }
+                    None => {
+                        if !waiting_said {
+                            on(Event::Waiting);
+                            waiting_said = true;
+                        }
+                        thread::sleep(POLL);
+                        continue;
+                    }
+                }
+            }
+            if self.drain(on)? > 0 {
+                continue;
+            }
+            // At the end: has the path moved on to another file, or shrunk?
+            let id = self.file.as_ref().map(|(_, id)| *id);
+            match std::fs::metadata(&self.path) {
+                Ok(m) if Some((m.dev(), m.ino())) != id => {
+                    // Whatever the writer added before letting go of the old file.
+                    self.drain(on)?;
+                    self.file = None;
+                    on(Event::Rotated);
+                    continue;
+                }
+                Ok(m) if m.len() < self.pos => {
+                    if let Some((f, _)) = self.file.as_mut() {
+                        f.seek(SeekFrom::Start(0))?;
+                    }
+                    self.pos = 0;
+                    on(Event::Truncated);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            thread::sleep(POLL);
+        }
+        Ok(())
+    }
+
+    /// Read the open file to its current end; the number of bytes read.
+    fn drain(&mut self, on: &mut dyn FnMut(Event)) -> io::Result<u64> {
+        let Some((f, _)) = self.file.as_mut() else {
+            return Ok(0);
+        };
+        let mut total = 0;
+        loop {
+            match f.read(&mut self.buf) {
+                Ok(0) => return Ok(total),
+                Ok(n) => {
+                    total += n as u64;
+                    self.pos += n as u64;
+                    on(Event::Data(&self.buf[..n]));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Open the file and note its identity, or `None` when it does not exist.
+fn open(path: &Path) -> io::Result<Option<(File, (u64, u64))>> {
+    match File::open(path) {
+        Ok(f) => {
+            let m = f.metadata()?;
+            Ok(Some((f, (m.dev(), m.ino()))))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Arc};
+
+    /// Follow `path` on a thread; events come back as text.
+    fn follow(
+        path: &Path,
+    ) -> (
+        mpsc::Receiver<String>,
+        Arc<AtomicBool>,
+        thread::JoinHandle<()>,
+    ) {
+        let (tx, rx) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (p, s) = (path.to_path_buf(), stop.clone());
+        let t = thread::spawn(move || {
+            Follow::new(&p)
+                .run(&|| s.load(Ordering::SeqCst), &mut |e| {
+                    let _ = tx.send(match e {
+                        Event::Data(d) => String::from_utf8_lossy(d).into_owned(),
+                        other => format!("<{other:?}>"),
+                    });
+                })
+                .unwrap();
+        });
+        (rx, stop, t)
+    }
+
+    /// Receive events until `want` has been seen in full.
+    fn expect(rx: &mpsc::Receiver<String>, want: &str) {
+        let mut got = String::new();
+        while got.len() < want.len() {
+            got.push_str(&rx.recv().unwrap());
+        }
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn growth_rotation_truncation_and_a_late_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let (rx, stop, t) = follow(&path);
+        expect(&rx, "<Waiting>");
+        std::fs::write(&path, "a=1\n").unwrap();
+        expect(&rx, "a=1\n");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b"a=2\n").unwrap();
+        expect(&rx, "a=2\n");
+        // Rotation: the writer adds a last line to the old file after the
+        // rename, then a new file appears.
+        std::fs::rename(&path, dir.path().join("log.1")).unwrap();
+        f.write_all(b"a=3\n").unwrap();
+        std::fs::write(&path, "b=1\n").unwrap();
+        expect(&rx, "a=3\n<Rotated>b=1\n");
+        // Truncation (copytruncate), then shorter content.
+        std::fs::write(&path, "").unwrap();
+        expect(&rx, "<Truncated>");
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"c=1\n")
+            .unwrap();
+        expect(&rx, "c=1\n");
+        stop.store(true, Ordering::SeqCst);
+        t.join().unwrap();
+    }
+}

@@ -1,0 +1,424 @@
+//! ModelOp Center sensor streams → metrics (`watch --format modelop`).
+//!
+//! ModelOp Center (formerly FastScore) engines publish one JSON message per
+//! line. A `sensor-report` carries `type, timestamp, tap, src, id,
+//! delta_time, data`; an `engine-state` carries `src` and `state`. The taps
+//! map as the README's table says:
+//!
+//! | tap | metric |
+//! |---|---|
+//! | `manifold.N.records.count` | counter `modelop_records_total{slot="N"}` (+ `data`), and the throughput gauge `modelop_records_per_second{slot="N"}` |
+//! | `manifold.N.records.rejected.by.schema` | counter `modelop_records_rejected_total{slot="N",reason="schema"}` (+ `data`) |
+//! | `manifold.N.records.rejected.by.encoding` | counter `modelop_records_rejected_total{slot="N",reason="encoding"}` (+ `data`) |
+//! | `sys.cpu.utilization` | gauge `modelop_cpu_utilization` |
+//! | `sys.memory` | gauge `modelop_memory_bytes` |
+//! | `engine-state` message | gauge `modelop_engine_status`: init 0, running 1, error 2 |
+//!
+//! Throughput is the records counted since the last report with a non-zero
+//! `delta_time`, divided by that `delta_time`: a report with `delta_time`
+//! 0 (several reports in one instant) adds to a buffer kept per engine and
+//! slot, and the next non-zero one divides the buffer plus its own count.
+//!
+//! Every series carries `engine` = `src`, and `model` when `--engine-names`
+//! maps that `src` to a name. Other message types and unknown taps are
+//! counted in `simplepipe_records_ignored_total`, silently; a line that is
+//! not a valid message is counted too, and also returned as a warning.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use crate::model::{Kind, Label};
+
+use super::state::State;
+
+pub const RECORDS: &str = "modelop_records_total";
+pub const REJECTED: &str = "modelop_records_rejected_total";
+pub const THROUGHPUT: &str = "modelop_records_per_second";
+pub const CPU: &str = "modelop_cpu_utilization";
+pub const MEMORY: &str = "modelop_memory_bytes";
+pub const STATUS: &str = "modelop_engine_status";
+pub const IGNORED: &str = "simplepipe_records_ignored_total";
+
+/// Maps ModelOp messages onto a [`State`].
+#[derive(Debug, Default)]
+pub struct ModelOp {
+    /// `--engine-names`: src → model name.
+    names: HashMap<String, String>,
+    /// Records counted at zero `delta_time`, per (engine, slot).
+    pending: HashMap<(String, String), f64>,
+}
+
+/// What a sensor tap is.
+enum Tap<'a> {
+    Records(&'a str),
+    Rejected(&'a str, &'static str),
+    Cpu,
+    Memory,
+}
+
+fn tap(t: &str) -> Option<Tap<'_>> {
+    match t {
+        "sys.cpu.utilization" => return Some(Tap::Cpu),
+        "sys.memory" => return Some(Tap::Memory),
+        _ => {}
+    }
+    let rest = t.strip_prefix("manifold.")?;
+    let (slot, what) = rest.split_once('.')?;
+    if slot.is_empty() || !slot.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match what {
+        "records.count" => Some(Tap::Records(slot)),
+        "records.rejected.by.schema" => Some(Tap::Rejected(slot, "schema")),
+        "records.rejected.by.encoding" => Some(Tap::Rejected(slot, "encoding")),
+        _ => None,
+    }
+}
+
+impl ModelOp {
+    /// `names`: the `--engine-names` map (src → model name), if any.
+    pub fn new(names: HashMap<String, String>) -> ModelOp {
+        ModelOp {
+            names,
+            pending: HashMap::new(),
+        }
+    }
+
+    /// Parse `--engine-names` JSON: an object of src → model name.
+    pub fn parse_names(text: &str) -> Result<HashMap<String, String>, String> {
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let Value::Object(map) = v else {
+            return Err("must be a JSON object of engine name (src) to model name".into());
+        };
+        map.into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k, s)),
+                other => Err(format!("{k:?} maps to {other}; model names are strings")),
+            })
+            .collect()
+    }
+
+    /// Start the ignored-records counter at 0, so it can be alerted on
+    /// before anything is ignored.
+    pub fn init(&self, state: &mut State) {
+        let _ = state.add(
+            IGNORED,
+            IGNORED_HELP,
+            state.labels(&[]).unwrap_or_default(),
+            0.0,
+        );
+    }
+
+    /// Apply one line of the stream. `Err` is a warning for the caller to
+    /// print with the line number; the record is counted as ignored either way.
+    pub fn apply(&mut self, line: &str, state: &mut State) -> Result<(), String> {
+        let line = line.trim();
+        if line.is_empty() {
+            return Ok(());
+        }
+        let outcome = match serde_json::from_str::<Map<String, Value>>(line) {
+            Ok(msg) => self.message(&msg, state),
+            Err(e) => Err(Some(format!(
+                "not a ModelOp message (one JSON object per line): {e}"
+            ))),
+        };
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(warning) => {
+                let labels = state.labels(&[]).unwrap_or_default();
+                let _ = state.add(IGNORED, IGNORED_HELP, labels, 1.0);
+                warning.map_or(Ok(()), Err)
+            }
+        }
+    }
+
+    /// `Err(None)`: ignored silently (another message type, an unknown tap).
+    fn message(
+        &mut self,
+        msg: &Map<String, Value>,
+        state: &mut State,
+    ) -> Result<(), Option<String>> {
+        let kind = msg.get("type").and_then(Value::as_str).unwrap_or_default();
+        if kind != "sensor-report" && kind != "engine-state" {
+            return Err(None);
+        }
+        let src = match msg.get("src") {
+            Some(Value::String(s)) if !s.is_empty() => s.as_str(),
+            _ => {
+                return Err(Some(format!(
+                    "{kind} without a \"src\" (the engine's name)"
+                )))
+            }
+        };
+        if kind == "engine-state" {
+            let status = match msg.get("state").and_then(Value::as_str) {
+                Some("init") => 0.0,
+                Some("running") => 1.0,
+                Some("error") => 2.0,
+                other => {
+                    return Err(Some(format!(
+                        "engine-state from {src:?}: state {} is not init, running or error",
+                        other.map_or("missing".to_string(), |s| format!("{s:?}"))
+                    )))
+                }
+            };
+            let labels = self.labels(src, &[], state)?;
+            return set(state, STATUS, Kind::Gauge, STATUS_HELP, labels, status);
+        }
+        let Some(t) = msg.get("tap").and_then(Value::as_str) else {
+            return Err(Some(format!(
+                "sensor-report from {src:?} without a \"tap\""
+            )));
+        };
+        let Some(tap) = tap(t) else {
+            return Err(None);
+        };
+        let Some(data) = msg.get("data").and_then(Value::as_f64) else {
+            return Err(Some(format!(
+                "sensor-report {t:?} from {src:?}: \"data\" is {}, not a number",
+                msg.get("data")
+                    .map_or("missing".to_string(), Value::to_string)
+            )));
+        };
+        match tap {
+            Tap::Cpu => {
+                let labels = self.labels(src, &[], state)?;
+                set(state, CPU, Kind::Gauge, CPU_HELP, labels, data)
+            }
+            Tap::Memory => {
+                let labels = self.labels(src, &[], state)?;
+                set(state, MEMORY, Kind::Gauge, MEMORY_HELP, labels, data)
+            }
+            Tap::Rejected(slot, reason) => {
+                let labels = self.labels(src, &[("reason", reason), ("slot", slot)], state)?;
+                add(state, REJECTED, REJECTED_HELP, labels, data)
+            }
+            Tap::Records(slot) => {
+                let dt = match msg.get("delta_time") {
+                    None | Some(Value::Null) => 0.0,
+                    Some(v) => match v.as_f64() {
+                        Some(d) if d >= 0.0 && d.is_finite() => d,
+                        _ => {
+                            return Err(Some(format!(
+                                "sensor-report {t:?} from {src:?}: \"delta_time\" is {v}, not a duration in seconds"
+                            )))
+                        }
+                    },
+                };
+                let labels = self.labels(src, &[("slot", slot)], state)?;
+                add(state, RECORDS, RECORDS_HELP, labels.clone(), data)?;
+                let buffered = self
+                    .pending
+                    .entry((src.to_string(), slot.to_string()))
+                    .or_insert(0.0);
+                *buffered += data;
+                if dt > 0.0 {
+                    let rate = *buffered / dt;
+                    *buffered = 0.0;
+                    set(
+                        state,
+                        THROUGHPUT,
+                        Kind::Gauge,
+                        THROUGHPUT_HELP,
+                        labels,
+                        rate,
+                    )?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `engine`, `model` (when known) and the given labels, checked.
+    fn labels(
+        &self,
+        src: &str,
+        more: &[(&str, &str)],
+        state: &State,
+    ) -> Result<Vec<(Label, Label)>, Option<String>> {
+        let mut given: Vec<(String, String)> = vec![("engine".into(), src.into())];
+        if let Some(model) = self.names.get(src) {
+            given.push(("model".into(), model.clone()));
+        }
+        given.extend(more.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        state.labels(&given).map_err(Some)
+    }
+}
+
+fn set(
+    state: &mut State,
+    name: &str,
+    kind: Kind,
+    help: &str,
+    labels: Vec<(Label, Label)>,
+    v: f64,
+) -> Result<(), Option<String>> {
+    state.set(name, kind, help, labels, v).map_err(Some)
+}
+
+fn add(
+    state: &mut State,
+    name: &str,
+    help: &str,
+    labels: Vec<(Label, Label)>,
+    v: f64,
+) -> Result<(), Option<String>> {
+    state.add(name, help, labels, v).map_err(Some)
+}
+
+const RECORDS_HELP: &str =
+    "Records read by the engine's input slot (ModelOp sensor manifold.N.records.count)";
+const REJECTED_HELP: &str = "Records rejected by the engine's input slot, by reason (ModelOp sensors manifold.N.records.rejected.by.*)";
+const THROUGHPUT_HELP: &str = "Records per second on the slot over the last sensor interval";
+const CPU_HELP: &str = "Engine CPU utilization (ModelOp sensor sys.cpu.utilization)";
+const MEMORY_HELP: &str = "Engine memory in bytes (ModelOp sensor sys.memory)";
+const STATUS_HELP: &str = "Engine state: 0 init, 1 running, 2 error";
+const IGNORED_HELP: &str = "Stream records simplepipe did not map to a metric (other message types, unknown taps, malformed lines)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::state::Rules;
+
+    fn state() -> State {
+        State::new(Rules {
+            grouping: vec!["job".into()],
+            max_series: 1000,
+            ..Rules::default()
+        })
+    }
+
+    /// Apply a stream; return the warnings as "line N: …".
+    fn run(m: &mut ModelOp, s: &mut State, text: &str) -> Vec<String> {
+        m.init(s);
+        text.lines()
+            .enumerate()
+            .filter_map(|(i, l)| m.apply(l, s).err().map(|w| format!("line {}: {w}", i + 1)))
+            .collect()
+    }
+
+    fn recorded() -> String {
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/modelop-stream.jsonl"
+        ))
+        .unwrap()
+    }
+
+    /// The recorded stream: two engines (`engine-1`, `engine-2`), two
+    /// slots each (0, 1), including zero-`delta_time` reports.
+    #[test]
+    fn recorded_stream_exact_values() {
+        let names = ModelOp::parse_names(r#"{"engine-1": "churn-v3"}"#).unwrap();
+        let (mut m, mut s) = (ModelOp::new(names), state());
+        let warnings = run(&mut m, &mut s, &recorded());
+        assert_eq!(warnings, ["line 21: not a ModelOp message (one JSON object per line): EOF while parsing a string at line 1 column 70"]);
+        let e1 = |more: &[(&'static str, &'static str)]| {
+            let mut l = vec![("engine", "engine-1"), ("model", "churn-v3")];
+            l.extend_from_slice(more);
+            l.sort();
+            l
+        };
+        let e2 = |more: &[(&'static str, &'static str)]| {
+            let mut l = vec![("engine", "engine-2")];
+            l.extend_from_slice(more);
+            l.sort();
+            l
+        };
+        let get = |name: &str, l: Vec<(&str, &str)>| s.get(name, &l);
+        // engine-1 slot 0: 100 (dt 2) → 50/s; then 30 + 20 at dt 0, 50 at dt 4 → 100/4.
+        assert_eq!(get(RECORDS, e1(&[("slot", "0")])), Some(200.0));
+        assert_eq!(get(THROUGHPUT, e1(&[("slot", "0")])), Some(25.0));
+        // engine-1 slot 1: 10 (dt 1), then 6 at dt 0 and nothing after: the
+        // buffer waits, the gauge keeps 10/s.
+        assert_eq!(get(RECORDS, e1(&[("slot", "1")])), Some(16.0));
+        assert_eq!(get(THROUGHPUT, e1(&[("slot", "1")])), Some(10.0));
+        // engine-2 slot 0: 7 at dt 0 (before any non-zero) + 8 at dt 0.5 → 30/s.
+        assert_eq!(get(RECORDS, e2(&[("slot", "0")])), Some(15.0));
+        assert_eq!(get(THROUGHPUT, e2(&[("slot", "0")])), Some(30.0));
+        // engine-2 slot 1: 40 (dt 2) → 20/s, then 12 at dt 0 then 3 at dt 3 → 5/s.
+        assert_eq!(get(RECORDS, e2(&[("slot", "1")])), Some(55.0));
+        assert_eq!(get(THROUGHPUT, e2(&[("slot", "1")])), Some(5.0));
+        assert_eq!(
+            get(REJECTED, e1(&[("reason", "schema"), ("slot", "0")])),
+            Some(3.0)
+        );
+        assert_eq!(
+            get(REJECTED, e2(&[("reason", "encoding"), ("slot", "1")])),
+            Some(2.0)
+        );
+        assert_eq!(get(CPU, e1(&[])), Some(0.42));
+        assert_eq!(get(CPU, e2(&[])), Some(0.9));
+        assert_eq!(get(MEMORY, e1(&[])), Some(268435456.0));
+        assert_eq!(get(STATUS, e1(&[])), Some(1.0));
+        assert_eq!(get(STATUS, e2(&[])), Some(2.0));
+        // model-console, an unknown tap, a jet message and the broken line.
+        assert_eq!(s.get(IGNORED, &[]), Some(4.0));
+        let names: Vec<String> = s
+            .families()
+            .into_iter()
+            .map(|f| format!("{} {}", f.name, f.kind.name()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "modelop_cpu_utilization gauge",
+                "modelop_engine_status gauge",
+                "modelop_memory_bytes gauge",
+                "modelop_records_per_second gauge",
+                "modelop_records_rejected_total counter",
+                "modelop_records_total counter",
+                "simplepipe_records_ignored_total counter",
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_messages_warn_and_count() {
+        let (mut m, mut s) = (ModelOp::default(), state());
+        let text = [
+            r#"{"type":"sensor-report","tap":"sys.memory","data":1}"#,
+            r#"{"type":"sensor-report","src":"e","data":1}"#,
+            r#"{"type":"sensor-report","src":"e","tap":"sys.memory","data":"lots"}"#,
+            r#"{"type":"sensor-report","src":"e","tap":"manifold.0.records.count","data":1,"delta_time":-1}"#,
+            r#"{"type":"sensor-report","src":"e","tap":"manifold.0.records.count","data":-5,"delta_time":1}"#,
+            r#"{"type":"engine-state","src":"e","state":"paused"}"#,
+            r#"{"type":"engine-state","src":"e"}"#,
+            r#"{"type":"sensor-report","src":"e","tap":"manifold.x.records.count","data":1}"#,
+            r#"{"type":"log","src":"e"}"#,
+            "",
+        ]
+        .join("\n");
+        let w = run(&mut m, &mut s, &text);
+        assert_eq!(
+            w,
+            [
+                r#"line 1: sensor-report without a "src" (the engine's name)"#,
+                r#"line 2: sensor-report from "e" without a "tap""#,
+                r#"line 3: sensor-report "sys.memory" from "e": "data" is "lots", not a number"#,
+                r#"line 4: sensor-report "manifold.0.records.count" from "e": "delta_time" is -1, not a duration in seconds"#,
+                r#"line 5: modelop_records_total{engine="e",slot="0"}: cannot add -5 to a counter"#,
+                r#"line 6: engine-state from "e": state "paused" is not init, running or error"#,
+                r#"line 7: engine-state from "e": state missing is not init, running or error"#,
+            ]
+        );
+        assert_eq!(s.get(IGNORED, &[]), Some(9.0));
+        assert_eq!(s.get(RECORDS, &[("engine", "e"), ("slot", "0")]), None);
+    }
+
+    #[test]
+    fn engine_names_file_errors() {
+        assert_eq!(
+            ModelOp::parse_names("[]").unwrap_err(),
+            "must be a JSON object of engine name (src) to model name"
+        );
+        assert_eq!(
+            ModelOp::parse_names(r#"{"a": 1}"#).unwrap_err(),
+            r#""a" maps to 1; model names are strings"#
+        );
+        assert!(ModelOp::parse_names("{")
+            .unwrap_err()
+            .starts_with("not JSON: "));
+    }
+}

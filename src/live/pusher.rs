@@ -1,0 +1,313 @@
+//! The push loop of `run` and `watch`: the live state goes out every
+//! interval, on its own thread, and once more at the end.
+//!
+//! The threads that read the child's output (or the stream) only update
+//! the shared [`State`] under a short lock; this thread takes a snapshot of
+//! the families under the same lock and sends it without holding it. So a
+//! slow or dead gateway never blocks a reader, and memory never grows with
+//! pushes that could not be made: there is no queue, the latest state wins.
+//!
+//! The sink is passed in as a function, so the loop knows nothing of the
+//! Pushgateway (or any other destination). It is told whether a push is a
+//! periodic one, which the next interval supersedes anyway, or the final
+//! one, which must land; the caller picks retries and timeouts from that.
+//!
+//! Failed periodic pushes are reported once when they start failing and
+//! once when pushing works again, not every interval: simplepipe's stderr
+//! is the child's log too, and a gateway down for a day must not fill it.
+
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Result};
+
+use crate::model::Family;
+
+use super::state::State;
+
+/// Which push this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Push {
+    /// Every interval; superseded by the next one.
+    Periodic,
+    /// At the end; the one that must land.
+    Final,
+}
+
+/// Sends one snapshot; `Err` is reported (periodic) or returned (final).
+pub type SendFn = Box<dyn FnMut(&[Family], Push) -> Result<()> + Send>;
+
+/// Writes one warning line (the caller's reporter).
+pub type WarnFn = fn(&str);
+
+enum Msg {
+    Final(Vec<Family>, mpsc::Sender<Result<()>>),
+}
+
+/// The running push loop.
+pub struct Pusher {
+    tx: mpsc::Sender<Msg>,
+    thread: thread::JoinHandle<()>,
+}
+
+/// What the loop did, for the summary line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub pushed: u64,
+    pub failed: u64,
+}
+
+impl Pusher {
+    /// Start pushing `state` every `interval` (the first push one interval
+    /// from now; nothing is pushed while the state is empty).
+    pub fn start(
+        interval: Duration,
+        state: Arc<Mutex<State>>,
+        mut send: SendFn,
+        warn: WarnFn,
+    ) -> (Pusher, Arc<Mutex<Tally>>) {
+        let (tx, rx) = mpsc::channel();
+        let tally = Arc::new(Mutex::new(Tally::default()));
+        let t = tally.clone();
+        let thread = thread::spawn(move || {
+            let mut next = Instant::now() + interval;
+            let mut failing = false;
+            loop {
+                let wait = next.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(wait) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        let families = snapshot(&state);
+                        if !families.is_empty() {
+                            let result = send(&families, Push::Periodic);
+                            let mut tally = t.lock().unwrap_or_else(|e| e.into_inner());
+                            match result {
+                                Ok(()) => {
+                                    tally.pushed += 1;
+                                    if failing {
+                                        warn("pushing works again");
+                                        failing = false;
+                                    }
+                                }
+                                Err(e) => {
+                                    tally.failed += 1;
+                                    if !failing {
+                                        warn(&format!("{e:#}; the run goes on, and pushing is tried again every {} (not reported again until it works)", seconds(interval)));
+                                        failing = true;
+                                    }
+                                }
+                            }
+                        }
+                        // A push slower than the interval delays the next
+                        // one; ticks never pile up.
+                        next = (next + interval).max(Instant::now());
+                    }
+                    Ok(Msg::Final(extra, reply)) => {
+                        let mut families = snapshot(&state);
+                        families.extend(extra);
+                        families.sort_by(|a, b| a.name.cmp(&b.name));
+                        // Nothing at all (an empty stream): a PUT of nothing
+                        // would only wipe the group.
+                        let result = if families.is_empty() {
+                            Ok(())
+                        } else {
+                            send(&families, Push::Final)
+                        };
+                        if result.is_ok() && !families.is_empty() {
+                            t.lock().unwrap_or_else(|e| e.into_inner()).pushed += 1;
+                        }
+                        let _ = reply.send(result);
+                        return;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        });
+        (Pusher { tx, thread }, tally)
+    }
+
+    /// Stop the periodic pushes and make the final one: the state plus
+    /// `extra`. Made on the loop's own thread after any push in flight, so
+    /// an older snapshot can never land after the final one.
+    pub fn finish(self, extra: Vec<Family>) -> Result<()> {
+        let (reply_tx, reply_rx) = mpsc::channel();
+        self.tx
+            .send(Msg::Final(extra, reply_tx))
+            .map_err(|_| anyhow!("the push thread stopped early; please report this"))?;
+        let result = reply_rx
+            .recv()
+            .unwrap_or_else(|_| Err(anyhow!("the push thread stopped early; please report this")));
+        let _ = self.thread.join();
+        result
+    }
+}
+
+fn snapshot(state: &Mutex<State>) -> Vec<Family> {
+    state.lock().unwrap_or_else(|e| e.into_inner()).families()
+}
+
+/// `15s`, `1.5s`, `2m`: an interval as a person would write it.
+pub fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 60.0 && s % 60.0 == 0.0 {
+        format!("{}m", s / 60.0)
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::lines::Reading;
+    use crate::live::state::Rules;
+    use crate::model::{Kind, Sample, Series};
+
+    type Log = Arc<Mutex<Vec<(Push, Vec<(String, f64)>)>>>;
+
+    fn flat(f: &[Family]) -> Vec<(String, f64)> {
+        f.iter()
+            .flat_map(|f| {
+                f.series
+                    .iter()
+                    .map(move |s| (f.name.clone(), s.sample.clone()))
+            })
+            .map(|(n, s)| match s {
+                Sample::Scalar(v) => (n, v),
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
+    fn recorder(log: &Log, fail: bool) -> SendFn {
+        let log = log.clone();
+        Box::new(move |f, push| {
+            log.lock().unwrap().push((push, flat(f)));
+            if fail {
+                Err(anyhow!("PUT http://gw/metrics/job/x: cannot connect"))
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    fn state() -> Arc<Mutex<State>> {
+        Arc::new(Mutex::new(State::new(Rules {
+            max_series: 10,
+            ..Rules::default()
+        })))
+    }
+
+    fn set(state: &Mutex<State>, name: &str, v: f64) {
+        let r = Reading {
+            name: name.into(),
+            labels: vec![],
+            value: v,
+            kind: None,
+            help: String::new(),
+        };
+        state.lock().unwrap().record(&r).unwrap();
+    }
+
+    fn wait_for(log: &Log, n: usize) {
+        while log.lock().unwrap().len() < n {
+            thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn periodic_then_final_with_extra_last() {
+        let (log, st) = (Log::default(), state());
+        let (p, tally) = Pusher::start(
+            Duration::from_millis(5),
+            st.clone(),
+            recorder(&log, false),
+            |_| {},
+        );
+        set(&st, "loss", 0.9);
+        wait_for(&log, 1);
+        set(&st, "loss", 0.5);
+        wait_for(&log, 3);
+        let extra = Family {
+            name: "run_exit_code".into(),
+            help: String::new(),
+            kind: Kind::Gauge,
+            series: vec![Series {
+                labels: vec![],
+                sample: Sample::Scalar(0.0),
+            }],
+        };
+        p.finish(vec![extra]).unwrap();
+        let log = log.lock().unwrap();
+        let (last_kind, last) = log.last().unwrap();
+        assert_eq!(*last_kind, Push::Final);
+        assert_eq!(
+            *last,
+            vec![
+                ("loss".to_string(), 0.5),
+                ("run_exit_code".to_string(), 0.0)
+            ]
+        );
+        assert!(log[..log.len() - 1]
+            .iter()
+            .all(|(k, _)| *k == Push::Periodic));
+        assert_eq!(log[0].1, vec![("loss".to_string(), 0.9)]);
+        assert_eq!(tally.lock().unwrap().pushed, log.len() as u64);
+    }
+
+    #[test]
+    fn nothing_is_pushed_while_empty_and_final_errors_are_returned() {
+        let (log, st) = (Log::default(), state());
+        let (p, tally) = Pusher::start(
+            Duration::from_millis(1),
+            st.clone(),
+            recorder(&log, true),
+            |_| {},
+        );
+        thread::sleep(Duration::from_millis(30));
+        p.finish(vec![]).unwrap();
+        assert_eq!(*log.lock().unwrap(), vec![]);
+        let (p, _) = Pusher::start(
+            Duration::from_secs(3600),
+            st.clone(),
+            recorder(&log, true),
+            |_| {},
+        );
+        set(&st, "x", 1.0);
+        let err = p.finish(vec![]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "PUT http://gw/metrics/job/x: cannot connect"
+        );
+        assert_eq!(
+            *log.lock().unwrap(),
+            vec![(Push::Final, vec![("x".to_string(), 1.0)])]
+        );
+        assert_eq!(*tally.lock().unwrap(), Tally::default());
+    }
+
+    static WARNED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    #[test]
+    fn periodic_failures_are_reported_once() {
+        let (log, st) = (Log::default(), state());
+        set(&st, "x", 1.0);
+        let (p, tally) = Pusher::start(Duration::from_millis(1), st, recorder(&log, true), |w| {
+            WARNED.lock().unwrap().push(w.to_string())
+        });
+        wait_for(&log, 5);
+        let _ = p.finish(vec![]);
+        assert_eq!(
+            *WARNED.lock().unwrap(),
+            ["PUT http://gw/metrics/job/x: cannot connect; the run goes on, and pushing is tried again every 0.001s (not reported again until it works)"]
+        );
+        assert!(tally.lock().unwrap().failed >= 4);
+    }
+
+    #[test]
+    fn intervals_read_as_written() {
+        assert_eq!(seconds(Duration::from_secs(15)), "15s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(seconds(Duration::from_secs(120)), "2m");
+    }
+}

@@ -1,0 +1,383 @@
+//! The live metric state: the latest value of every series a run reported,
+//! checked as `push` checks an artifact, and turned into model families for
+//! the encoders at every push.
+//!
+//! Semantics (README, "Live metrics"): a name is a gauge holding its latest
+//! value; a name ending in `_total` is a counter holding its latest value,
+//! which may never go down (a decrease is a warning and the value is
+//! ignored, because Prometheus would read it as a counter reset). A problem
+//! with one value never stops the run: [`State::record`] returns it as a
+//! message for the caller to print with the line number.
+//!
+//! Memory is bounded: past `max_series` distinct series, new ones are
+//! refused (a script printing `step_1=…`, `step_2=…` would otherwise grow
+//! the state, and every push, without end).
+
+use std::collections::BTreeMap;
+
+use crate::model::{is_label_name, is_metric_name, Family, Kind, Label, Sample, Series};
+
+use super::lines::Reading;
+
+/// What the state needs from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// `--label`: added to every series.
+    pub labels: Vec<(String, String)>,
+    /// Grouping label names; a series label may not reuse one.
+    pub grouping: Vec<String>,
+    /// Names simplepipe writes itself (`run_*`, `simplepipe_*`).
+    pub reserved: Vec<String>,
+    /// Refuse series past this many.
+    pub max_series: usize,
+}
+
+#[derive(Debug)]
+struct FamilyState {
+    kind: Kind,
+    help: String,
+    series: BTreeMap<Vec<(Label, Label)>, f64>,
+}
+
+/// The latest value of every series, by family name.
+#[derive(Debug)]
+pub struct State {
+    rules: Rules,
+    families: BTreeMap<String, FamilyState>,
+    series: usize,
+    /// Bumped on every change, so a pusher can tell whether anything moved.
+    pub version: u64,
+}
+
+impl State {
+    pub fn new(rules: Rules) -> State {
+        State {
+            rules,
+            families: BTreeMap::new(),
+            series: 0,
+            version: 0,
+        }
+    }
+
+    pub fn series_count(&self) -> usize {
+        self.series
+    }
+
+    /// Record a value read from a line: the kind comes from the reading or,
+    /// failing that, from the name (`_total` → counter).
+    pub fn record(&mut self, r: &Reading) -> Result<(), String> {
+        let kind = r.kind.unwrap_or(if r.name.ends_with("_total") {
+            Kind::Counter
+        } else {
+            Kind::Gauge
+        });
+        if self.rules.reserved.contains(&r.name) {
+            return Err(format!(
+                "{:?} is written by simplepipe itself; rename the metric",
+                r.name
+            ));
+        }
+        let labels = self.labels(&r.labels)?;
+        self.set(&r.name, kind, &r.help, labels, r.value)
+    }
+
+    /// Set a series to a value (for a counter: only upwards).
+    pub fn set(
+        &mut self,
+        name: &str,
+        kind: Kind,
+        help: &str,
+        labels: Vec<(Label, Label)>,
+        value: f64,
+    ) -> Result<(), String> {
+        let id = || series_id(name, &labels);
+        if !is_metric_name(name) {
+            return Err(format!(
+                "{name:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
+            ));
+        }
+        if kind == Kind::Counter && value < 0.0 {
+            return Err(format!(
+                "{}: {value} is negative; a counter never goes below 0 (use a name without _total for a gauge)",
+                id()
+            ));
+        }
+        let (fam_known, series_known) = match self.families.get(name) {
+            Some(f) => (true, f.series.contains_key(&labels)),
+            None => (false, false),
+        };
+        if !series_known && self.series >= self.rules.max_series {
+            return Err(format!(
+                "{}: more than --max-series ({}) series; this one is ignored",
+                id(),
+                self.rules.max_series
+            ));
+        }
+        if !fam_known {
+            self.families.insert(
+                name.to_string(),
+                FamilyState {
+                    kind,
+                    help: help.to_string(),
+                    series: BTreeMap::new(),
+                },
+            );
+        }
+        let fam = self.families.get_mut(name).expect("inserted above");
+        if fam.kind != kind {
+            return Err(format!(
+                "{name:?} is a {} here but was first reported as a {}; one name has one type",
+                kind.name(),
+                fam.kind.name()
+            ));
+        }
+        if !help.is_empty() && fam.help != help {
+            fam.help = help.to_string();
+        }
+        if let (Kind::Counter, Some(&old)) = (kind, fam.series.get(&labels)) {
+            if value < old {
+                return Err(format!(
+                    "{}: counter went down from {old} to {value}; a counter never decreases (ignored; use a name without _total for a gauge)",
+                    id()
+                ));
+            }
+        }
+        if fam.series.insert(labels, value).is_none() {
+            self.series += 1;
+        }
+        self.version += 1;
+        Ok(())
+    }
+
+    /// Add to a counter (starting at 0).
+    pub fn add(
+        &mut self,
+        name: &str,
+        help: &str,
+        labels: Vec<(Label, Label)>,
+        delta: f64,
+    ) -> Result<(), String> {
+        if delta.is_nan() || delta < 0.0 {
+            return Err(format!(
+                "{}: cannot add {delta} to a counter",
+                series_id(name, &labels)
+            ));
+        }
+        let old = self
+            .families
+            .get(name)
+            .and_then(|f| f.series.get(&labels))
+            .copied()
+            .unwrap_or(0.0);
+        self.set(name, Kind::Counter, help, labels, old + delta)
+    }
+
+    /// The current value of a series (for tests and for derived metrics).
+    pub fn get(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let f = self.families.get(name)?;
+        f.series
+            .iter()
+            .find(|(l, _)| {
+                l.len() == labels.len()
+                    && l.iter()
+                        .zip(labels)
+                        .all(|((k, v), (k2, v2))| &**k == *k2 && &**v == *v2)
+            })
+            .map(|(_, v)| *v)
+    }
+
+    /// Check a reading's labels and add the `--label` ones, sorted by name.
+    pub fn labels(&self, given: &[(String, String)]) -> Result<Vec<(Label, Label)>, String> {
+        let mut out: Vec<(Label, Label)> =
+            Vec::with_capacity(given.len() + self.rules.labels.len());
+        for (k, v) in given {
+            check_label(k, &self.rules)?;
+            if out.iter().any(|(o, _)| &**o == k) {
+                return Err(format!("label {k:?} is given twice"));
+            }
+            out.push((k.as_str().into(), v.as_str().into()));
+        }
+        out.extend(
+            self.rules
+                .labels
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), v.as_str().into())),
+        );
+        out.sort();
+        Ok(out)
+    }
+
+    /// The state as model families, sorted by name, each series by labels:
+    /// what the encoders take.
+    pub fn families(&self) -> Vec<Family> {
+        self.families
+            .iter()
+            .map(|(name, f)| Family {
+                name: name.clone(),
+                help: f.help.clone(),
+                kind: f.kind,
+                series: f
+                    .series
+                    .iter()
+                    .map(|(labels, v)| Series {
+                        labels: labels.clone(),
+                        sample: Sample::Scalar(*v),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+/// The label checks `push` makes (see `crate::model`), as one message.
+fn check_label(name: &str, rules: &Rules) -> Result<(), String> {
+    let msg = if !is_label_name(name) {
+        format!("{name:?} is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+    } else if name.starts_with("__") {
+        format!("{name:?}: label names starting with \"__\" are reserved by Prometheus")
+    } else if name == "le" || name == "quantile" {
+        format!("{name:?} is reserved for histogram buckets and summary quantiles")
+    } else if rules.grouping.iter().any(|g| g == name) {
+        format!("{name:?} is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)")
+    } else if rules.labels.iter().any(|(k, _)| k == name) {
+        format!("{name:?} is also given by --label; set it in one place")
+    } else {
+        return Ok(());
+    };
+    Err(msg)
+}
+
+fn series_id(name: &str, labels: &[(Label, Label)]) -> String {
+    if labels.is_empty() {
+        return name.to_string();
+    }
+    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+    format!("{name}{{{}}}", inner.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::lines::LineParser;
+
+    fn rules() -> Rules {
+        Rules {
+            labels: vec![("run".into(), "r1".into())],
+            grouping: vec!["job".into(), "user".into()],
+            reserved: vec!["run_exit_code".into()],
+            max_series: 5,
+        }
+    }
+
+    /// Feed lines, collecting "line N: warning" messages.
+    fn feed(state: &mut State, lines: &[&str]) -> Vec<String> {
+        let parser = LineParser::new();
+        let mut warnings = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let p = parser.parse(line);
+            for w in p.warnings {
+                warnings.push(format!("line {}: {w}", i + 1));
+            }
+            for r in &p.readings {
+                if let Err(w) = state.record(r) {
+                    warnings.push(format!("line {}: {w}", i + 1));
+                }
+            }
+        }
+        warnings
+    }
+
+    #[test]
+    fn gauges_hold_the_latest_counters_never_go_down() {
+        let mut s = State::new(rules());
+        let w = feed(
+            &mut s,
+            &[
+                "epoch=1 loss=0.9 images_total=100",
+                "epoch=2 loss=1.2 images_total=250",
+                "epoch=3 loss=0.4 images_total=200",
+                "images_total=-1",
+            ],
+        );
+        assert_eq!(
+            w,
+            [
+                r#"line 3: images_total{run="r1"}: counter went down from 250 to 200; a counter never decreases (ignored; use a name without _total for a gauge)"#,
+                r#"line 4: images_total{run="r1"}: -1 is negative; a counter never goes below 0 (use a name without _total for a gauge)"#,
+            ]
+        );
+        assert_eq!(s.get("loss", &[("run", "r1")]), Some(0.4));
+        assert_eq!(s.get("epoch", &[("run", "r1")]), Some(3.0));
+        assert_eq!(s.get("images_total", &[("run", "r1")]), Some(250.0));
+        let f = s.families();
+        assert_eq!(
+            f.iter()
+                .map(|f| (f.name.as_str(), f.kind))
+                .collect::<Vec<_>>(),
+            [
+                ("epoch", Kind::Gauge),
+                ("images_total", Kind::Counter),
+                ("loss", Kind::Gauge)
+            ]
+        );
+        assert_eq!(f[2].series[0].labels, vec![("run".into(), "r1".into())]);
+    }
+
+    #[test]
+    fn checks_as_push_does() {
+        let mut s = State::new(rules());
+        let w = feed(
+            &mut s,
+            &[
+                "val-loss=0.3",
+                r#"{"name":"x","value":1,"labels":{"le":"1"}}"#,
+                r#"{"name":"x","value":1,"labels":{"__name__":"y"}}"#,
+                r#"{"name":"x","value":1,"labels":{"user":"bob"}}"#,
+                r#"{"name":"x","value":1,"labels":{"run":"r2"}}"#,
+                r#"{"name":"x","value":1,"labels":{"a-b":"1"}}"#,
+                "run_exit_code=3",
+                r#"{"name":"loss","type":"counter","value":1}"#,
+                "loss=2",
+            ],
+        );
+        assert_eq!(
+            w,
+            [
+                r#"line 1: "val-loss" is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"#,
+                r#"line 2: "le" is reserved for histogram buckets and summary quantiles"#,
+                r#"line 3: "__name__": label names starting with "__" are reserved by Prometheus"#,
+                r#"line 4: "user" is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)"#,
+                r#"line 5: "run" is also given by --label; set it in one place"#,
+                r#"line 6: "a-b" is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*)"#,
+                r#"line 7: "run_exit_code" is written by simplepipe itself; rename the metric"#,
+                r#"line 9: "loss" is a gauge here but was first reported as a counter; one name has one type"#,
+            ]
+        );
+        assert_eq!(s.get("loss", &[("run", "r1")]), Some(1.0));
+    }
+
+    #[test]
+    fn series_are_bounded() {
+        let mut s = State::new(rules());
+        let w = feed(&mut s, &["a=1 b=1 c=1 d=1 e=1", "f=1 a=2"]);
+        assert_eq!(
+            w,
+            [r#"line 2: f{run="r1"}: more than --max-series (5) series; this one is ignored"#]
+        );
+        assert_eq!(s.series_count(), 5);
+        assert_eq!(s.get("a", &[("run", "r1")]), Some(2.0));
+    }
+
+    #[test]
+    fn add_accumulates_counters() {
+        let mut s = State::new(Rules {
+            max_series: 10,
+            ..Rules::default()
+        });
+        s.add("n_total", "", vec![], 2.0).unwrap();
+        s.add("n_total", "", vec![], 3.5).unwrap();
+        assert_eq!(s.get("n_total", &[]), Some(5.5));
+        assert!(s.add("n_total", "", vec![], -1.0).is_err());
+        assert_eq!(s.version, 2);
+    }
+}
