@@ -8,6 +8,8 @@ before every run (its consistency check slows down as it holds more):
   simplepipe          the release binary (protobuf on the wire, the default)
   simplepipe --text   the same, sending the text format
   simplepipe --gzip   the same, protobuf gzip-compressed
+  simplepipe remote-write  the same artifact by remote write 1.0 to a real
+                      Prometheus 2.42 (--web.enable-remote-write-receiver)
   python              benches/python_pusher.py: jsonschema + prometheus_client.push_to_gateway
   curl text           curl -X PUT --data-binary @body, text body prepared in advance
   curl protobuf       the same with the protobuf body: the physical floor
@@ -28,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,6 +73,47 @@ def http(method, url, timeout=30):
     req = urllib.request.Request(url, method=method)
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return r.read()
+
+
+def flat_series(n):
+    """Series remote write sends for artifact(n): a histogram is 4 buckets
+    (+Inf included), _sum and _count; a summary 2 quantiles, _sum, _count."""
+    per_kind = {"gauge": 1, "counter": 1, "histogram": 6, "summary": 4}
+    return sum(per_kind[("gauge", "counter", "histogram", "summary")[i % 4]] for i in range(n))
+
+
+class Receiver:
+    """A real Prometheus receiving remote write, its TSDB in a temp dir.
+    Nothing is wiped between runs: each push appends one sample per series
+    at a later time, which costs the receiver the same every run."""
+
+    def __init__(self, tmp):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cfg = os.path.join(tmp, "prometheus.yml")
+        with open(cfg, "w") as f:
+            f.write("global: {}\n")
+        self.proc = subprocess.Popen(
+            ["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(tmp, 'tsdb')}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-remote-write-receiver"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            try:
+                http("GET", self.url + "/-/ready", 1)
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("prometheus did not start")
+
+    def series(self):
+        """Series with job=bench, user=bench seen in the last 5 minutes."""
+        q = urllib.parse.quote('count({job="bench",user="bench"})')
+        res = json.loads(http("GET", f"{self.url}/api/v1/query?query={q}"))["data"]["result"]
+        return int(res[0]["value"][1]) if res else 0
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
 
 
 class Gateway:
@@ -152,6 +196,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="simplepipe-bench-")
     log = os.path.join(tmp, "stderr.log")
     gw = Gateway()
+    rx = Receiver(tmp)
     target = f"{gw.url}/metrics/job/bench/user/bench"
     results = {}
     try:
@@ -171,6 +216,8 @@ def main():
                 "simplepipe": sp,
                 "simplepipe --text": sp + ["--format", "text"],
                 "simplepipe --gzip": sp + ["--compress", "gzip"],
+                "simplepipe remote-write": [binary, "push", path, "bench", "--user", "bench", "--quiet",
+                                            "--retries", "0", "--remote-write", rx.url + "/api/v1/write"],
                 "python": [sys.executable, pusher, path, f"127.0.0.1:{gw.port}", "bench", "bench", schema],
                 "curl text": ["curl", "-sS", "--fail", "-X", "PUT", "--data-binary", "@" + bodies["text"],
                               "-H", "Content-Type: " + TEXT, target],
@@ -188,26 +235,32 @@ def main():
                     wall, mb, code = measure(cmd, log)
                     if code != 0:
                         raise SystemExit(f"{name} failed (exit {code}); see {log}")
-                    if run == 0:
+                    if run == 0 and name.endswith("remote-write"):
+                        held, want = rx.series(), flat_series(n)
+                        if held != want:
+                            raise SystemExit(f"{name}: Prometheus holds {held} series, expected {want}")
+                    elif run == 0:
                         held = gw.series()
                         if held != n:
                             raise SystemExit(f"{name}: the gateway holds {held} series, expected {n}")
                     walls[name].append(wall)
                     rss[name].append(mb)
-            print(f"{'tool':<20} {'wall, median (min–max)':<28} {'peak RSS, median (min–max)':<28}")
+            print(f"{'tool':<24} {'wall, median (min–max)':<28} {'peak RSS, median (min–max)':<28}")
             for name in tools:
-                print(f"{name:<20} {fmt_s(walls[name]):<28} {fmt_mb(rss[name]):<28}")
+                print(f"{name:<24} {fmt_s(walls[name]):<28} {fmt_mb(rss[name]):<28}")
             med = {t: statistics.median(v) for t, v in walls.items()}
             ratios = {
                 "simplepipe / curl protobuf": med["simplepipe"] / med["curl protobuf"],
                 "simplepipe / curl text": med["simplepipe"] / med["curl text"],
                 "python / simplepipe": med["python"] / med["simplepipe"],
+                "remote-write / pushgateway": med["simplepipe remote-write"] / med["simplepipe"],
             }
             for k, v in ratios.items():
                 print(f"  {k:<28} {v:.2f}x")
             results[n] = {"walls": walls, "rss": rss, "ratios": ratios}
     finally:
         gw.stop()
+        rx.stop()
 
     size = os.path.getsize(binary)
     print(f"\nbinary: {binary}, {size / 1e6:.2f} MB")

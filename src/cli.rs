@@ -107,6 +107,30 @@ pub struct PushArgs {
     #[command(flatten)]
     pub net: NetArgs,
 
+    /// Push by Prometheus remote write 1.0 to this endpoint instead of a
+    /// Pushgateway, e.g. http://prometheus:9090/api/v1/write (Mimir, Thanos
+    /// Receive, VictoriaMetrics, Prometheus). Job, user, --group and --label
+    /// become labels on every series; every sample is stamped with the push
+    /// time.
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_REMOTE_WRITE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub remote_write: Option<String>,
+
+    /// With --remote-write: the most samples in one request; bigger
+    /// artifacts go as several requests.
+    #[arg(
+        long,
+        default_value_t = 2000,
+        env = "SIMPLEPIPE_MAX_SAMPLES_PER_REQUEST",
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_samples_per_request: u64,
+
     /// put replaces the whole group; post replaces only the metric families
     /// with the same names.
     #[arg(long, value_enum, default_value_t = Method::Put, env = "SIMPLEPIPE_METHOD", value_name = "METHOD")]

@@ -122,8 +122,23 @@ fn the_checker_walks_a_cron_workflow_without_its_crd() {
 }
 
 /// Argo's `{{...}}` substitution for the variables these templates use,
-/// including the one `{{=a == 'B' ? x : y}}` expression.
+/// including `{{=a == 'B' ? x : y}}` expressions whose operands are
+/// variables (`inputs.parameters.x` or `inputs.parameters['x-y']`) or
+/// literals (`'text'`, `1`).
 fn substitute(s: &str, vars: &BTreeMap<String, String>) -> String {
+    let operand = |x: &str| -> String {
+        let x = x.trim();
+        if let Some(lit) = x.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
+            return lit.to_string();
+        }
+        if !x.contains('.') {
+            return x.to_string(); // a number
+        }
+        let key = x.replace("['", ".").replace("']", "");
+        vars.get(&key)
+            .cloned()
+            .unwrap_or_else(|| panic!("no variable {key}"))
+    };
     let mut out = s.to_string();
     while let Some(start) = out.find("{{=") {
         let end = out[start..].find("}}").unwrap() + start;
@@ -131,13 +146,11 @@ fn substitute(s: &str, vars: &BTreeMap<String, String>) -> String {
         let (cond, rest) = expr.split_once(" ? ").unwrap();
         let (yes, no) = rest.split_once(" : ").unwrap();
         let (var, want) = cond.split_once(" == ").unwrap();
-        let got = &vars[var.trim()];
-        let v = if got == want.trim().trim_matches('\'') {
-            yes
+        let v = if operand(var) == operand(want) {
+            operand(yes)
         } else {
-            no
+            operand(no)
         };
-        let v = v.trim().to_string();
         out.replace_range(start..end + 2, &v);
     }
     for (k, v) in vars {
@@ -345,6 +358,35 @@ fn prometheus_sees_job_and_user_with_honor_labels() {
     let plain = prom.query(r#"model_accuracy{job="pgw-plain"}"#);
     assert_eq!(plain[0]["metric"]["exported_job"], "train", "{plain:?}");
     assert_eq!(plain[0]["metric"]["user"], "alice");
+}
+
+#[test]
+fn the_push_step_uses_remote_write_instead_of_the_gateway_when_set() {
+    let prom = Prometheus::start_with("global: {}\n", &[], &["--web.enable-remote-write-receiver"]);
+    let wt = yaml("argo/base/workflowtemplate-simplepipe-push.yaml");
+    let art_path = wt["spec"]["templates"][0]["inputs"]["artifacts"][0]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let local = repo().join("examples/training-run.json");
+    let workflow = [
+        ("workflow.name", "train-x7k2p"),
+        ("workflow.namespace", "alice"),
+    ];
+    // The gateway parameter keeps its default (a host that does not exist
+    // here): the push must not go there.
+    let r = run_template(
+        "push",
+        &[
+            ("job", "training"),
+            ("remote-write", &format!("{}/api/v1/write", prom.url)),
+        ],
+        &workflow,
+        Some((&art_path, &local)),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let got = prom.query(r#"model_accuracy{job="training",user="alice",workflow="train-x7k2p"}"#);
+    assert_eq!(got[0]["value"][1], "0.7613", "{got:?}");
 }
 
 /// Run the simplepipe-prune CronWorkflow's container as its pod would:

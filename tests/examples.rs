@@ -1,13 +1,16 @@
-//! Snapshot tests: the exact text body, and the protobuf body (what goes on
-//! the wire, decoded to protobuf's text format), for every file in
+//! Snapshot tests: the exact text body, the protobuf body (what goes on
+//! the wire, decoded to protobuf's text format), and the remote-write
+//! requests (decoded from snappy and protobuf), for every file in
 //! `examples/`. The encoders are pure, so these run the library stages
 //! directly, with a fixed clock for the `_created` series of the original
-//! format.
+//! format and for the remote-write samples' timestamp.
 
+use std::fmt::Write;
 use std::path::Path;
 
 use simplepipe::artifact::BuildOptions as Extra;
 use simplepipe::encode;
+use simplepipe::encode::remote_write;
 use simplepipe::source::Source;
 
 fn families(path: &Path) -> Vec<simplepipe::model::Family> {
@@ -41,6 +44,37 @@ fn protobuf_body(path: &Path) -> String {
     out
 }
 
+/// What a remote-write receiver gets: every request decoded from snappy and
+/// protobuf, each series with all its labels in wire order, its value and
+/// timestamp. Requests of 4 samples, so the snapshots show the split too.
+fn remote_write_requests(path: &Path) -> String {
+    let common = [
+        ("job".to_string(), "training".to_string()),
+        ("user".to_string(), "alice".to_string()),
+    ];
+    let chunks = remote_write::requests(&families(path), &common, 1_700_000_000_123, 4);
+    let mut out = String::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let req = remote_write::decode(&chunk.body).unwrap();
+        assert_eq!(req.timeseries.len(), chunk.samples);
+        writeln!(out, "request {i}: {} samples", chunk.samples).unwrap();
+        for ts in &req.timeseries {
+            let labels: Vec<String> = ts
+                .labels
+                .iter()
+                .map(|l| format!("{}={:?}", l.name, l.value))
+                .collect();
+            let samples: Vec<String> = ts
+                .samples
+                .iter()
+                .map(|s| format!("{} @{}", s.value, s.timestamp))
+                .collect();
+            writeln!(out, "  {} => {}", labels.join(" "), samples.join(", ")).unwrap();
+        }
+    }
+    out
+}
+
 #[test]
 fn every_example_encodes_as_snapshotted() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -57,5 +91,6 @@ fn every_example_encodes_as_snapshotted() {
         let name = p.file_stem().unwrap().to_string_lossy().into_owned();
         insta::assert_snapshot!(name.clone(), encode::text(&families(&p)));
         insta::assert_snapshot!(format!("{name}.protobuf"), protobuf_body(&p));
+        insta::assert_snapshot!(format!("{name}.remote_write"), remote_write_requests(&p));
     }
 }

@@ -64,6 +64,27 @@ pub struct LiveArgs {
     #[command(flatten)]
     pub net: NetArgs,
 
+    /// Push by Prometheus remote write 1.0 to this endpoint instead of a
+    /// Pushgateway (e.g. http://prometheus:9090/api/v1/write); each push is
+    /// one sample per series at the push time.
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_REMOTE_WRITE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub remote_write: Option<String>,
+
+    /// With --remote-write: the most samples in one request.
+    #[arg(
+        long,
+        default_value_t = 2000,
+        env = "SIMPLEPIPE_MAX_SAMPLES_PER_REQUEST",
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_samples_per_request: u64,
+
     /// How often the current values are pushed (15s, 500ms, 2m, 1h or seconds).
     #[arg(
         long,

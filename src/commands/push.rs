@@ -40,7 +40,7 @@ fn push(cfg: &PushConfig) -> Result<()> {
         report::info(format!(
             "pushed {} to {}",
             counts(&model),
-            cfg.sink.describe_destination()
+            cfg.sink.describe_push(&model.families)
         ));
     }
     Ok(())

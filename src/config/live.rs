@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 
-use super::{labels, target};
+use super::{labels, remote_write, target};
 use crate::cli::{BestEffort, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
 use crate::error::{fail, Exit};
 use crate::live::{child, lines::LineParser, modelop::ModelOp};
@@ -130,18 +130,33 @@ pub fn watch(args: WatchArgs) -> Result<WatchConfig> {
 
 fn live(args: &LiveArgs) -> Result<LiveConfig> {
     let job = args.grouping.job.clone();
-    let target = target::target(&args.gateway, &args.grouping, &args.net, job, false)?;
-    let labels = labels(&args.labels, &target.grouping)?;
-    let grouping = target.grouping.iter().map(|(k, _)| k.clone()).collect();
-    // Always a PUT of the whole group, as protobuf: each push is the whole
-    // current state, so the group holds exactly the latest values.
-    let how = PushOptions {
-        replace: true,
-        format: WireFormat::Protobuf,
-        gzip: false,
+    let sink = match &args.remote_write {
+        Some(raw) => {
+            let max = args.max_samples_per_request;
+            let target =
+                remote_write::target(raw, &args.gateway, &args.grouping, &args.net, job, max)?;
+            Sink::RemoteWrite(target)
+        }
+        None => {
+            let target = target::target(&args.gateway, &args.grouping, &args.net, job, false)?;
+            // Always a PUT of the whole group, as protobuf: each push is the
+            // whole current state, so the group holds exactly the latest values.
+            let how = PushOptions {
+                replace: true,
+                format: WireFormat::Protobuf,
+                gzip: false,
+            };
+            Sink::Pushgateway { target, how }
+        }
     };
+    let grouping_pairs = match &sink {
+        Sink::Pushgateway { target, .. } => &target.grouping,
+        Sink::RemoteWrite(target) => &target.labels,
+    };
+    let labels = labels(&args.labels, grouping_pairs)?;
+    let grouping = grouping_pairs.iter().map(|(k, _)| k.clone()).collect();
     Ok(LiveConfig {
-        sink: Sink::Pushgateway { target, how },
+        sink,
         grouping,
         best_effort: args.gateway.best_effort,
         interval: duration("--interval", &args.interval)?,

@@ -10,6 +10,7 @@
 //!
 //! - [`aws`]: S3 options from flags and the AWS variables.
 //! - [`target`]: the gateway URL and the grouping key.
+//! - [`remote_write`]: the remote-write endpoint, its labels and request size.
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
 //! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
 //! - [`standard`]: the options of the generators (`rules`, `dashboard`).
@@ -23,6 +24,7 @@ pub mod env;
 pub mod groups;
 pub mod inline;
 pub mod live;
+pub mod remote_write;
 pub mod standard;
 pub mod target;
 
@@ -78,7 +80,7 @@ pub struct DeleteConfig {
 }
 
 pub fn push(args: PushArgs) -> Result<PushConfig> {
-    let job = match (args.job_positional, args.grouping.job.clone()) {
+    let job = match (args.job_positional.clone(), args.grouping.job.clone()) {
         (Some(p), Some(o)) if p != o => bail_with!(
             Exit::Usage,
             "the job is given twice, as {p:?} (positional JOB) and {o:?} (--job or SIMPLEPIPE_JOB); give one"
@@ -95,8 +97,41 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
             "nothing to push: give a SOURCE (a path, - for stdin, or s3://BUCKET/KEY) and a JOB, or at least one --metric NAME=VALUE"
         );
     }
+    let sink = match &args.remote_write {
+        Some(raw) => {
+            remote_write::push_options_unused(&args)?;
+            let max = args.max_samples_per_request;
+            let target =
+                remote_write::target(raw, &args.gateway, &args.grouping, &args.net, job, max)?;
+            Sink::RemoteWrite(target)
+        }
+        None => gateway_sink(&args, job)?,
+    };
+    let grouping = match &sink {
+        Sink::Pushgateway { target, .. } => &target.grouping,
+        Sink::RemoteWrite(target) => &target.labels,
+    };
+    let labels = labels(&args.labels, grouping)?;
+    let build = BuildOptions {
+        labels,
+        grouping: grouping.iter().map(|(k, _)| k.clone()).collect(),
+        inline,
+        now: now(),
+    };
+    Ok(PushConfig {
+        artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
+        source,
+        best_effort: args.gateway.best_effort,
+        sink,
+        dry_run: args.dry_run,
+        quiet: args.quiet,
+        json: args.output == Output::Json,
+    })
+}
+
+/// The Pushgateway: group, method, wire format and compression.
+fn gateway_sink(args: &PushArgs, job: Option<String>) -> Result<Sink> {
     let target = target::target(&args.gateway, &args.grouping, &args.net, job, args.dry_run)?;
-    let labels = labels(&args.labels, &target.grouping)?;
     let format = args.format.unwrap_or(if args.dry_run {
         WireFormat::Text
     } else {
@@ -110,21 +145,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         },
         gzip: args.compress == Compress::Gzip,
     };
-    let build = BuildOptions {
-        labels,
-        grouping: target.grouping.iter().map(|(k, _)| k.clone()).collect(),
-        inline,
-        now: now(),
-    };
-    Ok(PushConfig {
-        artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
-        source,
-        best_effort: args.gateway.best_effort,
-        sink: Sink::Pushgateway { target, how },
-        dry_run: args.dry_run,
-        quiet: args.quiet,
-        json: args.output == Output::Json,
-    })
+    Ok(Sink::Pushgateway { target, how })
 }
 
 pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {

@@ -22,19 +22,24 @@ pub fn target(
         None if dry_run => None,
         None => bail_with!(Exit::Usage, "{NO_GATEWAY}"),
     };
-    let Some(job) = job.filter(|j| !j.is_empty()) else {
-        bail_with!(
-            Exit::Usage,
-            "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required)"
-        );
-    };
-    let grouping = grouping(grouping_args, job)?;
+    let grouping = grouping(grouping_args, required_job(job)?)?;
     let http = credentials::http(args, net, gateway.as_mut())?;
     Ok(Target {
         gateway,
         grouping,
         http,
     })
+}
+
+/// The `job` label, which every push needs.
+pub fn required_job(job: Option<String>) -> Result<String> {
+    match job.filter(|j| !j.is_empty()) {
+        Some(job) => Ok(job),
+        None => bail_with!(
+            Exit::Usage,
+            "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required)"
+        ),
+    }
 }
 
 /// The whole gateway, for `groups` and `prune`: the same URL, fallback,

@@ -4,9 +4,12 @@
 //! - [`mod@protobuf`]: delimited protobuf, the default on the wire to the
 //!   Pushgateway.
 //! - [`mod@text`]: the text exposition format 0.0.4, what `--dry-run` shows.
+//! - [`remote_write`]: snappy-compressed `WriteRequest`s for Prometheus
+//!   remote write 1.0, and the text its `--dry-run` shows.
 //! - [`gzip`]: `--compress gzip`, for any body.
 
 pub mod protobuf;
+pub mod remote_write;
 pub mod text;
 
 pub use protobuf::protobuf;

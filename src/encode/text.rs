@@ -121,7 +121,7 @@ fn sample(
     out.push('\n');
 }
 
-fn escape_into(out: &mut String, s: &str, quote: bool) {
+pub(super) fn escape_into(out: &mut String, s: &str, quote: bool) {
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),

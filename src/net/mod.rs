@@ -70,7 +70,7 @@ pub enum CredentialSource {
 impl fmt::Display for CredentialSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CredentialSource::Url => f.write_str("the gateway URL"),
+            CredentialSource::Url => f.write_str("the URL"),
             CredentialSource::File { option, path } => write!(f, "{option} {}", path.display()),
             CredentialSource::Env(name) => f.write_str(name),
         }

@@ -1,12 +1,13 @@
 //! Stage 6, sink: where validated families go.
 //!
-//! An enum, not a trait: there is one destination today (the Pushgateway),
-//! and remote write and InfluxDB plug in here as variants. Every sink sends
-//! through [`crate::net`], so retries, auth, TLS and exit codes are the same
+//! An enum, not a trait: the Pushgateway and remote write today, and
+//! InfluxDB plugs in here as another variant. Every sink sends through
+//! [`crate::net`], so retries, auth, TLS and exit codes are the same
 //! whatever the destination.
 
 pub mod groups;
 pub mod pushgateway;
+pub mod remote_write;
 
 use anyhow::Result;
 
@@ -19,6 +20,8 @@ pub enum Sink {
         target: pushgateway::Target,
         how: pushgateway::PushOptions,
     },
+    /// `--remote-write`: Prometheus remote write 1.0.
+    RemoteWrite(remote_write::Target),
 }
 
 impl Sink {
@@ -27,6 +30,9 @@ impl Sink {
         match self {
             Sink::Pushgateway { target, how } => {
                 format!("{} {}", how.method(), pushgateway::shown_url(target))
+            }
+            Sink::RemoteWrite(target) => {
+                format!("POST {} (remote write)", remote_write::shown_url(target))
             }
         }
     }
@@ -37,11 +43,28 @@ impl Sink {
             Sink::Pushgateway { target, how } => {
                 format!("{} ({})", pushgateway::shown_url(target), how.method())
             }
+            Sink::RemoteWrite(target) => {
+                format!("{} (remote write)", remote_write::shown_url(target))
+            }
+        }
+    }
+
+    /// Where a push of `families` went, and for remote write how many
+    /// samples in how many requests (`http://… (remote write, 5 samples in
+    /// 1 request)`).
+    pub fn describe_push(&self, families: &[Family]) -> String {
+        match self {
+            Sink::RemoteWrite(target) => format!(
+                "{} (remote write, {})",
+                remote_write::shown_url(target),
+                remote_write::Sent::planned(families, target.max_samples)
+            ),
+            _ => self.describe_destination(),
         }
     }
 
     /// What a dry run prints: the exact body, as text when the wire format
-    /// is text.
+    /// is text; for remote write, the series with labels and timestamp.
     pub fn dry_run_body(&self, families: &[Family]) -> Vec<u8> {
         match self {
             Sink::Pushgateway { how, .. } => {
@@ -51,6 +74,7 @@ impl Sink {
                 };
                 shown.body(families).bytes
             }
+            Sink::RemoteWrite(target) => remote_write::dry_run_text(target, families).into_bytes(),
         }
     }
 
@@ -59,6 +83,7 @@ impl Sink {
     pub fn http_mut(&mut self) -> &mut crate::net::HttpOptions {
         match self {
             Sink::Pushgateway { target, .. } => &mut target.http,
+            Sink::RemoteWrite(target) => &mut target.http,
         }
     }
 
@@ -66,6 +91,7 @@ impl Sink {
     pub fn push(&self, families: &[Family]) -> Result<()> {
         match self {
             Sink::Pushgateway { target, how } => pushgateway::push(target, how, families),
+            Sink::RemoteWrite(target) => remote_write::push(target, families).map(drop),
         }
     }
 }

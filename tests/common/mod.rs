@@ -8,6 +8,7 @@ pub mod live;
 pub mod prometheus;
 pub mod scripted;
 pub mod secure;
+pub mod victoria;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;

@@ -86,14 +86,7 @@ impl Prometheus {
 
     /// GET an HTTP API path; the answer's JSON (null if none came).
     fn api(&self, path: &str, query: &[(&str, String)]) -> Value {
-        reqwest::blocking::Client::new()
-            .get(format!("{}{path}", self.url))
-            .query(query)
-            .send()
-            .and_then(|r| r.text())
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
+        api(&self.url, path, query)
     }
 
     /// Wait (bounded) until Prometheus has discovered its Alertmanager: its
@@ -111,9 +104,7 @@ impl Prometheus {
 
     /// One instant query, as the HTTP API answers it (`data.result`).
     pub fn query_once(&self, promql: &str) -> Vec<Value> {
-        let body = self.api("/api/v1/query", &[("query", promql.to_string())]);
-        assert_ne!(body["status"], "error", "{promql}: {body}");
-        result(&body)
+        query_once(&self.url, promql)
     }
 
     /// One range query over the last `minutes`, 15 s steps.
@@ -166,6 +157,32 @@ impl Prometheus {
     pub fn path(&self, name: &str) -> std::path::PathBuf {
         Path::new(self.dir.path()).join(name)
     }
+}
+
+/// GET a path of the HTTP API at `base`; the answer's JSON (null if none
+/// came). Any Prometheus-compatible API: VictoriaMetrics' too.
+fn api(base: &str, path: &str, query: &[(&str, String)]) -> Value {
+    reqwest::blocking::Client::new()
+        .get(format!("{base}{path}"))
+        .query(query)
+        .send()
+        .and_then(|r| r.text())
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// One instant query against the Prometheus-compatible API at `base`
+/// (`data.result`).
+pub fn query_once(base: &str, promql: &str) -> Vec<Value> {
+    let body = api(base, "/api/v1/query", &[("query", promql.to_string())]);
+    assert_ne!(body["status"], "error", "{promql}: {body}");
+    result(&body)
+}
+
+/// Poll [`query_once`] at `base` until it returns a series.
+pub fn query(base: &str, promql: &str) -> Vec<Value> {
+    poll(promql, || query_once(base, promql))
 }
 
 fn result(body: &Value) -> Vec<Value> {

@@ -1,0 +1,151 @@
+//! The remote-write sink: Prometheus remote write 1.0 to a receiver
+//! (Prometheus, Grafana Mimir, Thanos Receive, Cortex, VictoriaMetrics), in
+//! requests of at most `max_samples` samples sent one after another over one
+//! HTTP client (connections are reused), through [`crate::net`] like every
+//! sink: the same retries, `Retry-After`, auth, TLS and exit codes.
+//!
+//! [`send`] is a function of families and labels, so every command that
+//! produces families (`push`, and the long-running ones) sends them the
+//! same way. Requests stop at the first one that fails for good; the error
+//! then says how many samples had landed, since those are stored and the
+//! rest are not. A retried request carries the same bytes (timestamps
+//! included), so a receiver that had stored it after all takes the repeat
+//! as the same samples; pushing everything again later adds one more sample
+//! per series at the new time, which `last_over_time` reads the same.
+
+use anyhow::Result;
+use reqwest::{Method, Url};
+
+use crate::encode::remote_write as encode;
+use crate::model::Family;
+use crate::net::{self, Body, HttpOptions, Request};
+use crate::redact;
+
+/// A receiver and what every series sent to it carries.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The full endpoint, e.g. `http://prometheus:9090/api/v1/write`
+    /// (credentials moved to [`HttpOptions::auth`]).
+    pub url: Url,
+    /// Labels on every series: `job`, `user`, `--group` (the model already
+    /// carries `--label`).
+    pub labels: Vec<(String, String)>,
+    /// Most samples in one request (`--max-samples-per-request`).
+    pub max_samples: usize,
+    pub http: HttpOptions,
+}
+
+/// What was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    pub samples: usize,
+    pub requests: usize,
+}
+
+impl Sent {
+    /// What sending `families` in requests of `max_samples` amounts to.
+    pub fn planned(families: &[Family], max_samples: usize) -> Sent {
+        let samples = encode::sample_count(families);
+        Sent {
+            samples,
+            requests: samples.div_ceil(max_samples.max(1)),
+        }
+    }
+}
+
+impl std::fmt::Display for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} sample{} in {} request{}",
+            self.samples,
+            s(self.samples),
+            self.requests,
+            s(self.requests)
+        )
+    }
+}
+
+/// A push that failed part-way: what had landed, of what. The context of
+/// the failure's error, so that `--best-effort` can say it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partly {
+    pub landed: Sent,
+    pub of: Sent,
+}
+
+impl std::fmt::Display for Partly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} samples landed ({} of {} requests) before this failure; pushing again is safe",
+            self.landed.samples, self.of.samples, self.landed.requests, self.of.requests
+        )
+    }
+}
+
+/// The endpoint as shown in messages: redacted, `***` where the URL
+/// carried credentials.
+pub fn shown_url(target: &Target) -> String {
+    let mut url = target.url.clone();
+    if target.http.auth.from_url() {
+        let _ = url.set_username("***");
+    }
+    redact::url(&url)
+}
+
+/// Push `families` to `target`, every sample stamped with the time now.
+pub fn push(target: &Target, families: &[Family]) -> Result<Sent> {
+    send(target, families, chrono::Utc::now().timestamp_millis())
+}
+
+/// What `--dry-run` prints: the series as they would be sent now.
+pub fn dry_run_text(target: &Target, families: &[Family]) -> String {
+    let now = chrono::Utc::now().timestamp_millis();
+    encode::text(families, &target.labels, now, target.max_samples)
+}
+
+/// Send `families` to `target`, every sample at `timestamp_ms`.
+pub fn send(target: &Target, families: &[Family], timestamp_ms: i64) -> Result<Sent> {
+    let chunks = encode::requests(families, &target.labels, timestamp_ms, target.max_samples);
+    let total = Sent {
+        samples: chunks.iter().map(|c| c.samples).sum(),
+        requests: chunks.len(),
+    };
+    let client = net::client(&target.http, target.url.scheme() == "https")?;
+    let shown = shown_url(target);
+    let mut landed = 0;
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let body = Body {
+            bytes: chunk.body,
+            content_type: encode::CONTENT_TYPE,
+            content_encoding: Some(encode::CONTENT_ENCODING),
+            headers: vec![("X-Prometheus-Remote-Write-Version", encode::VERSION)],
+        };
+        let req = Request {
+            method: Method::POST,
+            url: target.url.clone(),
+            shown: &shown,
+            peer: "the receiver",
+            url_hint: "is --remote-write the receiver's write endpoint (e.g. …/api/v1/write)?",
+            body: Some(&body),
+        };
+        net::send(&client, &target.http, &req).map_err(|e| {
+            let partly = Partly {
+                landed: Sent {
+                    samples: landed,
+                    requests: i,
+                },
+                of: total,
+            };
+            if i == 0 {
+                e
+            } else {
+                e.context(partly)
+            }
+        })?;
+        landed += chunk.samples;
+    }
+    Ok(total)
+}
