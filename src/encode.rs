@@ -12,6 +12,8 @@
 //! and `\n` in help text, and additionally `\"` in label values. Everything
 //! else, unicode included, passes through as UTF-8.
 
+pub mod line_protocol;
+
 use std::fmt::Write;
 
 use prometheus::proto;
