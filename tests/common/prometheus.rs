@@ -68,37 +68,49 @@ impl Prometheus {
 
     /// One instant query, as the HTTP API answers it (`data.result`).
     pub fn query_once(&self, promql: &str) -> Vec<Value> {
-        let body: Value = reqwest::blocking::Client::new()
-            .get(format!("{}/api/v1/query", self.url))
-            .query(&[("query", promql)])
-            .send()
-            .and_then(|r| r.text())
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        assert_ne!(body["status"], "error", "{promql}: {body}");
-        body["data"]["result"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        query_once(&self.url, promql)
     }
 
     /// Poll a PromQL query until it returns a series (bounded: Prometheus
     /// needs a scrape or two), then return the result vector.
     pub fn query(&self, promql: &str) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let res = self.query_once(promql);
-            if !res.is_empty() {
-                return res;
-            }
-            assert!(Instant::now() < deadline, "no result for {promql}");
-            std::thread::sleep(Duration::from_millis(250));
-        }
+        query(&self.url, promql)
     }
 
     pub fn path(&self, name: &str) -> std::path::PathBuf {
         Path::new(self.dir.path()).join(name)
+    }
+}
+
+/// One instant query against any Prometheus-compatible query API at
+/// `base` (`{base}/api/v1/query`), as it answers it (`data.result`).
+pub fn query_once(base: &str, promql: &str) -> Vec<Value> {
+    let body: Value = reqwest::blocking::Client::new()
+        .get(format!("{base}/api/v1/query"))
+        .query(&[("query", promql)])
+        .send()
+        .and_then(|r| r.text())
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    assert_ne!(body["status"], "error", "{promql}: {body}");
+    body["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Poll [`query_once`] until it returns a series (60 s at most), then
+/// return the result vector.
+pub fn query(base: &str, promql: &str) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let res = query_once(base, promql);
+        if !res.is_empty() {
+            return res;
+        }
+        assert!(Instant::now() < deadline, "no result for {promql} at {base}");
+        std::thread::sleep(Duration::from_millis(250));
     }
 }
 
