@@ -200,7 +200,9 @@ fn split_unescaped(s: &str, sep: char) -> Vec<String> {
 
 /// `\,`, `\ ` and `\=` back to the character; other backslashes are literal.
 fn unescape(s: &str) -> String {
-    s.replace("\\,", ",").replace("\\ ", " ").replace("\\=", "=")
+    s.replace("\\,", ",")
+        .replace("\\ ", " ")
+        .replace("\\=", "=")
 }
 
 fn parse_line(line: &str) -> Point {
@@ -238,7 +240,15 @@ fn the_test_parser_reads_escapes() {
 /// What `--dry-run` prints for an example: the exact body, parsed.
 fn dry_run_points(example: &str, extra: &[&str]) -> (String, Vec<Point>) {
     let mut args = vec![
-        "push", example, "--job", "examples", "--user", "alice", "--influx-db", "x", "--dry-run",
+        "push",
+        example,
+        "--job",
+        "examples",
+        "--user",
+        "alice",
+        "--influx-db",
+        "x",
+        "--dry-run",
     ];
     args.extend_from_slice(extra);
     let r = run(&args);
@@ -311,7 +321,10 @@ fn every_example_reads_back_from_influxdb_1_6_exactly_as_dry_run_shows_it() {
         let got = stored_points(&influx, &db);
         // One push time for every line, taken during the run.
         let t = got[0].time;
-        assert!((before..=after).contains(&t), "{example}: {t} not in {before}..{after}");
+        assert!(
+            (before..=after).contains(&t),
+            "{example}: {t} not in {before}..{after}"
+        );
         assert!(got.iter().all(|p| p.time == t), "{example}: {got:?}");
         for p in &mut want {
             p.time = t;
@@ -321,19 +334,28 @@ fn every_example_reads_back_from_influxdb_1_6_exactly_as_dry_run_shows_it() {
         total.0 += want.len();
         total.1 += got.len();
     }
-    eprintln!("read back {} of {} lines from InfluxDB 1.6", total.1, total.0);
+    eprintln!(
+        "read back {} of {} lines from InfluxDB 1.6",
+        total.1, total.0
+    );
 }
 
 #[test]
 fn examples_read_back_by_value_from_influxdb_1_6() {
     let influx = Influx::start();
     influx.create_database("v");
-    for example in ["examples/training-run.json", "examples/histogram.json", "examples/summary.json"] {
+    for example in [
+        "examples/training-run.json",
+        "examples/histogram.json",
+        "examples/summary.json",
+    ] {
         let r = push_influx(&influx.url, example, &["--influx-db", "v"]);
         assert_eq!(r.code, 0, "{r:?}");
     }
     let q = |influxql: &str| influx.query("v", influxql);
-    let rows = q(r#"SELECT "value" FROM "images_processed_total" WHERE "user"='alice' AND "split"='train'"#);
+    let rows = q(
+        r#"SELECT "value" FROM "images_processed_total" WHERE "user"='alice' AND "split"='train'"#,
+    );
     assert_eq!(rows[0]["value"], 1281167.0);
     let rows = q(r#"SELECT * FROM "memory_peak_bytes" WHERE "user"='alice'"#);
     assert_eq!(rows[0]["value"], 17179869184.0);
@@ -342,9 +364,13 @@ fn examples_read_back_by_value_from_influxdb_1_6() {
     }
     assert_eq!(rows[0]["job"], "examples");
     assert_eq!(rows[0]["dataset"], "imagenet-subset");
-    let rows = q(r#"SELECT "value" FROM "image_decode_seconds_bucket" WHERE "user"='alice' AND "le"='+Inf'"#);
+    let rows = q(
+        r#"SELECT "value" FROM "image_decode_seconds_bucket" WHERE "user"='alice' AND "le"='+Inf'"#,
+    );
     assert_eq!(rows[0]["value"], 1200.0);
-    let rows = q(r#"SELECT "value" FROM "image_decode_seconds_bucket" WHERE "user"='alice' AND "le"='0.05'"#);
+    let rows = q(
+        r#"SELECT "value" FROM "image_decode_seconds_bucket" WHERE "user"='alice' AND "le"='0.05'"#,
+    );
     assert_eq!(rows[0]["value"], 1190.0);
     let rows = q(r#"SELECT "value" FROM "epoch_duration_seconds_sum" WHERE "stage"='train'"#);
     assert_eq!(rows[0]["value"], 812.5);
@@ -353,7 +379,9 @@ fn examples_read_back_by_value_from_influxdb_1_6() {
     let rows = q(r#"SELECT "value" FROM "batch_latency_seconds_count" WHERE "model"='lstm'"#);
     assert_eq!(rows[0]["value"], 1875.0);
     // The NaN gauge of summary.json was skipped, not stored.
-    assert!(!influx.measurements("v").contains(&"gpu_temperature_celsius".to_string()));
+    assert!(!influx
+        .measurements("v")
+        .contains(&"gpu_temperature_celsius".to_string()));
 }
 
 #[test]
@@ -374,7 +402,11 @@ fn nan_and_inf_are_skipped_with_one_warning_that_counts_them() {
     assert_eq!(warnings.len(), 1, "{}", r.stderr);
     assert!(warnings[0].contains("3 values"), "{}", warnings[0]);
     assert!(warnings[0].contains("NaN or ±Inf"), "{}", warnings[0]);
-    assert!(warnings[0].contains("a{"), "names the first: {}", warnings[0]);
+    assert!(
+        warnings[0].contains("a{"),
+        "names the first: {}",
+        warnings[0]
+    );
     assert_eq!(influx.measurements("n"), ["d"]);
 }
 
@@ -389,7 +421,8 @@ fn tricky_label_values_round_trip_through_influxdb_1_6() {
         labels.insert(k.to_string(), json!(v));
     }
     labels.insert("empty".into(), json!(""));
-    let doc = json!({"metrics": [{"name": "tricky", "type": "gauge", "value": 2.5, "labels": labels}]});
+    let doc =
+        json!({"metrics": [{"name": "tricky", "type": "gauge", "value": 2.5, "labels": labels}]});
     let (_dir, path) = artifact(&doc.to_string());
     let r = push_influx(
         &influx.url,
@@ -437,7 +470,13 @@ fn newlines_are_refused_before_anything_is_sent() {
     assert_eq!(r.code, 4, "{r:?}");
     assert!(r.stderr.contains("metrics/1/labels/note"), "{}", r.stderr);
     assert!(r.stderr.contains("newline"), "{}", r.stderr);
-    assert!(influx.query_raw("nl", "SHOW MEASUREMENTS").get("series").is_none(), "nothing written");
+    assert!(
+        influx
+            .query_raw("nl", "SHOW MEASUREMENTS")
+            .get("series")
+            .is_none(),
+        "nothing written"
+    );
 
     let r = push_influx(
         &influx.url,
@@ -460,21 +499,44 @@ fn basic_auth_on_influxdb_1_6_and_its_own_message_on_a_bad_password() {
     let r = push_influx(
         &influx.url,
         "examples/simple.json",
-        &["--influx-db", "a", "--username", "writer", "--password-file", good],
+        &[
+            "--influx-db",
+            "a",
+            "--username",
+            "writer",
+            "--password-file",
+            good,
+        ],
     );
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(influx.measurements("a").len(), 4);
 
     let r = run_env(
         &[
-            "push", "examples/simple.json", "--job", "j", "--influx", &influx.url,
-            "--influx-db", "a", "--username", "writer", "-v",
+            "push",
+            "examples/simple.json",
+            "--job",
+            "j",
+            "--influx",
+            &influx.url,
+            "--influx-db",
+            "a",
+            "--username",
+            "writer",
+            "-v",
         ],
         &[("SIMPLEPIPE_PASSWORD", "wrong-Zq9-never-print")],
     );
     assert_eq!(r.code, 5, "{r:?}");
-    assert!(r.stderr.contains("authorization failed"), "InfluxDB's message: {}", r.stderr);
-    assert!(!r.stderr.contains("wrong-Zq9") && !r.stdout.contains("wrong-Zq9"), "{r:?}");
+    assert!(
+        r.stderr.contains("authorization failed"),
+        "InfluxDB's message: {}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("wrong-Zq9") && !r.stdout.contains("wrong-Zq9"),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -499,7 +561,11 @@ fn every_example_reads_back_from_victoriametrics_as_measurement_field() {
             let res = vm.query(&q);
             assert_eq!(res.len(), 1, "{q}: {res:?}");
             let labels = res[0]["metric"].as_object().unwrap();
-            assert_eq!(labels.len(), p.tags.len() + 2, "no extra labels: {labels:?}");
+            assert_eq!(
+                labels.len(),
+                p.tags.len() + 2,
+                "no extra labels: {labels:?}"
+            );
             let got: f64 = res[0]["value"][1].as_str().unwrap().parse().unwrap();
             assert_eq!(got, p.value, "{q}");
             sent += 1;
@@ -529,9 +595,20 @@ const NO_CONTENT: Reply = Reply::Status(204, &[], "");
 
 fn push_v2(server: &Scripted, extra: &[&str], env: &[(&str, &str)]) -> Run {
     let mut args = vec![
-        "push", "examples/training-run.json", "--job", "train", "--user", "alice",
-        "--influx", &server.url, "--influx-org", "my org", "--influx-bucket", "ml/runs",
-        "--retry-max-wait", "0.2",
+        "push",
+        "examples/training-run.json",
+        "--job",
+        "train",
+        "--user",
+        "alice",
+        "--influx",
+        &server.url,
+        "--influx-org",
+        "my org",
+        "--influx-bucket",
+        "ml/runs",
+        "--retry-max-wait",
+        "0.2",
     ];
     args.extend_from_slice(extra);
     run_env(&args, env)
@@ -554,14 +631,24 @@ fn v2_write_carries_org_bucket_precision_and_the_token() {
     assert_eq!(reqs.len(), 1);
     let q = &reqs[0];
     assert_eq!(q.method, "POST");
-    assert_eq!(q.path, "/api/v2/write?org=my+org&bucket=ml%2Fruns&precision=ms");
-    assert_eq!(q.header("authorization"), Some(format!("Token {TOKEN}").as_str()));
+    assert_eq!(
+        q.path,
+        "/api/v2/write?org=my+org&bucket=ml%2Fruns&precision=ms"
+    );
+    assert_eq!(
+        q.header("authorization"),
+        Some(format!("Token {TOKEN}").as_str())
+    );
     assert_eq!(q.header("content-type"), Some("text/plain; charset=utf-8"));
     let (body, _) = dry_run_points("examples/training-run.json", &[]);
     let sent = String::from_utf8(q.body.clone()).unwrap();
     // Same lines as the dry run (which used job=examples) up to job and time.
     assert_eq!(sent.lines().count(), body.lines().count());
-    assert!(sent.lines().all(|l| l.contains(",job=train,") && l.contains(",user=alice ")), "{sent}");
+    assert!(
+        sent.lines()
+            .all(|l| l.contains(",job=train,") && l.contains(",user=alice ")),
+        "{sent}"
+    );
 }
 
 #[test]
@@ -572,7 +659,10 @@ fn v2_token_from_a_file() {
     std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
     let r = push_v2(&s, &["--influx-token-file", file.to_str().unwrap()], &[]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(s.requests()[0].header("authorization"), Some(format!("Token {TOKEN}").as_str()));
+    assert_eq!(
+        s.requests()[0].header("authorization"),
+        Some(format!("Token {TOKEN}").as_str())
+    );
 }
 
 #[test]
@@ -604,7 +694,11 @@ fn v2_503_then_204_is_retried() {
 #[test]
 fn batches_of_n_lines_each_in_its_own_request() {
     let s = Scripted::start(vec![NO_CONTENT]);
-    let r = push_v2(&s, &["--influx-batch", "2"], &[("SIMPLEPIPE_INFLUX_TOKEN", TOKEN)]);
+    let r = push_v2(
+        &s,
+        &["--influx-batch", "2"],
+        &[("SIMPLEPIPE_INFLUX_TOKEN", TOKEN)],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     let sizes: Vec<usize> = s
         .requests()
@@ -616,7 +710,13 @@ fn batches_of_n_lines_each_in_its_own_request() {
 
 #[test]
 fn the_token_is_never_in_help() {
-    let r = run_env(&["push", "--help"], &[("SIMPLEPIPE_INFLUX_TOKEN", TOKEN), ("SIMPLEPIPE_INFLUX_TOKEN_FILE", TOKEN)]);
+    let r = run_env(
+        &["push", "--help"],
+        &[
+            ("SIMPLEPIPE_INFLUX_TOKEN", TOKEN),
+            ("SIMPLEPIPE_INFLUX_TOKEN_FILE", TOKEN),
+        ],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("--influx-token-file"), "{}", r.stdout);
     assert_no_token(&r);
@@ -633,11 +733,40 @@ fn destinations_and_api_flags_are_checked() {
         assert_no_token(&r);
     };
     let url = "http://127.0.0.1:9";
-    usage(&["--influx", url, "--gateway", url, "--influx-db", "d"], &[], "exactly one destination");
+    usage(
+        &["--influx", url, "--gateway", url, "--influx-db", "d"],
+        &[],
+        "exactly one destination",
+    );
     usage(&["--influx", url], &[], "--influx-db");
-    usage(&["--influx", url, "--influx-db", "d", "--influx-org", "o", "--influx-bucket", "b"], &[], "--influx-db");
-    usage(&["--influx", url, "--influx-org", "o"], &[], "--influx-bucket");
-    usage(&["--influx", url, "--influx-db", "d"], &[("SIMPLEPIPE_INFLUX_TOKEN", TOKEN)], "token");
+    usage(
+        &[
+            "--influx",
+            url,
+            "--influx-db",
+            "d",
+            "--influx-org",
+            "o",
+            "--influx-bucket",
+            "b",
+        ],
+        &[],
+        "--influx-db",
+    );
+    usage(
+        &["--influx", url, "--influx-org", "o"],
+        &[],
+        "--influx-bucket",
+    );
+    usage(
+        &["--influx", url, "--influx-db", "d"],
+        &[("SIMPLEPIPE_INFLUX_TOKEN", TOKEN)],
+        "token",
+    );
     usage(&["--influx-db", "d"], &[], "--influx");
-    usage(&["--influx", url, "--influx-db", "d", "--influx-batch", "0"], &[], "--influx-batch");
+    usage(
+        &["--influx", url, "--influx-db", "d", "--influx-batch", "0"],
+        &[],
+        "--influx-batch",
+    );
 }

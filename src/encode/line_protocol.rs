@@ -309,7 +309,10 @@ mod tests {
 
     fn scalar(labels: &[(&str, &str)], v: f64) -> Series {
         Series {
-            labels: labels.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
             sample: Sample::Scalar(v),
         }
     }
@@ -401,15 +404,23 @@ mod tests {
         };
         let f = fam("h", Kind::Histogram, vec![h(&[("zz", "1")])]);
         let out = encode(&[f], &[("a".into(), "b".into())], 0, 10).unwrap();
-        assert!(out.body().starts_with("h_bucket,a=b,le=+Inf,zz=1 value=1 0\n"));
+        assert!(out
+            .body()
+            .starts_with("h_bucket,a=b,le=+Inf,zz=1 value=1 0\n"));
         let f = fam("h", Kind::Histogram, vec![h(&[("b", "1")])]);
         let out = encode(&[f], &[("a".into(), "x".into())], 0, 10).unwrap();
-        assert!(out.body().starts_with("h_bucket,a=x,b=1,le=+Inf value=1 0\n"));
+        assert!(out
+            .body()
+            .starts_with("h_bucket,a=x,b=1,le=+Inf value=1 0\n"));
     }
 
     #[test]
     fn empty_tag_values_are_left_out() {
-        let f = fam("m", Kind::Gauge, vec![scalar(&[("a", ""), ("b", "x")], 2.0)]);
+        let f = fam(
+            "m",
+            Kind::Gauge,
+            vec![scalar(&[("a", ""), ("b", "x")], 2.0)],
+        );
         let out = encode(&[f], &[("user".into(), String::new())], 5, 10).unwrap();
         assert_eq!(out.body(), "m,b=x value=2 5\n");
     }
@@ -474,7 +485,9 @@ mod tests {
 
     #[test]
     fn batches_hold_at_most_n_lines() {
-        let series: Vec<Series> = (0..7).map(|i| scalar(&[("i", &i.to_string())], 1.0)).collect();
+        let series: Vec<Series> = (0..7)
+            .map(|i| scalar(&[("i", &i.to_string())], 1.0))
+            .collect();
         let f = fam("m", Kind::Gauge, series);
         let out = encode(std::slice::from_ref(&f), &[], 1, 3).unwrap();
         let sizes: Vec<usize> = out.batches.iter().map(|b| b.lines().count()).collect();
@@ -482,7 +495,13 @@ mod tests {
         assert_eq!(out.lines, 7);
         let exact = encode(&[fam("m", Kind::Gauge, f.series[..6].to_vec())], &[], 1, 3).unwrap();
         assert_eq!(exact.batches.len(), 2, "no empty trailing batch");
-        let none = encode(&[fam("m", Kind::Gauge, vec![scalar(&[], f64::NAN)])], &[], 1, 3).unwrap();
+        let none = encode(
+            &[fam("m", Kind::Gauge, vec![scalar(&[], f64::NAN)])],
+            &[],
+            1,
+            3,
+        )
+        .unwrap();
         assert!(none.batches.is_empty());
     }
 
@@ -518,7 +537,9 @@ mod tests {
         let f = fam("m", Kind::Gauge, vec![scalar(&[], 1.0)]);
         let problems = encode(&[f], &[("_field".into(), "x".into())], 1, 10).unwrap_err();
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].to_string().starts_with("tag _field: the tag key"));
+        assert!(problems[0]
+            .to_string()
+            .starts_with("tag _field: the tag key"));
     }
 
     #[test]

@@ -46,7 +46,8 @@ impl Influx {
             let config = config(dir.path(), http, rpc, admin.is_some());
             let conf = dir.path().join("influxdb.conf");
             std::fs::write(&conf, config).unwrap();
-            let log = std::fs::File::create(dir.path().join(format!("influxd-{http}.log"))).unwrap();
+            let log =
+                std::fs::File::create(dir.path().join(format!("influxd-{http}.log"))).unwrap();
             let mut child = Command::new(INFLUXD)
                 .arg("run")
                 .arg("-config")
@@ -94,7 +95,10 @@ impl Influx {
         let r = req.send().unwrap();
         let status = r.status();
         let body = r.text().unwrap();
-        assert!(status.is_success() && !body.contains("\"error\""), "{q}: {status} {body}");
+        assert!(
+            status.is_success() && !body.contains("\"error\""),
+            "{q}: {status} {body}"
+        );
     }
 
     /// Run one InfluxQL statement against `db` (times as epoch ms) and

@@ -109,7 +109,10 @@ pub fn query(base: &str, promql: &str) -> Vec<Value> {
         if !res.is_empty() {
             return res;
         }
-        assert!(Instant::now() < deadline, "no result for {promql} at {base}");
+        assert!(
+            Instant::now() < deadline,
+            "no result for {promql} at {base}"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
 }
