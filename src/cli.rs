@@ -13,6 +13,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod influx;
+pub use influx::InfluxArgs;
+
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
 ///
 /// Exit codes: 0 done, 1 internal error, 2 usage error, 3 source unreadable,
@@ -104,6 +107,10 @@ pub struct PushArgs {
     /// Do not print the one-line summary after a successful push.
     #[arg(long, short, env = "SIMPLEPIPE_QUIET")]
     pub quiet: bool,
+
+    // Last: its help heading would otherwise carry over to what follows.
+    #[command(flatten)]
+    pub influx: InfluxArgs,
 }
 
 #[derive(Debug, Args)]

@@ -18,7 +18,10 @@ fn families(path: &Path) -> Vec<simplepipe::model::Family> {
         now: 1_700_000_000.5,
         ..Extra::default()
     };
-    simplepipe::check(&bytes, &src, None, &extra).unwrap().0.families
+    simplepipe::check(&bytes, &src, None, &extra)
+        .unwrap()
+        .0
+        .families
 }
 
 /// The delimited protobuf body, each `MetricFamily` in protobuf text format.

@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use simplepipe::source::Source;
-use simplepipe::encode::line_protocol;
 use simplepipe::artifact::BuildOptions as Extra;
+use simplepipe::encode::line_protocol;
+use simplepipe::source::Source;
 
 fn body(path: &Path) -> String {
     let src = Source::Path(path.to_path_buf());

@@ -10,10 +10,12 @@
 //!
 //! - [`aws`]: S3 options from flags and the AWS variables.
 //! - [`target`]: the gateway URL and the grouping key.
+//! - [`influx`]: the InfluxDB target (`--influx`).
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
 
 pub mod aws;
 pub mod credentials;
+pub mod influx;
 pub mod target;
 
 use std::time::Duration;
@@ -25,6 +27,7 @@ use crate::cli::{
     ArtifactArgs, BestEffort, Compress, DeleteArgs, Method, NetArgs, PushArgs, ValidateArgs,
     WireFormat,
 };
+use crate::encode::line_protocol;
 use crate::error::{bail_with, Exit};
 use crate::model::{is_label_name, is_metric_name, parse_number};
 use crate::sink::pushgateway::{self, PushOptions, Target};
@@ -64,15 +67,30 @@ pub struct DeleteConfig {
 }
 
 pub fn push(args: PushArgs) -> Result<PushConfig> {
-    let job = match (args.job_positional, args.group.grouping.job.clone()) {
+    let job = match (args.job_positional.clone(), args.group.grouping.job.clone()) {
         (Some(p), Some(o)) if p != o => bail_with!(
             Exit::Usage,
             "the job is given twice, as {p:?} (positional JOB) and {o:?} (--job or SIMPLEPIPE_JOB); give one"
         ),
         (p, o) => p.or(o),
     };
-    let target = target::target(&args.group, &args.net, job, args.dry_run)?;
-    let labels = labels(&args.labels, &target.grouping)?;
+    let (sink, grouping, label_check) = if influx::wanted(&args.influx, args.dry_run) {
+        let target = influx::target(&args, job)?;
+        let tags = target.tags.clone();
+        let check: fn(&str, &str) -> Option<String> = line_protocol::tag_problem;
+        (Sink::Influx(target), tags, Some(check))
+    } else {
+        influx::unused(&args.influx)?;
+        let target = target::target(&args.group, &args.net, job, args.dry_run)?;
+        let grouping = target.grouping.clone();
+        (pushgateway_sink(&args, target), grouping, None)
+    };
+    let labels = labels(&args.labels, &grouping)?;
+    if label_check.is_some() {
+        for (k, v) in &labels {
+            influx::tag_ok(&format!("--label {k}"), k, v)?;
+        }
+    }
     let inline = args
         .metrics
         .iter()
@@ -85,6 +103,25 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
             "nothing to push: give a SOURCE (a path, or - for stdin) or at least one --metric NAME=VALUE"
         );
     }
+    let build = BuildOptions {
+        labels,
+        grouping: grouping.into_iter().map(|(k, _)| k).collect(),
+        inline,
+        now: now(),
+        label_check,
+    };
+    Ok(PushConfig {
+        artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
+        source,
+        best_effort: args.group.best_effort,
+        sink,
+        dry_run: args.dry_run,
+        quiet: args.quiet,
+    })
+}
+
+/// The Pushgateway sink: the group, method, wire format and compression.
+fn pushgateway_sink(args: &PushArgs, target: Target) -> Sink {
     let format = args.format.unwrap_or(if args.dry_run {
         WireFormat::Text
     } else {
@@ -98,20 +135,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         },
         gzip: args.compress == Compress::Gzip,
     };
-    let build = BuildOptions {
-        labels,
-        grouping: target.grouping.iter().map(|(k, _)| k.clone()).collect(),
-        inline,
-        now: now(),
-    };
-    Ok(PushConfig {
-        artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
-        source,
-        best_effort: args.group.best_effort,
-        sink: Sink::Pushgateway { target, how },
-        dry_run: args.dry_run,
-        quiet: args.quiet,
-    })
+    Sink::Pushgateway { target, how }
 }
 
 pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
@@ -125,6 +149,7 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
         grouping: grouping.into_iter().map(|(k, _)| k).collect(),
         inline: Vec::new(),
         now: now(),
+        label_check: None,
     };
     Ok(ValidateConfig {
         artifact: artifact(&args.artifact, &args.net, Some(&source), build)?,

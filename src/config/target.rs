@@ -29,19 +29,24 @@ pub fn target(
             "no Pushgateway given: pass --gateway URL or set SIMPLEPIPE_GATEWAY (e.g. http://pushgateway:9091)"
         ),
     };
-    let Some(job) = job.filter(|j| !j.is_empty()) else {
-        bail_with!(
-            Exit::Usage,
-            "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required)"
-        );
-    };
-    let grouping = grouping(&args.grouping, job)?;
+    let grouping = grouping(&args.grouping, required_job(job)?)?;
     let http = credentials::http(args, net, gateway.as_mut())?;
     Ok(Target {
         gateway,
         grouping,
         http,
     })
+}
+
+/// The job, which every push needs (a grouping label, or a tag).
+pub fn required_job(job: Option<String>) -> Result<String> {
+    match job.filter(|j| !j.is_empty()) {
+        Some(job) => Ok(job),
+        None => bail_with!(
+            Exit::Usage,
+            "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required)"
+        ),
+    }
 }
 
 /// The grouping key: `job`, then `user`, then each `--group`, checked.
@@ -76,6 +81,13 @@ pub fn grouping(args: &GroupingArgs, job: String) -> Result<Vec<(String, String)
 /// Parse a gateway base URL. `host:port` without a scheme is taken as
 /// `http://host:port`, as the original Simplepipe (via prometheus_client) did.
 pub fn gateway_url(raw: &str) -> Result<Url> {
+    base_url("--gateway", raw, "http://pushgateway:9091")
+}
+
+/// Parse a server's base URL given by `option` (`--gateway`, `--influx`):
+/// http or https, a host, a path prefix at most; `host:port` means
+/// `http://host:port`. Messages show it redacted, with `example`.
+pub fn base_url(option: &str, raw: &str, example: &str) -> Result<Url> {
     let with_scheme = if raw.contains("://") {
         raw.to_string()
     } else {
@@ -83,21 +95,21 @@ pub fn gateway_url(raw: &str) -> Result<Url> {
     };
     let url = Url::parse(&with_scheme).or_fail(Exit::Usage, |e| {
         format!(
-            "--gateway {}: not a valid URL ({e}); expected e.g. http://pushgateway:9091",
+            "{option} {}: not a valid URL ({e}); expected e.g. {example}",
             crate::redact::url_str(raw)
         )
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         bail_with!(
             Exit::Usage,
-            "--gateway {}: expected an http:// or https:// URL with a host",
+            "{option} {}: expected an http:// or https:// URL with a host",
             crate::redact::url(&url)
         );
     }
     if url.query().is_some() || url.fragment().is_some() {
         bail_with!(
             Exit::Usage,
-            "--gateway {}: a query or fragment is not allowed in the base URL",
+            "{option} {}: a query or fragment is not allowed in the base URL",
             crate::redact::url(&url)
         );
     }

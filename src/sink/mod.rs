@@ -1,10 +1,11 @@
 //! Stage 6, sink: where validated families go.
 //!
-//! An enum, not a trait: there is one destination today (the Pushgateway),
-//! and remote write and InfluxDB plug in here as variants. Every sink sends
+//! An enum, not a trait: the Pushgateway and InfluxDB are variants, and
+//! remote write plugs in here the same way. Every sink sends
 //! through [`crate::net`], so retries, auth, TLS and exit codes are the same
 //! whatever the destination.
 
+pub mod influx;
 pub mod pushgateway;
 
 use anyhow::Result;
@@ -18,6 +19,8 @@ pub enum Sink {
         target: pushgateway::Target,
         how: pushgateway::PushOptions,
     },
+    /// `--influx`: line protocol to InfluxDB 1.x or 2.x.
+    Influx(influx::Target),
 }
 
 impl Sink {
@@ -27,6 +30,7 @@ impl Sink {
             Sink::Pushgateway { target, how } => {
                 format!("{} {}", how.method(), pushgateway::shown_url(target))
             }
+            Sink::Influx(target) => format!("POST {}", influx::shown_url(target)),
         }
     }
 
@@ -36,20 +40,26 @@ impl Sink {
             Sink::Pushgateway { target, how } => {
                 format!("{} ({})", pushgateway::shown_url(target), how.method())
             }
+            Sink::Influx(target) => format!(
+                "{} (InfluxDB {} line protocol)",
+                influx::shown_url(target),
+                target.api.version()
+            ),
         }
     }
 
     /// What a dry run prints: the exact body, as text when the wire format
-    /// is text.
-    pub fn dry_run_body(&self, families: &[Family]) -> Vec<u8> {
+    /// is text. Fails where the push would fail before sending.
+    pub fn dry_run_body(&self, families: &[Family]) -> Result<Vec<u8>> {
         match self {
             Sink::Pushgateway { how, .. } => {
                 let shown = pushgateway::PushOptions {
                     gzip: false,
                     ..*how
                 };
-                shown.body(families).bytes
+                Ok(shown.body(families).bytes)
             }
+            Sink::Influx(target) => influx::dry_run_body(target, families),
         }
     }
 
@@ -57,6 +67,7 @@ impl Sink {
     pub fn push(&self, families: &[Family]) -> Result<()> {
         match self {
             Sink::Pushgateway { target, how } => pushgateway::push(target, how, families),
+            Sink::Influx(target) => influx::push(target, families),
         }
     }
 }
