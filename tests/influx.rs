@@ -786,3 +786,95 @@ fn destinations_and_api_flags_are_checked() {
         "--influx-batch",
     );
 }
+
+#[test]
+fn a_missing_database_is_exit_5_with_influxdbs_message() {
+    let influx = Influx::start();
+    let r = push_influx(
+        &influx.url,
+        "examples/simple.json",
+        &["--influx-db", "nope"],
+    );
+    assert_eq!(r.code, 5, "{r:?}");
+    assert!(
+        r.stderr
+            .contains(r#"InfluxDB rejected it (HTTP 404 Not Found): database not found: "nope""#),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn gzip_bodies_land_in_influxdb_1_6() {
+    let influx = Influx::start();
+    influx.create_database("z");
+    let r = push_influx(
+        &influx.url,
+        "examples/training-run.json",
+        &["--influx-db", "z", "--compress", "gzip", "-v"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("gzip"), "{}", r.stderr);
+    let rows = influx.query(
+        "z",
+        r#"SELECT "value" FROM "model_accuracy" WHERE "user"='alice'"#,
+    );
+    assert_eq!(rows[0]["value"], 0.7613);
+}
+
+#[test]
+fn a_batch_rejected_after_others_says_how_much_was_written() {
+    let s = Scripted::start(vec![
+        NO_CONTENT,
+        Reply::Status(
+            400,
+            &[],
+            r#"{"code":"invalid","message":"field type conflict"}"#,
+        ),
+    ]);
+    let r = push_v2(
+        &s,
+        &["--influx-batch", "2"],
+        &[("SIMPLEPIPE_INFLUX_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 5, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("batch 2/3 (2 of 5 lines were written before it)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("field type conflict"), "{}", r.stderr);
+    assert_eq!(s.requests().len(), 2, "stops at the rejected batch");
+}
+
+#[test]
+fn unreachable_influxdb_is_exit_6_and_best_effort_forgives_it() {
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let args = [
+        "--influx-db",
+        "d",
+        "--retries",
+        "1",
+        "--retry-max-wait",
+        "0.1",
+    ];
+    let r = push_influx(&url, "examples/simple.json", &args);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(
+        r.stderr.contains("cannot connect to InfluxDB"),
+        "{}",
+        r.stderr
+    );
+    let r = push_influx(
+        &url,
+        "examples/simple.json",
+        &[&args[..], &["--best-effort"]].concat(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("--best-effort: nothing was pushed"),
+        "{}",
+        r.stderr
+    );
+}
