@@ -12,8 +12,8 @@
 //! - [`config`]: raw arguments and environment -> each stage's typed options; the only reader of the environment.
 //! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
 //! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers and the family set with the checks a schema can't express.
-//! - [`encode`]: stage 5, families -> protobuf or text (pure, snapshot-tested).
-//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]).
+//! - [`encode`]: stage 5, families -> protobuf, text or InfluxDB line protocol (pure, snapshot-tested).
+//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]) or InfluxDB ([`sink::influx`]).
 //! - [`net`]: the HTTP exchange every sink shares: auth, TLS, retries with backoff and Retry-After, failures in words.
 //! - [`model`]: the metric types and the name and number rules (a leaf).
 //! - [`error`]: exit-code kinds, tagged where errors happen; the "every problem, with its pointer" report.
