@@ -1,8 +1,8 @@
-//! Snapshot tests: the exact text body, and the protobuf body (what goes on
-//! the wire, decoded to protobuf's text format), for every file in
-//! `examples/`. The encoders are pure, so these run the library stages
-//! directly, with a fixed clock for the `_created` series of the original
-//! format.
+//! Snapshot tests: the exact text body, the protobuf body (what goes on
+//! the wire, decoded to protobuf's text format) and the InfluxDB line
+//! protocol, for every file in `examples/`. The encoders are pure, so these
+//! run the library stages directly, with a fixed clock for the `_created`
+//! series of the original format.
 
 use std::path::Path;
 
@@ -41,6 +41,24 @@ fn protobuf_body(path: &Path) -> String {
     out
 }
 
+/// The InfluxDB line-protocol body with fixed tags and push time, under a
+/// header line with the counts (what `push --influx … --dry-run` prints).
+fn line_protocol_body(path: &Path) -> String {
+    let tags = [
+        ("job".to_string(), "examples".to_string()),
+        ("user".to_string(), "alice".to_string()),
+    ];
+    let out =
+        encode::line_protocol::encode(&families(path), &tags, 1_700_000_000_500, 5000).unwrap();
+    format!(
+        "# {} lines, {} skipped (first: {})\n{}",
+        out.lines,
+        out.skipped,
+        out.first_skipped.as_deref().unwrap_or("-"),
+        out.body()
+    )
+}
+
 #[test]
 fn every_example_encodes_as_snapshotted() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -57,5 +75,6 @@ fn every_example_encodes_as_snapshotted() {
         let name = p.file_stem().unwrap().to_string_lossy().into_owned();
         insta::assert_snapshot!(name.clone(), encode::text(&families(&p)));
         insta::assert_snapshot!(format!("{name}.protobuf"), protobuf_body(&p));
+        insta::assert_snapshot!(format!("{name}.influx"), line_protocol_body(&p));
     }
 }

@@ -104,6 +104,15 @@ impl Auth {
     }
 }
 
+/// A URL as the user sees it: redacted, with `***` where credentials were
+/// taken out of it (so the user can tell they were used).
+pub fn shown_url(mut url: Url, auth: &Auth) -> String {
+    if auth.from_url() {
+        let _ = url.set_username("***");
+    }
+    crate::redact::url(&url)
+}
+
 /// TLS settings, already loaded and parsed.
 #[derive(Debug, Clone, Default)]
 pub struct Tls {

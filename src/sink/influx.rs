@@ -16,7 +16,7 @@ use crate::encode::{self, line_protocol};
 use crate::error::{bail_with, check, Exit};
 use crate::model::Family;
 use crate::net::{self, Body, HttpOptions, Request};
-use crate::{redact, report};
+use crate::report;
 
 /// Where and how to write: the base URL (absent only in a dry run; never
 /// carrying credentials, which move to [`HttpOptions::auth`]), the API and
@@ -97,13 +97,7 @@ pub fn write_url(base: &Url, api: &Api) -> Url {
 /// `--influx`.
 pub fn shown_url(target: &Target) -> String {
     match &target.url {
-        Some(base) => {
-            let mut url = write_url(base, &target.api);
-            if target.http.auth.from_url() {
-                let _ = url.set_username("***");
-            }
-            redact::url(&url)
-        }
+        Some(base) => net::shown_url(write_url(base, &target.api), &target.http.auth),
         None => {
             let url = write_url(
                 &Url::parse("http://influx").expect("a valid URL"),

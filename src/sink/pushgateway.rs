@@ -12,7 +12,6 @@ use reqwest::{Method, Url};
 use crate::encode;
 use crate::model::Family;
 use crate::net::{self, Answer, Body, HttpOptions, Request};
-use crate::redact;
 
 /// A Pushgateway group: the base URL (absent only in a dry run; never
 /// carrying credentials, which move to [`HttpOptions::auth`]) and the
@@ -91,15 +90,7 @@ pub fn group_url(base: &Url, grouping: &[(String, String)]) -> Url {
 /// (dry run).
 pub fn shown_url(target: &Target) -> String {
     match &target.gateway {
-        Some(base) => {
-            let mut url = group_url(base, &target.grouping);
-            // Credentials were moved out of the URL into `auth`; show that
-            // the URL carried some, as `***`.
-            if target.http.auth.from_url() {
-                let _ = url.set_username("***");
-            }
-            redact::url(&url)
-        }
+        Some(base) => net::shown_url(group_url(base, &target.grouping), &target.http.auth),
         None => format!("<gateway>/{}", group_segments(&target.grouping).join("/")),
     }
 }
