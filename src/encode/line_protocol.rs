@@ -548,4 +548,49 @@ mod tests {
         escape(&mut out, "a b,c=d", false);
         assert_eq!(out, r"a\ b\,c=d");
     }
+
+    /// Read a tag value back the way a parser does: `,` ` ` `=` end it
+    /// unless escaped; `strict` also reads `\\` as one backslash, as
+    /// InfluxDB 2.x and VictoriaMetrics do (1.x keeps both).
+    fn read_value(s: &str, strict: bool) -> (String, &str) {
+        let mut out = String::new();
+        let mut chars = s.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match (c, chars.peek().map(|&(_, n)| n)) {
+                ('\\', Some(n)) if matches!(n, ',' | ' ' | '=') || (strict && n == '\\') => {
+                    out.push(n);
+                    chars.next();
+                }
+                (',' | ' ', _) => return (out, &s[i..]),
+                _ => out.push(c),
+            }
+        }
+        (out, "")
+    }
+
+    proptest::proptest! {
+        /// Every value the encoder accepts reads back the same under both
+        /// readings of backslashes; the ones it refuses are exactly those
+        /// where they could differ (or a newline).
+        #[test]
+        fn accepted_values_read_back_the_same_everywhere(v in "[a-c ,=\\\\\n\"é日]{0,12}") {
+            let f = fam("m", Kind::Gauge, vec![scalar(&[("k", v.as_str())], 1.0)]);
+            match encode(&[f], &[], 1, 10) {
+                Ok(out) if v.is_empty() => proptest::prop_assert_eq!(out.body(), "m value=1 1\n"),
+                Ok(out) => {
+                    let body = out.body();
+                    let rest = body.strip_prefix("m,k=").unwrap();
+                    for strict in [false, true] {
+                        let (read, tail) = read_value(rest, strict);
+                        proptest::prop_assert_eq!(&read, &v);
+                        proptest::prop_assert_eq!(tail, " value=1 1\n");
+                    }
+                }
+                Err(problems) => {
+                    proptest::prop_assert_eq!(problems.len(), 1);
+                    proptest::prop_assert!(tag_problem("k", &v).is_some());
+                }
+            }
+        }
+    }
 }
