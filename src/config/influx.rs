@@ -27,11 +27,11 @@ pub fn target(args: &PushArgs, job: Option<String>) -> Result<Target> {
     let ia = &args.influx;
     one_destination(args)?;
     let mut url = match &ia.influx {
-        Some(raw) => Some(target::base_url("--influx", raw, "http://influxdb:8086")?),
+        Some(raw) => Some(target::server_url("--influx", raw, "http://influxdb:8086")?),
         None => None,
     };
     let api = api(ia)?;
-    let tags = target::grouping(&args.group.grouping, target::required_job(job)?)?;
+    let tags = target::grouping(&args.grouping, target::required_job(job)?)?;
     for (k, v) in &tags {
         let option = match k.as_str() {
             "job" => "--job".to_string(),
@@ -40,7 +40,7 @@ pub fn target(args: &PushArgs, job: Option<String>) -> Result<Target> {
         };
         tag_ok(&option, k, v)?;
     }
-    let mut http = credentials::http(&args.group, &args.net, url.as_mut())?;
+    let mut http = credentials::http(&args.gateway, &args.net, url.as_mut())?;
     let token = credentials::secret(
         "--influx-token-file",
         ia.influx_token_file.as_deref(),
@@ -93,7 +93,7 @@ pub fn tag_ok(option: &str, key: &str, value: &str) -> Result<()> {
 /// `--influx` with `--gateway` (or the original's variable), or with an
 /// option only the Pushgateway understands, is a mistake worth saying.
 fn one_destination(args: &PushArgs) -> Result<()> {
-    let gateway = if args.group.gateway.is_some() {
+    let gateway = if args.gateway.gateway.is_some() {
         Some("--gateway (or SIMPLEPIPE_GATEWAY)")
     } else if super::env_nonempty("PUSH_GATEWAY_HOSTNAME").is_some() {
         Some("PUSH_GATEWAY_HOSTNAME")

@@ -3,9 +3,11 @@
 //! `--persistence.file=` so parallel tests never share state.
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
+pub mod alertmanager;
 pub mod influx;
 pub mod prometheus;
 pub mod scripted;
+pub mod secure;
 pub mod victoria;
 
 use std::collections::BTreeMap;
