@@ -14,10 +14,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod groups;
+mod influx;
 mod live;
 mod net;
 mod standard;
 pub use groups::{GroupsArgs, ListOutput, PruneArgs, SelectArgs};
+pub use influx::InfluxArgs;
 pub use live::{InstallArgs, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
 pub use net::{GatewayArgs, GroupingArgs, NetArgs};
 pub use standard::{DashboardArgs, RulesArgs};
@@ -168,6 +170,10 @@ pub struct PushArgs {
     /// How to print the summary: text (stderr) or json (one object, stdout).
     #[arg(long, value_enum, default_value_t = Output::Text, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
     pub output: Output,
+
+    // Last: its help heading would otherwise carry over to what follows.
+    #[command(flatten)]
+    pub influx: InfluxArgs,
 }
 
 #[derive(Debug, Args)]

@@ -13,8 +13,8 @@
 //! - [`config`]: raw arguments and environment -> each stage's typed options; the only reader of the environment.
 //! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
 //! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers and the family set with the checks a schema can't express.
-//! - [`encode`]: stage 5, families -> protobuf, text or remote-write requests (pure, snapshot-tested).
-//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]) or a remote-write receiver ([`sink::remote_write`]); what a gateway holds, group by group ([`sink::groups`]).
+//! - [`encode`]: stage 5, families -> protobuf, text, remote-write requests or InfluxDB line protocol (pure, snapshot-tested).
+//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]), a remote-write receiver ([`sink::remote_write`]) or InfluxDB ([`sink::influx`]); what a gateway holds, group by group ([`sink::groups`]).
 //! - [`net`]: the HTTP exchange every sink shares: auth, TLS, retries with backoff and Retry-After, failures in words.
 //! - [`live`]: live metrics for `run` and `watch`: metric lines and ModelOp streams -> a state pushed every interval; the child runner and the `tail -F` follower.
 //! - [`standard`]: the admin's standard -> a JSON Schema for validation, alert rules (+ promtool tests), a Grafana dashboard (pure generators).

@@ -1,9 +1,10 @@
 //! Snapshot tests: the exact text body, the protobuf body (what goes on
-//! the wire, decoded to protobuf's text format), and the remote-write
-//! requests (decoded from snappy and protobuf), for every file in
-//! `examples/`. The encoders are pure, so these run the library stages
-//! directly, with a fixed clock for the `_created` series of the original
-//! format and for the remote-write samples' timestamp.
+//! the wire, decoded to protobuf's text format), the remote-write requests
+//! (decoded from snappy and protobuf) and the InfluxDB line protocol, for
+//! every file in `examples/`. The encoders are pure, so these run the
+//! library stages directly, with a fixed clock for the `_created` series of
+//! the original format and for the remote-write and line-protocol
+//! timestamps.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -75,6 +76,24 @@ fn remote_write_requests(path: &Path) -> String {
     out
 }
 
+/// The InfluxDB line-protocol body with fixed tags and push time, under a
+/// header line with the counts (what `push --influx … --dry-run` prints).
+fn line_protocol_body(path: &Path) -> String {
+    let tags = [
+        ("job".to_string(), "examples".to_string()),
+        ("user".to_string(), "alice".to_string()),
+    ];
+    let out =
+        encode::line_protocol::encode(&families(path), &tags, 1_700_000_000_500, 5000).unwrap();
+    format!(
+        "# {} lines, {} skipped (first: {})\n{}",
+        out.lines,
+        out.skipped,
+        out.first_skipped.as_deref().unwrap_or("-"),
+        out.body()
+    )
+}
+
 #[test]
 fn every_example_encodes_as_snapshotted() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -92,5 +111,6 @@ fn every_example_encodes_as_snapshotted() {
         insta::assert_snapshot!(name.clone(), encode::text(&families(&p)));
         insta::assert_snapshot!(format!("{name}.protobuf"), protobuf_body(&p));
         insta::assert_snapshot!(format!("{name}.remote_write"), remote_write_requests(&p));
+        insta::assert_snapshot!(format!("{name}.influx"), line_protocol_body(&p));
     }
 }

@@ -28,6 +28,10 @@ pub struct BuildOptions {
     /// Unix time in seconds, for the `_created` series the original
     /// Simplepipe's Python client emitted.
     pub now: f64,
+    /// What the destination cannot carry in a label, as a reason (InfluxDB:
+    /// a newline, some backslashes, reserved keys); checked here, where the
+    /// pointer is known. `None` for the Pushgateway, which carries anything.
+    pub label_check: Option<fn(&str, &str) -> Option<String>>,
 }
 
 /// One `--metric`: a single scalar series (config parses the grammar).
@@ -175,6 +179,13 @@ impl<'a> FamilySet<'a> {
             return;
         };
         self.problem_of("label", at(), msg);
+    }
+
+    /// Check a label against the destination's limits ([`BuildOptions::label_check`]).
+    pub fn check_label_value(&mut self, at: impl FnOnce() -> String, name: &str, value: &str) {
+        if let Some(msg) = self.opts.label_check.and_then(|check| check(name, value)) {
+            self.problem(at(), msg);
+        }
     }
 
     /// Histogram and summary families write `_bucket`, `_sum` and `_count`

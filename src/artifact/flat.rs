@@ -87,8 +87,11 @@ pub fn v0(set: &mut FamilySet, doc: Value) {
                 let Value::Object(kv) = m.value else { continue };
                 let mut labels = Vec::new();
                 for (k, v) in kv {
-                    set.check_label_name(|| format!("{at}/value/{}", escape_pointer(&k)), &k);
-                    labels.push((k, v.as_str().unwrap_or_default().to_string()));
+                    let lp = || format!("{at}/value/{}", escape_pointer(&k));
+                    let v = v.as_str().unwrap_or_default().to_string();
+                    set.check_label_name(lp, &k);
+                    set.check_label_value(lp, &k, &v);
+                    labels.push((k, v));
                 }
                 let entry = Entry {
                     help,

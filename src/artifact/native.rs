@@ -66,8 +66,10 @@ pub fn read(set: &mut FamilySet, doc: Document) {
             Box::new(all.into_iter().map(serde_json::from_value))
         }
     };
-    for name in top_labels.keys() {
-        set.check_label_name(|| format!("/labels/{}", escape_pointer(name)), name);
+    for (name, value) in &top_labels {
+        let at = || format!("/labels/{}", escape_pointer(name));
+        set.check_label_name(at, name);
+        set.check_label_value(at, name, value);
     }
     for (i, m) in entries.enumerate() {
         let at = format!("/metrics/{i}");
@@ -94,6 +96,7 @@ pub fn read(set: &mut FamilySet, doc: Document) {
                 continue;
             }
             set.check_label_name(lp, &k);
+            set.check_label_value(lp, &k, &v);
             labels.push((k, v));
         }
         let sample = match m.kind {

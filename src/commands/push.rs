@@ -22,7 +22,7 @@ fn push(cfg: &PushConfig) -> Result<()> {
     })?;
     if cfg.dry_run {
         report::info_plain(format!("{} (dry run: nothing sent)", cfg.sink.describe()));
-        return print(&cfg.sink.dry_run_body(&model.families));
+        return print(&cfg.sink.dry_run_body(&model.families)?);
     }
     cfg.sink.push(&model.families)?;
     if cfg.json {

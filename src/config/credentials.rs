@@ -83,7 +83,7 @@ fn auth(args: &GatewayArgs, url: Option<&mut Url>) -> Result<Auth> {
 }
 
 /// A secret from the file named by `option`, else from the variable `var`.
-fn secret(
+pub(super) fn secret(
     option: &'static str,
     file: Option<&Path>,
     var: &'static str,

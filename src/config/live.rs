@@ -152,6 +152,7 @@ fn live(args: &LiveArgs) -> Result<LiveConfig> {
     let grouping_pairs = match &sink {
         Sink::Pushgateway { target, .. } => &target.grouping,
         Sink::RemoteWrite(target) => &target.labels,
+        Sink::Influx(target) => &target.tags,
     };
     let labels = labels(&args.labels, grouping_pairs)?;
     let grouping = grouping_pairs.iter().map(|(k, _)| k.clone()).collect();

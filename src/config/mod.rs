@@ -11,6 +11,7 @@
 //! - [`aws`]: S3 options from flags and the AWS variables.
 //! - [`target`]: the gateway URL and the grouping key.
 //! - [`remote_write`]: the remote-write endpoint, its labels and request size.
+//! - [`influx`]: the InfluxDB target (`--influx`).
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
 //! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
 //! - [`standard`]: the options of the generators (`rules`, `dashboard`).
@@ -22,6 +23,7 @@ pub mod aws;
 pub mod credentials;
 pub mod env;
 pub mod groups;
+pub mod influx;
 pub mod inline;
 pub mod live;
 pub mod remote_write;
@@ -39,6 +41,7 @@ use crate::cli::{
     ArtifactArgs, BestEffort, Compress, DeleteArgs, Method, NetArgs, Output, PushArgs,
     ValidateArgs, WireFormat,
 };
+use crate::encode::line_protocol;
 use crate::error::{bail_with, Exit};
 use crate::model::is_label_name;
 use crate::sink::pushgateway::{self, PushOptions, Target};
@@ -97,26 +100,46 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
             "nothing to push: give a SOURCE (a path, - for stdin, or s3://BUCKET/KEY) and a JOB, or at least one --metric NAME=VALUE"
         );
     }
-    let sink = match &args.remote_write {
-        Some(raw) => {
+    let influx = influx::wanted(&args.influx, args.dry_run);
+    let (sink, label_check) = match (&args.remote_write, influx) {
+        (Some(_), true) => bail_with!(
+            Exit::Usage,
+            "--remote-write and --influx are both given; give exactly one destination"
+        ),
+        (Some(raw), false) => {
+            influx::unused(&args.influx)?;
             remote_write::push_options_unused(&args)?;
             let max = args.max_samples_per_request;
             let target =
                 remote_write::target(raw, &args.gateway, &args.grouping, &args.net, job, max)?;
-            Sink::RemoteWrite(target)
+            (Sink::RemoteWrite(target), None)
         }
-        None => gateway_sink(&args, job)?,
+        (None, true) => {
+            let check: fn(&str, &str) -> Option<String> = line_protocol::tag_problem;
+            (Sink::Influx(influx::target(&args, job)?), Some(check))
+        }
+        (None, false) => {
+            influx::unused(&args.influx)?;
+            (gateway_sink(&args, job)?, None)
+        }
     };
     let grouping = match &sink {
         Sink::Pushgateway { target, .. } => &target.grouping,
         Sink::RemoteWrite(target) => &target.labels,
+        Sink::Influx(target) => &target.tags,
     };
     let labels = labels(&args.labels, grouping)?;
+    if label_check.is_some() {
+        for (k, v) in &labels {
+            influx::tag_ok(&format!("--label {k}"), k, v)?;
+        }
+    }
     let build = BuildOptions {
         labels,
         grouping: grouping.iter().map(|(k, _)| k.clone()).collect(),
         inline,
         now: now(),
+        label_check,
     };
     Ok(PushConfig {
         artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
@@ -164,6 +187,7 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
         grouping: grouping.into_iter().map(|(k, _)| k).collect(),
         inline: Vec::new(),
         now: now(),
+        label_check: None,
     };
     Ok(ValidateConfig {
         artifact: artifact(&args.artifact, &args.net, from_s3, build)?,

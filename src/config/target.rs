@@ -31,7 +31,7 @@ pub fn target(
     })
 }
 
-/// The `job` label, which every push needs.
+/// The job, which every push needs (a grouping label, a label or a tag).
 pub fn required_job(job: Option<String>) -> Result<String> {
     match job.filter(|j| !j.is_empty()) {
         Some(job) => Ok(job),
@@ -98,6 +98,13 @@ pub fn grouping(args: &GroupingArgs, job: String) -> Result<Vec<(String, String)
 /// Parse a gateway base URL. `host:port` without a scheme is taken as
 /// `http://host:port`, as the original Simplepipe (via prometheus_client) did.
 pub fn gateway_url(raw: &str) -> Result<Url> {
+    server_url("--gateway", raw, "http://pushgateway:9091")
+}
+
+/// Parse a server's base URL given by `option` (`--gateway`, `--influx`):
+/// http or https, a host, a path prefix at most; `host:port` means
+/// `http://host:port`. Messages show it redacted, with `example`.
+pub fn server_url(option: &str, raw: &str, example: &str) -> Result<Url> {
     let with_scheme = if raw.contains("://") {
         raw.to_string()
     } else {
@@ -105,21 +112,21 @@ pub fn gateway_url(raw: &str) -> Result<Url> {
     };
     let url = Url::parse(&with_scheme).or_fail(Exit::Usage, |e| {
         format!(
-            "--gateway {}: not a valid URL ({e}); expected e.g. http://pushgateway:9091",
+            "{option} {}: not a valid URL ({e}); expected e.g. {example}",
             crate::redact::url_str(raw)
         )
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         bail_with!(
             Exit::Usage,
-            "--gateway {}: expected an http:// or https:// URL with a host",
+            "{option} {}: expected an http:// or https:// URL with a host",
             crate::redact::url(&url)
         );
     }
     if url.query().is_some() || url.fragment().is_some() {
         bail_with!(
             Exit::Usage,
-            "--gateway {}: a query or fragment is not allowed in the base URL",
+            "{option} {}: a query or fragment is not allowed in the base URL",
             crate::redact::url(&url)
         );
     }

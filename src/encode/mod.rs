@@ -7,7 +7,9 @@
 //! - [`remote_write`]: snappy-compressed `WriteRequest`s for Prometheus
 //!   remote write 1.0, and the text its `--dry-run` shows.
 //! - [`gzip`]: `--compress gzip`, for any body.
+//! - [`line_protocol`]: InfluxDB line protocol, in batches (`--influx`).
 
+pub mod line_protocol;
 pub mod protobuf;
 pub mod remote_write;
 pub mod text;

@@ -40,7 +40,7 @@ pub fn answer_failure(
     req: &Request,
 ) -> AttemptFailure {
     let peer = req.peer;
-    let text = one_line(text);
+    let text = one_line(&server_message(text));
     let said = if text.is_empty() {
         String::new()
     } else {
@@ -81,6 +81,17 @@ pub fn answer_failure(
         retry: transient,
         retry_after,
     }
+}
+
+/// The message in a JSON error answer (`{"error": "…"}` from InfluxDB 1.x,
+/// `{"code": …, "message": "…"}` from 2.x), or the whole answer.
+fn server_message(text: &str) -> String {
+    let json: Option<serde_json::Value> = serde_json::from_str(text.trim()).ok();
+    json.as_ref()
+        .and_then(|v| v.get("error").or_else(|| v.get("message")))
+        .and_then(|m| m.as_str())
+        .filter(|m| !m.trim().is_empty())
+        .map_or_else(|| text.to_string(), str::to_string)
 }
 
 /// Collapse a server's message to one line, cut short if long.
@@ -134,5 +145,24 @@ pub fn tls_hint(root: &str) -> Option<&'static str> {
         Some(" (is the server speaking https on this port?)")
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_error_answers_give_their_message() {
+        assert_eq!(
+            server_message(r#"{"error":"database not found: \"x\""}"#),
+            r#"database not found: "x""#
+        );
+        assert_eq!(
+            server_message(r#"{"code":"unauthorized","message":"unauthorized access"}"#),
+            "unauthorized access"
+        );
+        assert_eq!(server_message("plain text"), "plain text");
+        assert_eq!(server_message(r#"{"other":1}"#), r#"{"other":1}"#);
     }
 }

@@ -2,8 +2,8 @@
 //! and one request sent with retries ([`retry`]) and failures put in words
 //! ([`failure`]).
 //!
-//! Written once so that every destination (the Pushgateway today, remote
-//! write and InfluxDB next) gets the same timeouts, backoff, `Retry-After`,
+//! Written once so that every destination (the Pushgateway, InfluxDB, and
+//! remote write next) gets the same timeouts, backoff, `Retry-After`,
 //! auth and TLS behaviour, and the same exit codes: a 4xx is a rejection
 //! (exit 5, with the server's own message), anything that keeps a request
 //! from being answered, or a 5xx, is exit 6. Redirects are not followed: a
@@ -53,6 +53,11 @@ pub enum Auth {
         token: Secret,
         from: CredentialSource,
     },
+    /// `Authorization: Token …`, InfluxDB 2.x's scheme.
+    Token {
+        token: Secret,
+        from: CredentialSource,
+    },
 }
 
 /// Where credentials came from, as the user is told.
@@ -86,6 +91,7 @@ impl Auth {
                 format!("basic auth as {username:?} (password from {from})")
             }
             Auth::Bearer { from, .. } => format!("bearer token from {from}"),
+            Auth::Token { from, .. } => format!("token from {from}"),
         }
     }
 
@@ -100,6 +106,15 @@ impl Auth {
             }
         )
     }
+}
+
+/// A URL as the user sees it: redacted, with `***` where credentials were
+/// taken out of it (so the user can tell they were used).
+pub fn shown_url(mut url: Url, auth: &Auth) -> String {
+    if auth.from_url() {
+        let _ = url.set_username("***");
+    }
+    crate::redact::url(&url)
 }
 
 /// TLS settings, already loaded and parsed.

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use reqwest::blocking::Client;
+use reqwest::header::HeaderValue;
 
 use super::failure::{answer_failure, transport_failure, AttemptFailure};
 use super::{Answer, Auth, HttpOptions, Request};
@@ -125,6 +126,14 @@ fn attempt_once(
             username, password, ..
         } => rb = rb.basic_auth(username, Some(password.expose())),
         Auth::Bearer { token, .. } => rb = rb.bearer_auth(token.expose()),
+        Auth::Token { token, .. } => {
+            // Marked sensitive, as reqwest does for bearer tokens; config
+            // has checked that the token is a valid header value.
+            if let Ok(mut v) = HeaderValue::from_str(&format!("Token {}", token.expose())) {
+                v.set_sensitive(true);
+                rb = rb.header(reqwest::header::AUTHORIZATION, v);
+            }
+        }
     }
     if let Some(body) = req.body {
         rb = rb

@@ -1,11 +1,13 @@
 //! Stage 6, sink: where validated families go.
 //!
-//! An enum, not a trait: the Pushgateway and remote write today, and
-//! InfluxDB plugs in here as another variant. Every sink sends through
-//! [`crate::net`], so retries, auth, TLS and exit codes are the same
-//! whatever the destination.
+//! An enum, not a trait: the Pushgateway, remote write and InfluxDB are
+//! three variants of one small interface (describe, dry run, push), and a
+//! match keeps each destination's differences in sight. Every sink sends
+//! through [`crate::net`], so retries, auth, TLS and exit codes are the
+//! same whatever the destination.
 
 pub mod groups;
+pub mod influx;
 pub mod pushgateway;
 pub mod remote_write;
 
@@ -22,6 +24,8 @@ pub enum Sink {
     },
     /// `--remote-write`: Prometheus remote write 1.0.
     RemoteWrite(remote_write::Target),
+    /// `--influx`: line protocol to InfluxDB 1.x or 2.x.
+    Influx(influx::Target),
 }
 
 impl Sink {
@@ -34,6 +38,7 @@ impl Sink {
             Sink::RemoteWrite(target) => {
                 format!("POST {} (remote write)", remote_write::shown_url(target))
             }
+            Sink::Influx(target) => format!("POST {}", influx::shown_url(target)),
         }
     }
 
@@ -46,6 +51,11 @@ impl Sink {
             Sink::RemoteWrite(target) => {
                 format!("{} (remote write)", remote_write::shown_url(target))
             }
+            Sink::Influx(target) => format!(
+                "{} (InfluxDB {} line protocol)",
+                influx::shown_url(target),
+                target.api.version()
+            ),
         }
     }
 
@@ -65,16 +75,20 @@ impl Sink {
 
     /// What a dry run prints: the exact body, as text when the wire format
     /// is text; for remote write, the series with labels and timestamp.
-    pub fn dry_run_body(&self, families: &[Family]) -> Vec<u8> {
+    /// Fails where the push would fail before sending.
+    pub fn dry_run_body(&self, families: &[Family]) -> Result<Vec<u8>> {
         match self {
             Sink::Pushgateway { how, .. } => {
                 let shown = pushgateway::PushOptions {
                     gzip: false,
                     ..*how
                 };
-                shown.body(families).bytes
+                Ok(shown.body(families).bytes)
             }
-            Sink::RemoteWrite(target) => remote_write::dry_run_text(target, families).into_bytes(),
+            Sink::RemoteWrite(target) => {
+                Ok(remote_write::dry_run_text(target, families).into_bytes())
+            }
+            Sink::Influx(target) => influx::dry_run_body(target, families),
         }
     }
 
@@ -84,6 +98,7 @@ impl Sink {
         match self {
             Sink::Pushgateway { target, .. } => &mut target.http,
             Sink::RemoteWrite(target) => &mut target.http,
+            Sink::Influx(target) => &mut target.http,
         }
     }
 
@@ -92,6 +107,7 @@ impl Sink {
         match self {
             Sink::Pushgateway { target, how } => pushgateway::push(target, how, families),
             Sink::RemoteWrite(target) => remote_write::push(target, families).map(drop),
+            Sink::Influx(target) => influx::push(target, families),
         }
     }
 }

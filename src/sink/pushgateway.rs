@@ -16,7 +16,6 @@ use super::groups::{self, prune::Listing};
 use crate::encode;
 use crate::model::Family;
 use crate::net::{self, Answer, Body, HttpOptions, Request};
-use crate::redact;
 
 /// A Pushgateway group: the base URL (absent only in a dry run; never
 /// carrying credentials, which move to [`HttpOptions::auth`]) and the
@@ -121,15 +120,7 @@ pub fn group_url(base: &Url, grouping: &[(String, String)]) -> Url {
 /// (dry run).
 pub fn shown_url(target: &Target) -> String {
     match &target.gateway {
-        Some(base) => {
-            let mut url = group_url(base, &target.grouping);
-            // Credentials were moved out of the URL into `auth`; show that
-            // the URL carried some, as `***`.
-            if target.http.auth.from_url() {
-                let _ = url.set_username("***");
-            }
-            redact::url(&url)
-        }
+        Some(base) => net::shown_url(group_url(base, &target.grouping), &target.http.auth),
         None => format!("<gateway>/{}", group_segments(&target.grouping).join("/")),
     }
 }
@@ -200,11 +191,7 @@ pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
         .expect("http(s) URLs have a path")
         .pop_if_empty()
         .extend(["api", "v1", "metrics"]);
-    let mut shown = url.clone();
-    if gw.http.auth.from_url() {
-        let _ = shown.set_username("***");
-    }
-    let shown = redact::url(&shown);
+    let shown = net::shown_url(url.clone(), &gw.http.auth);
     let req = Request {
         method: Method::GET,
         url,

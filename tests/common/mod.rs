@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
 pub mod alertmanager;
+pub mod influx;
 pub mod live;
 pub mod prometheus;
 pub mod scripted;
