@@ -5,9 +5,9 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use serde_json::json;
-use simplepipe::config::Source;
-use simplepipe::model::Extra;
-use simplepipe::{encode, model, parse, validate};
+use simplepipe::artifact::BuildOptions as Extra;
+use simplepipe::artifact::{self, parse, validate, Origin};
+use simplepipe::encode;
 
 /// The same mix as benches/compare.py: a quarter of each type.
 fn artifact(n: usize) -> Vec<u8> {
@@ -31,7 +31,7 @@ fn artifact(n: usize) -> Vec<u8> {
 
 fn stages(c: &mut Criterion) {
     let bytes = artifact(100_000);
-    let src = Source::Stdin;
+    let src = Origin::named("<stdin>");
     let extra = Extra {
         grouping: vec!["job".into(), "user".into()],
         ..Extra::default()
@@ -48,11 +48,11 @@ fn stages(c: &mut Criterion) {
     g.bench_function("model", |b| {
         b.iter_batched(
             || parse::parse(&bytes, &src).unwrap(),
-            |d| model::build(Some(d), Some(&v), &extra).unwrap(),
+            |d| artifact::build(Some((d, v.format)), &extra).unwrap(),
             BatchSize::LargeInput,
         )
     });
-    let m = model::build(Some(doc), Some(&v), &extra).unwrap();
+    let m = artifact::build(Some((doc, v.format)), &extra).unwrap();
     g.bench_function("encode text", |b| b.iter(|| encode::text(&m.families)));
     g.bench_function("encode protobuf", |b| {
         b.iter(|| encode::protobuf(&m.families))

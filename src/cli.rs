@@ -3,7 +3,7 @@
 //! Doc comments here are the `--help` text. Every option that Argo or a
 //! container may set has an `SIMPLEPIPE_*` environment variable. Nothing in
 //! this module does I/O or checks meaning; [`crate::config`] turns these raw
-//! values into typed, checked configuration before any work starts.
+//! values into each stage's typed, checked options before any work starts.
 
 // The doc comments are the --help text, where a bare URL reads better than
 // rustdoc's `<http://…>`.
@@ -112,6 +112,19 @@ pub struct ValidateArgs {
     #[arg(value_name = "SOURCE")]
     pub source: String,
 
+    /// The grouping a push would use: its labels are reserved, as in a push.
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
+
+    /// Extra label a push would add to every series (repeatable).
+    #[arg(
+        long = "label",
+        value_name = "NAME=VALUE",
+        env = "SIMPLEPIPE_LABELS",
+        value_delimiter = ','
+    )]
+    pub labels: Vec<String>,
+
     #[command(flatten)]
     pub artifact: ArtifactArgs,
 
@@ -185,22 +198,8 @@ pub struct GroupArgs {
     #[arg(long, env = "SIMPLEPIPE_GATEWAY", value_name = "URL")]
     pub gateway: Option<String>,
 
-    /// Grouping label `job` (required).
-    #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
-    pub job: Option<String>,
-
-    /// Grouping label `user`.
-    #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
-    pub user: Option<String>,
-
-    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
-    #[arg(
-        long = "group",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_GROUPING",
-        value_delimiter = ','
-    )]
-    pub groups: Vec<String>,
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process
@@ -240,6 +239,27 @@ pub struct GroupArgs {
     /// or invalid artifact and a rejected push. Usage errors still fail.
     #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "unreachable", env = "SIMPLEPIPE_BEST_EFFORT", value_name = "WHAT")]
     pub best_effort: Option<BestEffort>,
+}
+
+/// The grouping key: job, user and extra grouping labels.
+#[derive(Debug, Args)]
+pub struct GroupingArgs {
+    /// Grouping label `job` (required).
+    #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
+    pub job: Option<String>,
+
+    /// Grouping label `user`.
+    #[arg(long, env = "SIMPLEPIPE_USER", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Extra grouping label (repeatable; the env variable takes k=v,k=v).
+    #[arg(
+        long = "group",
+        value_name = "NAME=VALUE",
+        env = "SIMPLEPIPE_GROUPING",
+        value_delimiter = ','
+    )]
+    pub groups: Vec<String>,
 }
 
 /// How to read and check the artifact.

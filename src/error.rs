@@ -50,22 +50,31 @@ pub fn fail(exit: Exit, error: impl Into<anyhow::Error>) -> anyhow::Error {
     })
 }
 
-/// Shorthand for `Err(fail(exit, anyhow!(...)))`.
-#[macro_export]
+/// Shorthand for `return Err(fail(exit, anyhow!(...)))`. Crate-private:
+/// imported as `crate::error::bail_with`.
 macro_rules! bail_with {
     ($exit:expr, $($arg:tt)*) => {
         return Err($crate::error::fail($exit, anyhow::anyhow!($($arg)*)))
     };
 }
+pub(crate) use bail_with;
 
-/// Extension to tag any `Result` with an exit kind.
-pub trait ExitContext<T> {
+/// Tag any `Result`'s error with an exit kind, where it happens.
+pub trait ExitContext<T, E> {
+    /// Keep the error as it is, tagged.
     fn exit_with(self, exit: Exit) -> anyhow::Result<T>;
+    /// Replace the error by a message built from it, tagged: the one helper
+    /// for `map_err(|e| fail(exit, anyhow!(...e...)))`.
+    fn or_fail(self, exit: Exit, message: impl FnOnce(E) -> String) -> anyhow::Result<T>;
 }
 
-impl<T, E: Into<anyhow::Error>> ExitContext<T> for Result<T, E> {
+impl<T, E: Into<anyhow::Error>> ExitContext<T, E> for Result<T, E> {
     fn exit_with(self, exit: Exit) -> anyhow::Result<T> {
         self.map_err(|e| fail(exit, e))
+    }
+
+    fn or_fail(self, exit: Exit, message: impl FnOnce(E) -> String) -> anyhow::Result<T> {
+        self.map_err(|e| fail(exit, anyhow::Error::msg(message(e))))
     }
 }
 

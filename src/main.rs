@@ -1,8 +1,8 @@
 //! The `simplepipe` binary: parse the command line, run, report.
 //!
-//! Errors are printed here and only here, one `simplepipe: error:` line per
-//! line of the message, and mapped to the documented exit codes
-//! (see `simplepipe::error::Exit` and the README).
+//! Errors are reported here and only here ([`simplepipe::report::error`]),
+//! and mapped to the documented exit codes (see `simplepipe::error::Exit`
+//! and the README).
 
 use std::process::ExitCode;
 
@@ -21,9 +21,7 @@ fn main() -> ExitCode {
     match simplepipe::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            for line in format!("{err:#}").lines() {
-                eprintln!("simplepipe: error: {line}");
-            }
+            simplepipe::report::error(&err);
             ExitCode::from(simplepipe::error::exit_code(&err) as u8)
         }
     }

@@ -1,14 +1,16 @@
-//! Snapshot tests: the exact text body for every file in `examples/`.
-//! The encoder is pure, so these run the library stages directly, with a
-//! fixed clock for the `_created` series of the original format.
+//! Snapshot tests: the exact text body, and the protobuf body (what goes on
+//! the wire, decoded to protobuf's text format), for every file in
+//! `examples/`. The encoders are pure, so these run the library stages
+//! directly, with a fixed clock for the `_created` series of the original
+//! format.
 
 use std::path::Path;
 
-use simplepipe::config::Source;
+use simplepipe::artifact::BuildOptions as Extra;
 use simplepipe::encode;
-use simplepipe::model::Extra;
+use simplepipe::source::Source;
 
-fn body(path: &Path) -> String {
+fn families(path: &Path) -> Vec<simplepipe::model::Family> {
     let src = Source::Path(path.to_path_buf());
     let bytes = std::fs::read(path).unwrap();
     let extra = Extra {
@@ -16,8 +18,27 @@ fn body(path: &Path) -> String {
         now: 1_700_000_000.5,
         ..Extra::default()
     };
-    let (model, _) = simplepipe::check(&bytes, &src, None, &extra).unwrap();
-    encode::text(&model.families)
+    simplepipe::check(&bytes, &src, None, &extra)
+        .unwrap()
+        .0
+        .families
+}
+
+/// The delimited protobuf body, each `MetricFamily` in protobuf text format.
+fn protobuf_body(path: &Path) -> String {
+    use protobuf::Message;
+    let bytes = encode::protobuf(&families(path));
+    let mut input = protobuf::CodedInputStream::from_bytes(&bytes);
+    let mut out = String::new();
+    while !input.eof().unwrap() {
+        let len = input.read_raw_varint64().unwrap();
+        let old = input.push_limit(len).unwrap();
+        let mf = prometheus::proto::MetricFamily::parse_from_reader(&mut input).unwrap();
+        input.pop_limit(old);
+        out.push_str(&protobuf::text_format::print_to_string_pretty(&mf));
+        out.push_str("---\n");
+    }
+    out
 }
 
 #[test]
@@ -34,6 +55,7 @@ fn every_example_encodes_as_snapshotted() {
     assert!(files.len() >= 6, "{files:?}");
     for p in files {
         let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        insta::assert_snapshot!(name, body(&p));
+        insta::assert_snapshot!(name.clone(), encode::text(&families(&p)));
+        insta::assert_snapshot!(format!("{name}.protobuf"), protobuf_body(&p));
     }
 }

@@ -11,9 +11,10 @@ use std::process::{Command, Stdio};
 use base64::Engine;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use simplepipe::config::Source;
-use simplepipe::model::Extra;
-use simplepipe::{encode, gateway};
+use simplepipe::artifact::BuildOptions as Extra;
+use simplepipe::encode;
+use simplepipe::sink::pushgateway as gateway;
+use simplepipe::source::Source;
 
 fn extra() -> Extra {
     Extra {

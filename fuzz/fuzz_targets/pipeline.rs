@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use simplepipe::config::Source;
-use simplepipe::model::Extra;
+use simplepipe::source::Source;
+use simplepipe::artifact::BuildOptions as Extra;
 
 fuzz_target!(|data: &[u8]| {
     let extra = Extra {

@@ -1,57 +1,78 @@
-//! Stage 1, remote source: stream an object from MinIO or any S3-compatible
-//! store, stopping past `--max-bytes`.
+//! Remote source: stream an object from MinIO or any S3-compatible store,
+//! stopping past `--max-bytes`.
 //!
-//! Configuration follows the AWS tools' conventions (see
-//! [`crate::config::S3Config`]): credentials come from `AWS_ACCESS_KEY_ID` /
-//! `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), else the shared
-//! credentials file (`AWS_SHARED_CREDENTIALS_FILE` or `~/.aws/credentials`,
-//! profile `AWS_PROFILE` or `default`), else an anonymous request. Errors
-//! say which credential source was used, never a value: rust-s3's own
-//! `Credentials` derives `Debug` with the secret in it, so it is never
-//! formatted here.
+//! Configuration follows the AWS tools' conventions; config resolves them
+//! into [`S3Options`] (which credentials: the environment's keys, a profile
+//! of the shared credentials file, or none). Errors say which credential
+//! source was used, never a value: rust-s3's own `Credentials` derives
+//! `Debug` with the secret in it, so it is never formatted here.
 //!
 //! rust-s3 is async; one current-thread tokio runtime is built for the
 //! download only, since the rest of simplepipe is a straight line.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 use futures_util::StreamExt;
+use reqwest::Url;
 use s3::creds::Credentials;
 use s3::error::S3Error;
 use s3::{Bucket, Region};
 
-use crate::bail_with;
-use crate::config::S3Config;
-use crate::error::{fail, Exit};
-use crate::{net, redact};
+use crate::error::{fail, Exit, ExitContext};
+use crate::net;
+use crate::redact::{self, Secret};
+
+/// Where and how to reach S3, resolved from flags and the AWS variables.
+#[derive(Debug, Clone)]
+pub struct S3Options {
+    pub endpoint: Option<Url>,
+    pub region: String,
+    pub path_style: bool,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub credentials: S3Credentials,
+}
+
+/// Which credentials to sign with, in the AWS tools' order of precedence.
+#[derive(Debug, Clone)]
+pub enum S3Credentials {
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`).
+    Keys {
+        access_key: String,
+        secret_key: Secret,
+        session_token: Option<Secret>,
+    },
+    /// A profile of the shared credentials file; `explicit` when named by
+    /// `AWS_PROFILE` (then it must exist), else `default` (else anonymous).
+    Profile {
+        file: PathBuf,
+        name: String,
+        explicit: bool,
+    },
+    Anonymous,
+}
 
 /// Download `s3://bucket/key`, at most `max_bytes` of it.
-pub fn fetch(bucket: &str, key: &str, cfg: &S3Config, max_bytes: u64) -> Result<Vec<u8>> {
+pub fn fetch(bucket: &str, key: &str, cfg: &S3Options, max_bytes: u64) -> Result<Vec<u8>> {
     let origin = format!("s3://{bucket}/{key}");
-    let (credentials, cred_source) = credentials()?;
+    let (credentials, cred_source) = credentials(&cfg.credentials)?;
     let region = match &cfg.endpoint {
         Some(ep) => Region::Custom {
             region: cfg.region.clone(),
             endpoint: ep.as_str().trim_end_matches('/').to_string(),
         },
-        None => cfg.region.parse().map_err(|_| {
-            fail(
-                Exit::Usage,
-                anyhow!("--s3-region {:?}: not a known region", cfg.region),
-            )
+        None => cfg.region.parse().or_fail(Exit::Usage, |_| {
+            format!("--s3-region {:?}: not a known region", cfg.region)
         })?,
     };
     let where_ = cfg.endpoint.as_ref().map_or_else(
         || format!("AWS region {}", cfg.region),
         |u| redact::url(u).trim_end_matches('/').to_string(),
     );
-    let bucket_handle = Bucket::new(bucket, region, credentials).map_err(|e| {
-        fail(
-            Exit::Usage,
-            anyhow!("{origin}: cannot set up the S3 client: {}", s3_reason(&e)),
-        )
-    })?;
+    let setup = |e: S3Error| format!("{origin}: cannot set up the S3 client: {}", s3_reason(&e));
+    let bucket_handle = Bucket::new(bucket, region, credentials).or_fail(Exit::Usage, setup)?;
     let bucket_handle = if cfg.path_style {
         bucket_handle.with_path_style()
     } else {
@@ -59,12 +80,7 @@ pub fn fetch(bucket: &str, key: &str, cfg: &S3Config, max_bytes: u64) -> Result<
     };
     let bucket_handle = bucket_handle
         .with_request_timeout(cfg.timeout)
-        .map_err(|e| {
-            fail(
-                Exit::Usage,
-                anyhow!("{origin}: cannot set up the S3 client: {}", s3_reason(&e)),
-            )
-        })?;
+        .or_fail(Exit::Usage, setup)?;
     s3::set_retries(cfg.retries.min(u8::MAX as u32) as u8);
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -79,7 +95,10 @@ pub fn fetch(bucket: &str, key: &str, cfg: &S3Config, max_bytes: u64) -> Result<
                 // Some stores answer a missing bucket with NoSuchKey; a
                 // one-key listing tells the two apart.
                 let e = match &e {
-                    S3Error::HttpFailWithBody(404, _) => match bucket_handle.list_page(String::new(), None, None, None, Some(1)).await {
+                    S3Error::HttpFailWithBody(404, _) => match bucket_handle
+                        .list_page(String::new(), None, None, None, Some(1))
+                        .await
+                    {
                         Err(list_err @ S3Error::HttpFailWithBody(404, _)) => list_err,
                         _ => e,
                     },
@@ -90,12 +109,13 @@ pub fn fetch(bucket: &str, key: &str, cfg: &S3Config, max_bytes: u64) -> Result<
         };
         let mut buf: Vec<u8> = Vec::new();
         while let Some(chunk) = stream.bytes().next().await {
-            let chunk = chunk.map_err(|e| fail(Exit::Source, anyhow!(describe(&e))))?;
+            let chunk = chunk.or_fail(Exit::Source, |e| describe(&e))?;
             if (buf.len() + chunk.len()) as u64 > max_bytes {
-                bail_with!(
-                    Exit::Source,
-                    "{origin} is larger than --max-bytes ({max_bytes} bytes); the download was stopped there (raise --max-bytes if the artifact really is that big)"
-                );
+                return Err(super::too_large(
+                    &format!("{origin} is larger than"),
+                    max_bytes,
+                    "; the download was stopped there",
+                ));
             }
             buf.extend_from_slice(&chunk);
         }
@@ -103,56 +123,52 @@ pub fn fetch(bucket: &str, key: &str, cfg: &S3Config, max_bytes: u64) -> Result<
     })
 }
 
-/// Resolve credentials the way the AWS tools do, and say where they came from.
-fn credentials() -> Result<(Credentials, String)> {
-    let set = crate::config::env_nonempty;
-    if set("AWS_ACCESS_KEY_ID").is_some() {
-        if set("AWS_SECRET_ACCESS_KEY").is_none() {
-            bail_with!(
-                Exit::Usage,
-                "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"
-            );
-        }
-        let c = Credentials::from_env().map_err(|_| {
-            fail(
-                Exit::Usage,
-                anyhow!("cannot read AWS credentials from the environment"),
+/// Build the resolved credentials, and say where they came from.
+fn credentials(which: &S3Credentials) -> Result<(Credentials, String)> {
+    let built = match which {
+        S3Credentials::Keys {
+            access_key,
+            secret_key,
+            session_token,
+        } => Credentials::new(
+            Some(access_key),
+            Some(secret_key.expose()),
+            None,
+            session_token.as_ref().map(Secret::expose),
+            None,
+        )
+        .map(|c| {
+            (
+                c,
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment".to_string(),
             )
-        })?;
-        return Ok((
-            c,
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment".to_string(),
-        ));
-    }
-    let file = set("AWS_SHARED_CREDENTIALS_FILE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".aws/credentials")));
-    let profile = set("AWS_PROFILE");
-    if let Some(file) = file.filter(|f| f.is_file()) {
-        let name = profile.clone().unwrap_or_else(|| "default".to_string());
-        match Credentials::from_credentials_file(&file, Some(&name)) {
-            Ok(c) => return Ok((c, format!("profile {name:?} of {}", file.display()))),
+        }),
+        S3Credentials::Profile {
+            file,
+            name,
+            explicit,
+        } => match Credentials::from_credentials_file(file, Some(name)) {
+            Ok(c) => Ok((c, format!("profile {name:?} of {}", file.display()))),
             // Only an explicitly chosen profile must exist.
-            Err(_) if profile.is_some() => bail_with!(
-                Exit::Usage,
-                "AWS_PROFILE={name}: no usable profile {name:?} (aws_access_key_id and aws_secret_access_key) in {}",
-                file.display()
-            ),
-            Err(_) => {}
-        }
-    } else if let Some(name) = profile {
-        bail_with!(
-            Exit::Usage,
-            "AWS_PROFILE={name} is set but there is no shared credentials file"
-        );
-    }
-    let c =
-        Credentials::anonymous().map_err(|_| anyhow!("cannot build anonymous S3 credentials"))?;
-    Ok((c, "no credentials (an anonymous request)".to_string()))
+            Err(_) if *explicit => {
+                return Err(fail(
+                    Exit::Usage,
+                    anyhow!(
+                        "AWS_PROFILE={name}: no usable profile {name:?} (aws_access_key_id and aws_secret_access_key) in {}",
+                        file.display()
+                    ),
+                ))
+            }
+            Err(_) => return credentials(&S3Credentials::Anonymous),
+        },
+        S3Credentials::Anonymous => Credentials::anonymous()
+            .map(|c| (c, "no credentials (an anonymous request)".to_string())),
+    };
+    built.map_err(|_| anyhow!("cannot build the S3 credentials"))
 }
 
 /// One line for an S3 failure: what went wrong and what to do.
-fn explain(e: &S3Error, origin: &str, where_: &str, cred_source: &str, cfg: &S3Config) -> String {
+fn explain(e: &S3Error, origin: &str, where_: &str, cred_source: &str, cfg: &S3Options) -> String {
     match e {
         S3Error::HttpFailWithBody(status, body) => {
             let code = xml_tag(body, "Code").unwrap_or_default();

@@ -1,4 +1,4 @@
-//! Stage 3, validate: check the document against its format's JSON Schema
+//! Validate: check the document against its format's JSON Schema
 //! and, when one is given, against an admin's custom schema as well.
 //!
 //! Which schema applies is decided here, in order: `--schema`, then the
@@ -7,19 +7,19 @@
 //! reported with its JSON pointer; messages for the common cases are
 //! rewritten into plain language ("is not a number", "unknown key").
 //! Checks a schema cannot express (legal names, duplicates, bucket order)
-//! happen in [`crate::model`].
+//! happen in [`super::families`].
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use crate::bail_with;
-use crate::error::{check, fail, Exit, Problem};
-use crate::parse::Document;
-use crate::schema::{Format, SchemaChoice};
+use super::parse::Document;
+use super::schema::{Format, SchemaChoice};
+use crate::error::{bail_with, check, Exit, ExitContext, Problem};
+use crate::report::clip;
 
 /// The outcome of validation: which format the artifact is in and which
 /// schemas it satisfied (for the summary line).
@@ -90,7 +90,7 @@ fn declared_schema(doc: &Document, raw: &str) -> Result<SchemaChoice> {
             Exit::Invalid,
             "{}: $schema: {raw:?} is a URL; simplepipe never fetches schemas: use a built-in name ({}) or a file path",
             doc.origin,
-            crate::schema::ALL.map(Format::name).join(", ")
+            super::schema::ALL.map(Format::name).join(", ")
         );
     }
     Ok(match SchemaChoice::parse(raw) {
@@ -101,26 +101,17 @@ fn declared_schema(doc: &Document, raw: &str) -> Result<SchemaChoice> {
 
 fn load_custom(path: &Path) -> Result<(Value, Validator)> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        fail(
-            Exit::Usage,
-            anyhow!("cannot read schema {shown}: {e}; --schema takes a built-in name (metrics, simple, simplepipe-v0) or a JSON Schema file"),
-        )
+    let text = std::fs::read_to_string(path).or_fail(Exit::Usage, |e| {
+        format!("cannot read schema {shown}: {e}; --schema takes a built-in name (metrics, simple, simplepipe-v0) or a JSON Schema file")
     })?;
-    let schema: Value = serde_json::from_str(&text).map_err(|e| {
-        fail(
-            Exit::Usage,
-            anyhow!("schema {shown} is not valid JSON: {e}"),
-        )
+    let schema: Value = serde_json::from_str(&text).or_fail(Exit::Usage, |e| {
+        format!("schema {shown} is not valid JSON: {e}")
     })?;
     let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
-        .map_err(|e| {
-            fail(
-                Exit::Usage,
-                anyhow!("schema {shown} is not a usable JSON Schema: {e}"),
-            )
+        .or_fail(Exit::Usage, |e| {
+            format!("schema {shown} is not a usable JSON Schema: {e}")
         })?;
     Ok((schema, validator))
 }
@@ -242,14 +233,7 @@ fn message(e: &ValidationError<'_>, schema: &Value, root: &Value) -> String {
         ValidationErrorKind::MinItems { limit: 1 } => "must hold at least one metric".to_string(),
         ValidationErrorKind::MinProperties { limit: 1 } => "must hold at least one metric".to_string(),
         // Other messages may quote the whole instance; keep them readable.
-        _ => {
-            let s = e.to_string();
-            if s.chars().count() > 300 {
-                format!("{}…", s.chars().take(300).collect::<String>())
-            } else {
-                s
-            }
-        }
+        _ => clip(&e.to_string(), 300),
     }
 }
 
@@ -264,12 +248,7 @@ fn article(noun: &str) -> String {
 
 /// A JSON value as shown in messages, cut short if long.
 fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(57).collect::<String>())
-    } else {
-        s
-    }
+    clip(&v.to_string(), 60)
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -286,12 +265,12 @@ fn kind_of(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Source;
+    use crate::artifact::Origin;
     use serde_json::json;
 
     fn problems(v: Value) -> Vec<String> {
         let text = v.to_string();
-        let doc = crate::parse::parse(text.as_bytes(), &Source::Path("a.json".into())).unwrap();
+        let doc = crate::artifact::parse::parse(text.as_bytes(), &Origin::named("a.json")).unwrap();
         match validate(&doc, None) {
             Ok(_) => vec![],
             Err(e) => {
@@ -349,7 +328,7 @@ mod tests {
 
     #[test]
     fn non_artifact_is_rejected() {
-        let doc = crate::parse::parse(b"\"hello\"", &Source::Stdin).unwrap();
+        let doc = crate::artifact::parse::parse(b"\"hello\"", &Origin::named("<stdin>")).unwrap();
         let e = validate(&doc, None).unwrap_err();
         assert!(format!("{e:#}").contains("not a metric artifact"), "{e:#}");
     }

@@ -1,4 +1,4 @@
-//! Stage 1b, unpack: Argo archives output artifacts as tar+gzip unless a
+//! Unpack: Argo archives output artifacts as tar+gzip unless a
 //! template says `archive: {none: {}}`, and an input artifact may arrive
 //! the same way. Detect gzip and tar by their magic bytes (never by file
 //! name) and hand the metric file inside to the parser.
@@ -10,8 +10,7 @@ use std::io::Read;
 
 use anyhow::Result;
 
-use crate::bail_with;
-use crate::error::Exit;
+use crate::error::{bail_with, Exit};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -57,10 +56,11 @@ fn gunzip(bytes: &[u8], max_bytes: u64, origin: &str) -> Result<Vec<u8>> {
         );
     }
     if out.len() as u64 > max_bytes {
-        bail_with!(
-            Exit::Source,
-            "{origin}: decompresses to more than --max-bytes ({max_bytes} bytes); raise --max-bytes if the artifact really is that big"
-        );
+        return Err(super::too_large(
+            &format!("{origin}: decompresses to more than"),
+            max_bytes,
+            "",
+        ));
     }
     Ok(out)
 }
@@ -92,10 +92,11 @@ fn tar_member(bytes: &[u8], member: Option<&str>, max_bytes: u64, origin: &str) 
         };
         if take && chosen.is_none() {
             if entry.size() > max_bytes {
-                bail_with!(
-                    Exit::Source,
-                    "{origin}: member {path} is larger than --max-bytes ({max_bytes} bytes)"
-                );
+                return Err(super::too_large(
+                    &format!("{origin}: member {path} is larger than"),
+                    max_bytes,
+                    "",
+                ));
             }
             let mut buf = Vec::with_capacity(entry.size() as usize);
             if let Err(e) = entry.read_to_end(&mut buf) {
@@ -163,7 +164,12 @@ mod tests {
     }
 
     fn gz(data: &[u8]) -> Vec<u8> {
-        crate::encode::gzip(data)
+        {
+            use std::io::Write;
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        }
     }
 
     fn err(r: Result<Vec<u8>>) -> String {

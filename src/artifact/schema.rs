@@ -36,9 +36,9 @@ impl Format {
     /// The schema's text, exactly as in `schemas/`.
     pub fn schema_text(self) -> &'static str {
         match self {
-            Format::Metrics => include_str!("../schemas/metrics.json"),
-            Format::Simple => include_str!("../schemas/simple.json"),
-            Format::V0 => include_str!("../schemas/simplepipe-v0.json"),
+            Format::Metrics => include_str!("../../schemas/metrics.json"),
+            Format::Simple => include_str!("../../schemas/simple.json"),
+            Format::V0 => include_str!("../../schemas/simplepipe-v0.json"),
         }
     }
 

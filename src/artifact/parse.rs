@@ -1,4 +1,4 @@
-//! Stage 2, parse: bytes → a JSON document.
+//! Parse: bytes → a JSON document.
 //!
 //! Checks UTF-8 first so that a binary or mis-encoded file gets a message
 //! with a line and column instead of a confusing JSON error, skips a UTF-8
@@ -12,17 +12,15 @@
 //! metric entry stays a raw slice of the input, which the next stages read
 //! one at a time.
 
-use std::path::PathBuf;
-
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use anyhow::Result;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::bail_with;
-use crate::config::Source;
-use crate::error::Exit;
+use super::Origin;
+use crate::error::{bail_with, Exit};
 
 /// A parsed artifact and where it came from.
 #[derive(Debug)]
@@ -58,12 +56,9 @@ impl Document<'_> {
     }
 }
 
-pub fn parse<'a>(bytes: &'a [u8], source: &Source) -> Result<Document<'a>> {
-    let origin = source.name();
-    let base_dir = match source {
-        Source::Path(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
-        Source::Stdin | Source::S3 { .. } => PathBuf::new(),
-    };
+pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
+    let origin = from.name.clone();
+    let base_dir = from.base_dir.clone();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let (line, col) = line_col(bytes, e.valid_up_to());
@@ -150,7 +145,7 @@ mod tests {
     use super::*;
 
     fn err(bytes: &[u8]) -> String {
-        let e = parse(bytes, &Source::Path("a.json".into())).unwrap_err();
+        let e = parse(bytes, &Origin::named("a.json")).unwrap_err();
         assert_eq!(crate::error::exit_code(&e), Exit::Invalid);
         format!("{e:#}")
     }
@@ -181,10 +176,10 @@ mod tests {
     #[test]
     fn out_of_range_numbers_in_entries_are_errors_not_panics() {
         // Regression: fuzz/artifacts crash-825928e3 (a raw entry holding 12e81167).
-        let src = Source::Path("a.json".into());
+        let src = Origin::named("a.json");
         let bytes = br#"{"metrics": [{"name": "a", "type": "gauge", "value": 12e81167}]}"#;
         let doc = parse(bytes, &src).unwrap();
-        let e = crate::validate::validate(&doc, None).unwrap_err();
+        let e = super::super::validate::validate(&doc, None).unwrap_err();
         assert_eq!(crate::error::exit_code(&e), Exit::Invalid);
         let msg = format!("{e:#}");
         assert!(
@@ -197,7 +192,7 @@ mod tests {
 
     #[test]
     fn bom_is_skipped() {
-        let d = parse(b"\xEF\xBB\xBF{\"a\": 1}", &Source::Stdin).unwrap();
+        let d = parse(b"\xEF\xBB\xBF{\"a\": 1}", &Origin::named("<stdin>")).unwrap();
         assert_eq!(d.value["a"], 1);
     }
 }

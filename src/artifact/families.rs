@@ -1,0 +1,340 @@
+//! The family set: where entries from every format become families, with
+//! the checks that need the whole artifact or the command line.
+//!
+//! Legal names, reserved and duplicate labels, one type and one help text
+//! per name, duplicate series, `_bucket`/`_sum`/`_count` collisions, and
+//! clashes with grouping labels (which the Pushgateway would silently
+//! overwrite). Like schema violations, every problem is collected with its
+//! pointer, and reported before anything is pushed.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use anyhow::Result;
+
+use crate::error::{check, Problem};
+use crate::model::{is_metric_name, label_name_problem, Family, Kind, Label, Sample, Series};
+
+/// What the command line adds to the model and reserves in it: the option
+/// type of this stage.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// `--label`: added to every series.
+    pub labels: Vec<(String, String)>,
+    /// Names of the grouping labels; series labels may not reuse them.
+    pub grouping: Vec<String>,
+    /// `--metric`: inline gauges.
+    pub inline: Vec<(String, f64)>,
+    /// Unix time in seconds, for the `_created` series the original
+    /// Simplepipe's Python client emitted.
+    pub now: f64,
+}
+
+/// The families to push, and warnings that do not stop the push.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub families: Vec<Family>,
+    pub warnings: Vec<Problem>,
+}
+
+impl Model {
+    pub fn series_count(&self) -> usize {
+        crate::model::series_count(&self.families)
+    }
+}
+
+/// A metric entry, whatever format it came from, before it joins a family.
+pub struct Entry {
+    pub name: String,
+    pub kind: Kind,
+    pub help: String,
+    pub labels: Vec<(String, String)>,
+    pub sample: Sample,
+}
+
+impl Entry {
+    pub fn scalar(name: &str, kind: Kind, v: f64) -> Entry {
+        Entry {
+            name: name.to_string(),
+            kind,
+            help: String::new(),
+            labels: Vec::new(),
+            sample: Sample::Scalar(v),
+        }
+    }
+}
+
+/// Where a stored series is: family and series index, and its pointer's
+/// place in [`SeriesIndex::pointers`].
+#[derive(Clone, Copy)]
+struct SeriesSlot {
+    family: u32,
+    series: u32,
+    pointer: (u32, u32),
+}
+
+/// Where a family was first declared (and its help text first given), for
+/// messages that point at both places.
+struct FirstSeen {
+    family: usize,
+    pointer: String,
+    help_pointer: Option<String>,
+}
+
+/// Series seen so far, by a hash of name and labels. A hash match is
+/// confirmed against the stored series; the rare second series with the
+/// same hash goes to `overflow`. Pointers live in one string, so 100,000
+/// series cost no per-series allocation here.
+#[derive(Default)]
+struct SeriesIndex {
+    first: HashMap<u64, SeriesSlot>,
+    overflow: HashMap<u64, Vec<SeriesSlot>>,
+    pointers: String,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+/// The families being built, and what was found wrong on the way.
+pub struct FamilySet<'a> {
+    pub opts: &'a BuildOptions,
+    families: Vec<Family>,
+    by_name: HashMap<String, FirstSeen>,
+    index: SeriesIndex,
+    interner: HashSet<Label>,
+    problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+}
+
+impl<'a> FamilySet<'a> {
+    pub fn new(opts: &'a BuildOptions) -> Self {
+        FamilySet {
+            opts,
+            families: Vec::new(),
+            by_name: HashMap::new(),
+            index: SeriesIndex::default(),
+            interner: HashSet::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn problem(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem::new(pointer, message));
+    }
+
+    pub fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push(Problem::new(pointer, message));
+    }
+
+    /// Whether nothing has been added and nothing found wrong yet.
+    pub fn is_blank(&self) -> bool {
+        self.families.is_empty() && self.problems.is_empty()
+    }
+
+    /// The model, or every problem found (exit 4).
+    pub fn finish(mut self, origin: &str) -> Result<Model> {
+        self.name_collisions();
+        check(origin, self.problems)?;
+        Ok(Model {
+            families: self.families,
+            warnings: self.warnings,
+        })
+    }
+
+    /// Check a label name; the pointer is only built when there is a problem
+    /// (this runs once per label of every series).
+    pub fn check_label_name(&mut self, at: impl FnOnce() -> String, name: &str) {
+        let msg = if let Some(msg) = label_name_problem(name) {
+            msg
+        } else if self.opts.grouping.iter().any(|g| g == name) {
+            format!("{name:?} is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)")
+        } else if self.opts.labels.iter().any(|(k, _)| k == name) {
+            format!("{name:?} is also given by --label; set it in one place")
+        } else {
+            return;
+        };
+        self.problem(at(), msg);
+    }
+
+    /// Histogram and summary families write `_bucket`, `_sum` and `_count`
+    /// series; another family with one of those names would corrupt them.
+    fn name_collisions(&mut self) {
+        let mut found = Vec::new();
+        for f in &self.families {
+            let suffixes: &[&str] = match f.kind {
+                Kind::Histogram => &["_bucket", "_sum", "_count"],
+                Kind::Summary => &["_sum", "_count"],
+                _ => &[],
+            };
+            for s in suffixes {
+                let other = format!("{}{s}", f.name);
+                if let Some(seen) = self.by_name.get(&other) {
+                    let msg = format!(
+                        "metric {other:?} collides with the {s} series of {} {:?} at {}; rename one of them",
+                        f.kind.name(),
+                        f.name,
+                        self.by_name[&f.name].pointer.trim_start_matches('/')
+                    );
+                    found.push(Problem::new(seen.pointer.clone(), msg));
+                }
+            }
+        }
+        self.problems.extend(found);
+    }
+
+    fn intern(&mut self, s: String) -> Label {
+        if let Some(shared) = self.interner.get(s.as_str()) {
+            return shared.clone();
+        }
+        let shared: Label = s.into();
+        self.interner.insert(shared.clone());
+        shared
+    }
+
+    /// Add an entry to its family, checking name, type, help and duplicates.
+    pub fn add(&mut self, at: String, mut e: Entry) {
+        if !is_metric_name(&e.name) {
+            let np = if at.starts_with('/')
+                && !e.name.ends_with("_info")
+                && !e.name.ends_with("_created")
+            {
+                format!("{at}/name")
+            } else {
+                at.clone()
+            };
+            let msg = format!(
+                "{:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+                e.name
+            );
+            self.problem(np, msg);
+            return;
+        }
+        e.labels.extend(self.opts.labels.iter().cloned());
+        e.labels.sort();
+        let Some(idx) = self.family_for(&at, &e) else {
+            return;
+        };
+        let key = self.series_key(&e);
+        if let Some(first) = self.find_series(key, &e) {
+            let (start, len) = first.pointer;
+            let first = &self.index.pointers[start as usize..(start + len) as usize];
+            let msg = format!(
+                "duplicate series {}: {} has the same name and labels",
+                series_id(&e.name, &e.labels),
+                first.trim_start_matches('/')
+            );
+            self.problem(at, msg);
+            return;
+        }
+        let slot = SeriesSlot {
+            family: idx as u32,
+            series: self.families[idx].series.len() as u32,
+            pointer: (self.index.pointers.len() as u32, at.len() as u32),
+        };
+        self.index.pointers.push_str(&at);
+        match self.index.first.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(slot);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.index.overflow.entry(key).or_default().push(slot)
+            }
+        }
+        let labels = e
+            .labels
+            .into_iter()
+            .map(|(k, v)| (self.intern(k), self.intern(v)))
+            .collect();
+        self.families[idx].series.push(Series {
+            labels,
+            sample: e.sample,
+        });
+    }
+
+    /// The index of the entry's family, created on first sight; `None`
+    /// (with a problem) when the entry's type or help contradicts it.
+    fn family_for(&mut self, at: &str, e: &Entry) -> Option<usize> {
+        let Some(seen) = self.by_name.get_mut(&e.name) else {
+            self.families.push(Family {
+                name: e.name.clone(),
+                help: e.help.clone(),
+                kind: e.kind,
+                series: Vec::new(),
+            });
+            let first = FirstSeen {
+                family: self.families.len() - 1,
+                pointer: at.to_string(),
+                help_pointer: (!e.help.is_empty()).then(|| at.to_string()),
+            };
+            self.by_name.insert(e.name.clone(), first);
+            return Some(self.families.len() - 1);
+        };
+        let fam = &mut self.families[seen.family];
+        let msg = if fam.kind != e.kind {
+            format!(
+                "{:?} is declared as a {} here but as a {} at {}; one name has one type",
+                e.name,
+                e.kind.name(),
+                fam.kind.name(),
+                seen.pointer.trim_start_matches('/')
+            )
+        } else if !e.help.is_empty() && !fam.help.is_empty() && fam.help != e.help {
+            format!(
+                "help {:?} differs from {:?} given at {}; a family has one help text",
+                e.help,
+                fam.help,
+                seen.help_pointer
+                    .as_deref()
+                    .unwrap_or(&seen.pointer)
+                    .trim_start_matches('/')
+            )
+        } else {
+            if !e.help.is_empty() && fam.help.is_empty() {
+                fam.help = e.help.clone();
+            }
+            if seen.help_pointer.is_none() && !e.help.is_empty() {
+                seen.help_pointer = Some(at.to_string());
+            }
+            return Some(seen.family);
+        };
+        self.problem(at, msg);
+        None
+    }
+
+    fn series_key(&self, e: &Entry) -> u64 {
+        let mut h = self.index.hasher.build_hasher();
+        e.name.hash(&mut h);
+        for (k, v) in &e.labels {
+            k.as_str().hash(&mut h);
+            v.as_str().hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// The stored series with the entry's name and labels, if any.
+    fn find_series(&self, key: u64, e: &Entry) -> Option<SeriesSlot> {
+        let candidates = self
+            .index
+            .first
+            .get(&key)
+            .into_iter()
+            .chain(self.index.overflow.get(&key).into_iter().flatten());
+        candidates.copied().find(|slot| {
+            let fam = &self.families[slot.family as usize];
+            let stored = &fam.series[slot.series as usize].labels;
+            fam.name == e.name
+                && stored.len() == e.labels.len()
+                && stored
+                    .iter()
+                    .zip(&e.labels)
+                    .all(|((k1, v1), (k2, v2))| **k1 == *k2 && **v1 == *v2)
+        })
+    }
+}
+
+fn series_id(name: &str, labels: &[(String, String)]) -> String {
+    if labels.is_empty() {
+        return name.to_string();
+    }
+    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+    format!("{name}{{{}}}", inner.join(","))
+}

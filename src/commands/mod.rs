@@ -1,0 +1,76 @@
+//! One module per subcommand, each reading as its data flow; and what they
+//! share: loading an artifact, `--best-effort`, summaries and stdout.
+
+pub mod delete;
+pub mod push;
+pub mod schemas;
+pub mod validate;
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::artifact::{self, Model, Origin};
+use crate::cli::BestEffort;
+use crate::config::ArtifactConfig;
+use crate::error::{exit_code, Exit, ExitContext};
+use crate::report;
+use crate::source::{self, Source};
+
+/// source -> unpack -> parse -> validate -> families, or the inline
+/// `--metric` gauges alone. Returns the model and a description of the
+/// schemas the artifact satisfied; warnings are reported here.
+pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, String)> {
+    let Some(source) = source else {
+        let model = artifact::build(None, &cfg.build)?;
+        return Ok((model, "inline metrics".to_string()));
+    };
+    let bytes = source::read(source, &cfg.read)?;
+    let origin = Origin {
+        name: source.name(),
+        base_dir: source.base_dir(),
+    };
+    let (model, validated) = artifact::load(&bytes, &origin, &cfg.check, &cfg.build)?;
+    for w in &model.warnings {
+        report::warn(format!("{}: {w}", origin.name));
+    }
+    Ok((model, validated.describe()))
+}
+
+/// `--best-effort`: turn the forgivable failures into a warning and exit 0.
+pub fn forgive(level: Option<BestEffort>, result: Result<()>) -> Result<()> {
+    let Err(err) = result else { return Ok(()) };
+    let exit = exit_code(&err);
+    let forgiven = match level {
+        Some(BestEffort::Unreachable) => exit == Exit::Unreachable,
+        Some(BestEffort::All) => matches!(
+            exit,
+            Exit::Source | Exit::Invalid | Exit::Rejected | Exit::Unreachable
+        ),
+        None => false,
+    };
+    if !forgiven {
+        return Err(err);
+    }
+    report::warn(format!("{err:#}"));
+    report::warn(format!(
+        "--best-effort: nothing was pushed, exiting 0 (would have been exit {})",
+        exit as u8
+    ));
+    Ok(())
+}
+
+/// "2 families (3 series)".
+pub fn counts(model: &Model) -> String {
+    let (f, s) = (model.families.len(), model.series_count());
+    format!("{f} famil{} ({s} series)", if f == 1 { "y" } else { "ies" })
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+pub fn print(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.exit_with(Exit::Internal),
+    }
+}

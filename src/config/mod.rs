@@ -1,0 +1,264 @@
+//! Config: raw command line and environment -> each stage's own option
+//! type, checked, before any artifact is read or any server contacted.
+//!
+//! The only reader of the environment. Later stages never see a raw string:
+//! a source is a [`Source`], a server a parsed URL, grouping and extra
+//! labels are checked name/value pairs. Every mistake found here is a usage
+//! error (exit 2) that names the option at fault. Files named by options
+//! (passwords, tokens, certificates) are read here too, so that a missing
+//! one is also a usage error before anything is sent.
+//!
+//! - [`aws`]: S3 options from flags and the AWS variables.
+//! - [`target`]: the gateway URL and the grouping key.
+//! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
+
+pub mod aws;
+pub mod credentials;
+pub mod target;
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::artifact::{BuildOptions, CheckOptions, SchemaChoice};
+use crate::cli::{
+    ArtifactArgs, BestEffort, Compress, DeleteArgs, Method, NetArgs, PushArgs, ValidateArgs,
+    WireFormat,
+};
+use crate::error::{bail_with, Exit};
+use crate::model::{is_label_name, is_metric_name, parse_number};
+use crate::sink::pushgateway::{self, PushOptions, Target};
+use crate::sink::Sink;
+use crate::source::{ReadOptions, Source};
+
+/// How to read and check the artifact, and what the command line adds.
+#[derive(Debug, Clone)]
+pub struct ArtifactConfig {
+    pub read: ReadOptions,
+    pub check: CheckOptions,
+    pub build: BuildOptions,
+}
+
+#[derive(Debug, Clone)]
+pub struct PushConfig {
+    pub source: Option<Source>,
+    pub artifact: ArtifactConfig,
+    pub sink: Sink,
+    pub best_effort: Option<BestEffort>,
+    pub dry_run: bool,
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidateConfig {
+    pub source: Source,
+    pub artifact: ArtifactConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeleteConfig {
+    pub target: Target,
+    pub best_effort: Option<BestEffort>,
+    pub dry_run: bool,
+    pub quiet: bool,
+}
+
+pub fn push(args: PushArgs) -> Result<PushConfig> {
+    let job = match (args.job_positional, args.group.grouping.job.clone()) {
+        (Some(p), Some(o)) if p != o => bail_with!(
+            Exit::Usage,
+            "the job is given twice, as {p:?} (positional JOB) and {o:?} (--job or SIMPLEPIPE_JOB); give one"
+        ),
+        (p, o) => p.or(o),
+    };
+    let target = target::target(&args.group, &args.net, job, args.dry_run)?;
+    let labels = labels(&args.labels, &target.grouping)?;
+    let inline = args
+        .metrics
+        .iter()
+        .map(|raw| inline_metric(raw))
+        .collect::<Result<Vec<_>>>()?;
+    let source = args.source.as_deref().map(Source::parse).transpose()?;
+    if source.is_none() && inline.is_empty() {
+        bail_with!(
+            Exit::Usage,
+            "nothing to push: give a SOURCE (a path, or - for stdin) or at least one --metric NAME=VALUE"
+        );
+    }
+    let format = args.format.unwrap_or(if args.dry_run {
+        WireFormat::Text
+    } else {
+        WireFormat::Protobuf
+    });
+    let how = PushOptions {
+        replace: args.method == Method::Put,
+        format: match format {
+            WireFormat::Protobuf => pushgateway::WireFormat::Protobuf,
+            WireFormat::Text => pushgateway::WireFormat::Text,
+        },
+        gzip: args.compress == Compress::Gzip,
+    };
+    let build = BuildOptions {
+        labels,
+        grouping: target.grouping.iter().map(|(k, _)| k.clone()).collect(),
+        inline,
+        now: now(),
+    };
+    Ok(PushConfig {
+        artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
+        source,
+        best_effort: args.group.best_effort,
+        sink: Sink::Pushgateway { target, how },
+        dry_run: args.dry_run,
+        quiet: args.quiet,
+    })
+}
+
+pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
+    let source = Source::parse(&args.source)?;
+    // The same grouping as a push would use, so that validate and push
+    // agree on which labels are reserved; `job` always is.
+    let job = args.grouping.job.clone().unwrap_or_default();
+    let grouping = target::grouping(&args.grouping, job)?;
+    let build = BuildOptions {
+        labels: labels(&args.labels, &grouping)?,
+        grouping: grouping.into_iter().map(|(k, _)| k).collect(),
+        inline: Vec::new(),
+        now: now(),
+    };
+    Ok(ValidateConfig {
+        artifact: artifact(&args.artifact, &args.net, Some(&source), build)?,
+        source,
+    })
+}
+
+pub fn delete(args: &DeleteArgs) -> Result<DeleteConfig> {
+    let job = args.group.grouping.job.clone();
+    Ok(DeleteConfig {
+        target: target::target(&args.group, &args.net, job, args.dry_run)?,
+        best_effort: args.group.best_effort,
+        dry_run: args.dry_run,
+        quiet: args.quiet,
+    })
+}
+
+fn artifact(
+    args: &ArtifactArgs,
+    net: &NetArgs,
+    source: Option<&Source>,
+    build: BuildOptions,
+) -> Result<ArtifactConfig> {
+    let from_s3 = matches!(source, Some(Source::S3 { .. }));
+    Ok(ArtifactConfig {
+        read: ReadOptions {
+            max_bytes: args.max_bytes,
+            member: args.member.clone(),
+            s3: aws::s3_options(args, net, from_s3)?,
+        },
+        check: CheckOptions {
+            schema: args.schema.as_deref().map(SchemaChoice::parse),
+            max_series: args.max_series,
+        },
+        build,
+    })
+}
+
+/// `--label` pairs, which may not repeat a grouping label.
+fn labels(raw: &[String], grouping: &[(String, String)]) -> Result<Vec<(String, String)>> {
+    let labels = pairs("--label", raw)?;
+    for (name, _) in &labels {
+        if grouping.iter().any(|(g, _)| g == name) {
+            bail_with!(
+                Exit::Usage,
+                "--label {name}: `{name}` is also a grouping label, and the Pushgateway would overwrite it; drop one of them"
+            );
+        }
+    }
+    Ok(labels)
+}
+
+/// An environment variable, with empty meaning unset (as everywhere here:
+/// Argo passes empty parameters as empty variables).
+pub fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Unix time now, in seconds.
+fn now() -> f64 {
+    chrono::Utc::now().timestamp_micros() as f64 / 1e6
+}
+
+fn seconds(option: &str, v: f64) -> Result<Duration> {
+    if !(v.is_finite() && v > 0.0 && v < 1e9) {
+        bail_with!(
+            Exit::Usage,
+            "{option} {v}: expected a positive number of seconds"
+        );
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+/// Parse repeated `NAME=VALUE` options into checked label pairs.
+fn pairs(option: &str, raw: &[String]) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for item in raw {
+        let Some((name, value)) = item.split_once('=') else {
+            bail_with!(Exit::Usage, "{option} {item:?}: expected NAME=VALUE");
+        };
+        if !is_label_name(name) {
+            bail_with!(
+                Exit::Usage,
+                "{option} {item:?}: {name:?} is not a legal Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+            );
+        }
+        if out.iter().any(|(k, _)| k == name) {
+            bail_with!(Exit::Usage, "{option} {name}: given twice");
+        }
+        out.push((name.to_string(), value.to_string()));
+    }
+    Ok(out)
+}
+
+fn inline_metric(raw: &str) -> Result<(String, f64)> {
+    let Some((name, value)) = raw.split_once('=') else {
+        bail_with!(
+            Exit::Usage,
+            "--metric {raw:?}: expected NAME=VALUE, e.g. --metric duration_seconds=12.5"
+        );
+    };
+    if !is_metric_name(name) {
+        bail_with!(
+            Exit::Usage,
+            "--metric {raw:?}: {name:?} is not a legal Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
+        );
+    }
+    let Some(v) = parse_number(value.trim()) else {
+        bail_with!(
+            Exit::Usage,
+            "--metric {name}={value:?}: expected a number, NaN, +Inf or -Inf"
+        );
+    };
+    Ok((name.to_string(), v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_checked() {
+        assert!(pairs("--group", &["a=b".into()]).is_ok());
+        assert!(pairs("--group", &["a".into()]).is_err());
+        assert!(pairs("--group", &["1a=b".into()]).is_err());
+        assert!(pairs("--group", &["a=b".into(), "a=c".into()]).is_err());
+        // A value may hold '=' itself.
+        assert_eq!(pairs("--label", &["a=b=c".into()]).unwrap()[0].1, "b=c");
+    }
+
+    #[test]
+    fn inline_values_accept_what_argo_substitutes() {
+        assert_eq!(inline_metric("d=12.345678").unwrap().1, 12.345678);
+        assert!(inline_metric("d=+Inf").unwrap().1.is_infinite());
+        assert!(inline_metric("d=abc").is_err());
+    }
+}

@@ -1,0 +1,125 @@
+//! The Pushgateway target: its base URL and the grouping key.
+
+use anyhow::Result;
+use reqwest::Url;
+
+use super::{credentials, env_nonempty, pairs};
+use crate::cli::{GroupArgs, GroupingArgs, NetArgs};
+use crate::error::{bail_with, Exit, ExitContext};
+use crate::sink::pushgateway::Target;
+
+/// The group to push to or delete: gateway, grouping key and HTTP options.
+pub fn target(
+    args: &GroupArgs,
+    net: &NetArgs,
+    job: Option<String>,
+    dry_run: bool,
+) -> Result<Target> {
+    // PUSH_GATEWAY_HOSTNAME is what the original Simplepipe read; clap can
+    // only attach one variable to an option, so the fallback lives here.
+    let raw = args
+        .gateway
+        .clone()
+        .or_else(|| env_nonempty("PUSH_GATEWAY_HOSTNAME"));
+    let mut gateway = match raw {
+        Some(raw) => Some(gateway_url(&raw)?),
+        None if dry_run => None,
+        None => bail_with!(
+            Exit::Usage,
+            "no Pushgateway given: pass --gateway URL or set SIMPLEPIPE_GATEWAY (e.g. http://pushgateway:9091)"
+        ),
+    };
+    let Some(job) = job.filter(|j| !j.is_empty()) else {
+        bail_with!(
+            Exit::Usage,
+            "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required)"
+        );
+    };
+    let grouping = grouping(&args.grouping, job)?;
+    let http = credentials::http(args, net, gateway.as_mut())?;
+    Ok(Target {
+        gateway,
+        grouping,
+        http,
+    })
+}
+
+/// The grouping key: `job`, then `user`, then each `--group`, checked.
+pub fn grouping(args: &GroupingArgs, job: String) -> Result<Vec<(String, String)>> {
+    let mut grouping = vec![("job".to_string(), job)];
+    if let Some(user) = &args.user {
+        grouping.push(("user".to_string(), user.clone()));
+    }
+    for (name, value) in pairs("--group", &args.groups)? {
+        if name.starts_with("__") {
+            bail_with!(
+                Exit::Usage,
+                "--group {name}: names starting with `__` are reserved by Prometheus"
+            );
+        }
+        if let Some((_, prev)) = grouping.iter().find(|(k, _)| *k == name) {
+            let hint = match name.as_str() {
+                "job" => " (use --job)",
+                "user" => " (use --user)",
+                _ => "",
+            };
+            bail_with!(
+                Exit::Usage,
+                "--group {name}={value}: `{name}` is already in the grouping key as {prev:?}{hint}"
+            );
+        }
+        grouping.push((name, value));
+    }
+    Ok(grouping)
+}
+
+/// Parse a gateway base URL. `host:port` without a scheme is taken as
+/// `http://host:port`, as the original Simplepipe (via prometheus_client) did.
+pub fn gateway_url(raw: &str) -> Result<Url> {
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("http://{raw}")
+    };
+    let url = Url::parse(&with_scheme).or_fail(Exit::Usage, |e| {
+        format!(
+            "--gateway {}: not a valid URL ({e}); expected e.g. http://pushgateway:9091",
+            crate::redact::url_str(raw)
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        bail_with!(
+            Exit::Usage,
+            "--gateway {}: expected an http:// or https:// URL with a host",
+            crate::redact::url(&url)
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        bail_with!(
+            Exit::Usage,
+            "--gateway {}: a query or fragment is not allowed in the base URL",
+            crate::redact::url(&url)
+        );
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_without_scheme_is_http() {
+        assert_eq!(
+            gateway_url("pushgateway:9091").unwrap().as_str(),
+            "http://pushgateway:9091/"
+        );
+        assert_eq!(gateway_url("http://h/pgw").unwrap().path(), "/pgw");
+    }
+
+    #[test]
+    fn gateway_rejects_other_schemes() {
+        let e = gateway_url("ftp://h").unwrap_err();
+        assert!(format!("{e:#}").contains("http://"), "{e:#}");
+    }
+}

@@ -1,0 +1,138 @@
+//! Describing network failures in words, the same way for every server
+//! and for S3: timeouts, refused connections, TLS problems and HTTP answers,
+//! each with a hint and the exit kind it maps to, and never with the URL
+//! (callers show it redacted).
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use super::{HttpOptions, Request};
+use crate::error::Exit;
+
+/// Why one attempt failed, and whether another may succeed.
+pub struct AttemptFailure {
+    pub exit: Exit,
+    pub message: String,
+    pub retry: bool,
+    pub retry_after: Option<Duration>,
+}
+
+/// A request that got no answer.
+pub fn transport_failure(e: &reqwest::Error, timeout: Duration, peer: &str) -> AttemptFailure {
+    let (message, retry) = describe(e, timeout, peer);
+    AttemptFailure {
+        exit: Exit::Unreachable,
+        message,
+        retry,
+        retry_after: None,
+    }
+}
+
+/// An answer that is not 2xx: 5xx, 429 and 408 are transient (exit 6,
+/// retried); another 4xx is a rejection (exit 5, with the server's own
+/// message); anything else means the URL is not the server's base URL.
+pub fn answer_failure(
+    status: StatusCode,
+    text: &str,
+    retry_after: Option<Duration>,
+    http: &HttpOptions,
+    req: &Request,
+) -> AttemptFailure {
+    let peer = req.peer;
+    let text = one_line(text);
+    let said = if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    };
+    let transient = status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT;
+    let (exit, message) = if transient {
+        let what = if status.is_server_error() {
+            "failed"
+        } else {
+            "is busy"
+        };
+        (
+            Exit::Unreachable,
+            format!("{peer} {what} (HTTP {status}){said}"),
+        )
+    } else if status.is_client_error() {
+        let hint = if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            format!(" [sent {}]", http.auth.describe())
+        } else {
+            String::new()
+        };
+        (
+            Exit::Rejected,
+            format!("{peer} rejected it (HTTP {status}){said}{hint}"),
+        )
+    } else {
+        (
+            Exit::Rejected,
+            format!("unexpected answer HTTP {status}{said}; {}", req.url_hint),
+        )
+    };
+    AttemptFailure {
+        exit,
+        message,
+        retry: transient,
+        retry_after,
+    }
+}
+
+/// Collapse a server's message to one line, cut short if long.
+fn one_line(s: &str) -> String {
+    crate::report::clip(&s.split_whitespace().collect::<Vec<_>>().join(" "), 500)
+}
+
+/// A one-line reason for a transport error and whether retrying can help.
+/// TLS problems are not retried: the same handshake fails the same way.
+pub fn describe(e: &reqwest::Error, timeout: Duration, peer: &str) -> (String, bool) {
+    let root = root_cause(e);
+    if e.is_timeout() {
+        let secs = timeout.as_secs_f64();
+        (
+            format!("timed out after {secs}s (raise --timeout if {peer} is slow)"),
+            true,
+        )
+    } else if let Some(hint) = tls_hint(&root) {
+        (format!("TLS handshake failed: {root}{hint}"), false)
+    } else if e.is_connect() {
+        (format!("cannot connect to {peer}: {root}"), true)
+    } else {
+        (format!("the request failed: {root}"), true)
+    }
+}
+
+/// The innermost error's message (e.g. "Connection refused (os error 111)").
+pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut root = e;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    root.to_string()
+}
+
+/// A hint for TLS failures, or `None` when the error is not about TLS.
+pub fn tls_hint(root: &str) -> Option<&'static str> {
+    let r = root.to_ascii_lowercase();
+    if r.contains("certificaterequired")
+        || r.contains("no certificates")
+        || r.contains("badcertificate")
+    {
+        Some(" (the server requires a client certificate: pass --cert and --key)")
+    } else if r.contains("certificate") {
+        Some(" (pass --cacert with the CA that signed the server's certificate)")
+    } else if r.contains("alert")
+        || r.contains("handshake")
+        || r.contains("corrupt message")
+        || r.contains("tls")
+    {
+        Some(" (is the server speaking https on this port?)")
+    } else {
+        None
+    }
+}

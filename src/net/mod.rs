@@ -1,0 +1,162 @@
+//! The HTTP exchange every sink shares: client options, credentials, TLS,
+//! and one request sent with retries ([`retry`]) and failures put in words
+//! ([`failure`]).
+//!
+//! Written once so that every destination (the Pushgateway today, remote
+//! write and InfluxDB next) gets the same timeouts, backoff, `Retry-After`,
+//! auth and TLS behaviour, and the same exit codes: a 4xx is a rejection
+//! (exit 5, with the server's own message), anything that keeps a request
+//! from being answered, or a 5xx, is exit 6. Redirects are not followed: a
+//! PUT that gets redirected would be replayed as a GET.
+
+pub mod failure;
+pub mod retry;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+use reqwest::blocking::Client;
+use reqwest::{Method, Url};
+
+use crate::error::{Exit, ExitContext};
+use crate::redact::Secret;
+
+pub use failure::{describe, root_cause};
+pub use retry::send;
+
+/// How to talk to a server: the options every sink reads.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub timeout: Duration,
+    pub retries: u32,
+    pub retry_max_wait: Duration,
+    pub auth: Auth,
+    pub tls: Tls,
+}
+
+/// Credentials, with where they came from (for messages; never the value).
+#[derive(Debug, Clone)]
+pub enum Auth {
+    None,
+    Basic {
+        username: String,
+        password: Secret,
+        from: CredentialSource,
+    },
+    Bearer {
+        token: Secret,
+        from: CredentialSource,
+    },
+}
+
+/// Where credentials came from, as the user is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// `user:password@` in the server's URL (moved out of the URL, which
+    /// is then shown with `***`).
+    Url,
+    /// A file named by an option, e.g. `--password-file`.
+    File { option: &'static str, path: PathBuf },
+    /// An environment variable.
+    Env(&'static str),
+}
+
+impl fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialSource::Url => f.write_str("the gateway URL"),
+            CredentialSource::File { option, path } => write!(f, "{option} {}", path.display()),
+            CredentialSource::Env(name) => f.write_str(name),
+        }
+    }
+}
+
+impl Auth {
+    /// What the user is told about the credentials in use.
+    pub fn describe(&self) -> String {
+        match self {
+            Auth::None => "no credentials".to_string(),
+            Auth::Basic { username, from, .. } => {
+                format!("basic auth as {username:?} (password from {from})")
+            }
+            Auth::Bearer { from, .. } => format!("bearer token from {from}"),
+        }
+    }
+
+    /// Whether the credentials were taken out of the URL (so the URL is
+    /// shown with `***` in their place).
+    pub fn from_url(&self) -> bool {
+        matches!(
+            self,
+            Auth::Basic {
+                from: CredentialSource::Url,
+                ..
+            }
+        )
+    }
+}
+
+/// TLS settings, already loaded and parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    pub ca: Vec<reqwest::Certificate>,
+    pub identity: Option<reqwest::Identity>,
+    pub insecure: bool,
+}
+
+/// A blocking client with these options. `https` says whether the system
+/// CA store is needed at all.
+pub fn client(http: &HttpOptions, https: bool) -> Result<Client> {
+    let mut b = Client::builder()
+        .timeout(http.timeout)
+        .connect_timeout(http.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("simplepipe/", env!("CARGO_PKG_VERSION")))
+        .danger_accept_invalid_certs(http.tls.insecure)
+        // Loading the system CA store reads every file in /etc/ssl/certs:
+        // about half the run time of a small push. Plain http needs none.
+        .tls_built_in_root_certs(https);
+    for ca in &http.tls.ca {
+        b = b.add_root_certificate(ca.clone());
+    }
+    if let Some(id) = &http.tls.identity {
+        b = b.identity(id.clone());
+    }
+    b.build().or_fail(Exit::Usage, |e| {
+        format!(
+            "cannot set up the HTTP client: {}",
+            root_cause(&e.without_url())
+        )
+    })
+}
+
+/// A request body with its content type, optional content encoding and any
+/// further headers a protocol requires.
+pub struct Body {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    pub content_encoding: Option<&'static str>,
+    pub headers: Vec<(&'static str, &'static str)>,
+}
+
+/// One request: where, how it is shown (redacted), and to whom (for
+/// messages, e.g. "the gateway").
+pub struct Request<'a> {
+    pub method: Method,
+    pub url: Url,
+    pub shown: &'a str,
+    pub peer: &'a str,
+    /// What to suggest when the server answers neither 2xx, 4xx nor 5xx
+    /// (usually a redirect: the base URL is wrong).
+    pub url_hint: &'a str,
+    pub body: Option<&'a Body>,
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: reqwest::StatusCode,
+    pub text: String,
+}

@@ -1,0 +1,197 @@
+//! One request, sent with retries: exponential backoff with full jitter,
+//! `Retry-After` honoured (seconds or an HTTP date) up to
+//! `--retry-max-wait`, and only transient failures retried (connect errors,
+//! timeouts, resets, 5xx, 429, 408; never another 4xx, and never a TLS
+//! failure, which fails the same way every time).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Result};
+use reqwest::blocking::Client;
+
+use super::failure::{answer_failure, transport_failure, AttemptFailure};
+use super::{Answer, Auth, HttpOptions, Request};
+use crate::error::fail;
+use crate::report;
+
+/// Send a request, retrying transient failures; the error is tagged with
+/// its exit kind and names the method and the (redacted) URL.
+pub fn send(client: &Client, http: &HttpOptions, req: &Request) -> Result<Answer> {
+    let attempts = http.retries + 1;
+    let (method, shown) = (&req.method, req.shown);
+    report::debug(|| {
+        let size = req.body.map_or(String::new(), |b| {
+            format!(
+                ", {} bytes of {}{}",
+                b.bytes.len(),
+                b.content_type,
+                b.content_encoding
+                    .map_or(String::new(), |e| format!(", {e}"))
+            )
+        });
+        format!(
+            "{method} {shown}: {}{size}; timeout {:?}, up to {attempts} attempts",
+            http.auth.describe(),
+            http.timeout
+        )
+    });
+    for attempt in 1..=attempts {
+        let started = Instant::now();
+        let failure = match attempt_once(client, http, req) {
+            Ok(answer) => {
+                report::debug(|| {
+                    format!(
+                        "{method} {shown}: HTTP {} after {:.0?}",
+                        answer.status,
+                        started.elapsed()
+                    )
+                });
+                return Ok(answer);
+            }
+            Err(f) => f,
+        };
+        let tried = if attempt > 1 {
+            format!(" (after {attempt} attempts)")
+        } else {
+            String::new()
+        };
+        if !failure.retry || attempt == attempts {
+            return Err(fail(
+                failure.exit,
+                anyhow!("{method} {shown}: {}{tried}", failure.message),
+            ));
+        }
+        let wait = match failure.retry_after {
+            Some(after) if after > http.retry_max_wait => {
+                return Err(fail(
+                    failure.exit,
+                    anyhow!(
+                        "{method} {shown}: {}; {} asked to retry after {:.0}s, longer than --retry-max-wait ({:.0}s)",
+                        failure.message,
+                        req.peer,
+                        after.as_secs_f64(),
+                        http.retry_max_wait.as_secs_f64()
+                    ),
+                ))
+            }
+            Some(after) => after,
+            None => backoff(attempt, http.retry_max_wait),
+        };
+        let why = if failure.retry_after.is_some() {
+            " (Retry-After)"
+        } else {
+            ""
+        };
+        report::info(format!(
+            "{method} {shown}: {}; retry {attempt}/{} in {:.1}s{why}",
+            failure.message,
+            http.retries,
+            wait.as_secs_f64()
+        ));
+        std::thread::sleep(wait);
+    }
+    unreachable!("the last attempt returns")
+}
+
+fn attempt_once(
+    client: &Client,
+    http: &HttpOptions,
+    req: &Request,
+) -> Result<Answer, AttemptFailure> {
+    let mut rb = client.request(req.method.clone(), req.url.clone());
+    match &http.auth {
+        Auth::None => {}
+        Auth::Basic {
+            username, password, ..
+        } => rb = rb.basic_auth(username, Some(password.expose())),
+        Auth::Bearer { token, .. } => rb = rb.bearer_auth(token.expose()),
+    }
+    if let Some(body) = req.body {
+        rb = rb
+            .header(reqwest::header::CONTENT_TYPE, body.content_type)
+            .body(body.bytes.clone());
+        if let Some(enc) = body.content_encoding {
+            rb = rb.header(reqwest::header::CONTENT_ENCODING, enc);
+        }
+        for (name, value) in &body.headers {
+            rb = rb.header(*name, *value);
+        }
+    }
+    let resp = rb
+        .send()
+        .map_err(|e| transport_failure(&e, http.timeout, req.peer))?;
+    let status = resp.status();
+    if status.is_success() {
+        let text = resp
+            .text()
+            .map_err(|e| transport_failure(&e, http.timeout, req.peer))?;
+        return Ok(Answer { status, text });
+    }
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(retry_after);
+    let text = resp.text().unwrap_or_default();
+    Err(answer_failure(status, &text, retry_after, http, req))
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date.
+fn retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let ms = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .num_milliseconds()
+        .max(0);
+    Some(Duration::from_millis(ms as u64))
+}
+
+/// Exponential backoff with full jitter: uniform in [0, min(cap, 1s·2^(n-1))].
+fn backoff(attempt: u32, cap: Duration) -> Duration {
+    let ceiling = Duration::from_secs(1)
+        .saturating_mul(1 << (attempt - 1).min(20))
+        .min(cap);
+    ceiling.mul_f64(random_fraction())
+}
+
+/// A random number in [0, 1). std's `RandomState` is seeded from the OS per
+/// process; enough for jitter without a random-number crate.
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_is_jittered_and_capped() {
+        let cap = Duration::from_secs(10);
+        for attempt in 1..40 {
+            let w = backoff(attempt, cap);
+            assert!(w <= cap.min(Duration::from_secs(1 << (attempt - 1).min(20))));
+        }
+        let waits: std::collections::HashSet<_> = (0..20).map(|_| backoff(5, cap)).collect();
+        assert!(waits.len() > 1, "jitter varies");
+    }
+}

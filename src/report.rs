@@ -1,0 +1,74 @@
+//! The only writer of stderr lines besides `main`'s error report: warnings,
+//! notices and `-v` debug lines, each with the one `simplepipe:` prefix.
+//!
+//! Why one place: the prefix and the verbosity switch are decided once, so
+//! no stage hand-writes a prefix or carries a `verbose` flag through its
+//! option types. Verbosity is set once by `run()`, before any stage runs.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Turn `-v` debug lines on (called once, by `run()`).
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+pub fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
+/// A notice the user asked for (a summary, a retry): `simplepipe: …`.
+pub fn info(line: impl AsRef<str>) {
+    for l in line.as_ref().lines() {
+        eprintln!("simplepipe: {l}");
+    }
+}
+
+/// A line shown as it is, with no prefix: what a dry run would send.
+pub fn info_plain(line: impl AsRef<str>) {
+    eprintln!("{}", line.as_ref());
+}
+
+/// Something worth knowing that does not stop the run.
+pub fn warn(line: impl AsRef<str>) {
+    for l in line.as_ref().lines() {
+        eprintln!("simplepipe: warning: {l}");
+    }
+}
+
+/// A `-v` line; the message is only built when verbose.
+pub fn debug(line: impl FnOnce() -> String) {
+    if verbose() {
+        eprintln!("simplepipe: debug: {}", line());
+    }
+}
+
+/// The error report, one `simplepipe: error:` line per line of the
+/// message (called by `main` only).
+pub fn error(err: &anyhow::Error) {
+    for l in format!("{err:#}").lines() {
+        eprintln!("simplepipe: error: {l}");
+    }
+}
+
+/// Text longer than `max` characters cut to `max`, with `…` where it was
+/// cut (the one truncator for values, server answers and messages).
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_counts_characters() {
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("abcdé", 3), "abc…");
+    }
+}
