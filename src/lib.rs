@@ -33,7 +33,7 @@ pub mod report;
 pub mod sink;
 pub mod source;
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 
 use crate::artifact::{BuildOptions, Model, Origin, SchemaChoice, Validated};
 use crate::cli::{Cli, Command};
@@ -42,12 +42,31 @@ use crate::source::Source;
 /// Run one command.
 pub fn run(cli: Cli) -> Result<()> {
     report::set_verbose(cli.verbose);
+    require_randomness()?;
     match cli.command {
         Command::Push(args) => commands::push::run(&config::push(args)?),
         Command::Validate(args) => commands::validate::run(&config::validate(args)?),
         Command::Delete(args) => commands::delete::run(&config::delete(&args)?),
         Command::Schemas(args) => commands::schemas::run(args.name.as_deref()),
     }
+}
+
+/// Fail with one line if the OS gives no random numbers. jsonschema's hasher
+/// (ahash) seeds itself through getrandom and panics when that fails;
+/// asking the same crate first turns the panic into an error. In the static
+/// image this is getrandom(2) itself (README, "Randomness").
+fn require_randomness() -> Result<()> {
+    getrandom::fill(&mut [0u8; 1]).map_err(|e| {
+        let why = e.raw_os_error().map_or_else(
+            || e.to_string(),
+            |code| std::io::Error::from_raw_os_error(code).to_string(),
+        );
+        let hint = "allow the getrandom system call, or provide /dev/urandom";
+        error::fail(
+            error::Exit::Internal,
+            anyhow!("the operating system gives no random numbers ({why}): {hint}"),
+        )
+    })
 }
 
 /// parse -> validate -> families, on bytes already read: the whole of what
