@@ -49,3 +49,17 @@ need_pip() {
         command -v "${what#!}" >/dev/null 2>&1 || { echo "pip install $* did not provide ${what#!}" >&2; return 1; }
     fi
 }
+
+# need_npm DIR: install DIR's node packages from its package-lock.json into
+# DIR/node_modules (never globally) unless they are there at the locked
+# versions already.
+need_npm() {
+    local dir=$1
+    if [ -f "$dir/node_modules/.package-lock.json" ] \
+        && cmp -s <(sed -n '/"packages"/,$p' "$dir/package-lock.json" | grep -E '"(version|integrity)"') \
+                  <(sed -n '/"packages"/,$p' "$dir/node_modules/.package-lock.json" | grep -E '"(version|integrity)"'); then
+        return 0
+    fi
+    echo "--- npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}

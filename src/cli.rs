@@ -13,6 +13,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod groups;
+mod standard;
+pub use groups::{GroupsArgs, Output, PruneArgs, SelectArgs};
+pub use standard::{DashboardArgs, RulesArgs};
+
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
 ///
 /// Exit codes: 0 done, 1 internal error, 2 usage error, 3 source unreadable,
@@ -47,6 +52,16 @@ pub enum Command {
     Delete(DeleteArgs),
     /// List the built-in schemas, or print one (for editors and CI).
     Schemas(SchemasArgs),
+    /// List the groups the Pushgateway holds: grouping labels, last push,
+    /// whether it failed, size; oldest first.
+    Groups(GroupsArgs),
+    /// Delete the Pushgateway's groups nobody has pushed to for a while, one
+    /// DELETE per group on its exact URL.
+    Prune(PruneArgs),
+    /// Print the Prometheus alert rules generated from a standard.
+    Rules(RulesArgs),
+    /// Print the Grafana dashboard generated from a standard.
+    Dashboard(DashboardArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,7 +75,10 @@ pub struct PushArgs {
     pub job_positional: Option<String>,
 
     #[command(flatten)]
-    pub group: GroupArgs,
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     #[command(flatten)]
     pub artifact: ArtifactArgs,
@@ -135,7 +153,10 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     #[command(flatten)]
-    pub group: GroupArgs,
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub grouping: GroupingArgs,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -187,19 +208,21 @@ pub struct SchemasArgs {
     /// Name of a built-in schema to print; without it, list them.
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
+
+    /// Print the JSON Schema a standard compiles to (what `--schema
+    /// STANDARD` checks artifacts against).
+    #[arg(long, value_name = "STANDARD", conflicts_with = "name")]
+    pub from: Option<PathBuf>,
 }
 
-/// Where to push: the gateway and the grouping key.
+/// The Pushgateway and how to reach it: URL, credentials, TLS, best effort.
 #[derive(Debug, Args)]
-pub struct GroupArgs {
+pub struct GatewayArgs {
     /// Pushgateway base URL, e.g. http://pushgateway:9091 (a path prefix such
     /// as http://host/pgw works). Also read from PUSH_GATEWAY_HOSTNAME, the
     /// original Simplepipe's variable.
     #[arg(long, env = "SIMPLEPIPE_GATEWAY", value_name = "URL")]
     pub gateway: Option<String>,
-
-    #[command(flatten)]
-    pub grouping: GroupingArgs,
 
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process

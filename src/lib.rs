@@ -13,8 +13,9 @@
 //! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
 //! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers and the family set with the checks a schema can't express.
 //! - [`encode`]: stage 5, families -> protobuf or text (pure, snapshot-tested).
-//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]).
+//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]); what it holds, group by group ([`sink::groups`]).
 //! - [`net`]: the HTTP exchange every sink shares: auth, TLS, retries with backoff and Retry-After, failures in words.
+//! - [`standard`]: the admin's standard -> a JSON Schema for validation, alert rules (+ promtool tests), a Grafana dashboard (pure generators).
 //! - [`model`]: the metric types and the name and number rules (a leaf).
 //! - [`error`]: exit-code kinds, tagged where errors happen; the "every problem, with its pointer" report.
 //! - [`report`]: the only writer of stderr lines (warnings, notices, `-v`).
@@ -32,6 +33,7 @@ pub mod redact;
 pub mod report;
 pub mod sink;
 pub mod source;
+pub mod standard;
 
 use anyhow::{anyhow, Result};
 
@@ -47,7 +49,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Push(args) => commands::push::run(&config::push(args)?),
         Command::Validate(args) => commands::validate::run(&config::validate(args)?),
         Command::Delete(args) => commands::delete::run(&config::delete(&args)?),
-        Command::Schemas(args) => commands::schemas::run(args.name.as_deref()),
+        Command::Schemas(args) => match &args.from {
+            Some(standard) => commands::schemas::from_standard(standard),
+            None => commands::schemas::run(args.name.as_deref()),
+        },
+        Command::Groups(args) => commands::groups::run(&config::groups(&args)?),
+        Command::Prune(args) => commands::prune::run(&config::prune(&args)?),
+        Command::Rules(args) => commands::rules::run(&config::standard::rules(args)?),
+        Command::Dashboard(args) => commands::dashboard::run(&config::standard::dashboard(args)),
     }
 }
 

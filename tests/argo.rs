@@ -50,7 +50,20 @@ fn every_manifest_validates_offline() {
     let r = check_py(&[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.ends_with(", 0 problems\n"), "{}", r.stdout);
-    // Both overlays were built and checked: 2 × 7 objects, plus the files.
+    // bob's overlay patches prune's age; alice keeps the base's.
+    for (overlay, age) in [("alice", "14d"), ("bob", "7d")] {
+        let built = Command::new("kubectl")
+            .args(["kustomize", &format!("argo/overlays/{overlay}")])
+            .current_dir(repo())
+            .output()
+            .expect("kubectl runs (bash .ci/run installs it)");
+        let text = String::from_utf8(built.stdout).unwrap();
+        assert!(
+            text.contains(&format!("  SIMPLEPIPE_OLDER_THAN: {age}\n")),
+            "{overlay}: {text}"
+        );
+    }
+    // Both overlays were built and checked: 2 × 10 objects, plus the files.
     let n: usize = r.stdout.split_whitespace().next().unwrap().parse().unwrap();
     assert!(n >= 24, "{}", r.stdout);
 }
@@ -78,6 +91,34 @@ fn the_checker_rejects_misspelled_keys_and_wrong_types() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn the_checker_walks_a_cron_workflow_without_its_crd() {
+    // No CronWorkflow CRD offline: its own keys come from hera's model, its
+    // workflowSpec from the Workflow CRD.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("cron.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata: {name: c}\nspec:\n  schedules: ['1 * * * *']\n  schedulez: x\n  suspend: 'yes'\n  workflowSpec:\n    entrypointt: p\n    templates:\n      - name: p\n        container: {image: x, imagePullPolicyy: Always}\n",
+    )
+    .unwrap();
+    let r = check_py(&[bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{r:?}");
+    for want in [
+        "CronWorkflow c: /spec/schedulez: unknown key",
+        "CronWorkflow c: /spec/suspend: expected boolean, got str 'yes'",
+        "CronWorkflow c: /spec/workflowSpec/entrypointt: unknown key",
+        "CronWorkflow c: /spec/workflowSpec/templates/0/container/imagePullPolicyy: unknown key",
+    ] {
+        assert!(r.stdout.contains(want), "{want}\n{}", r.stdout);
+    }
+    let good = check_py(&[repo()
+        .join("argo/base/cronworkflow-simplepipe-prune.yaml")
+        .to_str()
+        .unwrap()]);
+    assert_eq!(good.stdout, "1 manifests checked, 0 problems\n", "{good:?}");
 }
 
 /// Argo's `{{...}}` substitution for the variables these templates use,
@@ -316,4 +357,111 @@ fn prometheus_sees_job_and_user_with_honor_labels() {
     let plain = prom.query(r#"model_accuracy{job="pgw-plain"}"#);
     assert_eq!(plain[0]["metric"]["exported_job"], "train", "{plain:?}");
     assert_eq!(plain[0]["metric"]["user"], "alice");
+}
+
+/// Run the simplepipe-prune CronWorkflow's container as its pod would:
+/// the ConfigMap through envFrom, then the container's env on top (env
+/// wins in Kubernetes), with the gateway pointed at `gateway` and the
+/// ConfigMap's values overridden by `config` (what an overlay patches).
+fn run_prune_cron(gateway: &str, config: &[(&str, &str)]) -> Run {
+    let cron = yaml("argo/base/cronworkflow-simplepipe-prune.yaml");
+    let spec = &cron["spec"]["workflowSpec"];
+    let t = spec["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == spec["entrypoint"])
+        .unwrap();
+    let c = &t["container"];
+    assert_eq!(c["command"], dockerfile_entrypoint());
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    let cm = yaml("argo/base/simplepipe-configmap.yaml");
+    assert_eq!(
+        c["envFrom"][0]["configMapRef"]["name"],
+        cm["metadata"]["name"]
+    );
+    for (k, v) in cm["data"].as_object().unwrap() {
+        env.insert(k.clone(), v.as_str().unwrap().to_string());
+    }
+    for (k, v) in config {
+        env.insert(k.to_string(), v.to_string());
+    }
+    for e in c["env"].as_array().unwrap() {
+        env.insert(
+            e["name"].as_str().unwrap().to_string(),
+            e["value"].as_str().unwrap().to_string(),
+        );
+    }
+    assert_eq!(env["SIMPLEPIPE_GATEWAY"], "http://pushgateway:9091");
+    env.insert("SIMPLEPIPE_GATEWAY".into(), gateway.to_string());
+    let mut cmd = simplepipe();
+    cmd.stdin(Stdio::null());
+    for a in c["args"].as_array().unwrap() {
+        cmd.arg(a.as_str().unwrap());
+    }
+    cmd.envs(&env);
+    cmd.output().unwrap().into()
+}
+
+#[test]
+fn the_prune_cron_runs_as_argo_runs_it() {
+    let gw = Gateway::start();
+    for job in ["old-run", "other"] {
+        let r = run(&[
+            "push",
+            "--gateway",
+            &gw.url,
+            "--job",
+            job,
+            "--metric",
+            "x=1",
+        ]);
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    // The base's 14d: nothing on this fresh gateway is that old.
+    let r = run_prune_cron(&gw.url, &[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("deleted 0 groups of 2 listed, older than 14d"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(gw.groups().len(), 2);
+    // An overlay's shorter age, once it has passed (gateway clock, whole
+    // seconds); 5s leaves the group pushed again below time to stay young
+    // on a loaded machine.
+    std::thread::sleep(std::time::Duration::from_millis(6500));
+    let r = run(&[
+        "push",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "other",
+        "--metric",
+        "x=2",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = run_prune_cron(&gw.url, &[("SIMPLEPIPE_OLDER_THAN", "5s")]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.starts_with("deleted {job=\"old-run\"}"),
+        "{}",
+        r.stdout
+    );
+    let left: Vec<_> = gw
+        .groups()
+        .into_iter()
+        .map(|g| g.labels["job"].clone())
+        .collect();
+    assert_eq!(left, ["other"]);
+    // The ConfigMap's best effort is switched off for the clean-up: an
+    // unreachable gateway fails the run visibly.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let r = run_prune_cron(&closed, &[("SIMPLEPIPE_RETRIES", "0")]);
+    assert_eq!(r.code, 6, "{r:?}");
+    // Without the age, prune refuses rather than guess.
+    let cm_without_age = run_prune_cron(&gw.url, &[("SIMPLEPIPE_OLDER_THAN", "")]);
+    assert_eq!(cm_without_age.code, 2, "{cm_without_age:?}");
+    assert_eq!(gw.groups().len(), 1);
 }

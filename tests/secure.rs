@@ -1,152 +1,13 @@
 //! The real Pushgateway, secured with `--web.config.file`: TLS with a CA
-//! generated here, basic auth with a bcrypt hash, and mutual TLS.
+//! generated here, basic auth with a bcrypt hash, and mutual TLS (the
+//! server is in tests/common/secure.rs).
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
+use common::secure::{password_file, Pki, SecureGateway, PASSWORD};
 use common::*;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-};
-
-const PASSWORD: &str = "pw-Kx7-do-not-print-this";
-
-struct Pki {
-    dir: tempfile::TempDir,
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, pem: String| std::fs::write(dir.path().join(name), pem).unwrap();
-        let ca = |cn: &str| {
-            let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            p.distinguished_name.push(rcgen::DnType::CommonName, cn);
-            CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap()
-        };
-        let issuer = ca("simplepipe test CA");
-        write("ca.pem", issuer.pem());
-        write("other-ca.pem", ca("some other CA").pem());
-        let leaf = |names: Vec<String>, usage: ExtendedKeyUsagePurpose, stem: &str| {
-            let key = KeyPair::generate().unwrap();
-            let mut p = CertificateParams::new(names).unwrap();
-            p.extended_key_usages = vec![usage];
-            let cert = p.signed_by(&key, &issuer).unwrap();
-            write(&format!("{stem}.pem"), cert.pem());
-            write(&format!("{stem}-key.pem"), key.serialize_pem());
-        };
-        leaf(
-            vec!["127.0.0.1".into(), "localhost".into()],
-            ExtendedKeyUsagePurpose::ServerAuth,
-            "server",
-        );
-        leaf(
-            vec!["simplepipe-client".into()],
-            ExtendedKeyUsagePurpose::ClientAuth,
-            "client",
-        );
-        Pki { dir }
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).to_str().unwrap().to_string()
-    }
-}
-
-/// A Pushgateway serving https with basic auth (and optionally requiring
-/// client certificates), killed on drop.
-struct SecureGateway {
-    child: Child,
-    url: String,
-}
-
-impl SecureGateway {
-    fn start(pki: &Pki, mtls: bool) -> SecureGateway {
-        let hash = bcrypt::hash(PASSWORD, 4).unwrap();
-        let mut cfg = format!(
-            "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
-            pki.path("server.pem"),
-            pki.path("server-key.pem")
-        );
-        if mtls {
-            cfg += &format!(
-                "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {}\n",
-                pki.path("ca.pem")
-            );
-        }
-        cfg += &format!("basic_auth_users:\n  alice: {hash}\n");
-        let web = pki
-            .dir
-            .path()
-            .join(if mtls { "web-mtls.yml" } else { "web.yml" });
-        std::fs::write(&web, cfg).unwrap();
-        let port = free_port();
-        let child = Command::new(PUSHGATEWAY)
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--persistence.file=")
-            .arg(format!("--web.config.file={}", web.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus-pushgateway runs (bash .ci/run installs it)");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "secure pushgateway did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        SecureGateway {
-            child,
-            url: format!("https://127.0.0.1:{port}"),
-        }
-    }
-
-    /// Read a group's families back, over TLS, with the right credentials.
-    fn family(&self, pki: &Pki, job: &str, name: &str) -> Option<serde_json::Value> {
-        let ca =
-            reqwest::Certificate::from_pem(&std::fs::read(pki.path("ca.pem")).unwrap()).unwrap();
-        let mut id = std::fs::read(pki.path("client.pem")).unwrap();
-        id.extend(std::fs::read(pki.path("client-key.pem")).unwrap());
-        let client = reqwest::blocking::Client::builder()
-            .add_root_certificate(ca)
-            .identity(reqwest::Identity::from_pem(&id).unwrap())
-            .build()
-            .unwrap();
-        let text = client
-            .get(format!("{}/api/v1/metrics", self.url))
-            .basic_auth("alice", Some(PASSWORD))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap();
-        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
-        body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["labels"]["job"] == job)
-            .map(|g| g[name].clone())
-    }
-}
-
-impl Drop for SecureGateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn password_file(pki: &Pki, value: &str) -> PathBuf {
-    let p = pki.dir.path().join(format!("password-{}", value.len()));
-    std::fs::write(&p, format!("{value}\n")).unwrap();
-    p
-}
 
 fn push(gw: &SecureGateway, job: &str, extra: &[&str]) -> Run {
     let mut args = vec![
@@ -311,15 +172,8 @@ fn mutual_tls() {
     let pki = Pki::new();
     let gw = SecureGateway::start(&pki, true);
     let pw = password_file(&pki, PASSWORD);
-    let ca = pki.path("ca.pem");
-    let auth = [
-        "--cacert",
-        ca.as_str(),
-        "--username",
-        "alice",
-        "--password-file",
-        s(&pw),
-    ];
+    let auth = pki.auth_args(&pw);
+    let auth: Vec<&str> = auth.iter().map(String::as_str).collect();
 
     let r = push(&gw, "no-client-cert", &auth);
     assert_eq!(r.code, 6, "{r:?}");

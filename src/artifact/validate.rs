@@ -7,7 +7,9 @@
 //! reported with its JSON pointer; messages for the common cases are
 //! rewritten into plain language ("is not a number", "unknown key").
 //! Checks a schema cannot express (legal names, duplicates, bucket order)
-//! happen in [`super::families`].
+//! happen in [`super::families`]. A custom schema path may name an admin's
+//! standard instead of a JSON Schema: it is recognised by its content and
+//! compiled ([`crate::standard::schema`]), then checked the same way.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +22,7 @@ use super::parse::Document;
 use super::schema::{Format, SchemaChoice};
 use crate::error::{bail_with, check, Exit, ExitContext, Problem};
 use crate::report::clip;
+use crate::standard;
 
 /// The outcome of validation: which format the artifact is in and which
 /// schemas it satisfied (for the summary line).
@@ -74,10 +77,9 @@ pub fn validate(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validat
         }
     };
     if let Some(path) = &custom {
-        let (schema, validator) = load_custom(path)?;
-        let tag = format!(" (schema {})", path.display());
+        let (schema, validator, who) = load_custom(path)?;
         let whole = doc.full_value();
-        problems.extend(collect(&validator, &schema, &whole, "", Some(&tag)));
+        problems.extend(collect(&validator, &schema, &whole, "", Some(&who)));
     }
     check(&doc.origin, problems)?;
     Ok(Validated { format, custom })
@@ -99,21 +101,32 @@ fn declared_schema(doc: &Document, raw: &str) -> Result<SchemaChoice> {
     })
 }
 
-fn load_custom(path: &Path) -> Result<(Value, Validator)> {
+/// A custom schema, or a standard compiled to one, and who it is in
+/// messages ("schema PATH", "standard NAME").
+fn load_custom(path: &Path) -> Result<(Value, Validator, String)> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).or_fail(Exit::Usage, |e| {
-        format!("cannot read schema {shown}: {e}; --schema takes a built-in name (metrics, simple, simplepipe-v0) or a JSON Schema file")
+        format!("cannot read schema {shown}: {e}; --schema takes a built-in name (metrics, simple, simplepipe-v0), a JSON Schema file or a standard")
     })?;
-    let schema: Value = serde_json::from_str(&text).or_fail(Exit::Usage, |e| {
-        format!("schema {shown} is not valid JSON: {e}")
-    })?;
+    let (schema, who) = match standard::detect(&text, &shown.to_string())? {
+        Some(std) => (
+            standard::schema::compile(&std),
+            format!("standard {}", std.name()),
+        ),
+        None => {
+            let schema: Value = serde_json::from_str(&text).or_fail(Exit::Usage, |e| {
+                format!("schema {shown} is not valid JSON: {e}")
+            })?;
+            (schema, format!("schema {shown}"))
+        }
+    };
     let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
         .or_fail(Exit::Usage, |e| {
             format!("schema {shown} is not a usable JSON Schema: {e}")
         })?;
-    Ok((schema, validator))
+    Ok((schema, validator, who))
 }
 
 /// The native format, one entry at a time: the skeleton against the format
@@ -158,20 +171,21 @@ fn streamed(
     problems
 }
 
-/// Every violation, with its pointer (below `prefix`) and a plain message.
+/// Every violation, with its pointer (below `prefix`) and a plain message,
+/// naming the custom schema or standard (`who`) it comes from.
 fn collect(
     validator: &Validator,
     schema: &Value,
     value: &Value,
     prefix: &str,
-    tag: Option<&str>,
+    who: Option<&str>,
 ) -> Vec<Problem> {
     validator
         .iter_errors(value)
         .map(|e| {
-            let mut msg = message(&e, schema, value);
-            if let Some(tag) = tag {
-                msg.push_str(tag);
+            let mut msg = message(&e, schema, value, who);
+            if let Some(who) = who.filter(|w| !msg.contains(w)) {
+                msg.push_str(&format!(" ({who})"));
             }
             Problem::new(format!("{prefix}{}", e.instance_path().as_str()), msg)
         })
@@ -179,9 +193,10 @@ fn collect(
 }
 
 /// A plain-language message for the common kinds of violation.
-fn message(e: &ValidationError<'_>, schema: &Value, root: &Value) -> String {
+fn message(e: &ValidationError<'_>, schema: &Value, root: &Value, who: Option<&str>) -> String {
     let instance = e.instance();
     let shown = short(instance);
+    let standard = who.filter(|w| w.starts_with("standard "));
     match e.kind() {
         ValidationErrorKind::Type { kind } => match kind {
             TypeKind::Single(t) => format!("{shown} is not {}", article(&t.to_string())),
@@ -194,6 +209,34 @@ fn message(e: &ValidationError<'_>, schema: &Value, root: &Value) -> String {
             format!("{shown} is not a number (a string must be \"NaN\", \"+Inf\" or \"-Inf\")")
         }
         ValidationErrorKind::AnyOf { .. } => format!("{shown} is not a number"),
+        ValidationErrorKind::AdditionalProperties { unexpected }
+            if e.instance_path().as_str().ends_with("/labels") =>
+        {
+            let parent = e.schema_path().as_str().trim_end_matches("/additionalProperties");
+            let allowed: Vec<&String> = schema
+                .pointer(&format!("{parent}/properties"))
+                .and_then(Value::as_object)
+                .map(|m| m.keys().collect())
+                .unwrap_or_default();
+            let allowed = match allowed.as_slice() {
+                [] => "none are".to_string(),
+                names => format!("allowed: {}", names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")),
+            };
+            unexpected
+                .iter()
+                .map(|k| format!("label {k:?} is not allowed here ({allowed})"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        ValidationErrorKind::Constant { expected_value } => {
+            format!("{shown} is not {}", short(expected_value))
+        }
+        ValidationErrorKind::Maximum { limit } if standard.is_some() => {
+            format!("{shown} is above the valid maximum {limit}")
+        }
+        ValidationErrorKind::Minimum { limit } if standard.is_some() => {
+            format!("{shown} is below the valid minimum {limit}")
+        }
         ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
             .iter()
             .map(|k| {
@@ -226,7 +269,10 @@ fn message(e: &ValidationError<'_>, schema: &Value, root: &Value) -> String {
         ValidationErrorKind::Contains => {
             let wanted = schema.pointer(e.schema_path().as_str());
             match wanted.and_then(|w| w.pointer("/properties/name/const")) {
-                Some(name) => format!("no metric named {name}; the schema requires one"),
+                Some(name) => match standard {
+                    Some(who) => format!("no metric named {name}; the {who} requires one"),
+                    None => format!("no metric named {name}; the schema requires one"),
+                },
                 None => format!("no item matches {}", wanted.map_or_else(|| e.schema_path().as_str().to_string(), short)),
             }
         }

@@ -1,8 +1,12 @@
 //! One module per subcommand, each reading as its data flow; and what they
 //! share: loading an artifact, `--best-effort`, summaries and stdout.
 
+pub mod dashboard;
 pub mod delete;
+pub mod groups;
+pub mod prune;
 pub mod push;
+pub mod rules;
 pub mod schemas;
 pub mod validate;
 
@@ -39,6 +43,11 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
 
 /// `--best-effort`: turn the forgivable failures into a warning and exit 0.
 pub fn forgive(level: Option<BestEffort>, result: Result<()>) -> Result<()> {
+    forgive_as(level, result, "nothing was pushed")
+}
+
+/// [`forgive`], saying what was not done (`nothing was deleted`).
+pub fn forgive_as(level: Option<BestEffort>, result: Result<()>, not_done: &str) -> Result<()> {
     let Err(err) = result else { return Ok(()) };
     let exit = exit_code(&err);
     let forgiven = match level {
@@ -54,7 +63,7 @@ pub fn forgive(level: Option<BestEffort>, result: Result<()>) -> Result<()> {
     }
     report::warn(format!("{err:#}"));
     report::warn(format!(
-        "--best-effort: nothing was pushed, exiting 0 (would have been exit {})",
+        "--best-effort: {not_done}, exiting 0 (would have been exit {})",
         exit as u8
     ));
     Ok(())

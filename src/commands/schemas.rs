@@ -1,10 +1,14 @@
-//! `simplepipe schemas [NAME]`: list the built-in schemas, or print one.
+//! `simplepipe schemas [NAME]`: list the built-in schemas, or print one;
+//! `simplepipe schemas --from STANDARD`: the schema a standard compiles to.
 
 use anyhow::Result;
+
+use std::path::Path;
 
 use super::print;
 use crate::artifact::schema::{self, Format};
 use crate::error::{bail_with, Exit};
+use crate::standard;
 
 pub fn run(name: Option<&str>) -> Result<()> {
     let Some(name) = name else {
@@ -22,4 +26,11 @@ pub fn run(name: Option<&str>) -> Result<()> {
             schema::ALL.map(Format::name).join(", ")
         ),
     }
+}
+
+pub fn from_standard(path: &Path) -> Result<()> {
+    let std = standard::load(path)?;
+    let schema = standard::schema::compile(&std);
+    let text = serde_json::to_string_pretty(&schema).expect("JSON serializes") + "\n";
+    print(text.as_bytes())
 }

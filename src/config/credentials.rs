@@ -12,7 +12,7 @@ use percent_encoding::percent_decode_str;
 use reqwest::Url;
 
 use super::{env_nonempty, seconds};
-use crate::cli::{GroupArgs, NetArgs};
+use crate::cli::{GatewayArgs, NetArgs};
 use crate::error::{bail_with, Exit, ExitContext};
 use crate::net::{Auth, CredentialSource, HttpOptions, Tls};
 use crate::redact::Secret;
@@ -20,7 +20,7 @@ use crate::report;
 
 /// Timeouts, retries, credentials and TLS for one server. Credentials in
 /// `url` are moved out of it.
-pub fn http(args: &GroupArgs, net: &NetArgs, url: Option<&mut Url>) -> Result<HttpOptions> {
+pub fn http(args: &GatewayArgs, net: &NetArgs, url: Option<&mut Url>) -> Result<HttpOptions> {
     let auth = auth(args, url)?;
     Ok(HttpOptions {
         timeout: seconds("--timeout", net.timeout)?,
@@ -31,7 +31,7 @@ pub fn http(args: &GroupArgs, net: &NetArgs, url: Option<&mut Url>) -> Result<Ht
     })
 }
 
-fn auth(args: &GroupArgs, url: Option<&mut Url>) -> Result<Auth> {
+fn auth(args: &GatewayArgs, url: Option<&mut Url>) -> Result<Auth> {
     let mut found = Vec::new();
     if let Some(url) = url {
         if !url.username().is_empty() || url.password().is_some() {
@@ -108,7 +108,7 @@ fn read_secret(option: &str, path: &Path) -> Result<Secret> {
     Ok(Secret::new(value))
 }
 
-fn tls(args: &GroupArgs) -> Result<Tls> {
+fn tls(args: &GatewayArgs) -> Result<Tls> {
     let read = |option: &str, path: &Path| {
         std::fs::read(path).or_fail(Exit::Usage, |e| {
             format!("cannot read {option} {}: {}", path.display(), e.kind())

@@ -11,10 +11,16 @@
 //! - [`aws`]: S3 options from flags and the AWS variables.
 //! - [`target`]: the gateway URL and the grouping key.
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
+//! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
+//! - [`standard`]: the options of the generators (`rules`, `dashboard`).
 
 pub mod aws;
 pub mod credentials;
+pub mod groups;
+pub mod standard;
 pub mod target;
+
+pub use groups::{groups, prune, GroupsConfig, PruneConfig};
 
 use std::time::Duration;
 
@@ -64,14 +70,14 @@ pub struct DeleteConfig {
 }
 
 pub fn push(args: PushArgs) -> Result<PushConfig> {
-    let job = match (args.job_positional, args.group.grouping.job.clone()) {
+    let job = match (args.job_positional, args.grouping.job.clone()) {
         (Some(p), Some(o)) if p != o => bail_with!(
             Exit::Usage,
             "the job is given twice, as {p:?} (positional JOB) and {o:?} (--job or SIMPLEPIPE_JOB); give one"
         ),
         (p, o) => p.or(o),
     };
-    let target = target::target(&args.group, &args.net, job, args.dry_run)?;
+    let target = target::target(&args.gateway, &args.grouping, &args.net, job, args.dry_run)?;
     let labels = labels(&args.labels, &target.grouping)?;
     let inline = args
         .metrics
@@ -107,7 +113,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
     Ok(PushConfig {
         artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
         source,
-        best_effort: args.group.best_effort,
+        best_effort: args.gateway.best_effort,
         sink: Sink::Pushgateway { target, how },
         dry_run: args.dry_run,
         quiet: args.quiet,
@@ -133,10 +139,10 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
 }
 
 pub fn delete(args: &DeleteArgs) -> Result<DeleteConfig> {
-    let job = args.group.grouping.job.clone();
+    let job = args.grouping.job.clone();
     Ok(DeleteConfig {
-        target: target::target(&args.group, &args.net, job, args.dry_run)?,
-        best_effort: args.group.best_effort,
+        target: target::target(&args.gateway, &args.grouping, &args.net, job, args.dry_run)?,
+        best_effort: args.gateway.best_effort,
         dry_run: args.dry_run,
         quiet: args.quiet,
     })

@@ -1,33 +1,26 @@
-//! The Pushgateway target: its base URL and the grouping key.
+//! The Pushgateway: its base URL, a group's grouping key, and the whole
+//! gateway for the commands that work on all its groups.
 
 use anyhow::Result;
 use reqwest::Url;
 
 use super::{credentials, env_nonempty, pairs};
-use crate::cli::{GroupArgs, GroupingArgs, NetArgs};
+use crate::cli::{GatewayArgs, GroupingArgs, NetArgs};
 use crate::error::{bail_with, Exit, ExitContext};
-use crate::sink::pushgateway::Target;
+use crate::sink::pushgateway::{Gateway, Target};
 
 /// The group to push to or delete: gateway, grouping key and HTTP options.
 pub fn target(
-    args: &GroupArgs,
+    args: &GatewayArgs,
+    grouping_args: &GroupingArgs,
     net: &NetArgs,
     job: Option<String>,
     dry_run: bool,
 ) -> Result<Target> {
-    // PUSH_GATEWAY_HOSTNAME is what the original Simplepipe read; clap can
-    // only attach one variable to an option, so the fallback lives here.
-    let raw = args
-        .gateway
-        .clone()
-        .or_else(|| env_nonempty("PUSH_GATEWAY_HOSTNAME"));
-    let mut gateway = match raw {
-        Some(raw) => Some(gateway_url(&raw)?),
+    let mut gateway = match base_url(args)? {
+        Some(url) => Some(url),
         None if dry_run => None,
-        None => bail_with!(
-            Exit::Usage,
-            "no Pushgateway given: pass --gateway URL or set SIMPLEPIPE_GATEWAY (e.g. http://pushgateway:9091)"
-        ),
+        None => bail_with!(Exit::Usage, "{NO_GATEWAY}"),
     };
     let Some(job) = job.filter(|j| !j.is_empty()) else {
         bail_with!(
@@ -35,13 +28,37 @@ pub fn target(
             "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required)"
         );
     };
-    let grouping = grouping(&args.grouping, job)?;
+    let grouping = grouping(grouping_args, job)?;
     let http = credentials::http(args, net, gateway.as_mut())?;
     Ok(Target {
         gateway,
         grouping,
         http,
     })
+}
+
+/// The whole gateway, for `groups` and `prune`: the same URL, fallback,
+/// credentials and TLS as a push, and no grouping key.
+pub fn gateway(args: &GatewayArgs, net: &NetArgs) -> Result<Gateway> {
+    let Some(mut base) = base_url(args)? else {
+        bail_with!(Exit::Usage, "{NO_GATEWAY}");
+    };
+    let http = credentials::http(args, net, Some(&mut base))?;
+    Ok(Gateway { base, http })
+}
+
+const NO_GATEWAY: &str =
+    "no Pushgateway given: pass --gateway URL or set SIMPLEPIPE_GATEWAY (e.g. http://pushgateway:9091)";
+
+/// `--gateway`, or PUSH_GATEWAY_HOSTNAME, parsed.
+fn base_url(args: &GatewayArgs) -> Result<Option<Url>> {
+    // PUSH_GATEWAY_HOSTNAME is what the original Simplepipe read; clap can
+    // only attach one variable to an option, so the fallback lives here.
+    args.gateway
+        .clone()
+        .or_else(|| env_nonempty("PUSH_GATEWAY_HOSTNAME"))
+        .map(|raw| gateway_url(&raw))
+        .transpose()
 }
 
 /// The grouping key: `job`, then `user`, then each `--group`, checked.

@@ -1,9 +1,9 @@
 //! Stage 5, encode: families -> bytes for a destination. Every encoder is a
 //! pure function of the model, snapshot-tested per example artifact.
 //!
-//! - [`protobuf`]: delimited protobuf, the default on the wire to the
+//! - [`mod@protobuf`]: delimited protobuf, the default on the wire to the
 //!   Pushgateway.
-//! - [`text`]: the text exposition format 0.0.4, what `--dry-run` shows.
+//! - [`mod@text`]: the text exposition format 0.0.4, what `--dry-run` shows.
 //! - [`gzip`]: `--compress gzip`, for any body.
 
 pub mod protobuf;

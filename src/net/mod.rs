@@ -158,5 +158,6 @@ pub struct Request<'a> {
 #[derive(Debug)]
 pub struct Answer {
     pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
     pub text: String,
 }

@@ -122,10 +122,15 @@ fn attempt_once(
         .map_err(|e| transport_failure(&e, http.timeout, req.peer))?;
     let status = resp.status();
     if status.is_success() {
+        let headers = resp.headers().clone();
         let text = resp
             .text()
             .map_err(|e| transport_failure(&e, http.timeout, req.peer))?;
-        return Ok(Answer { status, text });
+        return Ok(Answer {
+            status,
+            headers,
+            text,
+        });
     }
     let retry_after = resp
         .headers()

@@ -5,6 +5,7 @@
 //! through [`crate::net`], so retries, auth, TLS and exit codes are the same
 //! whatever the destination.
 
+pub mod groups;
 pub mod pushgateway;
 
 use anyhow::Result;

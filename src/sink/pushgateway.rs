@@ -1,14 +1,18 @@
-//! The Pushgateway sink: a group's URL, and PUT, POST or DELETE on it.
+//! The Pushgateway sink: a group's URL, and PUT, POST or DELETE on it; and
+//! the whole gateway's listing (`GET /api/v1/metrics`), for `groups` and
+//! `prune` (what a listing means is [`super::groups`]').
 //!
 //! The group URL is `/metrics/job/<JOB>/user/<USER>/<k>/<v>…` below any path
 //! prefix of the base URL, with awkward values in the Pushgateway's
-//! `@base64` form. The exchange itself (retries, auth, TLS, exit codes) is
-//! [`crate::net`]'s.
+//! `@base64` form; pushes and prune's deletes share it. The exchange itself
+//! (retries, auth, TLS, exit codes) is [`crate::net`]'s.
 
 use anyhow::Result;
 use base64::Engine;
+use reqwest::blocking::Client;
 use reqwest::{Method, Url};
 
+use super::groups::{self, prune::Listing};
 use crate::encode;
 use crate::model::Family;
 use crate::net::{self, Answer, Body, HttpOptions, Request};
@@ -22,6 +26,32 @@ pub struct Target {
     pub gateway: Option<Url>,
     pub grouping: Vec<(String, String)>,
     pub http: HttpOptions,
+}
+
+/// The whole gateway, for the commands that work on all its groups: the
+/// base URL (credentials moved to [`HttpOptions::auth`]) and how to reach it.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub base: Url,
+    pub http: HttpOptions,
+}
+
+impl Gateway {
+    /// One client for a whole run: `prune` sends one DELETE per group, and
+    /// one connection pool (one TLS handshake, the CA store loaded once)
+    /// serves them all.
+    pub fn client(&self) -> Result<Client> {
+        net::client(&self.http, self.base.scheme() == "https")
+    }
+
+    /// One of its groups.
+    pub fn group(&self, grouping: Vec<(String, String)>) -> Target {
+        Target {
+            gateway: Some(self.base.clone()),
+            grouping,
+            http: self.http.clone(),
+        }
+    }
 }
 
 /// How a push is sent: method, wire format and compression.
@@ -146,8 +176,65 @@ pub fn delete(target: &Target) -> Result<()> {
     send(target, Method::DELETE, None).map(drop)
 }
 
+/// Delete a whole group over a client kept for many ([`Gateway::client`]).
+pub fn delete_with(client: &Client, target: &Target) -> Result<()> {
+    send_with(client, target, Method::DELETE, None).map(drop)
+}
+
+/// Every group the gateway holds (`GET /api/v1/metrics`), and the time of
+/// the answer on the gateway's own clock: its `Date` header, whole
+/// seconds, so ages read up to a second young, never old, and a runner's
+/// clock skew can't make a fresh group look stale. This machine's clock
+/// stands in when the header is missing.
+pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
+    let mut url = gw.base.clone();
+    url.path_segments_mut()
+        .expect("http(s) URLs have a path")
+        .pop_if_empty()
+        .extend(["api", "v1", "metrics"]);
+    let mut shown = url.clone();
+    if gw.http.auth.from_url() {
+        let _ = shown.set_username("***");
+    }
+    let shown = redact::url(&shown);
+    let req = Request {
+        method: Method::GET,
+        url,
+        shown: &shown,
+        peer: "the gateway",
+        url_hint: "is --gateway the Pushgateway's base URL?",
+        body: None,
+    };
+    let answer = net::send(client, &gw.http, &req)?;
+    let now = answer
+        .headers
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        .map_or_else(
+            || chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+            |d| d.timestamp() as f64,
+        );
+    let groups = groups::parse(answer.text.as_bytes(), &format!("GET {shown}"))?;
+    Ok((groups, now))
+}
+
 /// Send one request to the group's URL, retrying transient failures.
 fn send(target: &Target, method: Method, body: Option<&Body>) -> Result<Answer> {
+    let https = target
+        .gateway
+        .as_ref()
+        .is_some_and(|u| u.scheme() == "https");
+    let client = net::client(&target.http, https)?;
+    send_with(&client, target, method, body)
+}
+
+fn send_with(
+    client: &Client,
+    target: &Target,
+    method: Method,
+    body: Option<&Body>,
+) -> Result<Answer> {
     let Some(base) = &target.gateway else {
         crate::error::bail_with!(
             crate::error::Exit::Usage,
@@ -156,7 +243,6 @@ fn send(target: &Target, method: Method, body: Option<&Body>) -> Result<Answer> 
     };
     let url = group_url(base, &target.grouping);
     let shown = shown_url(target);
-    let client = net::client(&target.http, url.scheme() == "https")?;
     let req = Request {
         method,
         url,
@@ -165,12 +251,14 @@ fn send(target: &Target, method: Method, body: Option<&Body>) -> Result<Answer> 
         url_hint: "is --gateway the Pushgateway's base URL?",
         body,
     };
-    net::send(&client, &target.http, &req)
+    net::send(client, &target.http, &req)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sink::groups::tests::{captured, find};
+    use crate::sink::groups::Group;
 
     fn g(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -215,6 +303,53 @@ mod tests {
         assert_eq!(
             url.as_str(),
             "http://h/metrics/job@base64/YS9i/user@base64/=/x@base64/w7w=/y@base64/Li4=/z@base64/YSBi"
+        );
+    }
+
+    /// prune deletes on the very URLs pushes use: every group of a real
+    /// gateway's listing, including the empty, `/`, `.` and unicode values
+    /// and the explicit empty `instance`.
+    #[test]
+    fn delete_urls_use_the_push_encoding() {
+        let groups = captured();
+        let base = Url::parse("http://gw:9091").unwrap();
+        let mut urls: Vec<String> = groups
+            .iter()
+            .map(|g| group_url(&base, &g.key().unwrap()).path().to_string())
+            .collect();
+        urls.sort();
+        assert_eq!(
+            urls,
+            [
+                "/metrics/job/etl/user@base64/dGVhbS9ldGw=",
+                "/metrics/job/nightly",
+                "/metrics/job/serve/instance/host-1/region/eu",
+                "/metrics/job/train/instance@base64/=/user/alice",
+                "/metrics/job/train/user/alice",
+                "/metrics/job/train/user@base64/=",
+                "/metrics/job/train/user@base64/WsO8cmljaA==",
+                "/metrics/job@base64/Lg==",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_empty_instance_is_in_the_url_only_when_in_the_key() {
+        let groups = captured();
+        let alice = find(&groups, &[("job", "train"), ("user", "alice")]);
+        let empty = find(
+            &groups,
+            &[("instance", ""), ("job", "train"), ("user", "alice")],
+        );
+        let base = Url::parse("http://gw:9091/pgw").unwrap();
+        let url = |g: &Group| group_url(&base, &g.key().unwrap()).to_string();
+        assert_eq!(
+            url(alice),
+            "http://gw:9091/pgw/metrics/job/train/user/alice"
+        );
+        assert_eq!(
+            url(empty),
+            "http://gw:9091/pgw/metrics/job/train/instance@base64/=/user/alice"
         );
     }
 }

@@ -3,8 +3,10 @@
 //! `--persistence.file=` so parallel tests never share state.
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
+pub mod alertmanager;
 pub mod prometheus;
 pub mod scripted;
+pub mod secure;
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;

@@ -66,39 +66,126 @@ impl Prometheus {
         Self::start_with(&cfg, &[], &[])
     }
 
-    /// One instant query, as the HTTP API answers it (`data.result`).
-    pub fn query_once(&self, promql: &str) -> Vec<Value> {
-        let body: Value = reqwest::blocking::Client::new()
-            .get(format!("{}/api/v1/query", self.url))
-            .query(&[("query", promql)])
+    /// A Prometheus scraping `gateway` every second with honor_labels (as
+    /// the ServiceMonitor in argo/ sets it), evaluating `rules` every
+    /// second and sending alerts to `alertmanager`.
+    pub fn alerting(gateway: &str, rules: &str, alertmanager: &str) -> Prometheus {
+        let target = gateway.trim_start_matches("http://");
+        let am = alertmanager.trim_start_matches("http://");
+        let cfg = format!(
+            "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nrule_files: [rules.yaml]\nalerting:\n  alertmanagers:\n    - static_configs: [{{targets: ['{am}']}}]\nscrape_configs:\n  - job_name: pgw\n    honor_labels: true\n    static_configs: [{{targets: ['{target}']}}]\n"
+        );
+        // The resend delay (default 1m) also paces the first send after a
+        // restart of the rule; keep it at the evaluation interval.
+        Self::start_with(
+            &cfg,
+            &[("rules.yaml", rules)],
+            &["--rules.alert.resend-delay=1s"],
+        )
+    }
+
+    /// GET an HTTP API path; the answer's JSON (null if none came).
+    fn api(&self, path: &str, query: &[(&str, String)]) -> Value {
+        reqwest::blocking::Client::new()
+            .get(format!("{}{path}", self.url))
+            .query(query)
             .send()
             .and_then(|r| r.text())
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        assert_ne!(body["status"], "error", "{promql}: {body}");
-        body["data"]["result"]
-            .as_array()
-            .cloned()
             .unwrap_or_default()
+    }
+
+    /// Wait (bounded) until Prometheus has discovered its Alertmanager: its
+    /// discovery manager passes targets on at most every 5 s, so alerts
+    /// evaluated before that wait for it.
+    pub fn wait_for_alertmanager(&self) {
+        poll("/api/v1/alertmanagers", || {
+            let body = self.api("/api/v1/alertmanagers", &[]);
+            body["data"]["activeAlertmanagers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        });
+    }
+
+    /// One instant query, as the HTTP API answers it (`data.result`).
+    pub fn query_once(&self, promql: &str) -> Vec<Value> {
+        let body = self.api("/api/v1/query", &[("query", promql.to_string())]);
+        assert_ne!(body["status"], "error", "{promql}: {body}");
+        result(&body)
+    }
+
+    /// One range query over the last `minutes`, 15 s steps.
+    pub fn query_range_once(&self, promql: &str, minutes: i64) -> Vec<Value> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let body = self.api(
+            "/api/v1/query_range",
+            &[
+                ("query", promql.to_string()),
+                ("start", (now - minutes * 60).to_string()),
+                ("end", now.to_string()),
+                ("step", "15".to_string()),
+            ],
+        );
+        assert_eq!(body["status"], "success", "{promql}: {body}");
+        result(&body)
     }
 
     /// Poll a PromQL query until it returns a series (bounded: Prometheus
     /// needs a scrape or two), then return the result vector.
     pub fn query(&self, promql: &str) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let res = self.query_once(promql);
-            if !res.is_empty() {
-                return res;
-            }
-            assert!(Instant::now() < deadline, "no result for {promql}");
-            std::thread::sleep(Duration::from_millis(250));
-        }
+        poll(promql, || self.query_once(promql))
+    }
+
+    /// The same for a range query over the last `minutes` (a sample scraped
+    /// after the range's end shows on the next try).
+    pub fn query_range(&self, promql: &str, minutes: i64) -> Vec<Value> {
+        poll(promql, || self.query_range_once(promql, minutes))
+    }
+
+    /// The values of a label on series matching `selector` (what Grafana's
+    /// `label_values(selector, label)` asks).
+    pub fn label_values(&self, label: &str, selector: &str) -> Vec<String> {
+        let body = self.api(
+            &format!("/api/v1/label/{label}/values"),
+            &[("match[]", selector.to_string())],
+        );
+        assert_eq!(body["status"], "success", "{selector}: {body}");
+        body["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
     }
 
     pub fn path(&self, name: &str) -> std::path::PathBuf {
         Path::new(self.dir.path()).join(name)
+    }
+}
+
+fn result(body: &Value) -> Vec<Value> {
+    body["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Retry `once` until it returns something (90 s at most: a subquery
+/// aligned to whole minutes may need one).
+fn poll(what: &str, once: impl Fn() -> Vec<Value>) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let res = once();
+        if !res.is_empty() {
+            return res;
+        }
+        assert!(Instant::now() < deadline, "no result for {what}");
+        std::thread::sleep(Duration::from_millis(250));
     }
 }
 

@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 """Offline validation of every manifest in argo/ (run by tests/argo.rs).
 
-- Argo objects (Workflow, WorkflowTemplate) are loaded into hera's Argo
-  models, so a wrong type fails, and walked against the Argo CRD's
-  openAPIV3Schema (tests/manifests/crds), so an unknown or misspelled key
-  fails too (hera's models would silently ignore it).
+- Argo objects (Workflow, WorkflowTemplate, CronWorkflow) are loaded into
+  hera's Argo models, so a wrong type fails, and walked against the Argo
+  CRD's openAPIV3Schema (tests/manifests/crds), so an unknown or misspelled
+  key fails too (hera's models would silently ignore it). There is no
+  CronWorkflow CRD offline: its `spec.workflowSpec` is walked against the
+  Workflow CRD's `spec` (Argo documents them as the same type), and its own
+  keys against the fields of hera's CronWorkflowSpec model, nested models
+  included.
 - Kubernetes objects are checked with kubernetes-validate in strict mode
   (unknown keys are errors).
-- ServiceMonitor has no schema offline; its keys are checked against the
-  fields of monitoring.coreos.com/v1 we use.
-- Each Kustomize overlay is built with the real kustomize in kubectl, and the
+- ServiceMonitor and PrometheusRule have no schema offline; their keys are
+  checked against the fields of monitoring.coreos.com/v1 we use, and a
+  PrometheusRule's groups go through `promtool check rules`.
+- Plain Prometheus rule files (top-level `groups`) go through `promtool
+  check rules`, and promtool test files (top-level `rule_files`) through
+  `promtool test rules`.
+- Each Kustomize overlay (and argo/standard) is built with the real kustomize in kubectl, and the
   built output goes through the same checks.
 
 usage: check.py [FILE.yaml ...]   (default: everything under argo/)
@@ -19,9 +27,13 @@ import os
 import subprocess
 import sys
 
+import types
+import typing
+
 import kubernetes_validate
+import pydantic
 import yaml
-from hera.workflows.models import Workflow, WorkflowTemplate
+from hera.workflows.models import CronWorkflow, CronWorkflowSpec, Workflow, WorkflowTemplate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CRDS = os.path.join(ROOT, "tests/manifests/crds")
@@ -36,11 +48,69 @@ SERVICE_MONITOR = {
     },
 }
 
+PROMETHEUS_RULE = {
+    "apiVersion": str, "kind": str, "metadata": dict,
+    "spec": {
+        "groups": [{"name": str, "interval": str, "rules": [
+            {"alert": str, "record": str, "expr": str, "for": str, "labels": dict, "annotations": dict}]}],
+    },
+}
+
+
+def promtool(args, text=None, cwd=None):
+    """Run promtool on a file (or on `text` written to a temp file)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        if text is not None:
+            path = os.path.join(tmp, "rules.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            args = args + [path]
+        r = subprocess.run(["promtool"] + args, capture_output=True, text=True, cwd=cwd)
+    return [] if r.returncode == 0 else [f"promtool {' '.join(args[:2])}: {(r.stdout + r.stderr).strip()}"]
+
 
 def crd_schema(kind):
+    if kind == "CronWorkflow":
+        return cron_workflow_schema()
     name = {"Workflow": "argoproj.io_workflows.yaml", "WorkflowTemplate": "argoproj.io_workflowtemplates.yaml"}[kind]
     with open(os.path.join(CRDS, name)) as f:
         return yaml.safe_load(f)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+
+
+PRIMITIVES = {str: "string", bool: "boolean", int: "integer"}
+
+
+def model_schema(annotation, seen=()):
+    """The keys (and basic types) a hera/pydantic model accepts, as an
+    openAPIV3Schema-like dict that walk() understands."""
+    origin = typing.get_origin(annotation)
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return model_schema(args[0], seen)
+    if origin is typing.Annotated:
+        return model_schema(args[0], seen)
+    if origin is list and args:
+        return {"type": "array", "items": model_schema(args[0], seen)}
+    if origin is dict:
+        return {"type": "object"}  # free-form, e.g. labels
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        if annotation in seen:
+            return {"type": "object"}
+        return {"type": "object", "properties": {
+            (f.alias or name): model_schema(f.annotation, seen + (annotation,))
+            for name, f in annotation.model_fields.items()}}
+    return {"type": PRIMITIVES[annotation]} if annotation in PRIMITIVES else {}
+
+
+def cron_workflow_schema():
+    workflow = crd_schema("Workflow")
+    spec = model_schema(CronWorkflowSpec)
+    spec["properties"]["workflowSpec"] = workflow["properties"]["spec"]
+    spec["required"] = ["workflowSpec"]
+    return {"type": "object", "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+        "metadata": workflow["properties"]["metadata"], "spec": spec}}
 
 
 TYPES = {"string": str, "boolean": bool, "object": dict, "array": list}
@@ -105,8 +175,8 @@ def shape(node, spec, path, errors):
 def check(doc, where):
     errors = []
     kind = doc.get("kind")
-    if kind in ("Workflow", "WorkflowTemplate"):
-        model = Workflow if kind == "Workflow" else WorkflowTemplate
+    if kind in ("Workflow", "WorkflowTemplate", "CronWorkflow"):
+        model = {"Workflow": Workflow, "WorkflowTemplate": WorkflowTemplate, "CronWorkflow": CronWorkflow}[kind]
         try:
             model.model_validate(doc)
         except Exception as e:  # pydantic's ValidationError, with every field
@@ -114,12 +184,29 @@ def check(doc, where):
         walk(doc, crd_schema(kind), "", errors)
     elif kind == "ServiceMonitor":
         shape(doc, SERVICE_MONITOR, "", errors)
+    elif kind == "PrometheusRule":
+        shape(doc, PROMETHEUS_RULE, "", errors)
+        errors += promtool(["check", "rules"], yaml.safe_dump(doc.get("spec", {})))
     else:
         try:
             kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
         except kubernetes_validate.ValidationError as e:
             errors.append(f"kubernetes-validate: {'/'.join(map(str, e.path))}: {e.message}")
+        except kubernetes_validate.SchemaNotFoundError:
+            errors.append(f"no schema for kind {kind} ({doc.get('apiVersion')}) offline; teach check.py about it")
     return [f"{where}: {kind} {doc.get('metadata', {}).get('name') or doc.get('metadata', {}).get('generateName')}: {e}" for e in errors]
+
+
+def check_promtool_file(doc, path):
+    """A plain rule file or a promtool test file, or None for other YAML."""
+    where = os.path.relpath(path, ROOT)
+    if "kind" in doc:
+        return None
+    if "groups" in doc:
+        return [f"{where}: {e}" for e in promtool(["check", "rules", os.path.basename(path)], cwd=os.path.dirname(path))]
+    if "rule_files" in doc:
+        return [f"{where}: {e}" for e in promtool(["test", "rules", os.path.basename(path)], cwd=os.path.dirname(path))]
+    return None
 
 
 def docs_of(text):
@@ -134,7 +221,8 @@ def main():
     for f in files:
         with open(f) as fh:
             for doc in docs_of(fh.read()):
-                errors += check(doc, os.path.relpath(f, ROOT))
+                plain = check_promtool_file(doc, f)
+                errors += plain if plain is not None else check(doc, os.path.relpath(f, ROOT))
                 checked += 1
     if not sys.argv[1:]:
         for overlay in sorted(glob.glob(os.path.join(ROOT, "argo/overlays/*"))):
@@ -149,6 +237,13 @@ def main():
                 if doc["kind"] != "Namespace" and doc["metadata"].get("namespace") != ns:
                     errors.append(f"{where}: {doc['kind']} {doc['metadata']['name']} is not in namespace {ns}")
                 checked += 1
+        standard = os.path.join(ROOT, "argo/standard")
+        built = subprocess.run(["kubectl", "kustomize", standard], capture_output=True, text=True)
+        if built.returncode != 0:
+            errors.append(f"kubectl kustomize {standard}: {built.stderr.strip()}")
+        for doc in docs_of(built.stdout):
+            errors += check(doc, "kustomize argo/standard")
+            checked += 1
     for e in errors:
         print(e)
     print(f"{checked} manifests checked, {len(errors)} problems")

@@ -1,0 +1,77 @@
+//! The arguments of `groups` and `prune` (kept apart from the other
+//! commands' so that cli.rs stays readable): the gateway as `push` reaches
+//! it, the `--match` selection, and each command's own options.
+
+use clap::{Args, ValueEnum};
+
+use super::{GatewayArgs, NetArgs};
+
+#[derive(Debug, Args)]
+pub struct GroupsArgs {
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// table: aligned, for people; json: an array with the gateway's own
+    /// numbers, for scripts.
+    #[arg(long, value_enum, default_value_t = Output::Table, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Delete the groups whose last successful push is older than this:
+    /// whole numbers with units w, d, h, m, s, largest first (90s, 36h, 7d,
+    /// 1d12h). A group that never held metrics counts from its failed push.
+    #[arg(long, env = "SIMPLEPIPE_OLDER_THAN", value_name = "AGE")]
+    pub older_than: String,
+
+    /// Refuse to run, deleting nothing, when more groups than this would go.
+    #[arg(
+        long,
+        default_value_t = 1000,
+        env = "SIMPLEPIPE_MAX_DELETIONS",
+        value_name = "N"
+    )]
+    pub max_deletions: usize,
+
+    /// Print what would be deleted (stdout) and delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Which groups `groups` and `prune` work on.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Only groups whose grouping labels match: NAME=VALUE, NAME!=VALUE,
+    /// NAME=~REGEX or NAME!~REGEX, as in PromQL (a regex matches the whole
+    /// value; a missing label is ""). Repeatable, all must match; the env
+    /// variable takes one per line.
+    #[arg(
+        long = "match",
+        value_name = "MATCHER",
+        env = "SIMPLEPIPE_MATCH",
+        value_delimiter = '\n'
+    )]
+    pub matchers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}

@@ -1,0 +1,63 @@
+//! `groups` and `prune`: the whole gateway (as a push reaches it), the
+//! `--match` selection and `--older-than`, checked before any request.
+
+use anyhow::Result;
+
+use super::target;
+use crate::cli::{BestEffort, GroupsArgs, Output, PruneArgs, SelectArgs};
+use crate::sink::groups::select::{parse_age, Matcher, Selection};
+use crate::sink::pushgateway::Gateway;
+
+#[derive(Debug, Clone)]
+pub struct GroupsConfig {
+    pub gateway: Gateway,
+    pub selection: Selection,
+    pub output: Output,
+    pub best_effort: Option<BestEffort>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PruneConfig {
+    pub gateway: Gateway,
+    /// Always has `older_than`.
+    pub selection: Selection,
+    /// `--older-than` as the user wrote it, for the summary.
+    pub older_than: String,
+    pub max_deletions: usize,
+    pub dry_run: bool,
+    pub best_effort: Option<BestEffort>,
+}
+
+pub fn groups(args: &GroupsArgs) -> Result<GroupsConfig> {
+    Ok(GroupsConfig {
+        selection: selection(&args.select, None)?,
+        gateway: target::gateway(&args.gateway, &args.net)?,
+        output: args.output,
+        best_effort: args.gateway.best_effort,
+    })
+}
+
+pub fn prune(args: &PruneArgs) -> Result<PruneConfig> {
+    Ok(PruneConfig {
+        selection: selection(&args.select, Some(&args.older_than))?,
+        gateway: target::gateway(&args.gateway, &args.net)?,
+        older_than: args.older_than.trim().to_string(),
+        max_deletions: args.max_deletions,
+        dry_run: args.dry_run,
+        best_effort: args.gateway.best_effort,
+    })
+}
+
+/// The matchers (blank lines of SIMPLEPIPE_MATCH skipped) and the age.
+fn selection(args: &SelectArgs, older_than: Option<&str>) -> Result<Selection> {
+    Ok(Selection {
+        matchers: args
+            .matchers
+            .iter()
+            .map(|m| m.trim_end_matches('\r'))
+            .filter(|m| !m.trim().is_empty())
+            .map(Matcher::parse)
+            .collect::<Result<_>>()?,
+        older_than: older_than.map(parse_age).transpose()?,
+    })
+}

@@ -1,0 +1,305 @@
+//! Which groups a command works on: `--match` (PromQL's four matchers,
+//! regexes fully anchored) and `--older-than` (an age, parsed strictly:
+//! it decides what `prune` deletes, so a mistake is refused, never guessed).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{anyhow, Result};
+
+use super::Group;
+use crate::error::{fail, Exit};
+use crate::model::is_label_name;
+
+/// How a `--match` compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Re,
+    NotRe,
+}
+
+/// One `--match`: `NAME=VALUE`, `NAME!=VALUE`, `NAME=~REGEX` or
+/// `NAME!~REGEX`, with PromQL's meaning: regexes are fully anchored, and a
+/// label the group lacks compares as the empty string.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    pub name: String,
+    pub op: Op,
+    pub value: String,
+    re: Option<regex::Regex>,
+}
+
+impl Matcher {
+    pub fn parse(raw: &str) -> Result<Matcher> {
+        let usage = |why: String| fail(Exit::Usage, anyhow!("--match {raw:?}: {why}"));
+        // The name is the longest run of label-name characters; the
+        // operator follows it, as in PromQL (`=~` before `=`).
+        let end = raw
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(raw.len());
+        let (name, rest) = raw.split_at(end);
+        let (op, value) = [
+            ("=~", Op::Re),
+            ("!~", Op::NotRe),
+            ("!=", Op::Ne),
+            ("=", Op::Eq),
+        ]
+        .into_iter()
+        .find_map(|(spelling, op)| rest.strip_prefix(spelling).map(|v| (op, v)))
+        .ok_or_else(|| {
+            usage("expected NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX".into())
+        })?;
+        if !is_label_name(name) {
+            return Err(usage(format!(
+                "{name:?} is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+            )));
+        }
+        let regex = matches!(op, Op::Re | Op::NotRe);
+        let re = if regex {
+            Some(
+                regex::Regex::new(&format!("^(?:{value})$"))
+                    .map_err(|e| usage(format!("not a valid regex: {}", one_line(&e))))?,
+            )
+        } else {
+            None
+        };
+        Ok(Matcher {
+            name: name.to_string(),
+            op,
+            value: value.to_string(),
+            re,
+        })
+    }
+
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        let v = labels.get(&self.name).map_or("", String::as_str);
+        match (self.op, &self.re) {
+            (Op::Eq, _) => v == self.value,
+            (Op::Ne, _) => v != self.value,
+            (Op::Re, Some(re)) => re.is_match(v),
+            (Op::NotRe, Some(re)) => !re.is_match(v),
+            (Op::Re | Op::NotRe, None) => unreachable!("regex matchers are compiled in parse"),
+        }
+    }
+}
+
+fn one_line(e: &regex::Error) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Which groups a command works on: all the matchers, and an age.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub matchers: Vec<Matcher>,
+    /// Only groups whose age ([`Group::age`]) is greater than this.
+    pub older_than: Option<Duration>,
+}
+
+impl Selection {
+    pub fn selects(&self, g: &Group, now: f64) -> bool {
+        self.matchers.iter().all(|m| m.matches(&g.labels))
+            && self
+                .older_than
+                .is_none_or(|d| g.age(now).is_some_and(|age| age > d.as_secs_f64()))
+    }
+}
+
+/// Units of `--older-than`, largest first.
+pub(super) const UNITS: [(char, u64); 5] = [
+    ('w', 7 * 86_400),
+    ('d', 86_400),
+    ('h', 3_600),
+    ('m', 60),
+    ('s', 1),
+];
+
+/// Parse an age such as `90s`, `36h`, `7d` or `1d12h` (Prometheus'
+/// spelling: whole numbers, units w d h m s, largest first, each once).
+/// A mistake is refused, never guessed at: `--older-than` decides what is
+/// deleted.
+pub fn parse_age(raw: &str) -> Result<Duration> {
+    let usage = |why: &str| fail(Exit::Usage, anyhow!("--older-than {raw:?}: {why}"));
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(usage("empty; expected an age such as 90s, 36h or 7d"));
+    }
+    if s.starts_with('-') {
+        return Err(usage("an age can't be negative"));
+    }
+    let mut total: u64 = 0;
+    let mut rest = s;
+    let mut last_unit = usize::MAX;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(usage(
+                "expected a whole number before each unit, e.g. 90s, 36h, 7d or 1d12h",
+            ));
+        }
+        let (num, after) = rest.split_at(digits);
+        let Some(unit) = after.chars().next() else {
+            return Err(usage(&format!(
+                "no unit after {num}; write e.g. {num}d, {num}h, {num}m or {num}s"
+            )));
+        };
+        if unit == '.' || unit == ',' {
+            return Err(usage(
+                "fractions are not taken; use a smaller unit (90m, not 1.5h)",
+            ));
+        }
+        let Some(pos) = UNITS.iter().position(|(u, _)| *u == unit) else {
+            return Err(usage(&format!(
+                "unknown unit {unit:?}; the units are w, d, h, m and s"
+            )));
+        };
+        if last_unit != usize::MAX && pos <= last_unit {
+            return Err(usage(
+                "units must go from largest to smallest, each once (e.g. 1d12h)",
+            ));
+        }
+        last_unit = pos;
+        let n: u64 = num.parse().map_err(|_| usage("too large"))?;
+        total = n
+            .checked_mul(UNITS[pos].1)
+            .and_then(|v| total.checked_add(v))
+            .filter(|v| *v < 100 * 365 * 86_400)
+            .ok_or_else(|| usage("too large (more than 100 years)"))?;
+        rest = &after[unit.len_utf8()..];
+    }
+    if total == 0 {
+        return Err(usage(
+            "must be more than zero (zero would select every group)",
+        ));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::groups::tests::{labels, synthetic};
+
+    fn m(raw: &str) -> Matcher {
+        Matcher::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn matchers_follow_promql() {
+        let l = labels(&[("job", "train"), ("user", "team/etl")]);
+        assert!(m("job=train").matches(&l));
+        assert!(!m("job=trai").matches(&l));
+        assert!(m("job!=etl").matches(&l));
+        assert!(m("job=~tr.*").matches(&l));
+        assert!(!m("job=~tra").matches(&l), "anchored at both ends");
+        assert!(
+            !m("job=~x|tra").matches(&l),
+            "anchored around alternations too"
+        );
+        assert!(m("user=~team/.+").matches(&l));
+        assert!(m("job!~etl|nightly").matches(&l));
+        // A missing label is the empty string.
+        assert!(m("instance=").matches(&l));
+        assert!(m("instance=~").matches(&l));
+        assert!(!m("instance!=").matches(&l));
+        // A value may hold '=' and '~' itself.
+        let odd = labels(&[("job", "a=~b")]);
+        assert!(m("job=a=~b").matches(&odd));
+        let r = m("job=~a=~b");
+        assert_eq!((r.op, r.value.as_str()), (Op::Re, "a=~b"));
+        assert!(r.matches(&odd));
+    }
+
+    #[test]
+    fn bad_matchers_are_usage_errors() {
+        let e = |raw: &str| {
+            let err = Matcher::parse(raw).unwrap_err();
+            assert_eq!(crate::error::exit_code(&err), Exit::Usage);
+            format!("{err:#}")
+        };
+        assert_eq!(
+            e("job"),
+            r#"--match "job": expected NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX"#
+        );
+        assert_eq!(
+            e("1job=x"),
+            r#"--match "1job=x": "1job" is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*)"#
+        );
+        assert!(
+            e("job=~(").starts_with(r#"--match "job=~(": not a valid regex: "#),
+            "{}",
+            e("job=~(")
+        );
+        assert!(!e("job=~(").contains('\n'));
+    }
+
+    #[test]
+    fn selection_takes_all_matchers_and_the_age() {
+        let now = 1_000_000.0;
+        let sel = Selection {
+            matchers: vec![m("job=train"), m("user=~a.*")],
+            older_than: Some(Duration::from_secs(60)),
+        };
+        let g = |job, user, push| synthetic(&[("job", job), ("user", user)], push, None);
+        assert!(sel.selects(&g("train", "alice", Some(now - 61.0)), now));
+        assert!(
+            !sel.selects(&g("train", "alice", Some(now - 60.0)), now),
+            "strictly older"
+        );
+        assert!(!sel.selects(&g("train", "bob", Some(now - 61.0)), now));
+        assert!(!sel.selects(&g("etl", "alice", Some(now - 61.0)), now));
+        // Never successful: the failure time counts; no time at all is never selected.
+        let failed = synthetic(&[("job", "train"), ("user", "a")], None, Some(now - 5.0));
+        assert!(!sel.selects(&failed, now));
+        assert!(!sel.selects(
+            &synthetic(&[("job", "train"), ("user", "a")], None, None),
+            now
+        ));
+        assert!(Selection::default().selects(&g("x", "y", None), now));
+    }
+
+    #[test]
+    fn ages_parse_like_prometheus_durations() {
+        let secs = |raw: &str| parse_age(raw).unwrap().as_secs();
+        assert_eq!(secs("90s"), 90);
+        assert_eq!(secs("36h"), 36 * 3600);
+        assert_eq!(secs("7d"), 7 * 86_400);
+        assert_eq!(secs("2w"), 14 * 86_400);
+        assert_eq!(secs("1d12h"), 36 * 3600);
+        assert_eq!(secs("1h30m15s"), 5415);
+        assert_eq!(secs(" 14d\n"), 14 * 86_400);
+    }
+
+    #[test]
+    fn nonsense_ages_are_refused_clearly() {
+        let e = |raw: &str| {
+            let err = parse_age(raw).unwrap_err();
+            assert_eq!(crate::error::exit_code(&err), Exit::Usage);
+            format!("{err:#}")
+        };
+        insta::assert_snapshot!(
+            ["", "14", "1.5h", "14x", "-1d", "0d", "0h0s", "1m1h", "1h1h", "d", "1d 2h", "99999999999999999999s", "200000w"]
+                .map(e)
+                .join("\n"),
+            @r#"
+        --older-than "": empty; expected an age such as 90s, 36h or 7d
+        --older-than "14": no unit after 14; write e.g. 14d, 14h, 14m or 14s
+        --older-than "1.5h": fractions are not taken; use a smaller unit (90m, not 1.5h)
+        --older-than "14x": unknown unit 'x'; the units are w, d, h, m and s
+        --older-than "-1d": an age can't be negative
+        --older-than "0d": must be more than zero (zero would select every group)
+        --older-than "0h0s": must be more than zero (zero would select every group)
+        --older-than "1m1h": units must go from largest to smallest, each once (e.g. 1d12h)
+        --older-than "1h1h": units must go from largest to smallest, each once (e.g. 1d12h)
+        --older-than "d": expected a whole number before each unit, e.g. 90s, 36h, 7d or 1d12h
+        --older-than "1d 2h": expected a whole number before each unit, e.g. 90s, 36h, 7d or 1d12h
+        --older-than "99999999999999999999s": too large
+        --older-than "200000w": too large (more than 100 years)
+        "#
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! The checks on a standard that its types can't express: legal names,
+//! duplicates, bound order, bounds the alert could never cross, durations.
+//! Each problem carries the JSON pointer of the offending field, so the
+//! admin is told where to look.
+
+use crate::error::Problem;
+use crate::model::{is_label_name, is_metric_name};
+
+use super::{Standard, API_VERSION, KIND};
+
+/// Whole-second Prometheus durations: units y, w, d, h, m, s, each at most
+/// once and in that order.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    const UNITS: [(char, u64); 6] = [
+        ('y', 365 * 86400),
+        ('w', 7 * 86400),
+        ('d', 86400),
+        ('h', 3600),
+        ('m', 60),
+        ('s', 1),
+    ];
+    let bad = || format!("{text:?} is not a duration like 90s, 30m, 26h, 7d or 1h30m");
+    let mut rest = text;
+    let mut next_unit = 0;
+    let mut total: u64 = 0;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        let unit = rest[digits..].chars().next().ok_or_else(bad)?;
+        let at = UNITS[next_unit..]
+            .iter()
+            .position(|(u, _)| *u == unit)
+            .ok_or_else(bad)?;
+        total = n
+            .checked_mul(UNITS[next_unit + at].1)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+        next_unit += at + 1;
+        rest = &rest[digits + 1..];
+    }
+    Ok(total)
+}
+/// The longest `freshness` or `for` that makes sense (and keeps the promtool
+/// tests, one sample a minute, a reasonable size).
+const MAX_DURATION: u64 = 365 * 86400;
+
+/// The checks the types can't express, each with its pointer.
+pub(super) fn problems(std: &Standard) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut bad = |p: &str, m: String| out.push(Problem::new(p, m));
+    if std.api_version != API_VERSION {
+        bad(
+            "/apiVersion",
+            format!(
+                "{:?} is not supported; use {API_VERSION:?}",
+                std.api_version
+            ),
+        );
+    }
+    if std.kind != KIND {
+        bad("/kind", format!("{:?} is not {KIND:?}", std.kind));
+    }
+    let name = &std.metadata.name;
+    let dns = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if !dns {
+        bad("/metadata/name", format!("{name:?} must be lower-case letters, digits and '-' (at most 63), as it names Kubernetes objects and dashboard uids"));
+    }
+    let spec = &std.spec;
+    if spec.jobs.is_empty() {
+        bad(
+            "/spec/jobs",
+            "must name at least one job (the `job` grouping label of the runs)".into(),
+        );
+    }
+    for (i, j) in spec.jobs.iter().enumerate() {
+        if j.is_empty() {
+            bad(&format!("/spec/jobs/{i}"), "a job name is empty".into());
+        }
+    }
+    if spec.outcome_job.is_empty() {
+        bad("/spec/outcomeJob", "is empty".into());
+    }
+    label_list(&spec.labels.required, "/spec/labels/required", &mut bad);
+    if let Some(allowed) = &spec.labels.allowed {
+        label_list(allowed, "/spec/labels/allowed", &mut bad);
+        for (i, r) in spec.labels.required.iter().enumerate() {
+            if !allowed.contains(r) {
+                bad(
+                    &format!("/spec/labels/required/{i}"),
+                    format!("{r:?} is required but not in spec.labels.allowed"),
+                );
+            }
+        }
+    }
+    if let Some(f) = &spec.freshness {
+        if f.secs == 0 {
+            bad(
+                "/spec/freshness",
+                "0s would alert at once; give the longest silence that is normal, e.g. 26h".into(),
+            );
+        }
+        if f.secs > MAX_DURATION {
+            bad(
+                "/spec/freshness",
+                format!("{} is longer than a year; Prometheus keeps less", f.text),
+            );
+        }
+    }
+    if spec.metrics.is_empty() {
+        bad("/spec/metrics", "must list at least one metric".into());
+    }
+    for (i, m) in spec.metrics.iter().enumerate() {
+        let at = format!("/spec/metrics/{i}");
+        if let Some(d) = m.for_.as_ref().filter(|d| d.secs > MAX_DURATION) {
+            bad(
+                &format!("{at}/for"),
+                format!("{} is longer than a year", d.text),
+            );
+        }
+        if !is_metric_name(&m.name) {
+            bad(
+                &format!("{at}/name"),
+                format!(
+                    "{:?} is not a legal Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+                    m.name
+                ),
+            );
+        }
+        if let Some(j) = spec.metrics[..i].iter().position(|o| o.name == m.name) {
+            bad(
+                &format!("{at}/name"),
+                format!("duplicate metric {:?} (also /spec/metrics/{j})", m.name),
+            );
+        }
+        label_list(&m.labels, &format!("{at}/labels"), &mut bad);
+        for (key, b) in [("valid", m.valid), ("expect", m.expect)] {
+            let Some(b) = b else { continue };
+            let p = format!("{at}/{key}");
+            if !m.kind.has_value() {
+                bad(&p, format!("bounds apply to a single value; a {} has none (use gauge, counter or untyped)", m.kind.name()));
+            }
+            if b.min.is_none() && b.max.is_none() {
+                bad(&p, "give min, max or both".into());
+            }
+            for (k, v) in [("min", b.min), ("max", b.max)] {
+                if v.is_some_and(|v| !v.is_finite()) {
+                    bad(&format!("{p}/{k}"), "must be a finite number".into());
+                }
+            }
+            if let (Some(lo), Some(hi)) = (b.min, b.max) {
+                if lo > hi {
+                    bad(&p, format!("min {lo} is above max {hi}"));
+                }
+            }
+        }
+        if let (Some(e), Some(v)) = (m.expect, m.valid) {
+            for (k, x) in [("min", e.min), ("max", e.max)] {
+                let Some(x) = x else { continue };
+                let below = v.min.is_some_and(|lo| x < lo);
+                let above = v.max.is_some_and(|hi| x > hi);
+                if below || above {
+                    bad(
+                        &format!("{at}/expect/{k}"),
+                        format!("{x} is outside the valid range, so the alert could never fire"),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn label_list(names: &[String], at: &str, bad: &mut impl FnMut(&str, String)) {
+    for (i, l) in names.iter().enumerate() {
+        if !is_label_name(l) || l.starts_with("__") {
+            bad(
+                &format!("{at}/{i}"),
+                format!("{l:?} is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)"),
+            );
+        } else if names[..i].contains(l) {
+            bad(&format!("{at}/{i}"), format!("{l:?} is listed twice"));
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! A standard compiled to a JSON Schema over the native `metrics` format.
+//!
+//! Validation of an artifact against a standard is then the same validation
+//! as against an admin's hand-written schema: the same validator, the same
+//! JSON pointers, the same messages, and `simplepipe schemas --from` can
+//! print it for editors. Only `valid` bounds reject; `expect` bounds never
+//! appear here, so an out-of-bounds run still reaches Prometheus and alerts.
+
+use serde_json::{json, Map, Value};
+
+use super::{number, MetricRule, Standard};
+
+/// The JSON Schema every artifact following `std` must satisfy (in
+/// addition to the built-in `metrics` format schema).
+pub fn compile(std: &Standard) -> Value {
+    let name = std.name();
+    let spec = &std.spec;
+    let mut top_required = vec![json!("metrics")];
+
+    let mut labels = Map::new();
+    labels.insert("type".into(), json!("object"));
+    if !spec.labels.required.is_empty() {
+        top_required.push(json!("labels"));
+        labels.insert("required".into(), json!(spec.labels.required));
+    }
+    if let Some(allowed) = &spec.labels.allowed {
+        labels.insert("properties".into(), only(allowed));
+        labels.insert("additionalProperties".into(), json!(false));
+    }
+
+    let contains: Vec<Value> = spec
+        .metrics
+        .iter()
+        .filter(|m| m.required)
+        .map(|m| json!({"contains": named(&m.name)}))
+        .collect();
+    let per_metric: Vec<Value> = spec.metrics.iter().map(rule_for).collect();
+
+    let mut metrics = Map::new();
+    if !contains.is_empty() {
+        metrics.insert("allOf".into(), json!(contains));
+    }
+    metrics.insert("items".into(), json!({"allOf": per_metric}));
+
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("urn:simplepipe:standard:{name}"),
+        "title": format!("simplepipe standard {name}"),
+        "description": std.metadata.description.clone().unwrap_or_else(|| format!("Artifacts following the standard {name}.")),
+        "type": "object",
+        "required": top_required,
+        "properties": {
+            "labels": labels,
+            "metrics": metrics,
+        }
+    })
+}
+
+/// `{"required": ["name"], "properties": {"name": {"const": NAME}}}`: the
+/// shape `validate` recognises when it words a failed `contains`.
+fn named(name: &str) -> Value {
+    json!({"required": ["name"], "properties": {"name": {"const": name}}})
+}
+
+/// An object's keys limited to `names`.
+fn only(names: &[String]) -> Value {
+    Value::Object(names.iter().map(|n| (n.clone(), json!(true))).collect())
+}
+
+/// What an entry named like `m` must look like: its type, its series
+/// labels and its valid range.
+fn rule_for(m: &MetricRule) -> Value {
+    let mut then = Map::new();
+    then.insert("type".into(), json!({"const": m.kind.name()}));
+    then.insert(
+        "labels".into(),
+        json!({"properties": only(&m.labels), "additionalProperties": false}),
+    );
+    if let Some(valid) = m.valid {
+        let mut value = Map::new();
+        value.insert("type".into(), json!("number"));
+        if let Some(lo) = valid.min {
+            value.insert("minimum".into(), number(lo));
+        }
+        if let Some(hi) = valid.max {
+            value.insert("maximum".into(), number(hi));
+        }
+        then.insert("value".into(), Value::Object(value));
+    }
+    json!({"if": named(&m.name), "then": {"properties": then}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Standard {
+        super::super::tests::example()
+    }
+
+    #[test]
+    fn compiles_to_a_valid_json_schema() {
+        let schema = compile(&example());
+        jsonschema::meta::validate(&schema).unwrap();
+        insta::assert_snapshot!(serde_json::to_string_pretty(&schema).unwrap());
+    }
+
+    fn errors(artifact: Value) -> Vec<String> {
+        let schema = compile(&example());
+        let v = jsonschema::validator_for(&schema).unwrap();
+        let mut out: Vec<String> = v
+            .iter_errors(&artifact)
+            .map(|e| format!("{}: {:?}", e.instance_path().as_str(), e.kind()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_example_artifacts_pass_or_fail() {
+        let ok: Value =
+            serde_json::from_str(include_str!("../../examples/standard/run-ok.json")).unwrap();
+        assert!(errors(ok).is_empty());
+        // Out of the expected bounds, inside the valid ones: accepted.
+        let alerts: Value =
+            serde_json::from_str(include_str!("../../examples/standard/run-alerts.json")).unwrap();
+        assert!(errors(alerts).is_empty());
+        let bad: Value =
+            serde_json::from_str(include_str!("../../examples/standard/run-invalid.json")).unwrap();
+        let e = errors(bad);
+        let at: Vec<&str> = e.iter().map(|s| s.split(':').next().unwrap()).collect();
+        assert_eq!(
+            at,
+            [
+                "/labels",
+                "/labels",
+                "/metrics/0/type",
+                "/metrics/1/labels",
+                "/metrics/1/value"
+            ],
+            "{e:#?}"
+        );
+    }
+
+    #[test]
+    fn missing_required_metric_and_labels() {
+        let e = errors(json!({"metrics": [{"name": "x", "type": "gauge", "value": 1}]}));
+        assert_eq!(e.len(), 3, "{e:#?}");
+        assert!(
+            e.iter().all(|s| s.starts_with("/labels")
+                || s.starts_with(": Required")
+                || s.starts_with("/metrics: Contains")),
+            "{e:#?}"
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! The loader's checks, each with the pointer it reports.
+
+use super::*;
+
+pub(crate) fn example() -> Standard {
+    from_text(
+        include_str!("../../examples/standard/ml-training.yaml"),
+        "ml-training.yaml",
+    )
+    .unwrap()
+}
+
+/// The error text for a broken standard (and that it is exit 2).
+fn broken(text: &str) -> String {
+    let e = from_text(text, "s.yaml").unwrap_err();
+    assert_eq!(crate::error::exit_code(&e), Exit::Usage, "{e:#}");
+    format!("{e:#}")
+}
+
+const HEAD: &str = "apiVersion: simplepipe/v1\nkind: Standard\nmetadata: {name: t}\n";
+
+fn spec(body: &str) -> String {
+    format!("{HEAD}spec:\n  jobs: [training]\n{body}")
+}
+
+#[test]
+fn the_example_loads() {
+    let s = example();
+    assert_eq!(s.name(), "ml-training");
+    assert_eq!(s.spec.freshness.as_ref().unwrap().secs, 26 * 3600);
+    assert_eq!(s.spec.metrics.len(), 3);
+    assert_eq!(s.spec.metrics[1].severity, Severity::Critical);
+    assert_eq!(s.spec.outcome_job, "workflow-outcome");
+    assert_eq!(s.expected().count(), 2);
+}
+
+#[test]
+fn json_is_yaml_too() {
+    let s = from_text(
+        r#"{"apiVersion": "simplepipe/v1", "kind": "Standard", "metadata": {"name": "j"},
+            "spec": {"jobs": ["a"], "metrics": [{"name": "m", "type": "gauge"}]}}"#,
+        "s.json",
+    )
+    .unwrap();
+    assert_eq!(s.spec.metrics[0].name, "m");
+    assert!(is_standard(
+        &serde_json::json!({"apiVersion": "simplepipe/v1", "kind": "Standard"})
+    ));
+    assert!(!is_standard(&serde_json::json!({"type": "object"})));
+}
+
+#[test]
+fn unknown_field_names_its_pointer_and_line() {
+    let e = broken(&spec(
+        "  metrics:\n    - name: m\n      type: gauge\n      expcet: {max: 1}\n",
+    ));
+    assert!(
+        e.contains(
+            "standard s.yaml: spec/metrics/0/expcet: unknown field `expcet`, expected one of"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("(line 9)"), "{e}");
+}
+
+#[test]
+fn unknown_type_and_severity() {
+    let e = broken(&spec("  metrics:\n    - name: m\n      type: gauges\n"));
+    assert!(
+        e.contains("spec/metrics/0/type: unknown variant `gauges`"),
+        "{e}"
+    );
+    let e = broken(&spec(
+        "  metrics:\n    - {name: m, type: gauge, expect: {max: 1}, severity: page}\n",
+    ));
+    assert!(
+        e.contains("spec/metrics/0/severity: unknown variant `page`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn semantic_problems_all_at_once() {
+    let e = broken(&format!(
+        "{HEAD}spec:\n  jobs: []\n  labels: {{required: [model, 'bad-label'], allowed: [model]}}\n  metrics:\n    - {{name: 'bad-name', type: gauge}}\n    - {{name: m, type: gauge, expect: {{min: 2, max: 1}}, valid: {{min: 5, max: 0}}}}\n    - {{name: m, type: histogram, valid: {{max: 3}}}}\n    - {{name: n, type: gauge, valid: {{min: 0, max: 1}}, expect: {{max: 2}}}}\n"
+    ));
+    for want in [
+        "spec/jobs: must name at least one job",
+        "spec/labels/required/1: \"bad-label\" is not a legal label name",
+        "spec/labels/required/1: \"bad-label\" is required but not in spec.labels.allowed",
+        "spec/metrics/0/name: \"bad-name\" is not a legal Prometheus metric name",
+        "spec/metrics/1/valid: min 5 is above max 0",
+        "spec/metrics/1/expect: min 2 is above max 1",
+        "spec/metrics/2/name: duplicate metric \"m\" (also /spec/metrics/1)",
+        "spec/metrics/2/valid: bounds apply to a single value; a histogram has none",
+        "spec/metrics/3/expect/max: 2 is outside the valid range, so the alert could never fire",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in\n{e}");
+    }
+    assert!(
+        e.ends_with(
+            "not a usable standard (see \"Standards, alerts and dashboards\" in the README)"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("26h"), Ok(93600));
+    assert_eq!(parse_duration("0s"), Ok(0));
+    assert_eq!(parse_duration("90s"), Ok(90));
+    assert_eq!(parse_duration("7d"), Ok(7 * 86400));
+    assert_eq!(parse_duration("1h30m"), Ok(5400));
+    for bad in [
+        "",
+        "26",
+        "h",
+        "1x",
+        "30m1h",
+        "1h1h",
+        "-1h",
+        "1.5h",
+        "99999999999999999999y",
+    ] {
+        assert!(parse_duration(bad).is_err(), "{bad:?} parsed");
+    }
+    let e = broken(&spec(
+        "  freshness: 0s\n  metrics: [{name: m, type: gauge}]\n",
+    ));
+    assert!(e.contains("spec/freshness: 0s would alert at once"), "{e}");
+    let e = broken(&spec(
+        "  freshness: 26\n  metrics: [{name: m, type: gauge}]\n",
+    ));
+    assert!(
+        e.contains("spec/freshness: \"26\" is not a duration"),
+        "{e}"
+    );
+    let e = broken(&spec(
+        "  metrics: [{name: m, type: gauge, expect: {max: 1}, for: 5 minutes}]\n",
+    ));
+    assert!(
+        e.contains("spec/metrics/0/for: \"5 minutes\" is not a duration"),
+        "{e}"
+    );
+}
+
+#[test]
+fn wrong_api_version_kind_and_name() {
+    let e = broken("apiVersion: simplepipe/v2\nkind: Standrd\nmetadata: {name: ML_Training}\nspec: {jobs: [a], metrics: [{name: m, type: gauge}]}\n");
+    assert!(
+        e.contains("apiVersion: \"simplepipe/v2\" is not supported"),
+        "{e}"
+    );
+    assert!(e.contains("kind: \"Standrd\" is not \"Standard\""), "{e}");
+    assert!(
+        e.contains("metadata/name: \"ML_Training\" must be lower-case"),
+        "{e}"
+    );
+}
+
+#[test]
+fn not_yaml_at_all() {
+    let e = broken("apiVersion: [\n");
+    assert!(e.starts_with("standard s.yaml: "), "{e}");
+    assert!(e.contains("(line "), "{e}");
+}
+
+#[test]
+fn promql_regex_escapes() {
+    assert_eq!(promql_any_of(&["training".into()]), "\"training\"");
+    assert_eq!(promql_any_of(&["a.b".into(), "c".into()]), "\"a\\\\.b|c\"");
+}
+
+proptest::proptest! {
+    /// No text makes the loader panic: it loads or it is a usage error.
+    #[test]
+    fn any_text_loads_or_is_a_usage_error(text in "\\PC{0,200}") {
+        if let Err(e) = from_text(&text, "s.yaml") {
+            proptest::prop_assert_eq!(crate::error::exit_code(&e), Exit::Usage);
+        }
+    }
+
+    /// The example with one byte changed: the same, and when it still
+    /// loads, every generator runs on it.
+    #[test]
+    fn mutated_example_never_panics(at in 0usize..2000, byte in 0u8..128) {
+        let mut text = include_str!("../../examples/standard/ml-training.yaml").as_bytes().to_vec();
+        let at = at % text.len();
+        text[at] = byte;
+        let text = String::from_utf8_lossy(&text);
+        match from_text(&text, "s.yaml") {
+            Ok(std) => {
+                let _ = schema::compile(&std);
+                let _ = rules::rules_yaml(&std);
+                let _ = promtool::tests_yaml(&std, "r.yaml");
+                let _ = dashboard::configmap_yaml(&std, dashboard::Storage::RemoteWrite);
+            }
+            Err(e) => proptest::prop_assert_eq!(crate::error::exit_code(&e), Exit::Usage),
+        }
+    }
+}
