@@ -39,7 +39,7 @@ pub mod sink;
 pub mod source;
 pub mod standard;
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 
 use crate::artifact::{BuildOptions, Model, Origin, SchemaChoice, Validated};
 use crate::cli::{Cli, Command};
@@ -48,6 +48,7 @@ use crate::source::Source;
 /// Run one command.
 pub fn run(cli: Cli) -> Result<()> {
     report::set_verbose(cli.verbose);
+    require_randomness()?;
     error::show_all_problems(cli.all_errors);
     match cli.command {
         Command::Push(args) => commands::push::run(&config::push(args)?),
@@ -73,6 +74,24 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions(args) => commands::completions::run(args.shell),
         Command::Man => commands::man::run(),
     }
+}
+
+/// Fail with one line if the OS gives no random numbers. jsonschema's hasher
+/// (ahash) seeds itself through getrandom and panics when that fails;
+/// asking the same crate first turns the panic into an error. In the static
+/// image this is getrandom(2) itself (README, "Randomness").
+fn require_randomness() -> Result<()> {
+    getrandom::fill(&mut [0u8; 1]).map_err(|e| {
+        let why = e.raw_os_error().map_or_else(
+            || e.to_string(),
+            |code| std::io::Error::from_raw_os_error(code).to_string(),
+        );
+        let hint = "allow the getrandom system call, or provide /dev/urandom";
+        error::fail(
+            error::Exit::Internal,
+            anyhow!("the operating system gives no random numbers ({why}): {hint}"),
+        )
+    })
 }
 
 /// parse -> validate -> families, on bytes already read: the whole of what

@@ -160,6 +160,16 @@ fn substitute(s: &str, vars: &BTreeMap<String, String>) -> String {
     out
 }
 
+/// The Dockerfile's `ENTRYPOINT [...]`, as JSON.
+fn dockerfile_entrypoint() -> Value {
+    let dockerfile = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
+    let line = dockerfile
+        .lines()
+        .find_map(|l| l.strip_prefix("ENTRYPOINT "))
+        .expect("the Dockerfile has an ENTRYPOINT");
+    serde_json::from_str(line).unwrap()
+}
+
 /// Run one template of simplepipe-push as Argo would: parameters resolved
 /// (defaults, then the given arguments, then workflow variables), env and
 /// envFrom (the ConfigMap from the Kustomize base), command and args.
@@ -193,7 +203,9 @@ fn run_template(
         vars.insert(format!("inputs.parameters.{pname}"), value);
     }
     let c = &t["container"];
-    assert_eq!(c["command"], serde_json::json!(["simplepipe"]));
+    // The image's own entrypoint, by its full path: the image is `FROM
+    // scratch`, so nothing but our ENV makes a bare name resolve.
+    assert_eq!(c["command"], dockerfile_entrypoint());
     let fix = |s: String| match rewrite_path {
         Some((from, to)) => s.replace(from, to.to_str().unwrap()),
         None => s,
@@ -403,7 +415,7 @@ fn run_prune_cron(gateway: &str, config: &[(&str, &str)]) -> Run {
         .find(|t| t["name"] == spec["entrypoint"])
         .unwrap();
     let c = &t["container"];
-    assert_eq!(c["command"], serde_json::json!(["simplepipe"]));
+    assert_eq!(c["command"], dockerfile_entrypoint());
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     let cm = yaml("argo/base/simplepipe-configmap.yaml");
     assert_eq!(

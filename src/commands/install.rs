@@ -1,6 +1,6 @@
 //! `simplepipe install DIR`: copy this binary into DIR (as DIR/simplepipe).
 //!
-//! For Kubernetes and Argo: the simplepipe image is distroless, so it has
+//! For Kubernetes and Argo: the simplepipe image is `scratch`, so it has
 //! no `cp`, and `run` must execute inside the user's own training image.
 //! An init container from the simplepipe image runs `install /simplepipe`
 //! into a shared `emptyDir`; the training container then starts
