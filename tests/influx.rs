@@ -726,16 +726,19 @@ fn batches_of_n_lines_each_in_its_own_request() {
 
 #[test]
 fn the_token_is_never_in_help() {
-    let r = run_env(
-        &["push", "--help"],
-        &[
-            ("SIMPLEPIPE_INFLUX_TOKEN", TOKEN),
-            ("SIMPLEPIPE_INFLUX_TOKEN_FILE", TOKEN),
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("--influx-token-file"), "{}", r.stdout);
-    assert_no_token(&r);
+    for command in ["push", "run", "watch"] {
+        let r = run_env(
+            &[command, "--help"],
+            &[
+                ("SIMPLEPIPE_INFLUX_TOKEN", TOKEN),
+                ("SIMPLEPIPE_INFLUX_TOKEN_FILE", TOKEN),
+                ("SIMPLEPIPE_INFLUX", &format!("http://u:{TOKEN}@h")),
+            ],
+        );
+        assert_eq!(r.code, 0, "{command}: {r:?}");
+        assert!(r.stdout.contains("--influx-token-file"), "{}", r.stdout);
+        assert_no_token(&r);
+    }
 }
 
 #[test]
