@@ -726,16 +726,19 @@ fn batches_of_n_lines_each_in_its_own_request() {
 
 #[test]
 fn the_token_is_never_in_help() {
-    let r = run_env(
-        &["push", "--help"],
-        &[
-            ("SIMPLEPIPE_INFLUX_TOKEN", TOKEN),
-            ("SIMPLEPIPE_INFLUX_TOKEN_FILE", TOKEN),
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("--influx-token-file"), "{}", r.stdout);
-    assert_no_token(&r);
+    for command in ["push", "run", "watch"] {
+        let r = run_env(
+            &[command, "--help"],
+            &[
+                ("SIMPLEPIPE_INFLUX_TOKEN", TOKEN),
+                ("SIMPLEPIPE_INFLUX_TOKEN_FILE", TOKEN),
+                ("SIMPLEPIPE_INFLUX", &format!("http://u:{TOKEN}@h")),
+            ],
+        );
+        assert_eq!(r.code, 0, "{command}: {r:?}");
+        assert!(r.stdout.contains("--influx-token-file"), "{}", r.stdout);
+        assert_no_token(&r);
+    }
 }
 
 #[test]
@@ -877,4 +880,239 @@ fn unreachable_influxdb_is_exit_6_and_best_effort_forgives_it() {
         "{}",
         r.stderr
     );
+}
+
+// ---------------------------------------------------------------------------
+// `run --influx` and `watch --influx`: the live commands write to the same
+// sink `push` does.
+
+/// A training script: two epochs, a NaN (a warning; the last number stays),
+/// a label value needing escapes, one label value line protocol cannot
+/// carry (a warning, not a point), then exit 3.
+const LIVE_TRAIN: &str = r#"
+print("epoch=1 loss=0.90 images_total=1000")
+print("epoch=2 loss=0.50 images_total=2000")
+print("loss=NaN")
+print('{"name": "accuracy", "value": 0.75, "labels": {"split": "val, test=1"}}')
+print('{"name": "bad", "value": 1, "labels": {"note": "two\\nlines"}}')
+raise SystemExit(3)
+"#;
+
+/// The value of every stored point, by measurement (one point each).
+fn by_measurement(points: &[Point]) -> BTreeMap<&str, f64> {
+    points
+        .iter()
+        .map(|p| (p.measurement.as_str(), p.value))
+        .collect()
+}
+
+#[test]
+fn run_influx_writes_the_childs_final_values_and_run_metrics_to_influxdb_1_6() {
+    let influx = Influx::start_with_auth("writer", PASSWORD);
+    influx.create_database("live");
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, PASSWORD).unwrap();
+    let r = run(&[
+        "run",
+        "--influx",
+        &influx.url,
+        "--influx-db",
+        "live",
+        "--username",
+        "writer",
+        "--password-file",
+        pw.to_str().unwrap(),
+        "--job",
+        "train",
+        "--user",
+        "alice",
+        "--label",
+        "run=r1",
+        "--interval",
+        "1h",
+        "--",
+        "python3",
+        "-c",
+        LIVE_TRAIN,
+    ]);
+    assert_eq!(r.code, 3, "the child's exit code passes through: {r:?}");
+    assert!(
+        r.stderr.contains(r#""note" holds a newline"#),
+        "the bad label is a warning: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(
+            r#"loss{run="r1"}: NaN cannot be stored in InfluxDB (line protocol has no NaN or ±Inf); the value is ignored"#
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("skipped"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "to {}/write?db=live&precision=ms (InfluxDB 1.x line protocol)",
+            influx.url
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(PASSWORD) && !r.stdout.contains(PASSWORD));
+    let points = stored_points(&influx, "live");
+    let values = by_measurement(&points);
+    assert_eq!(points.len(), values.len(), "one point each: {points:?}");
+    assert_eq!(values["epoch"], 2.0);
+    assert_eq!(values["loss"], 0.5);
+    assert_eq!(values["images_total"], 2000.0);
+    assert_eq!(values["accuracy"], 0.75);
+    assert_eq!(values["run_exit_code"], 3.0);
+    assert_eq!(values["run_succeeded"], 0.0);
+    assert!(values["run_duration_seconds"] > 0.0, "{values:?}");
+    assert!(values["run_cpu_seconds_total"] > 0.0, "{values:?}");
+    // A Python interpreter is at least a few MB.
+    assert!(values["run_peak_rss_bytes"] > 4e6, "{values:?}");
+    assert!(!values.contains_key("bad"), "{values:?}");
+    for p in &points {
+        assert_eq!(p.tags["job"], "train", "{p:?}");
+        assert_eq!(p.tags["user"], "alice", "{p:?}");
+        assert_eq!(p.tags["run"], "r1", "{p:?}");
+        assert_eq!(p.time, points[0].time, "one push, one timestamp: {p:?}");
+    }
+    let accuracy = points.iter().find(|p| p.measurement == "accuracy").unwrap();
+    assert_eq!(accuracy.tags["split"], "val, test=1");
+}
+
+#[test]
+fn watch_influx_writes_a_files_metric_lines_to_influxdb_1_6() {
+    let influx = Influx::start();
+    influx.create_database("w");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("metrics.log");
+    std::fs::write(
+        &file,
+        "loss=0.9 step=1\nnoise\nloss=0.4 step=2 tokens_total=512\n{\"name\":\"lat\",\"value\":0.25,\"labels\":{\"model\":\"m 1\"}}\n",
+    )
+    .unwrap();
+    let r = run(&[
+        "watch",
+        file.to_str().unwrap(),
+        "--influx",
+        &influx.url,
+        "--influx-db",
+        "w",
+        "--job",
+        "tail",
+        "--user",
+        "alice",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let points = stored_points(&influx, "w");
+    let values = by_measurement(&points);
+    assert_eq!(
+        values,
+        BTreeMap::from([
+            ("lat", 0.25),
+            ("loss", 0.4),
+            ("step", 2.0),
+            ("tokens_total", 512.0)
+        ]),
+        "{points:?}"
+    );
+    for p in &points {
+        assert_eq!(p.tags["job"], "tail", "{p:?}");
+        assert_eq!(p.tags["user"], "alice", "{p:?}");
+    }
+    let lat = points.iter().find(|p| p.measurement == "lat").unwrap();
+    assert_eq!(lat.tags["model"], "m 1");
+}
+
+#[test]
+fn run_influx_v2_sends_the_token_from_the_environment() {
+    let s = Scripted::start(vec![NO_CONTENT]);
+    let r = run_env(
+        &[
+            "run",
+            "--influx",
+            &s.url,
+            "--influx-org",
+            "o",
+            "--influx-bucket",
+            "b",
+            "--job",
+            "train",
+            "--interval",
+            "1h",
+            "--",
+            "sh",
+            "-c",
+            "echo loss=0.5",
+        ],
+        &[("SIMPLEPIPE_INFLUX_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_no_token(&r);
+    let reqs = s.requests();
+    assert_eq!(reqs.len(), 1, "the final push only");
+    let q = &reqs[0];
+    assert_eq!(q.path, "/api/v2/write?org=o&bucket=b&precision=ms");
+    assert_eq!(
+        q.header("authorization"),
+        Some(format!("Token {TOKEN}").as_str())
+    );
+    let sent = String::from_utf8(q.body.clone()).unwrap();
+    assert!(
+        sent.lines()
+            .any(|l| l.starts_with("loss,job=train value=0.5 ")),
+        "{sent}"
+    );
+    assert!(
+        sent.lines()
+            .any(|l| l.starts_with("run_exit_code,job=train value=0 ")),
+        "{sent}"
+    );
+}
+
+#[test]
+fn run_and_watch_take_exactly_one_destination() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let touch = format!("touch {}", marker.display());
+    let url = "http://127.0.0.1:9";
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--influx", url, "--influx-db", "d", "--gateway", url],
+            "--influx and --gateway (or SIMPLEPIPE_GATEWAY) are both given; give exactly one destination",
+        ),
+        (
+            &["--influx", url, "--influx-db", "d", "--remote-write", url],
+            "--remote-write and --influx are both given; give exactly one destination",
+        ),
+        (
+            &["--influx-db", "d", "--gateway", url],
+            "--influx-db is given without --influx URL",
+        ),
+        (&["--influx", url], "--influx needs --influx-db DB"),
+        (
+            &["--influx", url, "--influx-db", "d", "--label", "time=x"],
+            "--label time: the tag key \"time\" is reserved by InfluxDB",
+        ),
+    ];
+    for (opts, want) in cases {
+        let mut args = vec!["run", "--job", "j"];
+        args.extend_from_slice(opts);
+        args.extend_from_slice(&["--", "sh", "-c", &touch]);
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{opts:?}: {r:?}");
+        assert_eq!(r.stderr.lines().count(), 1, "{opts:?}: {}", r.stderr);
+        assert!(r.stderr.contains(want), "{opts:?}: {}", r.stderr);
+        assert!(!marker.exists(), "{opts:?}: the command must not start");
+
+        let mut args = vec!["watch", "/dev/null", "--job", "j"];
+        args.extend_from_slice(opts);
+        let r = run(&args);
+        assert_eq!(r.code, 2, "watch {opts:?}: {r:?}");
+        assert_eq!(r.stderr.lines().count(), 1, "watch {opts:?}: {}", r.stderr);
+        assert!(r.stderr.contains(want), "watch {opts:?}: {}", r.stderr);
+    }
 }

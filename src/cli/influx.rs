@@ -1,4 +1,4 @@
-//! The `--influx` options of `push`, as typed. Their own file because the
+//! The `--influx` options of `push`, `run` and `watch`, as typed. Their own file because the
 //! command line is long enough already; `crate::config::influx` checks them.
 
 // The doc comments are the --help text, where a bare URL reads better.

@@ -1,12 +1,13 @@
 //! The command line of `run`, `watch` and `install` (see [`super`]): the
-//! options the live commands share with `push` (grouping, network, auth)
-//! come in through the same flattened argument groups and variables.
+//! options the live commands share with `push` (grouping, network, auth,
+//! the remote-write and InfluxDB destinations) come in through the same
+//! flattened argument groups and variables.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{GatewayArgs, GroupingArgs, NetArgs};
+use super::{GatewayArgs, GroupingArgs, InfluxArgs, NetArgs};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -74,6 +75,9 @@ pub struct LiveArgs {
         hide_env_values = true
     )]
     pub remote_write: Option<String>,
+
+    #[command(flatten)]
+    pub influx: InfluxArgs,
 
     /// With --remote-write: the most samples in one request.
     #[arg(

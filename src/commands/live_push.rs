@@ -25,6 +25,8 @@ pub fn state(cfg: &LiveConfig, reserved: &[&str]) -> Arc<Mutex<State>> {
         grouping: cfg.grouping.clone(),
         reserved: reserved.iter().map(|s| s.to_string()).collect(),
         max_series: cfg.max_series,
+        label_check: cfg.label_check,
+        finite_only: cfg.finite_only,
     })))
 }
 

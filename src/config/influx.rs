@@ -7,7 +7,7 @@ use anyhow::Result;
 use reqwest::header::HeaderValue;
 
 use super::{credentials, target};
-use crate::cli::{Compress, InfluxArgs, Method, PushArgs};
+use crate::cli::{GatewayArgs, GroupingArgs, InfluxArgs, Method, NetArgs, PushArgs};
 use crate::encode::line_protocol::{self, DEFAULT_BATCH_LINES};
 use crate::error::{bail_with, Exit};
 use crate::net::Auth;
@@ -22,16 +22,25 @@ pub fn wanted(args: &InfluxArgs, dry_run: bool) -> bool {
     args.influx.is_some() || (dry_run && args.api_given())
 }
 
-/// The checked target. `job` is the job from the positional or `--job`.
-pub fn target(args: &PushArgs, job: Option<String>) -> Result<Target> {
-    let ia = &args.influx;
-    one_destination(args)?;
+/// The checked target, for `push`, `run` and `watch` alike: the InfluxDB
+/// options, the connection and grouping options every command shares, the
+/// job (from the positional or `--job`), and whether bodies are gzipped
+/// (`push --compress gzip`; the live commands send them plain).
+pub fn target(
+    ia: &InfluxArgs,
+    connection: &GatewayArgs,
+    grouping: &GroupingArgs,
+    net: &NetArgs,
+    job: Option<String>,
+    gzip: bool,
+) -> Result<Target> {
+    one_destination(connection)?;
     let mut url = match &ia.influx {
         Some(raw) => Some(target::server_url("--influx", raw, "http://influxdb:8086")?),
         None => None,
     };
     let api = api(ia)?;
-    let tags = target::grouping(&args.grouping, target::required_job(job)?)?;
+    let tags = target::grouping(grouping, target::required_job(job)?)?;
     for (k, v) in &tags {
         let option = match k.as_str() {
             "job" => "--job".to_string(),
@@ -40,7 +49,7 @@ pub fn target(args: &PushArgs, job: Option<String>) -> Result<Target> {
         };
         tag_ok(&option, k, v)?;
     }
-    let mut http = credentials::http(&args.gateway, &args.net, url.as_mut())?;
+    let mut http = credentials::http(connection, net, url.as_mut())?;
     let token = credentials::secret(
         "--influx-token-file",
         ia.influx_token_file.as_deref(),
@@ -78,7 +87,7 @@ pub fn target(args: &PushArgs, job: Option<String>) -> Result<Target> {
         tags,
         http,
         batch_lines: usize::try_from(ia.influx_batch).unwrap_or(DEFAULT_BATCH_LINES),
-        gzip: args.compress == Compress::Gzip,
+        gzip,
     })
 }
 
@@ -90,10 +99,10 @@ pub fn tag_ok(option: &str, key: &str, value: &str) -> Result<()> {
     }
 }
 
-/// `--influx` with `--gateway` (or the original's variable), or with an
-/// option only the Pushgateway understands, is a mistake worth saying.
-fn one_destination(args: &PushArgs) -> Result<()> {
-    let gateway = if args.gateway.gateway.is_some() {
+/// `--influx` with `--gateway` (or the original's variable) is a mistake
+/// worth saying.
+fn one_destination(connection: &GatewayArgs) -> Result<()> {
+    let gateway = if connection.gateway.is_some() {
         Some("--gateway (or SIMPLEPIPE_GATEWAY)")
     } else if super::env_nonempty("PUSH_GATEWAY_HOSTNAME").is_some() {
         Some("PUSH_GATEWAY_HOSTNAME")
@@ -106,6 +115,12 @@ fn one_destination(args: &PushArgs) -> Result<()> {
             "--influx and {g} are both given; give exactly one destination"
         );
     }
+    Ok(())
+}
+
+/// `push`'s options only the Pushgateway understands, next to `--influx`:
+/// each would be silently meaningless, so each is refused.
+pub fn push_options_unused(args: &PushArgs) -> Result<()> {
     if args.method == Method::Post {
         bail_with!(
             Exit::Usage,

@@ -1,5 +1,6 @@
 //! `run` and `watch` arguments → their typed configuration, before anything
-//! starts: the push target (the same options and variables as `push`), the
+//! starts: the push target (the same options and variables as `push`:
+//! exactly one of a Pushgateway, remote write or InfluxDB), the
 //! interval, the line format (a bad `--metrics-regex` is a usage error, not
 //! a surprise an hour into training), the `--engine-names` map.
 
@@ -10,8 +11,9 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 
-use super::{labels, remote_write, target};
+use super::{influx, labels, remote_write, target};
 use crate::cli::{BestEffort, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
+use crate::encode::line_protocol;
 use crate::error::{fail, Exit};
 use crate::live::{child, lines::LineParser, modelop::ModelOp};
 use crate::sink::pushgateway::{PushOptions, WireFormat};
@@ -24,6 +26,12 @@ pub struct LiveConfig {
     pub sink: Sink,
     /// The grouping label names, which series labels may not reuse.
     pub grouping: Vec<String>,
+    /// What the destination cannot carry in a label (InfluxDB's tag rule,
+    /// as `push` applies it); `None` when it carries anything.
+    pub label_check: Option<fn(&str, &str) -> Option<String>>,
+    /// Whether NaN and ±Inf are refused as they are read (InfluxDB cannot
+    /// store them; skipping them at every push would warn every interval).
+    pub finite_only: bool,
     pub best_effort: Option<BestEffort>,
     pub interval: Duration,
     pub labels: Vec<(String, String)>,
@@ -130,14 +138,27 @@ pub fn watch(args: WatchArgs) -> Result<WatchConfig> {
 
 fn live(args: &LiveArgs) -> Result<LiveConfig> {
     let job = args.grouping.job.clone();
-    let sink = match &args.remote_write {
-        Some(raw) => {
+    let influx = influx::wanted(&args.influx, false);
+    let sink = match (&args.remote_write, influx) {
+        (Some(_), true) => {
+            return Err(fail(
+                Exit::Usage,
+                anyhow!("--remote-write and --influx are both given; give exactly one destination"),
+            ))
+        }
+        (Some(raw), false) => {
+            influx::unused(&args.influx)?;
             let max = args.max_samples_per_request;
             let target =
                 remote_write::target(raw, &args.gateway, &args.grouping, &args.net, job, max)?;
             Sink::RemoteWrite(target)
         }
-        None => {
+        (None, true) => {
+            let (ia, gw, net) = (&args.influx, &args.gateway, &args.net);
+            Sink::Influx(influx::target(ia, gw, &args.grouping, net, job, false)?)
+        }
+        (None, false) => {
+            influx::unused(&args.influx)?;
             let target = target::target(&args.gateway, &args.grouping, &args.net, job, false)?;
             // Always a PUT of the whole group, as protobuf: each push is the
             // whole current state, so the group holds exactly the latest values.
@@ -155,10 +176,23 @@ fn live(args: &LiveArgs) -> Result<LiveConfig> {
         Sink::Influx(target) => &target.tags,
     };
     let labels = labels(&args.labels, grouping_pairs)?;
+    // InfluxDB tags: the same rule `push` applies to its labels, for
+    // `--label` here and for every series label the state records.
+    let label_check: Option<fn(&str, &str) -> Option<String>> = match &sink {
+        Sink::Influx(_) => {
+            for (k, v) in &labels {
+                influx::tag_ok(&format!("--label {k}"), k, v)?;
+            }
+            Some(line_protocol::tag_problem)
+        }
+        _ => None,
+    };
     let grouping = grouping_pairs.iter().map(|(k, _)| k.clone()).collect();
     Ok(LiveConfig {
+        finite_only: matches!(sink, Sink::Influx(_)),
         sink,
         grouping,
+        label_check,
         best_effort: args.gateway.best_effort,
         interval: duration("--interval", &args.interval)?,
         labels,

@@ -116,7 +116,11 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         }
         (None, true) => {
             let check: fn(&str, &str) -> Option<String> = line_protocol::tag_problem;
-            (Sink::Influx(influx::target(&args, job)?), Some(check))
+            let gzip = args.compress == Compress::Gzip;
+            let ia = &args.influx;
+            let target = influx::target(ia, &args.gateway, &args.grouping, &args.net, job, gzip)?;
+            influx::push_options_unused(&args)?;
+            (Sink::Influx(target), Some(check))
         }
         (None, false) => {
             influx::unused(&args.influx)?;

@@ -30,6 +30,13 @@ pub struct Rules {
     pub reserved: Vec<String>,
     /// Refuse series past this many.
     pub max_series: usize,
+    /// What the destination cannot carry in a label, as a reason (InfluxDB:
+    /// a newline, some backslashes, reserved tag keys): the same check
+    /// `push` makes on an artifact's labels. `None`: anything goes.
+    pub label_check: Option<fn(&str, &str) -> Option<String>>,
+    /// Refuse NaN and ±Inf (InfluxDB cannot store them): refused here, once
+    /// per line read, rather than skipped with a warning at every push.
+    pub finite_only: bool,
 }
 
 #[derive(Debug)]
@@ -94,6 +101,12 @@ impl State {
         if !is_metric_name(name) {
             return Err(format!(
                 "{name:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
+            ));
+        }
+        if self.rules.finite_only && !value.is_finite() {
+            return Err(format!(
+                "{}: {value} cannot be stored in InfluxDB (line protocol has no NaN or ±Inf); the value is ignored",
+                id()
             ));
         }
         if kind == Kind::Counter && value < 0.0 {
@@ -192,6 +205,9 @@ impl State {
             Vec::with_capacity(given.len() + self.rules.labels.len());
         for (k, v) in given {
             check_label(k, &self.rules)?;
+            if let Some(why) = self.rules.label_check.and_then(|check| check(k, v)) {
+                return Err(why);
+            }
             if out.iter().any(|(o, _)| &**o == k) {
                 return Err(format!("label {k:?} is given twice"));
             }
@@ -266,6 +282,8 @@ mod tests {
             grouping: vec!["job".into(), "user".into()],
             reserved: vec!["run_exit_code".into()],
             max_series: 5,
+            label_check: None,
+            finite_only: false,
         }
     }
 
@@ -354,6 +372,55 @@ mod tests {
             ]
         );
         assert_eq!(s.get("loss", &[("run", "r1")]), Some(1.0));
+    }
+
+    #[test]
+    fn the_destinations_label_check_applies_to_every_series_label() {
+        let influx = |k: &str, v: &str| {
+            (k == "time" || v.contains('\n')).then(|| format!("{k:?}: not for InfluxDB"))
+        };
+        let lines = [
+            r#"{"name":"x","value":1,"labels":{"path":"a\nb"}}"#,
+            r#"{"name":"x","value":2,"labels":{"time":"t"}}"#,
+            r#"{"name":"x","value":3,"labels":{"path":"a b,c=d"}}"#,
+        ];
+        let mut s = State::new(Rules {
+            label_check: Some(influx),
+            ..rules()
+        });
+        assert_eq!(
+            feed(&mut s, &lines),
+            [
+                r#"line 1: "path": not for InfluxDB"#,
+                r#"line 2: "time": not for InfluxDB"#
+            ]
+        );
+        assert_eq!(s.get("x", &[("path", "a\nb"), ("run", "r1")]), None);
+        assert_eq!(s.get("x", &[("path", "a b,c=d"), ("run", "r1")]), Some(3.0));
+        assert_eq!(s.series_count(), 1);
+        // Without a check (the Pushgateway, remote write) all three land.
+        let mut s = State::new(rules());
+        assert_eq!(feed(&mut s, &lines), Vec::<String>::new());
+        assert_eq!(s.series_count(), 3);
+    }
+
+    #[test]
+    fn finite_only_refuses_nan_and_inf_and_keeps_the_last_value() {
+        let mut s = State::new(Rules {
+            finite_only: true,
+            ..rules()
+        });
+        assert_eq!(
+            feed(&mut s, &["loss=0.5", "loss=NaN", "x=+Inf"]),
+            [
+                r#"line 2: loss{run="r1"}: NaN cannot be stored in InfluxDB (line protocol has no NaN or ±Inf); the value is ignored"#,
+                r#"line 3: x{run="r1"}: inf cannot be stored in InfluxDB (line protocol has no NaN or ±Inf); the value is ignored"#,
+            ]
+        );
+        assert_eq!(s.get("loss", &[("run", "r1")]), Some(0.5));
+        assert_eq!(s.series_count(), 1);
+        let mut s = State::new(rules());
+        assert_eq!(feed(&mut s, &["loss=NaN"]), Vec::<String>::new());
     }
 
     #[test]
