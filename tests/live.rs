@@ -336,7 +336,7 @@ fn metrics_from_stderr_and_a_custom_regex() {
 #[test]
 fn usage_errors_start_nothing() {
     let cases: [(&[&str], &str); 3] = [
-        (&["run", "--gateway", "http://x", "--job", "j"], "error: the following required arguments were not provided"),
+        (&["run", "--gateway", "http://x", "--job", "j"], "simplepipe: error: the following required arguments were not provided"),
         (&["run", "--gateway", "http://x", "--job", "j", "--metrics-regex", "(a)", "--", "true"], "simplepipe: error: --metrics-regex \"(a)\" has 1 groups; it needs two"),
         (&["run", "--gateway", "http://x", "--job", "j", "--interval", "soon", "--", "true"], "simplepipe: error: --interval \"soon\": expected a duration such as 15s, 500ms, 2m or 1h"),
     ];

@@ -153,7 +153,7 @@ fn custom_schema_errors_keep_their_reason_and_cut_the_value() {
         (r#"{"not": {"type": "array"}}"#, "not allowed"),
         (
             r#"{"items": {"properties": {"help": {"const": "a"}}}}"#,
-            "was expected",
+            "is not \"a\"",
         ),
     ];
     for (metrics_schema, reason) in cases {

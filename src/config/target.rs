@@ -17,12 +17,15 @@ pub fn target(
     job: Option<String>,
     dry_run: bool,
 ) -> Result<Target> {
+    // What is missing from the push itself (its job) is named before where
+    // it goes.
+    let job = required_job(job)?;
     let mut gateway = match base_url(args)? {
         Some(url) => Some(url),
         None if dry_run => None,
         None => bail_with!(Exit::Usage, "{NO_GATEWAY}"),
     };
-    let grouping = grouping(grouping_args, required_job(job)?)?;
+    let grouping = grouping(grouping_args, job)?;
     let http = credentials::http(args, net, gateway.as_mut())?;
     Ok(Target {
         gateway,

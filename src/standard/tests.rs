@@ -56,7 +56,7 @@ fn unknown_field_names_its_pointer_and_line() {
     ));
     assert!(
         e.contains(
-            "standard s.yaml: spec/metrics/0/expcet: unknown field `expcet`, expected one of"
+            "standard s.yaml: /spec/metrics/0/expcet: unknown field `expcet`, expected one of"
         ),
         "{e}"
     );
