@@ -132,6 +132,18 @@ pub fn parse_number(s: &str) -> Option<f64> {
     s.parse::<f64>().ok()
 }
 
+/// A series as messages name it: `name{k="v",…}`, or the bare name.
+pub fn series_id<K: AsRef<str>, V: AsRef<str>>(name: &str, labels: &[(K, V)]) -> String {
+    if labels.is_empty() {
+        return name.to_string();
+    }
+    let inner: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{}={:?}", k.as_ref(), v.as_ref()))
+        .collect();
+    format!("{name}{{{}}}", inner.join(","))
+}
+
 /// RFC 6901 escaping of one JSON pointer segment.
 pub fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")

@@ -13,7 +13,9 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use anyhow::Result;
 
 use crate::error::{check, Problem};
-use crate::model::{is_metric_name, label_name_problem, Family, Kind, Label, Sample, Series};
+use crate::model::{
+    is_metric_name, label_name_problem, series_id, Family, Kind, Label, Sample, Series,
+};
 
 /// What the command line adds to the model and reserves in it: the option
 /// type of this stage.
@@ -359,12 +361,4 @@ impl<'a> FamilySet<'a> {
                     .all(|((k1, v1), (k2, v2))| **k1 == *k2 && **v1 == *v2)
         })
     }
-}
-
-fn series_id(name: &str, labels: &[(String, String)]) -> String {
-    if labels.is_empty() {
-        return name.to_string();
-    }
-    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-    format!("{name}{{{}}}", inner.join(","))
 }

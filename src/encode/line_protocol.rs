@@ -45,7 +45,7 @@
 
 use crate::encode::float;
 use crate::error::Problem;
-use crate::model::{Family, Label, Sample};
+use crate::model::{series_id, Family, Label, Sample};
 
 /// The `Content-Type` of a line-protocol body.
 pub const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
@@ -226,7 +226,7 @@ impl Writer {
                     labels.push((k.to_string(), x.to_string()));
                 }
                 let name = format!("{}{suffix}", l.family.name);
-                self.out.first_skipped = Some(series_id_owned(&name, &labels));
+                self.out.first_skipped = Some(series_id(&name, &labels));
             }
             return;
         }
@@ -275,22 +275,6 @@ fn escape(out: &mut String, s: &str, equals: bool) {
         }
         out.push(c);
     }
-}
-
-fn series_id(name: &str, labels: &[(Label, Label)]) -> String {
-    let owned: Vec<(String, String)> = labels
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    series_id_owned(name, &owned)
-}
-
-fn series_id_owned(name: &str, labels: &[(String, String)]) -> String {
-    if labels.is_empty() {
-        return name.to_string();
-    }
-    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-    format!("{name}{{{}}}", inner.join(","))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{is_label_name, is_metric_name, Family, Kind, Label, Sample, Series};
+use crate::model::{is_label_name, is_metric_name, series_id, Family, Kind, Label, Sample, Series};
 
 use super::lines::Reading;
 
@@ -261,14 +261,6 @@ fn check_label(name: &str, rules: &Rules) -> Result<(), String> {
         return Ok(());
     };
     Err(msg)
-}
-
-fn series_id(name: &str, labels: &[(Label, Label)]) -> String {
-    if labels.is_empty() {
-        return name.to_string();
-    }
-    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-    format!("{name}{{{}}}", inner.join(","))
 }
 
 #[cfg(test)]
