@@ -380,22 +380,22 @@ fn broken_standards_are_usage_errors_with_the_pointer() {
         (
             "unknown-field.yaml",
             "    - {name: m, type: gauge, expcet: {max: 1}}\n",
-            "spec/metrics/0/expcet: unknown field `expcet`",
+            "/spec/metrics/0/expcet: unknown field `expcet`",
         ),
         (
             "expect-order.yaml",
             "    - {name: m, type: gauge, expect: {min: 2, max: 1}}\n",
-            "spec/metrics/0/expect: min 2 is above max 1",
+            "/spec/metrics/0/expect: min 2 is above max 1",
         ),
         (
             "illegal-name.yaml",
             "    - {name: model-accuracy, type: gauge}\n",
-            "spec/metrics/0/name: \"model-accuracy\" is not a legal Prometheus metric name",
+            "/spec/metrics/0/name: \"model-accuracy\" is not a legal Prometheus metric name",
         ),
         (
             "duplicate.yaml",
             "    - {name: m, type: gauge}\n    - {name: m, type: counter}\n",
-            "spec/metrics/1/name: duplicate metric \"m\" (also /spec/metrics/0)",
+            "/spec/metrics/1/name: duplicate metric \"m\" (also /spec/metrics/0)",
         ),
     ];
     for (file, metrics, want) in cases {
@@ -451,7 +451,7 @@ fn a_standard_validates_wherever_a_schema_path_does() {
         "metrics/0/type: \"counter\" is not \"gauge\" (standard ml-training)",
         "metrics/1/labels: label \"fold\" is not allowed here (allowed: split) (standard ml-training)",
         "metrics/1/value: 1.3 is above the valid maximum 1 (standard ml-training)",
-        "5 problems found; nothing was pushed",
+        "5 problems found",
     ] {
         assert!(r.stderr.contains(want), "missing {want:?}:\n{}", r.stderr);
     }
