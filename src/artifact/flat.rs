@@ -3,12 +3,13 @@
 //! `{name, description, value, metric_type}`, pushed exactly as its
 //! prometheus_client calls pushed it.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::families::{Entry, FamilySet};
-use super::native::typed;
-use super::number::{value, Num};
+use super::number;
 use crate::model::{escape_pointer, is_metric_name, parse_number, Kind, Sample};
 
 /// The default buckets of the Python client the original Simplepipe used.
@@ -33,17 +34,30 @@ enum V0Type {
     Info,
 }
 
-/// Add a schema-valid `simple` document's gauges to the set.
-pub fn simple(set: &mut FamilySet, doc: Value) {
-    let Value::Object(map) = doc else { return };
+/// Add a `simple` document's gauges to the set; what its schema would
+/// refuse is a [`FamilySet::mismatch`].
+pub fn simple(set: &mut FamilySet, doc: &Value) {
+    let Value::Object(map) = doc else {
+        return set.mismatch("", "not an object");
+    };
+    if map.is_empty() {
+        return set.mismatch("", "no keys");
+    }
     for (name, v) in map {
+        let at = format!("/{}", escape_pointer(name));
         if name == "$schema" {
+            if !v.is_string() {
+                set.mismatch(at, "not a string");
+            }
             continue;
         }
-        let at = format!("/{}", escape_pointer(&name));
+        let Some(v) = number::of_value(v) else {
+            set.mismatch(at, "not a number, \"NaN\", \"+Inf\" or \"-Inf\"");
+            continue;
+        };
         // The key is the name: point at the key, not at a `name` member
         // this format does not have.
-        if !is_metric_name(&name) {
+        if !is_metric_name(name) {
             set.problem_of(
                 "name",
                 at,
@@ -51,24 +65,25 @@ pub fn simple(set: &mut FamilySet, doc: Value) {
             );
             continue;
         }
-        let v = value(
-            set,
-            || at.clone(),
-            serde_json::from_value::<Num>(v).ok().as_ref(),
-        );
-        set.add(at, Entry::scalar(&name, Kind::Gauge, v));
+        set.add(at, Entry::scalar(name, Kind::Gauge, v));
     }
     if set.is_blank() {
         set.problem("", "must hold at least one metric");
     }
 }
 
-/// Add a schema-valid `simplepipe-v0` document's metrics to the set.
-pub fn v0(set: &mut FamilySet, doc: Value) {
-    let Value::Array(items) = doc else { return };
-    for (i, item) in items.into_iter().enumerate() {
+/// Add a `simplepipe-v0` document's metrics to the set; what its schema
+/// would refuse is a [`FamilySet::mismatch`].
+pub fn v0(set: &mut FamilySet, doc: &Value) {
+    let Value::Array(items) = doc else {
+        return set.mismatch("", "not an array");
+    };
+    if items.is_empty() {
+        return set.mismatch("", "no items");
+    }
+    for (i, item) in items.iter().enumerate() {
         let at = format!("/{i}");
-        if let Value::Object(map) = &item {
+        if let Value::Object(map) = item {
             for key in map.keys() {
                 if !["name", "description", "value", "metric_type"].contains(&key.as_str()) {
                     set.warn(
@@ -78,10 +93,18 @@ pub fn v0(set: &mut FamilySet, doc: Value) {
                 }
             }
         }
-        let Some(m) = typed::<V0Entry>(set, "", item) else {
-            continue;
+        let m = match V0Entry::deserialize(item) {
+            Ok(m) => m,
+            Err(e) => {
+                set.mismatch(at, e.to_string());
+                continue;
+            }
         };
-        let help = m.description;
+        if let Some(why) = v0_value_problem(&m) {
+            set.mismatch(format!("{at}/value"), why);
+            continue;
+        }
+        let help = Cow::Owned(m.description);
         match m.metric_type {
             V0Type::Info => {
                 let Value::Object(kv) = m.value else { continue };
@@ -91,7 +114,7 @@ pub fn v0(set: &mut FamilySet, doc: Value) {
                     let v = v.as_str().unwrap_or_default().to_string();
                     set.check_label_name(lp, &k);
                     set.check_label_value(lp, &k, &v);
-                    labels.push((k, v));
+                    labels.push((Cow::Owned(k), Cow::Owned(v)));
                 }
                 let entry = Entry {
                     help,
@@ -145,6 +168,63 @@ pub fn v0(set: &mut FamilySet, doc: Value) {
                 set.add(at, created);
             }
         }
+    }
+}
+
+/// Why a v0 entry's value does not match its schema: an info's must be an
+/// object of strings; any other's a number or a string of the schema's
+/// pattern ([`v0_number_text`]).
+fn v0_value_problem(m: &V0Entry) -> Option<&'static str> {
+    match (&m.metric_type, &m.value) {
+        (V0Type::Info, Value::Object(kv)) if kv.values().all(Value::is_string) => None,
+        (V0Type::Info, _) => Some("not an object of strings"),
+        (_, Value::Number(_)) => None,
+        (_, Value::String(s)) if v0_number_text(s) => None,
+        _ => Some("not a number"),
+    }
+}
+
+/// The v0 schema's value pattern, `^\s*[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)
+/// ([eE][+-]?[0-9]+)?|[Nn][Aa][Nn]|[Ii][Nn][Ff]([Ii][Nn][Ii][Tt][Yy])?)\s*$`,
+/// for ASCII text. Text with anything else in it is refused here, so that
+/// the schema's own regex (whose `\s` is Unicode's) decides.
+pub fn v0_number_text(s: &str) -> bool {
+    if !s.is_ascii() {
+        return false;
+    }
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+    let t = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if ["nan", "inf", "infinity"]
+        .iter()
+        .any(|w| t.eq_ignore_ascii_case(w))
+    {
+        return true;
+    }
+    let b = t.as_bytes();
+    let digits = |from: usize| from + b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let int_end = digits(0);
+    let mantissa_end = if int_end > 0 {
+        if b.get(int_end) == Some(&b'.') {
+            digits(int_end + 1)
+        } else {
+            int_end
+        }
+    } else if b.first() == Some(&b'.') && digits(1) > 1 {
+        digits(1)
+    } else {
+        return false;
+    };
+    let rest = &b[mantissa_end..];
+    match rest {
+        [] => true,
+        [b'e' | b'E', exp @ ..] => {
+            let exp = exp
+                .strip_prefix(b"+")
+                .or(exp.strip_prefix(b"-"))
+                .unwrap_or(exp);
+            !exp.is_empty() && exp.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
     }
 }
 

@@ -2,166 +2,277 @@
 //! help, labels, value | buckets/sum/count | quantiles/sum/count}]}`.
 //!
 //! Streamed: each entry is deserialized from its raw slice of the input only
-//! when its turn comes, so the typed entries never exist all at once.
+//! when its turn comes, so the typed entries never exist all at once, and
+//! names, help and labels stay borrowed from the input where they need no
+//! unescaping.
+//!
+//! Strict: the typed entry refuses exactly what the format's JSON Schema
+//! refuses (unknown keys, `null`s, a string that is not "NaN"/"+Inf"/"-Inf",
+//! the keys a type forbids or requires), so that reading an entry is also
+//! validating it (see [`super::fast`]). What does not fit is recorded with
+//! [`FamilySet::mismatch`], never guessed at.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
-use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::families::{Entry, FamilySet};
-use super::number::{value, Num};
+use super::number::{Count, Le, Num};
 use super::parse::Document;
 use crate::model::{escape_pointer, Kind, Sample};
 
+/// A label object: pairs sorted by name, the last of a repeated name
+/// winning (as it does in a `serde_json::Value`, which the schema sees).
+/// Names and values stay borrowed from the input when they can.
+#[derive(Default)]
+struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+/// A string, borrowed when it has no escapes.
 #[derive(Deserialize)]
-struct MetricEntry {
-    name: String,
+struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'a> Labels<'a> {
+    fn get(&self, name: &str) -> Option<&str> {
+        let i = self.0.binary_search_by(|(k, _)| (**k).cmp(name)).ok()?;
+        Some(&self.0[i].1)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Labels<'a>, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Labels<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Labels<'a>, M::Error> {
+                let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> =
+                    Vec::with_capacity(map.size_hint().unwrap_or(4));
+                while let Some((Str(k), Str(v))) = map.next_entry::<Str, Str>()? {
+                    pairs.push((k, v));
+                }
+                // Stable: of equal names, the last stays last; keep it.
+                pairs.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut out: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(pairs.len());
+                for p in pairs {
+                    match out.last_mut() {
+                        Some(last) if last.0 == p.0 => *last = p,
+                        _ => out.push(p),
+                    }
+                }
+                Ok(Labels(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricEntry<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
     #[serde(rename = "type")]
     kind: Kind,
-    #[serde(default)]
-    help: String,
-    #[serde(default)]
-    labels: BTreeMap<String, String>,
+    #[serde(default, borrow)]
+    help: Cow<'a, str>,
+    #[serde(default, borrow)]
+    labels: Labels<'a>,
+    #[serde(default, deserialize_with = "present")]
     value: Option<Num>,
-    #[serde(default)]
-    buckets: Vec<Bucket>,
-    #[serde(default)]
-    quantiles: Vec<Quantile>,
+    #[serde(default, deserialize_with = "present")]
+    buckets: Option<Vec<Bucket>>,
+    #[serde(default, deserialize_with = "present")]
+    quantiles: Option<Vec<Quantile>>,
+    #[serde(default, deserialize_with = "present")]
     sum: Option<Num>,
-    count: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
+    count: Option<Count>,
+}
+
+/// A key that, when present, must hold a `T` (`null` included: the schema
+/// refuses `"value": null` where `Option`'s own impl would read it as
+/// absent).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Bucket {
-    le: Num,
-    count: u64,
+    le: Le,
+    count: Count,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Quantile {
     quantile: f64,
     value: Num,
 }
 
-/// Add a schema-valid native document's entries to the set.
-pub fn read(set: &mut FamilySet, doc: Document) {
-    let top_labels = doc
-        .value
-        .get("labels")
-        .cloned()
-        .unwrap_or(Value::Object(Default::default()));
-    let Some(top_labels) = typed::<BTreeMap<String, String>>(set, "", top_labels) else {
+/// The keys besides the native format's top level ones.
+const TOP_KEYS: [&str; 3] = ["$schema", "labels", "metrics"];
+
+/// Add a native document's entries to the set.
+pub fn read(set: &mut FamilySet, doc: &Document) {
+    let Value::Object(top) = &doc.value else {
+        set.mismatch("", "not an object");
         return;
     };
-    let entries: Box<dyn Iterator<Item = serde_json::Result<MetricEntry>>> = match doc.entries {
-        Some(raw) => Box::new(raw.into_iter().map(|r| serde_json::from_str(r.get()))),
-        None => {
-            let all = doc
-                .value
-                .get("metrics")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            Box::new(all.into_iter().map(serde_json::from_value))
+    if let Some(k) = top.keys().find(|k| !TOP_KEYS.contains(&k.as_str())) {
+        set.mismatch("", format!("unknown key {k:?}"));
+    }
+    if top.get("$schema").is_some_and(|s| !s.is_string()) {
+        set.mismatch("/$schema", "not a string");
+    }
+    let top_labels: Labels = match top.get("labels").map(Labels::deserialize) {
+        None => Labels::default(),
+        Some(Ok(l)) => l,
+        Some(Err(e)) => {
+            set.mismatch("/labels", e.to_string());
+            return;
         }
     };
-    for (name, value) in &top_labels {
+    for (name, value) in &top_labels.0 {
         let at = || format!("/labels/{}", escape_pointer(name));
         set.check_label_name(at, name);
         set.check_label_value(at, name, value);
     }
-    for (i, m) in entries.enumerate() {
-        let at = format!("/metrics/{i}");
-        let m: MetricEntry = match m {
-            Ok(m) => m,
-            Err(e) => {
-                set.problem(at, unreadable(&e));
-                continue;
+    match (&doc.entries, top.get("metrics")) {
+        (Some(raw), _) if !raw.is_empty() => {
+            set.reserve(raw.len());
+            for (i, r) in raw.iter().enumerate() {
+                entry(set, &top_labels, i, serde_json::from_str(r.get()));
             }
-        };
-        let mut labels: Vec<(String, String)> = top_labels
+        }
+        (None, Some(Value::Array(all))) if !all.is_empty() => {
+            for (i, v) in all.iter().enumerate() {
+                entry(set, &top_labels, i, MetricEntry::deserialize(v));
+            }
+        }
+        _ => set.mismatch("/metrics", "not an array of at least one metric"),
+    }
+}
+
+/// The keys a type requires and those it forbids, as the schema's `allOf`.
+fn shape_problem(m: &MetricEntry) -> Option<&'static str> {
+    let has = [
+        m.value.is_some(),
+        m.buckets.is_some(),
+        m.quantiles.is_some(),
+        m.sum.is_some(),
+        m.count.is_some(),
+    ];
+    // value, buckets, quantiles, sum, count: Some(true) required,
+    // Some(false) forbidden, None optional.
+    let rule: [Option<bool>; 5] = match m.kind {
+        Kind::Gauge | Kind::Counter | Kind::Untyped => [
+            Some(true),
+            Some(false),
+            Some(false),
+            Some(false),
+            Some(false),
+        ],
+        Kind::Histogram => [Some(false), Some(true), Some(false), Some(true), Some(true)],
+        Kind::Summary => [Some(false), Some(false), None, Some(true), Some(true)],
+    };
+    let ok = has.iter().zip(rule).all(|(&h, r)| r.is_none_or(|r| r == h));
+    (!ok).then_some("keys do not fit the type")
+}
+
+fn entry(
+    set: &mut FamilySet,
+    top_labels: &Labels,
+    i: usize,
+    parsed: serde_json::Result<MetricEntry>,
+) {
+    let at = format!("/metrics/{i}");
+    let m = match parsed {
+        Ok(m) => m,
+        Err(e) => return set.mismatch(at, e.to_string()),
+    };
+    if let Some(why) = shape_problem(&m) {
+        return set.mismatch(at, why);
+    }
+    if let Some(q) = m
+        .quantiles
+        .iter()
+        .flatten()
+        .find(|q| !(0.0..=1.0).contains(&q.quantile))
+    {
+        return set.mismatch(at, format!("quantile {} is not within [0, 1]", q.quantile));
+    }
+    let mut labels: Vec<(Cow<str>, Cow<str>)> =
+        Vec::with_capacity(top_labels.0.len() + m.labels.0.len());
+    labels.extend(
+        top_labels
+            .0
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (k, v) in m.labels {
-            let lp = || format!("{at}/labels/{}", escape_pointer(&k));
-            if top_labels.contains_key(&k) {
+            .map(|(k, v)| (Cow::Borrowed(&**k), Cow::Borrowed(&**v))),
+    );
+    for (k, v) in m.labels.0 {
+        let lp = || format!("{at}/labels/{}", escape_pointer(&k));
+        if top_labels.get(&k).is_some() {
+            set.problem(
+                lp(),
+                format!("label {k:?} is also set in the top-level \"labels\"; set it in one place"),
+            );
+            continue;
+        }
+        set.check_label_name(lp, &k);
+        set.check_label_value(lp, &k, &v);
+        labels.push((k, v));
+    }
+    let num = |n: Option<Num>| n.map_or(f64::NAN, |n| n.0);
+    let count = m.count.map_or(0, |c| c.0);
+    let sample = match m.kind {
+        Kind::Gauge | Kind::Counter | Kind::Untyped => {
+            let v = num(m.value);
+            if m.kind == Kind::Counter && v < 0.0 {
                 set.problem(
-                    lp(),
-                    format!(
-                        "label {k:?} is also set in the top-level \"labels\"; set it in one place"
-                    ),
+                    format!("{at}/value"),
+                    format!("{v} is negative; a counter never goes below 0 (use a gauge)"),
                 );
-                continue;
             }
-            set.check_label_name(lp, &k);
-            set.check_label_value(lp, &k, &v);
-            labels.push((k, v));
+            Sample::Scalar(v)
         }
-        let sample = match m.kind {
-            Kind::Gauge | Kind::Counter | Kind::Untyped => {
-                let v = value(set, || format!("{at}/value"), m.value.as_ref());
-                if m.kind == Kind::Counter && v < 0.0 {
+        Kind::Histogram => Sample::Histogram {
+            buckets: buckets(set, &at, m.buckets.as_deref().unwrap_or_default(), count),
+            sum: num(m.sum),
+            count,
+        },
+        Kind::Summary => {
+            let raw = m.quantiles.as_deref().unwrap_or_default();
+            let mut quantiles = Vec::with_capacity(raw.len());
+            for (j, q) in raw.iter().enumerate() {
+                if quantiles.iter().any(|&(prev, _)| prev == q.quantile) {
                     set.problem(
-                        format!("{at}/value"),
-                        format!("{v} is negative; a counter never goes below 0 (use a gauge)"),
+                        format!("{at}/quantiles/{j}/quantile"),
+                        format!("quantile {} appears twice", q.quantile),
                     );
+                    continue;
                 }
-                Sample::Scalar(v)
+                quantiles.push((q.quantile, q.value.0));
             }
-            Kind::Histogram => {
-                let count = m.count.unwrap_or(0);
-                let buckets = buckets(set, &at, &m.buckets, count);
-                Sample::Histogram {
-                    buckets,
-                    sum: value(set, || format!("{at}/sum"), m.sum.as_ref()),
-                    count,
-                }
+            Sample::Summary {
+                quantiles,
+                sum: num(m.sum),
+                count,
             }
-            Kind::Summary => {
-                let mut quantiles = Vec::with_capacity(m.quantiles.len());
-                for (j, q) in m.quantiles.iter().enumerate() {
-                    let qp = format!("{at}/quantiles/{j}/quantile");
-                    if quantiles.iter().any(|&(prev, _)| prev == q.quantile) {
-                        set.problem(qp, format!("quantile {} appears twice", q.quantile));
-                        continue;
-                    }
-                    let v = value(set, || format!("{at}/quantiles/{j}/value"), Some(&q.value));
-                    quantiles.push((q.quantile, v));
-                }
-                Sample::Summary {
-                    quantiles,
-                    sum: value(set, || format!("{at}/sum"), m.sum.as_ref()),
-                    count: m.count.unwrap_or(0),
-                }
-            }
-        };
-        let entry = Entry {
-            name: m.name,
-            kind: m.kind,
-            help: m.help,
-            labels,
-            sample,
-        };
-        set.add(at, entry);
-    }
-}
-
-/// Deserialize a schema-valid value; a failure here means the schema and
-/// this code disagree, which is reported rather than panicking.
-pub fn typed<T: for<'de> Deserialize<'de>>(set: &mut FamilySet, at: &str, v: Value) -> Option<T> {
-    match serde_json::from_value(v) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            set.problem(at, unreadable(&e));
-            None
         }
-    }
-}
-
-fn unreadable(e: &serde_json::Error) -> String {
-    format!("cannot be read although it matches its schema ({e}); please report this")
+    };
+    let entry = Entry {
+        name: m.name,
+        kind: m.kind,
+        help: m.help,
+        labels,
+        sample,
+    };
+    set.add(at, entry);
 }
 
 /// Check a histogram's buckets: sorted, cumulative, `+Inf` last and equal to
@@ -170,35 +281,32 @@ fn buckets(set: &mut FamilySet, at: &str, raw: &[Bucket], count: u64) -> Vec<(f6
     let mut out: Vec<(f64, u64)> = Vec::with_capacity(raw.len());
     let mut inf_seen = false;
     for (j, b) in raw.iter().enumerate() {
-        let bp = format!("{at}/buckets/{j}");
+        let bp = || format!("{at}/buckets/{j}");
+        let (le, bc) = (b.le.0, b.count.0);
         if inf_seen {
             set.problem(
-                format!("{bp}/le"),
+                format!("{}/le", bp()),
                 "no bucket may follow the \"+Inf\" bucket",
             );
             continue;
         }
-        let le = match &b.le {
-            Num::Number(f) => *f,
-            Num::Text(_) => f64::INFINITY,
-        };
         if let Some(&(prev_le, prev_count)) = out.last() {
             if le <= prev_le {
-                set.problem(format!("{bp}/le"), format!("{le} is not above the previous bucket's {prev_le}; buckets must be sorted by \"le\""));
-            } else if b.count < prev_count {
-                set.problem(format!("{bp}/count"), format!("{} is below the previous bucket's {prev_count}; bucket counts are cumulative and never go down", b.count));
+                set.problem(format!("{}/le", bp()), format!("{le} is not above the previous bucket's {prev_le}; buckets must be sorted by \"le\""));
+            } else if bc < prev_count {
+                set.problem(format!("{}/count", bp()), format!("{bc} is below the previous bucket's {prev_count}; bucket counts are cumulative and never go down"));
             }
         }
         if le == f64::INFINITY {
             inf_seen = true;
-            if b.count != count {
-                set.problem(format!("{bp}/count"), format!("the \"+Inf\" bucket counts {} but \"count\" is {count}; they must be equal", b.count));
+            if bc != count {
+                set.problem(format!("{}/count", bp()), format!("the \"+Inf\" bucket counts {bc} but \"count\" is {count}; they must be equal"));
             }
         } else {
-            if b.count > count {
-                set.problem(format!("{bp}/count"), format!("{} is above \"count\" ({count}); no bucket can hold more than every observation", b.count));
+            if bc > count {
+                set.problem(format!("{}/count", bp()), format!("{bc} is above \"count\" ({count}); no bucket can hold more than every observation"));
             }
-            out.push((le, b.count));
+            out.push((le, bc));
         }
     }
     out

@@ -1,61 +1,140 @@
-//! Metric values as artifacts write them: a JSON number or one of the
-//! strings "NaN", "+Inf", "-Inf".
+//! Metric values as artifacts write them, read exactly as the built-in
+//! schemas allow: a JSON number or one of the strings "NaN", "+Inf",
+//! "-Inf"; a bucket bound that is a number or "+Inf"; a count that is a
+//! non-negative integer.
+//!
+//! Deserialized with visitors rather than `#[serde(untagged)]`, which
+//! buffers every value and tries each variant in turn (measured: the model
+//! stage spent much of its time there on 100,000 series). Anything the
+//! schema would refuse is a deserialization error here, so that the typed
+//! readers can stand in for the schema (see [`super::fast`]).
 
-use serde::Deserialize;
+use serde::de::{Error, Unexpected, Visitor};
+use serde::{Deserialize, Deserializer};
 
-use super::families::FamilySet;
+/// A value: `$defs/value` of the native schema, and the values of `simple`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
 
-/// A value as written: a JSON number, or a string to be read as one.
-/// Deserialized with a visitor rather than `#[serde(untagged)]`, which
-/// buffers every value and tries each variant in turn (measured: the model
-/// stage spent much of its time there on 100,000 series).
-pub enum Num {
-    Number(f64),
-    Text(String),
-}
+/// A bucket's `le`: a number or `"+Inf"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Le(pub f64);
 
-impl<'de> Deserialize<'de> for Num {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = Num;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a number, \"NaN\", \"+Inf\" or \"-Inf\"")
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
-                Ok(Num::Number(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
-                Ok(Num::Number(v as f64))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
-                Ok(Num::Number(v as f64))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Num, E> {
-                Ok(Num::Text(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
+/// `$defs/count`: an integer (JSON Schema counts `10.0` as one) that is at
+/// least 0 and fits in 64 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub u64);
+
+/// What a string may spell: the three of a value, or only `"+Inf"`.
+fn special(s: &str, inf_only: bool) -> Option<f64> {
+    match s {
+        "+Inf" => Some(f64::INFINITY),
+        "NaN" if !inf_only => Some(f64::NAN),
+        "-Inf" if !inf_only => Some(f64::NEG_INFINITY),
+        _ => None,
     }
 }
 
-/// The value as a float; a missing or unreadable one is a problem at `at`
-/// (built only then) and reads as NaN so that checking can go on.
-pub fn value(set: &mut FamilySet, at: impl FnOnce() -> String, v: Option<&Num>) -> f64 {
-    match v {
-        Some(Num::Number(f)) => *f,
-        Some(Num::Text(s)) => match s.as_str() {
-            "NaN" => f64::NAN,
-            "+Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            _ => {
-                set.problem(at(), format!("{s:?} is not a number"));
-                f64::NAN
-            }
-        },
-        None => {
-            set.problem(at(), "missing");
-            f64::NAN
+/// A number, or a string among [`special`]'s.
+struct NumVisitor {
+    inf_only: bool,
+}
+
+impl Visitor<'_> for NumVisitor {
+    type Value = f64;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        if self.inf_only {
+            f.write_str("a number or \"+Inf\"")
+        } else {
+            f.write_str("a number, \"NaN\", \"+Inf\" or \"-Inf\"")
         }
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_str<E: Error>(self, v: &str) -> Result<f64, E> {
+        special(v, self.inf_only).ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
+        d.deserialize_any(NumVisitor { inf_only: false }).map(Num)
+    }
+}
+
+impl<'de> Deserialize<'de> for Le {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Le, D::Error> {
+        d.deserialize_any(NumVisitor { inf_only: true }).map(Le)
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Count, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = u64;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number, at least 0")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<u64, E> {
+                Ok(v)
+            }
+            fn visit_i64<E: Error>(self, v: i64) -> Result<u64, E> {
+                u64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Signed(v), &self))
+            }
+            fn visit_f64<E: Error>(self, v: f64) -> Result<u64, E> {
+                // 2^64 and above is an integer to JSON Schema but not a u64:
+                // refused here, so the schema path decides (and says so).
+                if v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+                    Ok(v as u64)
+                } else {
+                    Err(E::invalid_value(Unexpected::Float(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V).map(Count)
+    }
+}
+
+/// A `simple` value, or a native value held as a `serde_json::Value`.
+pub fn of_value(v: &serde_json::Value) -> Option<f64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => special(s, false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_schema_allows_and_nothing_else() {
+        let num = |s: &str| serde_json::from_str::<Num>(s).ok().map(|n| n.0);
+        assert_eq!(num("1.5"), Some(1.5));
+        assert_eq!(num("-3"), Some(-3.0));
+        assert_eq!(num("\"+Inf\""), Some(f64::INFINITY));
+        assert!(num("\"NaN\"").unwrap().is_nan());
+        assert_eq!(num("\"inf\""), None);
+        assert_eq!(num("null"), None);
+        assert_eq!(num("true"), None);
+        let le = |s: &str| serde_json::from_str::<Le>(s).ok().map(|n| n.0);
+        assert_eq!(le("\"+Inf\""), Some(f64::INFINITY));
+        assert_eq!(le("\"NaN\""), None);
+        let count = |s: &str| serde_json::from_str::<Count>(s).ok().map(|n| n.0);
+        assert_eq!(count("10"), Some(10));
+        assert_eq!(count("10.0"), Some(10));
+        assert_eq!(count("-0.0"), Some(0));
+        assert_eq!(count("-1"), None);
+        assert_eq!(count("1.5"), None);
+        assert_eq!(count("1e20"), None);
     }
 }

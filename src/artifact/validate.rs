@@ -41,13 +41,22 @@ impl Validated {
     }
 }
 
+/// The schema path: which format and schemas apply ([`plan`]), then the
+/// document against them ([`against_schemas`]).
 pub fn validate(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validated> {
+    let plan = plan(doc, choice)?;
+    against_schemas(doc, &plan, choice.is_some())?;
+    Ok(plan)
+}
+
+/// Which format the document is read as and which custom schema (if any)
+/// it must satisfy: `--schema`, then its `"$schema"` key, then its shape.
+pub fn plan(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validated> {
     let declared = match doc.value.get("$schema") {
         Some(Value::String(s)) => Some(declared_schema(doc, s)?),
         _ => None,
     };
-    let explicit = choice;
-    let why = match (explicit, &declared) {
+    let why = match (choice, &declared) {
         (Some(_), _) => "from --schema",
         (None, Some(_)) => "from the artifact's \"$schema\"",
         (None, None) => "detected by shape",
@@ -79,6 +88,15 @@ pub fn validate(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validat
         });
         format!("{}: schema {}{custom} ({why})", doc.origin, format.name())
     });
+    Ok(Validated { format, custom })
+}
+
+/// Every violation of the format's schema and of the custom one, with its
+/// pointer; an error (exit 4) when there is any. `explicit`: the custom
+/// schema was named by `--schema` (a usage error if it can't be used)
+/// rather than by the artifact's `"$schema"`.
+pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Result<()> {
+    let format = plan.format;
     let schema: Value =
         serde_json::from_str(format.schema_text()).expect("built-in schemas are valid JSON");
     let mut problems = match (&doc.entries, format) {
@@ -97,14 +115,12 @@ pub fn validate(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validat
             )
         }
     };
-    if let Some(path) = &custom {
-        let from_artifact = explicit.is_none();
-        let (schema, validator, who) = load_custom(path, from_artifact.then_some(&doc.origin[..]))?;
+    if let Some(path) = &plan.custom {
+        let (schema, validator, who) = load_custom(path, (!explicit).then_some(&doc.origin[..]))?;
         let whole = doc.full_value();
         problems.extend(collect(&validator, &schema, &whole, "", Some(&who)));
     }
-    check(&doc.origin, problems)?;
-    Ok(Validated { format, custom })
+    check(&doc.origin, problems)
 }
 
 /// Interpret an artifact's `"$schema"` key.

@@ -1,0 +1,33 @@
+//! The hashers of the family set's maps, chosen in this one place: the
+//! maps keyed by artifact content (series, family names, label strings)
+//! and the series index, whose keys are already hashes.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The hasher of the maps keyed by artifact content (series, family
+/// names, label strings): the one place to choose it. Randomly keyed, so
+/// that an artifact can't be crafted to make the maps degrade.
+pub type ContentHasher = std::collections::hash_map::RandomState;
+
+/// The series index's keys are already [`ContentHasher`] hashes: used as
+/// they are rather than hashed again (as unpredictable as that hasher is).
+#[derive(Default)]
+pub struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; fold anything else in anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+pub type ByHash<V> = HashMap<u64, V, BuildHasherDefault<Prehashed>>;
