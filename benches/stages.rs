@@ -53,11 +53,16 @@ fn stages(c: &mut Criterion) {
     g.bench_function("model", |b| {
         b.iter_batched(
             || parse::parse(&bytes, &src).unwrap(),
-            |d| artifact::build(Some((d, v.format)), &extra).unwrap(),
+            |d| artifact::build(Some((&d, v.format)), &extra).unwrap(),
             BatchSize::LargeInput,
         )
     });
-    let m = artifact::build(Some((doc, v.format)), &extra).unwrap();
+    // What `check` runs for a built-in format: the typed readers alone
+    // standing in for "validate" plus "model".
+    g.bench_function("fast path (validate + model)", |b| {
+        b.iter(|| artifact::fast(&doc, v.format, &extra).unwrap().unwrap())
+    });
+    let m = artifact::build(Some((&doc, v.format)), &extra).unwrap();
     g.bench_function("encode text", |b| b.iter(|| encode::text(&m.families)));
     g.bench_function("encode protobuf", |b| {
         b.iter(|| encode::protobuf(&m.families))
