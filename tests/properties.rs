@@ -6,6 +6,7 @@
 //! - grouping values round-trip through the URL path;
 //! - the fast path (typed readers standing in for the built-in schemas)
 //!   accepts exactly what the schema path accepts, and builds the same model;
+//! - the protobuf writer writes the bytes the `prometheus` crate writes;
 //! - a time-bounded soak of both, run by hand.
 
 use std::io::Write;
@@ -449,11 +450,6 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------
-// The hand-written protobuf writer produces the bytes the `prometheus`
-// crate's encoder produced (the reference below is the conversion it
-// replaced), for every accepted artifact.
-
-// ---------------------------------------------------------------------------
 // The `pipeline` fuzz target's check, on the committed corpus (every CI run)
 // and in a time-bounded randomized soak (by hand, where cargo-fuzz can't be
 // installed):
@@ -588,4 +584,127 @@ fn soak() {
         disagreements.len()
     );
     assert!(disagreements.is_empty(), "{disagreements:#?}");
+}
+
+// ---------------------------------------------------------------------------
+// The protobuf writer produces the bytes the `prometheus` crate's encoder
+// produced (the reference below is the conversion it replaced), for every
+// accepted artifact.
+
+fn reference_protobuf(families: &[simplepipe::model::Family]) -> Vec<u8> {
+    use prometheus::proto;
+    use prometheus::Encoder as _;
+    use simplepipe::model::{Kind, Sample};
+    let encoder = prometheus::ProtobufEncoder::new();
+    let mut out = Vec::new();
+    for f in families {
+        let mut mf = proto::MetricFamily::default();
+        mf.set_name(f.name.clone());
+        if !f.help.is_empty() {
+            mf.set_help(f.help.clone());
+        }
+        mf.set_field_type(match f.kind {
+            Kind::Gauge => proto::MetricType::GAUGE,
+            Kind::Counter => proto::MetricType::COUNTER,
+            Kind::Histogram => proto::MetricType::HISTOGRAM,
+            Kind::Summary => proto::MetricType::SUMMARY,
+            Kind::Untyped => proto::MetricType::UNTYPED,
+        });
+        let metrics = f
+            .series
+            .iter()
+            .map(|s| {
+                let mut m = proto::Metric::default();
+                m.set_label(
+                    s.labels
+                        .iter()
+                        .map(|(k, v)| {
+                            let mut lp = proto::LabelPair::default();
+                            lp.set_name(k.to_string());
+                            lp.set_value(v.to_string());
+                            lp
+                        })
+                        .collect(),
+                );
+                match (&s.sample, f.kind) {
+                    (Sample::Scalar(v), Kind::Gauge) => {
+                        let mut g = proto::Gauge::default();
+                        g.set_value(*v);
+                        m.set_gauge(g);
+                    }
+                    (Sample::Scalar(v), Kind::Counter) => {
+                        let mut c = proto::Counter::default();
+                        c.set_value(*v);
+                        m.set_counter(c);
+                    }
+                    (Sample::Scalar(v), _) => m.untyped.mut_or_insert_default().set_value(*v),
+                    (
+                        Sample::Histogram {
+                            buckets,
+                            sum,
+                            count,
+                        },
+                        _,
+                    ) => {
+                        let mut h = proto::Histogram::default();
+                        h.set_sample_count(*count);
+                        h.set_sample_sum(*sum);
+                        h.set_bucket(
+                            buckets
+                                .iter()
+                                .copied()
+                                .chain([(f64::INFINITY, *count)])
+                                .map(|(le, c)| {
+                                    let mut b = proto::Bucket::default();
+                                    b.set_upper_bound(le);
+                                    b.set_cumulative_count(c);
+                                    b
+                                })
+                                .collect(),
+                        );
+                        m.set_histogram(h);
+                    }
+                    (
+                        Sample::Summary {
+                            quantiles,
+                            sum,
+                            count,
+                        },
+                        _,
+                    ) => {
+                        let mut sm = proto::Summary::default();
+                        sm.set_sample_count(*count);
+                        sm.set_sample_sum(*sum);
+                        sm.set_quantile(
+                            quantiles
+                                .iter()
+                                .map(|(q, v)| {
+                                    let mut pq = proto::Quantile::default();
+                                    pq.set_quantile(*q);
+                                    pq.set_value(*v);
+                                    pq
+                                })
+                                .collect(),
+                        );
+                        m.set_summary(sm);
+                    }
+                }
+                m
+            })
+            .collect();
+        mf.set_metric(metrics);
+        encoder.encode(&[mf], &mut out).unwrap();
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn protobuf_writer_matches_the_prometheus_crate(doc in prop_oneof![valid_artifact(), simple_artifact(), v0_artifact()]) {
+        let (m, _) = simplepipe::check(doc.to_string().as_bytes(), &Source::Stdin, None, &extra())
+            .expect("valid by construction");
+        prop_assert_eq!(encode::protobuf(&m.families), reference_protobuf(&m.families));
+    }
 }
