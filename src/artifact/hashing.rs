@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// The hasher of the maps keyed by artifact content (series, family
-/// names, label strings): the one place to choose it. Randomly keyed, so
-/// that an artifact can't be crafted to make the maps degrade.
-pub type ContentHasher = std::collections::hash_map::RandomState;
+/// names, label strings): the one place to choose it. foldhash, seeded at
+/// random per process (so an artifact can't be crafted to make the maps
+/// degrade), is what hashbrown itself uses by default: on 100,000 series
+/// std's SipHash cost about 250 M instructions (callgrind), ~9% of a push.
+pub type ContentHasher = foldhash::fast::RandomState;
 
 /// The series index's keys are already [`ContentHasher`] hashes: used as
 /// they are rather than hashed again (as unpredictable as that hasher is).

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use serde::de::{MapAccess, Visitor};
+use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -23,9 +23,8 @@ use super::number::{Count, Le, Num};
 use super::parse::Document;
 use crate::model::{escape_pointer, Kind, Sample};
 
-/// A label object: pairs sorted by name, the last of a repeated name
-/// winning (as it does in a `serde_json::Value`, which the schema sees).
-/// Names and values stay borrowed from the input when they can.
+/// A label object: pairs sorted by name, each name once. Names and values
+/// stay borrowed from the input when they can.
 #[derive(Default)]
 struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
@@ -54,16 +53,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
                 while let Some((Str(k), Str(v))) = map.next_entry::<Str, Str>()? {
                     pairs.push((k, v));
                 }
-                // Stable: of equal names, the last stays last; keep it.
-                pairs.sort_by(|a, b| a.0.cmp(&b.0));
-                let mut out: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(pairs.len());
-                for p in pairs {
-                    match out.last_mut() {
-                        Some(last) if last.0 == p.0 => *last = p,
-                        _ => out.push(p),
-                    }
+                pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                // A repeated name is refused here, as a repeated key
+                // anywhere is (`super::dupkeys` on the schema path says
+                // where both are).
+                if let Some(w) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
+                    return Err(M::Error::custom(format!("label {:?} given twice", w[0].0)));
                 }
-                Ok(Labels(out))
+                Ok(Labels(pairs))
             }
         }
         d.deserialize_map(V(std::marker::PhantomData))

@@ -10,12 +10,21 @@
 //! one big `serde_json::Value`: for 100,000 series that tree takes several
 //! times the file's size. Its top level becomes a small skeleton and each
 //! metric entry stays a raw slice of the input, which the next stages read
-//! one at a time.
+//! one at a time. The skeleton is read in one pass over the input.
+//!
+//! Duplicate keys ([`super::dupkeys`]) are looked for here everywhere but
+//! inside a native artifact's entries: the typed reader refuses a repeated
+//! key there itself, and the schema path, which is what explains a refusal,
+//! scans the entries first ([`entry_duplicates`]). On a big artifact that
+//! spares the fast path a whole pass over the input.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 
 use anyhow::Result;
+use serde::de::{Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -35,6 +44,8 @@ pub struct Document<'a> {
     pub value: Value,
     /// A native artifact's metric entries, as raw JSON slices of the input.
     pub entries: Option<Vec<&'a RawValue>>,
+    /// The input, for the entries' duplicate-key scan ([`entry_duplicates`]).
+    pub text: &'a str,
 }
 
 impl Document<'_> {
@@ -75,18 +86,27 @@ pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
     }
     let text = std::str::from_utf8(bytes).expect("checked above");
     let parsed = match skeleton(text) {
-        Ok(Some((value, entries))) => Ok((value, Some(entries))),
-        Ok(None) => serde_json::from_str(text).map(|v| (v, None)),
+        Ok(Some(Skeleton {
+            value,
+            entries,
+            duplicates: false,
+        })) => Ok((value, Some(entries))),
+        // None, or a repeated key outside the entries: read whole, and the
+        // scan below says where.
+        Ok(_) => serde_json::from_str(text).map(|v| (v, None)),
         Err(e) => Err(e),
     };
     match parsed {
         Ok((value, entries)) => {
-            crate::error::check(&origin, super::dupkeys::find(text))?;
+            if entries.is_none() {
+                crate::error::check(&origin, super::dupkeys::find(text))?;
+            }
             Ok(Document {
                 origin,
                 base_dir,
                 value,
                 entries,
+                text,
             })
         }
         Err(e) => {
@@ -104,30 +124,133 @@ pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
     }
 }
 
+/// Every duplicated key inside a native artifact's entries (the rest of
+/// the document was scanned by [`parse`]); an error (exit 4) if any.
+pub fn entry_duplicates(doc: &Document) -> Result<()> {
+    match doc.entries {
+        Some(_) => crate::error::check(&doc.origin, super::dupkeys::find(doc.text)),
+        None => Ok(()),
+    }
+}
+
+/// A native artifact's top level, read in one pass.
+struct Skeleton<'a> {
+    value: Value,
+    entries: Vec<&'a RawValue>,
+    /// Whether a key repeats outside the entries.
+    duplicates: bool,
+}
+
 /// For `{…, "metrics": [ … ]}`: the skeleton and the raw entries. `None`
 /// for any other shape, which is parsed whole.
-#[allow(clippy::type_complexity)]
-fn skeleton(text: &str) -> serde_json::Result<Option<(Value, Vec<&RawValue>)>> {
+fn skeleton(text: &str) -> serde_json::Result<Option<Skeleton<'_>>> {
     if !text.trim_start().starts_with('{') {
         return Ok(None);
     }
-    let top: BTreeMap<String, &RawValue> = serde_json::from_str(text)?;
-    let Some(metrics) = top.get("metrics") else {
-        return Ok(None);
-    };
-    let Ok(entries) = serde_json::from_str::<Vec<&RawValue>>(metrics.get()) else {
-        return Ok(None); // not an array: let the schema say so
+    let mut de = serde_json::Deserializer::from_str(text);
+    let top = de.deserialize_map(TopVisitor)?;
+    de.end()?;
+    let Some(Metrics::Entries(entries)) = top.metrics else {
+        return Ok(None); // absent or not an array: the whole document goes to the schema
     };
     let mut map = serde_json::Map::new();
-    for (k, raw) in &top {
-        let v = if k == "metrics" {
-            Value::Array(vec![Value::Null; entries.len()])
-        } else {
-            serde_json::from_str(raw.get())?
-        };
-        map.insert(k.clone(), v);
+    let mut duplicates = top.repeated;
+    for (k, raw) in top.others {
+        duplicates |= !super::dupkeys::find(raw.get()).is_empty();
+        map.insert(k, serde_json::from_str(raw.get())?);
     }
-    Ok(Some((Value::Object(map), entries)))
+    map.insert(
+        "metrics".to_string(),
+        Value::Array(vec![Value::Null; entries.len()]),
+    );
+    Ok(Some(Skeleton {
+        value: Value::Object(map),
+        entries,
+        duplicates,
+    }))
+}
+
+/// The top-level object: `"metrics"` read straight into raw entries, every
+/// other value kept raw, and whether any key came twice.
+struct Top<'a> {
+    metrics: Option<Metrics<'a>>,
+    others: BTreeMap<String, &'a RawValue>,
+    repeated: bool,
+}
+
+struct TopVisitor;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Top<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Top<'de>, M::Error> {
+        let mut top = Top {
+            metrics: None,
+            others: BTreeMap::new(),
+            repeated: false,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "metrics" {
+                top.repeated |= top.metrics.is_some();
+                top.metrics = Some(map.next_value()?);
+            } else {
+                let raw: &RawValue = map.next_value()?;
+                top.repeated |= top.others.insert(key, raw).is_some();
+            }
+        }
+        Ok(top)
+    }
+}
+
+/// The `"metrics"` value: an array's raw entries, or something else (left
+/// to the schema, which reads the whole document).
+enum Metrics<'a> {
+    Entries(Vec<&'a RawValue>),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Metrics<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Metrics<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Metrics<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Metrics<'de>, S::Error> {
+                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(raw) = seq.next_element::<&RawValue>()? {
+                    entries.push(raw);
+                }
+                Ok(Metrics::Entries(entries))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Metrics<'de>, M::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Metrics::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Metrics<'de>, E> {
+                Ok(Metrics::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Metrics<'de>, E> {
+                Ok(Metrics::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Metrics<'de>, E> {
+                Ok(Metrics::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Metrics<'de>, E> {
+                Ok(Metrics::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Metrics<'de>, E> {
+                Ok(Metrics::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Metrics<'de>, E> {
+                Ok(Metrics::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// 1-based line and column (in bytes) of a byte offset.
@@ -191,6 +314,40 @@ mod tests {
         );
         // A custom schema needs the whole document: no panic there either.
         let _ = doc.full_value();
+    }
+
+    #[test]
+    fn repeated_keys_are_found_wherever_they_are() {
+        let opts = crate::artifact::BuildOptions::default();
+        let cases = [
+            (
+                r#"{"metrics": [{"name": "a", "name": "b", "type": "gauge", "value": 1}]}"#,
+                "/metrics/0/name",
+            ),
+            (
+                r#"{"metrics": [{"name": "a", "type": "gauge", "value": 1, "labels": {"x": "1", "x": "2"}}]}"#,
+                "/metrics/0/labels/x",
+            ),
+            (
+                r#"{"labels": {"x": "1", "x": "2"}, "metrics": [{"name": "a", "type": "gauge", "value": 1}]}"#,
+                "/labels/x",
+            ),
+            (
+                r#"{"metrics": [{"name": "a", "type": "gauge", "value": 1}], "metrics": []}"#,
+                "/metrics",
+            ),
+            (r#"{"a": 1, "a": 2}"#, "/a"),
+        ];
+        for (text, pointer) in cases {
+            let e = super::super::check(text.as_bytes(), &Origin::named("a.json"), None, &opts)
+                .unwrap_err();
+            assert_eq!(crate::error::exit_code(&e), Exit::Invalid, "{text}");
+            let msg = format!("{e:#}");
+            assert!(
+                msg.contains(&format!("{pointer}: ")) && msg.contains("line"),
+                "{text}: {msg}"
+            );
+        }
     }
 
     #[test]

@@ -96,6 +96,9 @@ pub fn plan(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validated> 
 /// schema was named by `--schema` (a usage error if it can't be used)
 /// rather than by the artifact's `"$schema"`.
 pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Result<()> {
+    // A repeated key is what a schema can't see: said first, as parse says
+    // it for the rest of the document.
+    super::parse::entry_duplicates(doc)?;
     let format = plan.format;
     let schema: Value =
         serde_json::from_str(format.schema_text()).expect("built-in schemas are valid JSON");
