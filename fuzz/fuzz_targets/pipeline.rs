@@ -1,5 +1,7 @@
 //! parse → validate → model → encode on arbitrary bytes: must never panic,
-//! and whatever is accepted must encode to well-formed exposition lines.
+//! whatever is accepted must encode to well-formed exposition lines, and the
+//! fast path (typed readers standing in for the built-in schemas) must
+//! accept exactly what the schema path accepts, building the same model.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -27,4 +29,40 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    paths_agree(data, &extra);
 });
+
+/// The fast path accepts only what the schema accepts, and builds the same
+/// model; a document the schema accepts but the typed model can't hold goes
+/// the schema path, which says "please report this".
+fn paths_agree(data: &[u8], extra: &Extra) {
+    use simplepipe::artifact::{self, parse, validate, Origin};
+    let origin = Origin::named("fuzz");
+    let Ok(doc) = parse::parse(data, &origin) else { return };
+    let Ok(plan) = validate::plan(&doc, None) else { return };
+    if plan.custom.is_some() {
+        return;
+    }
+    let shown = |r: anyhow::Result<artifact::Model>| {
+        r.map(|m| format!("{:?} {:?}", m.families, m.warnings))
+            .map_err(|e| format!("{e:#}"))
+    };
+    let fast = artifact::fast(&doc, plan.format, extra);
+    let schema = validate::against_schemas(&doc, &plan, false);
+    match (fast, schema) {
+        (None, Err(_)) => {}
+        (Some(_), Err(e)) => panic!("the fast path accepted what the schema refuses: {e:#}"),
+        (Some(fast), Ok(())) => {
+            let built = shown(artifact::build(Some((&doc, plan.format)), extra));
+            let fast = shown(fast);
+            assert!(fast == built, "different models: {fast:?} and {built:?}");
+        }
+        (None, Ok(())) => {
+            let built = shown(artifact::build(Some((&doc, plan.format)), extra));
+            assert!(
+                matches!(&built, Err(e) if e.contains("please report this")),
+                "the fast path refused what the schema accepts: {built:?}"
+            );
+        }
+    }
+}
