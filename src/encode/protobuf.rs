@@ -14,7 +14,7 @@
 //! and the snapshot tests decode every example with the `protobuf` crate.
 //!
 //! A message's length prefix must be known before its fields are written,
-//! so every nested message's size is computed first ([`metric_len`]): one
+//! so every nested message's size is computed first (`metric_len`): one
 //! cheap pass over a family's series, then one writing pass.
 
 use crate::model::{Family, Kind, Sample, Series};
