@@ -490,8 +490,17 @@ fn paths_agree(data: &[u8]) -> Result<(), String> {
     use simplepipe::artifact::{self, parse, validate, Origin};
     let origin = Origin::named("a.json");
     let shown = || String::from_utf8_lossy(data).into_owned();
+    let opts = extra();
+    // The one-pass reader, when it answers, answers as the two-pass one.
+    let one = artifact::one_pass(data, &origin, None, &opts).map(|r| outcome(r.map(|(m, _)| m)));
     let Ok(doc) = parse::parse(data, &origin) else {
-        return Ok(());
+        return match one {
+            Some(one) => Err(format!(
+                "one pass took what parse refuses ({one:?}): {}",
+                shown()
+            )),
+            None => Ok(()),
+        };
     };
     let Ok(plan) = validate::plan(&doc, None) else {
         return Ok(());
@@ -499,8 +508,15 @@ fn paths_agree(data: &[u8]) -> Result<(), String> {
     if plan.custom.is_some() {
         return Ok(()); // a custom schema always takes the schema path
     }
-    let opts = extra();
-    let fast = artifact::fast(&doc, plan.format, &opts);
+    let fast = artifact::fast(&doc, plan.format, &opts).map(outcome);
+    if let Some(one) = one {
+        if fast.as_ref() != Some(&one) {
+            return Err(format!(
+                "one pass {one:?}, two passes {fast:?}: {}",
+                shown()
+            ));
+        }
+    }
     let schema = validate::against_schemas(&doc, &plan, false);
     match (fast, schema) {
         (None, Err(_)) => Ok(()),
@@ -510,7 +526,6 @@ fn paths_agree(data: &[u8]) -> Result<(), String> {
         )),
         (Some(fast), Ok(())) => {
             let built = outcome(artifact::build(Some((&doc, plan.format)), &opts));
-            let fast = outcome(fast);
             if fast == built {
                 Ok(())
             } else {

@@ -7,6 +7,7 @@
 //! - [`validate`]: JSON Schema, the format's plus any custom one.
 //! - [`native`], [`flat`]: the format readers, entry by entry, strict enough
 //!   to stand in for the built-in schemas ([`fast`]).
+//! - [`onepass`]: the native format read straight into the family set.
 //! - [`number`]: values as artifacts write them.
 //! - [`families`]: the family set, and the checks a schema can't express.
 //! - [`hashing`]: the hashers of the family set's maps, in one place.
@@ -17,6 +18,7 @@ pub mod flat;
 pub mod hashing;
 pub mod native;
 pub mod number;
+pub mod onepass;
 pub mod parse;
 pub mod schema;
 pub mod validate;
@@ -74,6 +76,9 @@ pub fn check(
     schema: Option<&SchemaChoice>,
     opts: &BuildOptions,
 ) -> Result<(Model, Validated)> {
+    if let Some(done) = one_pass(bytes, origin, schema, opts) {
+        return done;
+    }
     let doc = parse::parse(bytes, origin)?;
     let plan = validate::plan(&doc, schema)?;
     if plan.custom.is_none() {
@@ -84,6 +89,38 @@ pub fn check(
     validate::against_schemas(&doc, &plan, schema.is_some())?;
     let model = build(Some((&doc, plan.format)), opts)?;
     Ok((model, plan))
+}
+
+/// A native artifact read in one pass ([`onepass`]), when that applies and
+/// the typed reader refuses nothing; `None` sends [`check`] the long way,
+/// which re-reads the input and says what is wrong. Public for the
+/// property test that keeps it equal to the two-pass reader.
+pub fn one_pass(
+    bytes: &[u8],
+    origin: &Origin,
+    schema: Option<&SchemaChoice>,
+    opts: &BuildOptions,
+) -> Option<Result<(Model, Validated)>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).ok()?;
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let mut set = FamilySet::new(opts);
+    let skeleton = onepass::read(text, &mut set)?;
+    let doc = parse::Document {
+        origin: origin.name.clone(),
+        base_dir: origin.base_dir.clone(),
+        value: skeleton,
+        entries: None,
+        text,
+    };
+    let plan = validate::plan(&doc, schema).ok()?;
+    if plan.custom.is_some() || plan.format != Format::Metrics {
+        return None;
+    }
+    add_inline(&mut set, opts);
+    Some(set.finish(&origin.name).map(|model| (model, plan)))
 }
 
 /// The families of a document read by its format's typed reader alone;

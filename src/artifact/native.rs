@@ -26,7 +26,7 @@ use crate::model::{escape_pointer, Kind, Sample};
 /// A label object: pairs sorted by name, each name once. Names and values
 /// stay borrowed from the input when they can.
 #[derive(Default)]
-struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+pub(super) struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
 /// A string, borrowed when it has no escapes.
 #[derive(Deserialize)]
@@ -69,7 +69,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct MetricEntry<'a> {
+pub(super) struct MetricEntry<'a> {
     #[serde(borrow)]
     name: Cow<'a, str>,
     #[serde(rename = "type")]
@@ -120,12 +120,7 @@ pub fn read(set: &mut FamilySet, doc: &Document) {
         set.mismatch("", "not an object");
         return;
     };
-    if let Some(k) = top.keys().find(|k| !TOP_KEYS.contains(&k.as_str())) {
-        set.mismatch("", format!("unknown key {k:?}"));
-    }
-    if top.get("$schema").is_some_and(|s| !s.is_string()) {
-        set.mismatch("/$schema", "not a string");
-    }
+    top_keys(set, top);
     let top_labels: Labels = match top.get("labels").map(Labels::deserialize) {
         None => Labels::default(),
         Some(Ok(l)) => l,
@@ -134,11 +129,7 @@ pub fn read(set: &mut FamilySet, doc: &Document) {
             return;
         }
     };
-    for (name, value) in &top_labels.0 {
-        let at = || format!("/labels/{}", escape_pointer(name));
-        set.check_label_name(at, name);
-        set.check_label_value(at, name, value);
-    }
+    check_top_labels(set, &top_labels);
     match (&doc.entries, top.get("metrics")) {
         (Some(raw), _) if !raw.is_empty() => {
             set.reserve(raw.len());
@@ -152,6 +143,25 @@ pub fn read(set: &mut FamilySet, doc: &Document) {
             }
         }
         _ => set.mismatch("/metrics", "not an array of at least one metric"),
+    }
+}
+
+/// The top level's keys, as the schema allows them.
+pub(super) fn top_keys(set: &mut FamilySet, top: &serde_json::Map<String, Value>) {
+    if let Some(k) = top.keys().find(|k| !TOP_KEYS.contains(&k.as_str())) {
+        set.mismatch("", format!("unknown key {k:?}"));
+    }
+    if top.get("$schema").is_some_and(|s| !s.is_string()) {
+        set.mismatch("/$schema", "not a string");
+    }
+}
+
+/// The top-level labels' names and values, before any entry.
+pub(super) fn check_top_labels(set: &mut FamilySet, top_labels: &Labels) {
+    for (name, value) in &top_labels.0 {
+        let at = || format!("/labels/{}", escape_pointer(name));
+        set.check_label_name(at, name);
+        set.check_label_value(at, name, value);
     }
 }
 
@@ -181,7 +191,9 @@ fn shape_problem(m: &MetricEntry) -> Option<&'static str> {
     (!ok).then_some("keys do not fit the type")
 }
 
-fn entry(
+/// Add one entry (its place `i`) with the top-level labels; what its
+/// schema would refuse is a [`FamilySet::mismatch`].
+pub(super) fn entry(
     set: &mut FamilySet,
     top_labels: &Labels,
     i: usize,
