@@ -9,11 +9,11 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hash, Hasher};
 
 use anyhow::Result;
 
-use super::hashing::{ByHash, ContentHasher};
+use super::hashing::ContentHasher;
+use super::series_index::{SeriesIndex, SeriesSlot};
 use crate::error::{check, Problem};
 use crate::model::{
     is_metric_name, label_name_problem, series_id, Family, Kind, Label, Sample, Series,
@@ -84,33 +84,12 @@ impl Entry<'static> {
     }
 }
 
-/// Where a stored series is: family and series index, and its pointer's
-/// place in [`SeriesIndex::pointers`].
-#[derive(Clone, Copy)]
-struct SeriesSlot {
-    family: u32,
-    series: u32,
-    pointer: (u32, u32),
-}
-
 /// Where a family was first declared (and its help text first given), for
 /// messages that point at both places.
 struct FirstSeen {
     family: usize,
     pointer: String,
     help_pointer: Option<String>,
-}
-
-/// Series seen so far, by a hash of name and labels. A hash match is
-/// confirmed against the stored series; the rare second series with the
-/// same hash goes to `overflow`. Pointers live in one string, so 100,000
-/// series cost no per-series allocation here.
-#[derive(Default)]
-struct SeriesIndex {
-    first: ByHash<SeriesSlot>,
-    overflow: ByHash<Vec<SeriesSlot>>,
-    pointers: String,
-    hasher: ContentHasher,
 }
 
 /// The families being built, and what was found wrong on the way.
@@ -162,8 +141,7 @@ impl<'a> FamilySet<'a> {
     /// Make room for about `series` more series (saves the index's
     /// regrowth, and the copies it makes, on big artifacts).
     pub fn reserve(&mut self, series: usize) {
-        self.index.first.reserve(series);
-        self.index.pointers.reserve(series * "/metrics/00000".len());
+        self.index.reserve(series);
     }
 
     /// Record that the document does not match its format's schema here.
@@ -293,10 +271,9 @@ impl<'a> FamilySet<'a> {
         let Some(idx) = self.family_for(&at, &e) else {
             return;
         };
-        let key = self.series_key(&e);
+        let key = self.index.key(&e.name, &e.labels);
         if let Some(first) = self.find_series(key, &e) {
-            let (start, len) = first.pointer;
-            let first = &self.index.pointers[start as usize..(start + len) as usize];
+            let first = self.index.pointer(&first);
             let msg = format!(
                 "duplicate series {}: {} has the same name and labels",
                 series_id(&e.name, &e.labels),
@@ -305,20 +282,8 @@ impl<'a> FamilySet<'a> {
             self.problem_of("duplicate-series", at, msg);
             return;
         }
-        let slot = SeriesSlot {
-            family: idx as u32,
-            series: self.families[idx].series.len() as u32,
-            pointer: (self.index.pointers.len() as u32, at.len() as u32),
-        };
-        self.index.pointers.push_str(&at);
-        match self.index.first.entry(key) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(slot);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.index.overflow.entry(key).or_default().push(slot)
-            }
-        }
+        let series = self.families[idx].series.len();
+        self.index.insert(key, idx, series, &at);
         // Not `into_iter().map().collect()`: that reuses the entry's
         // allocation in place, sized for 48-byte `Cow` pairs where the
         // series needs 32-byte `Arc` pairs (massif: 6 MB on 100k series).
@@ -379,25 +344,9 @@ impl<'a> FamilySet<'a> {
         None
     }
 
-    fn series_key(&self, e: &Entry) -> u64 {
-        let mut h = self.index.hasher.build_hasher();
-        e.name.hash(&mut h);
-        for (k, v) in &e.labels {
-            k.hash(&mut h);
-            v.hash(&mut h);
-        }
-        h.finish()
-    }
-
     /// The stored series with the entry's name and labels, if any.
     fn find_series(&self, key: u64, e: &Entry) -> Option<SeriesSlot> {
-        let candidates = self
-            .index
-            .first
-            .get(&key)
-            .into_iter()
-            .chain(self.index.overflow.get(&key).into_iter().flatten());
-        candidates.copied().find(|slot| {
+        self.index.find(key, |slot| {
             let fam = &self.families[slot.family as usize];
             let stored = &fam.series[slot.series as usize].labels;
             fam.name == e.name

@@ -10,6 +10,7 @@
 //! - [`onepass`]: the native format read straight into the family set.
 //! - [`number`]: values as artifacts write them.
 //! - [`families`]: the family set, and the checks a schema can't express.
+//! - [`series_index`]: the family set's duplicate-series index.
 //! - [`hashing`]: the hashers of the family set's maps, in one place.
 
 pub mod dupkeys;
@@ -21,6 +22,7 @@ pub mod number;
 pub mod onepass;
 pub mod parse;
 pub mod schema;
+pub mod series_index;
 pub mod validate;
 
 use std::borrow::Cow;

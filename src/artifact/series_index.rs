@@ -1,0 +1,83 @@
+//! The duplicate-series index of the family set: every series seen so far,
+//! by a hash of its name and labels, with the pointer where it was given
+//! (for "duplicate series … /metrics/3 has the same name and labels").
+//!
+//! Its own module because it is the family set's one data structure with
+//! a memory budget: a hash match is confirmed by the caller against the
+//! stored series (so the index holds no labels), the rare second series
+//! with the same hash goes to `overflow`, and pointers live in one string,
+//! so 100,000 series cost no per-series allocation here.
+
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use super::hashing::{ByHash, ContentHasher};
+
+/// Where a stored series is: family and series index, and its pointer's
+/// place in the index's one string of pointers.
+#[derive(Clone, Copy)]
+pub struct SeriesSlot {
+    pub family: u32,
+    pub series: u32,
+    pointer: (u32, u32),
+}
+
+#[derive(Default)]
+pub struct SeriesIndex {
+    first: ByHash<SeriesSlot>,
+    overflow: ByHash<Vec<SeriesSlot>>,
+    pointers: String,
+    hasher: ContentHasher,
+}
+
+impl SeriesIndex {
+    /// Make room for about `series` more series.
+    pub fn reserve(&mut self, series: usize) {
+        self.first.reserve(series);
+        self.pointers.reserve(series * "/metrics/00000".len());
+    }
+
+    /// The hash of a series' name and (sorted) labels.
+    pub fn key<K: Hash, V: Hash>(&self, name: &str, labels: &[(K, V)]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        name.hash(&mut h);
+        for (k, v) in labels {
+            k.hash(&mut h);
+            v.hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// The first slot under `key` that `is_it` confirms.
+    pub fn find(&self, key: u64, is_it: impl Fn(&SeriesSlot) -> bool) -> Option<SeriesSlot> {
+        let mut candidates = self
+            .first
+            .get(&key)
+            .into_iter()
+            .chain(self.overflow.get(&key).into_iter().flatten());
+        candidates.find(|slot| is_it(slot)).copied()
+    }
+
+    /// Record a new series under `key`, given at pointer `at`.
+    pub fn insert(&mut self, key: u64, family: usize, series: usize, at: &str) {
+        let slot = SeriesSlot {
+            family: family as u32,
+            series: series as u32,
+            pointer: (self.pointers.len() as u32, at.len() as u32),
+        };
+        self.pointers.push_str(at);
+        match self.first.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(slot);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.overflow.entry(key).or_default().push(slot)
+            }
+        }
+    }
+
+    /// Where the slot's series was given.
+    pub fn pointer(&self, slot: &SeriesSlot) -> &str {
+        let (start, len) = slot.pointer;
+        &self.pointers[start as usize..(start + len) as usize]
+    }
+}
