@@ -9,7 +9,7 @@
 //! refuses (which ends the pass: a JSON reader can't resume mid-entry), and
 //! [`super::check`] takes the two-pass route, which says what is wrong.
 //! The model is the same either way: the same code reads each entry
-//! ([`native::entry`]), in the same order.
+//! (`native::entry`), in the same order.
 
 use std::fmt;
 
