@@ -38,23 +38,30 @@ fuzz_target!(|data: &[u8]| {
 fn paths_agree(data: &[u8], extra: &Extra) {
     use simplepipe::artifact::{self, parse, validate, Origin};
     let origin = Origin::named("fuzz");
-    let Ok(doc) = parse::parse(data, &origin) else { return };
-    let Ok(plan) = validate::plan(&doc, None) else { return };
-    if plan.custom.is_some() {
-        return;
-    }
     let shown = |r: anyhow::Result<artifact::Model>| {
         r.map(|m| format!("{:?} {:?}", m.families, m.warnings))
             .map_err(|e| format!("{e:#}"))
     };
-    let fast = artifact::fast(&doc, plan.format, extra);
+    // The one-pass reader, when it answers, answers as the two-pass one.
+    let one = artifact::one_pass(data, &origin, None, extra).map(|r| shown(r.map(|(m, _)| m)));
+    let Ok(doc) = parse::parse(data, &origin) else {
+        assert!(one.is_none(), "one pass took what parse refuses: {one:?}");
+        return;
+    };
+    let Ok(plan) = validate::plan(&doc, None) else { return };
+    if plan.custom.is_some() {
+        return;
+    }
+    let fast = artifact::fast(&doc, plan.format, extra).map(shown);
+    if let Some(one) = one {
+        assert!(fast.as_ref() == Some(&one), "one pass {one:?}, two passes {fast:?}");
+    }
     let schema = validate::against_schemas(&doc, &plan, false);
     match (fast, schema) {
         (None, Err(_)) => {}
         (Some(_), Err(e)) => panic!("the fast path accepted what the schema refuses: {e:#}"),
         (Some(fast), Ok(())) => {
             let built = shown(artifact::build(Some((&doc, plan.format)), extra));
-            let fast = shown(fast);
             assert!(fast == built, "different models: {fast:?} and {built:?}");
         }
         (None, Ok(())) => {
