@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use simplepipe::source::Source;
 use simplepipe::artifact::BuildOptions as Extra;
+use simplepipe::source::Source;
 
 fuzz_target!(|data: &[u8]| {
     let extra = Extra {
@@ -48,13 +48,18 @@ fn paths_agree(data: &[u8], extra: &Extra) {
         assert!(one.is_none(), "one pass took what parse refuses: {one:?}");
         return;
     };
-    let Ok(plan) = validate::plan(&doc, None) else { return };
+    let Ok(plan) = validate::plan(&doc, None) else {
+        return;
+    };
     if plan.custom.is_some() {
         return;
     }
     let fast = artifact::fast(&doc, plan.format, extra).map(shown);
     if let Some(one) = one {
-        assert!(fast.as_ref() == Some(&one), "one pass {one:?}, two passes {fast:?}");
+        assert!(
+            fast.as_ref() == Some(&one),
+            "one pass {one:?}, two passes {fast:?}"
+        );
     }
     let schema = validate::against_schemas(&doc, &plan, false);
     match (fast, schema) {
