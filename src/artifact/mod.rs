@@ -103,6 +103,9 @@ pub fn one_pass(
     schema: Option<&SchemaChoice>,
     opts: &BuildOptions,
 ) -> Option<Result<(Model, Validated)>> {
+    if schema.is_some_and(|s| *s != SchemaChoice::Builtin(Format::Metrics)) {
+        return None;
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).ok()?;
     if !text.trim_start().starts_with('{') {

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use super::families::FamilySet;
 use super::native::{self, Labels, MetricEntry};
+use super::schema::{Format, SchemaChoice};
 
 /// The skeleton of the top level (`"metrics"` an array of nulls as long as
 /// the real one), with the entries already in `set`; `None` when this pass
@@ -63,6 +64,11 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
                 }
                 _ => {
                     let raw: &'de RawValue = map.next_value()?;
+                    if key == "$schema" && !names_this_format(raw) {
+                        // A custom schema or standard, or another format:
+                        // the schema path will read the entries; stop now.
+                        return Err(M::Error::custom("another schema"));
+                    }
                     if key == "labels" {
                         let mut de = serde_json::Deserializer::from_str(raw.get());
                         let top = Labels::deserialize(&mut de).map_err(M::Error::custom)?;
@@ -81,6 +87,18 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
             }
             _ => Err(M::Error::custom("no \"metrics\" entries")),
         }
+    }
+}
+
+/// Whether a `"$schema"` value names the native format (or is not a
+/// string, which the top-level check refuses later).
+fn names_this_format(raw: &RawValue) -> bool {
+    match serde_json::from_str::<&str>(raw.get()) {
+        Ok(name) => matches!(
+            SchemaChoice::parse(name),
+            SchemaChoice::Builtin(Format::Metrics)
+        ),
+        Err(_) => true,
     }
 }
 
@@ -109,5 +127,29 @@ impl<'de> Visitor<'de> for Entries<'_, '_, '_, 'de> {
             i += 1;
         }
         Ok(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::artifact::{one_pass, BuildOptions, Origin};
+
+    fn answers(text: &str) -> bool {
+        let opts = BuildOptions::default();
+        one_pass(text.as_bytes(), &Origin::named("a.json"), None, &opts).is_some()
+    }
+
+    #[test]
+    fn applies_only_where_it_can_answer_alone() {
+        let m = r#""metrics": [{"name": "a", "type": "gauge", "value": 1}]"#;
+        assert!(answers(&format!(r#"{{"labels": {{"x": "1"}}, {m}}}"#)));
+        assert!(answers(&format!(r#"{{"$schema": "metrics", {m}}}"#)));
+        // Labels after the entries they apply to; another schema; a refusal.
+        assert!(!answers(&format!(r#"{{{m}, "labels": {{"x": "1"}}}}"#)));
+        assert!(!answers(&format!(r#"{{"$schema": "std.yaml", {m}}}"#)));
+        assert!(!answers(
+            r#"{"metrics": [{"name": "a", "type": "gauge", "value": null}]}"#
+        ));
+        assert!(!answers(r#"{"metrics": []}"#));
     }
 }
