@@ -300,6 +300,13 @@ fn edge_leaf() -> impl Strategy<Value = Value> {
         Just(json!({"a": 1})),
         Just(json!([{"le": 1, "count": 1}])),
         Just(json!([{"quantile": 0.5, "value": 1}])),
+        // Arrays of an object's fields in order, and an enum as a map: what
+        // serde's derived readers take and the schemas refuse.
+        Just(json!(["a", "gauge", "", {}, 1])),
+        Just(json!([1, 1])),
+        Just(json!([[0.5, 1]])),
+        Just(json!(["a", "d", 1, "gauge"])),
+        Just(json!({"gauge": null})),
         prop_oneof![
             Just("gauge"),
             Just("counter"),
@@ -542,6 +549,25 @@ fn paths_agree(data: &[u8]) -> Result<(), String> {
                 shown()
             )),
         },
+    }
+}
+
+/// Found by the soak: serde's derived readers take an array of a struct's
+/// fields, and an enum written as `{"gauge": null}`; the schemas refuse
+/// both, and so must the fast path.
+#[test]
+fn arrays_of_fields_and_enum_maps_are_refused_as_the_schema_refuses_them() {
+    let docs = [
+        r#"{"metrics": [["a", "gauge", "", {}, 1]]}"#,
+        r#"{"metrics": [{"name": "h", "type": "histogram", "buckets": [[1, 1]], "sum": 1, "count": 1}]}"#,
+        r#"{"metrics": [{"name": "s", "type": "summary", "quantiles": [[0.5, 1]], "sum": 1, "count": 1}]}"#,
+        r#"{"metrics": [{"name": "a", "type": {"gauge": null}, "value": 1}]}"#,
+        r#"[["a", "d", 1, "gauge"]]"#,
+    ];
+    for doc in docs {
+        paths_agree(doc.as_bytes()).unwrap();
+        let e = simplepipe::check(doc.as_bytes(), &Source::Stdin, None, &extra()).unwrap_err();
+        assert!(format!("{e:#}").contains("is not"), "{doc}: {e:#}");
     }
 }
 

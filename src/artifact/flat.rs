@@ -22,6 +22,7 @@ struct V0Entry {
     name: String,
     description: String,
     value: Value,
+    #[serde(deserialize_with = "super::native::by_name")]
     metric_type: V0Type,
 }
 
@@ -92,6 +93,11 @@ pub fn v0(set: &mut FamilySet, doc: &Value) {
                     );
                 }
             }
+        }
+        // serde's derived reader would also take an array of the fields.
+        if !item.is_object() {
+            set.mismatch(at, "not an object");
+            continue;
         }
         let m = match V0Entry::deserialize(item) {
             Ok(m) => m,

@@ -72,7 +72,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
 pub(super) struct MetricEntry<'a> {
     #[serde(borrow)]
     name: Cow<'a, str>,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "by_name")]
     kind: Kind,
     #[serde(default, borrow)]
     help: Cow<'a, str>,
@@ -81,13 +81,58 @@ pub(super) struct MetricEntry<'a> {
     #[serde(default, deserialize_with = "present")]
     value: Option<Num>,
     #[serde(default, deserialize_with = "present")]
-    buckets: Option<Vec<Bucket>>,
+    buckets: Option<Vec<Object<Bucket>>>,
     #[serde(default, deserialize_with = "present")]
-    quantiles: Option<Vec<Quantile>>,
+    quantiles: Option<Vec<Object<Quantile>>>,
     #[serde(default, deserialize_with = "present")]
     sum: Option<Num>,
     #[serde(default, deserialize_with = "present")]
     count: Option<Count>,
+}
+
+/// A `T` read from a JSON object only. serde's derived readers also take
+/// an array of the fields in order (`["a", "gauge", "", {}, 1]` for an
+/// entry), which the schema refuses: found by the soak.
+pub(super) struct Object<T>(pub T);
+
+impl<T> std::ops::Deref for Object<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Object<T>, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData)).map(Object)
+    }
+}
+
+/// An entry read as an [`Object`].
+pub(super) fn from_object<'a, E>(
+    r: Result<Object<MetricEntry<'a>>, E>,
+) -> Result<MetricEntry<'a>, E> {
+    r.map(|o| o.0)
+}
+
+/// An enum of names (a metric type), from a string only: serde would also
+/// take `{"gauge": null}`, which the schemas refuse.
+pub(super) fn by_name<'de, D: Deserializer<'de>, T: for<'a> Deserialize<'a>>(
+    d: D,
+) -> Result<T, D::Error> {
+    use serde::de::IntoDeserializer;
+    let name = Cow::<'de, str>::deserialize(d)?;
+    T::deserialize(name.as_ref().into_deserializer())
 }
 
 /// A key that, when present, must hold a `T` (`null` included: the schema
@@ -134,12 +179,17 @@ pub fn read(set: &mut FamilySet, doc: &Document) {
         (Some(raw), _) if !raw.is_empty() => {
             set.reserve(raw.len());
             for (i, r) in raw.iter().enumerate() {
-                entry(set, &top_labels, i, serde_json::from_str(r.get()));
+                entry(
+                    set,
+                    &top_labels,
+                    i,
+                    from_object(serde_json::from_str(r.get())),
+                );
             }
         }
         (None, Some(Value::Array(all))) if !all.is_empty() => {
             for (i, v) in all.iter().enumerate() {
-                entry(set, &top_labels, i, MetricEntry::deserialize(v));
+                entry(set, &top_labels, i, from_object(Object::deserialize(v)));
             }
         }
         _ => set.mismatch("/metrics", "not an array of at least one metric"),
@@ -286,7 +336,7 @@ pub(super) fn entry(
 
 /// Check a histogram's buckets: sorted, cumulative, `+Inf` last and equal to
 /// `count`. Returns the finite buckets (the encoder writes `+Inf`).
-fn buckets(set: &mut FamilySet, at: &str, raw: &[Bucket], count: u64) -> Vec<(f64, u64)> {
+fn buckets(set: &mut FamilySet, at: &str, raw: &[Object<Bucket>], count: u64) -> Vec<(f64, u64)> {
     let mut out: Vec<(f64, u64)> = Vec::with_capacity(raw.len());
     let mut inf_seen = false;
     for (j, b) in raw.iter().enumerate() {

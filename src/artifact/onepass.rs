@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::families::FamilySet;
-use super::native::{self, Labels, MetricEntry};
+use super::native::{self, Labels, MetricEntry, Object};
 use super::schema::{Format, SchemaChoice};
 
 /// The skeleton of the top level (`"metrics"` an array of nulls as long as
@@ -122,8 +122,8 @@ impl<'de> Visitor<'de> for Entries<'_, '_, '_, 'de> {
     }
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<usize, S::Error> {
         let mut i = 0;
-        while let Some(m) = seq.next_element::<MetricEntry<'de>>()? {
-            native::entry(self.set, self.labels, i, Ok(m));
+        while let Some(m) = seq.next_element::<Object<MetricEntry<'de>>>()? {
+            native::entry(self.set, self.labels, i, Ok(m.0));
             i += 1;
         }
         Ok(i)
