@@ -7,6 +7,7 @@
 //! - the fast path (typed readers standing in for the built-in schemas)
 //!   accepts exactly what the schema path accepts, and builds the same model;
 //! - the protobuf writer writes the bytes the `prometheus` crate writes;
+//! - the committed fuzz corpus passes the `pipeline` target's checks;
 //! - a time-bounded soak of both, run by hand.
 
 use std::io::Write;
@@ -568,6 +569,17 @@ fn arrays_of_fields_and_enum_maps_are_refused_as_the_schema_refuses_them() {
         paths_agree(doc.as_bytes()).unwrap();
         let e = simplepipe::check(doc.as_bytes(), &Source::Stdin, None, &extra()).unwrap_err();
         assert!(format!("{e:#}").contains("is not"), "{doc}: {e:#}");
+    }
+}
+
+/// The committed corpus through the fuzz target's checks, on every CI run:
+/// the fuzzer needs nightly and cargo-fuzz, its finds stay guarded here.
+#[test]
+fn fuzz_corpus_runs_clean() {
+    let corpus = corpus();
+    assert!(corpus.len() > 1000, "the committed corpus is there");
+    for input in &corpus {
+        fuzz_one(input);
     }
 }
 

@@ -106,8 +106,7 @@ pub fn one_pass(
     if schema.is_some_and(|s| *s != SchemaChoice::Builtin(Format::Metrics)) {
         return None;
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).ok()?;
+    let text = std::str::from_utf8(parse::without_bom(bytes)).ok()?;
     if !text.trim_start().starts_with('{') {
         return None;
     }

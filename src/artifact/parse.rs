@@ -70,7 +70,7 @@ impl Document<'_> {
 pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
     let origin = from.name.clone();
     let base_dir = from.base_dir.clone();
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = without_bom(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let (line, col) = line_col(bytes, e.valid_up_to());
         bail_with!(
@@ -122,6 +122,11 @@ pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
             bail_with!(Exit::Invalid, "{origin}: not valid JSON: {msg}")
         }
     }
+}
+
+/// The input without a UTF-8 byte-order mark (Windows editors write one).
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// Every duplicated key inside a native artifact's entries (the rest of
