@@ -63,9 +63,14 @@ impl Victoria {
         prometheus::query_once(&self.url, promql)
     }
 
-    /// Poll a query until it returns a series (written data becomes
-    /// searchable after VictoriaMetrics' in-memory flush, about a second).
+    /// A query over everything written so far. Written data becomes
+    /// searchable only after VictoriaMetrics' in-memory flush (about a
+    /// second), so a `count` polled until non-empty could see part of a
+    /// big write: force the flush first, then poll.
     pub fn query(&self, promql: &str) -> Vec<Value> {
+        let flushed = reqwest::blocking::get(format!("{}/internal/force_flush", self.url))
+            .map(|r| r.status().is_success());
+        assert!(matches!(flushed, Ok(true)), "force_flush: {flushed:?}");
         prometheus::query(&self.url, promql)
     }
 }
