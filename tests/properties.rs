@@ -499,8 +499,18 @@ fn paths_agree(data: &[u8]) -> Result<(), String> {
     let origin = Origin::named("a.json");
     let shown = || String::from_utf8_lossy(data).into_owned();
     let opts = extra();
-    // The one-pass reader, when it answers, answers as the two-pass one.
+    // The one-pass reader, when it answers, answers as the two-pass one;
+    // and as it does when its input comes a few bytes at a time, so that
+    // values are cut by its window everywhere.
     let one = artifact::one_pass(data, &origin, None, &opts).map(|r| outcome(r.map(|(m, _)| m)));
+    let trickle = Trickle(data, 1 + data.len() % 7);
+    let cut = artifact::one_pass(trickle, &origin, None, &opts).map(|r| outcome(r.map(|(m, _)| m)));
+    if cut != one {
+        return Err(format!(
+            "one pass {one:?}, cut in pieces {cut:?}: {}",
+            shown()
+        ));
+    }
     let Ok(doc) = parse::parse(data, &origin) else {
         return match one {
             Some(one) => Err(format!(
@@ -550,6 +560,18 @@ fn paths_agree(data: &[u8]) -> Result<(), String> {
                 shown()
             )),
         },
+    }
+}
+
+/// A reader that hands out at most `n` bytes per read.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
     }
 }
 

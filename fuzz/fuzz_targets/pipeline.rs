@@ -44,6 +44,11 @@ fn paths_agree(data: &[u8], extra: &Extra) {
     };
     // The one-pass reader, when it answers, answers as the two-pass one.
     let one = artifact::one_pass(data, &origin, None, extra).map(|r| shown(r.map(|(m, _)| m)));
+    // And as it does when its input comes a few bytes at a time, so that
+    // values are cut by its window everywhere.
+    let trickle = Trickle(data, 1 + data.len() % 7);
+    let cut = artifact::one_pass(trickle, &origin, None, extra).map(|r| shown(r.map(|(m, _)| m)));
+    assert!(cut == one, "one pass {one:?}, cut in pieces {cut:?}");
     let Ok(doc) = parse::parse(data, &origin) else {
         assert!(one.is_none(), "one pass took what parse refuses: {one:?}");
         return;
@@ -76,5 +81,17 @@ fn paths_agree(data: &[u8], extra: &Extra) {
                 "the fast path refused what the schema accepts: {built:?}"
             );
         }
+    }
+}
+
+/// A reader that hands out at most `n` bytes per read.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
     }
 }

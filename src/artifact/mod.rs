@@ -7,7 +7,8 @@
 //! - [`validate`]: JSON Schema, the format's plus any custom one.
 //! - [`native`], [`flat`]: the format readers, entry by entry, strict enough
 //!   to stand in for the built-in schemas ([`fast`]).
-//! - [`onepass`]: the native format read straight into the family set.
+//! - [`onepass`]: the native format read straight into the family set,
+//!   through a bounded [`window`] over the input.
 //! - [`number`]: values as artifacts write them.
 //! - [`families`]: the family set, and the checks a schema can't express.
 //! - [`series_index`]: the family set's duplicate-series index.
@@ -24,6 +25,7 @@ pub mod parse;
 pub mod schema;
 pub mod series_index;
 pub mod validate;
+pub mod window;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -78,9 +80,19 @@ pub fn check(
     schema: Option<&SchemaChoice>,
     opts: &BuildOptions,
 ) -> Result<(Model, Validated)> {
-    if let Some(done) = one_pass(bytes, origin, schema, opts) {
-        return done;
+    match one_pass(bytes, origin, schema, opts) {
+        Some(done) => done,
+        None => two_passes(bytes, origin, schema, opts),
     }
+}
+
+/// [`check`] without trying [`one_pass`] first (when it was tried already).
+fn two_passes(
+    bytes: &[u8],
+    origin: &Origin,
+    schema: Option<&SchemaChoice>,
+    opts: &BuildOptions,
+) -> Result<(Model, Validated)> {
     let doc = parse::parse(bytes, origin)?;
     let plan = validate::plan(&doc, schema)?;
     if plan.custom.is_none() {
@@ -95,10 +107,11 @@ pub fn check(
 
 /// A native artifact read in one pass ([`onepass`]), when that applies and
 /// the typed reader refuses nothing; `None` sends [`check`] the long way,
-/// which re-reads the input and says what is wrong. Public for the
-/// property test that keeps it equal to the two-pass reader.
+/// which re-reads the input and says what is wrong. Only a window of the
+/// input is held at a time. Public for the property test that keeps it
+/// equal to the two-pass reader.
 pub fn one_pass(
-    bytes: &[u8],
+    input: impl std::io::Read,
     origin: &Origin,
     schema: Option<&SchemaChoice>,
     opts: &BuildOptions,
@@ -106,18 +119,14 @@ pub fn one_pass(
     if schema.is_some_and(|s| *s != SchemaChoice::Builtin(Format::Metrics)) {
         return None;
     }
-    let text = std::str::from_utf8(parse::without_bom(bytes)).ok()?;
-    if !text.trim_start().starts_with('{') {
-        return None;
-    }
     let mut set = FamilySet::new(opts);
-    let skeleton = onepass::read(text, &mut set)?;
+    let skeleton = onepass::read(input, &mut set)?;
     let doc = parse::Document {
         origin: origin.name.clone(),
         base_dir: origin.base_dir.clone(),
         value: skeleton,
         entries: None,
-        text,
+        text: "",
     };
     let plan = validate::plan(&doc, schema).ok()?;
     if plan.custom.is_some() || plan.format != Format::Metrics {
@@ -174,7 +183,41 @@ pub fn load(
     check_opts: &CheckOptions,
     opts: &BuildOptions,
 ) -> Result<(Model, Validated)> {
-    let (model, validated) = check(bytes, origin, check_opts.schema.as_ref(), opts)?;
+    let checked = check(bytes, origin, check_opts.schema.as_ref(), opts);
+    within_limit(checked, origin, check_opts)
+}
+
+/// [`load`] from a reader, in one pass, when [`one_pass`] can answer alone:
+/// the input is never held whole. `None`: read it all and call
+/// [`load_after_one_pass`].
+pub fn load_streamed(
+    input: impl std::io::Read,
+    origin: &Origin,
+    check_opts: &CheckOptions,
+    opts: &BuildOptions,
+) -> Option<Result<(Model, Validated)>> {
+    let checked = one_pass(input, origin, check_opts.schema.as_ref(), opts)?;
+    Some(within_limit(checked, origin, check_opts))
+}
+
+/// [`load`] after [`load_streamed`] gave way: the long way only.
+pub fn load_after_one_pass(
+    bytes: &[u8],
+    origin: &Origin,
+    check_opts: &CheckOptions,
+    opts: &BuildOptions,
+) -> Result<(Model, Validated)> {
+    let checked = two_passes(bytes, origin, check_opts.schema.as_ref(), opts);
+    within_limit(checked, origin, check_opts)
+}
+
+/// The `--max-series` limit.
+fn within_limit(
+    checked: Result<(Model, Validated)>,
+    origin: &Origin,
+    check_opts: &CheckOptions,
+) -> Result<(Model, Validated)> {
+    let (model, validated) = checked?;
     let series = model.series_count();
     if series > check_opts.max_series {
         bail_with!(

@@ -33,6 +33,22 @@ pub(super) struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
 
 impl<'a> Labels<'a> {
+    /// The same labels, owning their strings.
+    pub(super) fn into_owned(self) -> Labels<'static> {
+        let own = |s: Cow<str>| Cow::Owned(s.into_owned());
+        Labels(self.0.into_iter().map(|(k, v)| (own(k), own(v))).collect())
+    }
+
+    /// The labels as the JSON object they were read from.
+    pub(super) fn to_value(&self) -> Value {
+        let pairs = self.0.iter();
+        Value::Object(
+            pairs
+                .map(|(k, v)| (k.to_string(), Value::from(&**v)))
+                .collect(),
+        )
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         let i = self.0.binary_search_by(|(k, _)| (**k).cmp(name)).ok()?;
         Some(&self.0[i].1)

@@ -37,12 +37,28 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         report::debug(|| format!("--metric: {}", counts(&model)));
         return Ok((model, "inline metrics".to_string()));
     };
-    let bytes = source::read(source, &cfg.read)?;
     let origin = Origin {
         name: source.name(),
         base_dir: source.base_dir(),
     };
-    let (model, validated) = artifact::load(&bytes, &origin, &cfg.check, &cfg.build)?;
+    let streamed = source::stream(source, &cfg.read).and_then(|mut input| {
+        let done = artifact::load_streamed(&mut input, &origin, &cfg.check, &cfg.build)?;
+        report::debug(|| {
+            format!(
+                "read {}: {} bytes, in one pass",
+                origin.name,
+                input.bytes_read()
+            )
+        });
+        Some(done)
+    });
+    let (model, validated) = match streamed {
+        Some(done) => done?,
+        None => {
+            let bytes = source::read(source, &cfg.read)?;
+            artifact::load_after_one_pass(&bytes, &origin, &cfg.check, &cfg.build)?
+        }
+    };
     report::debug(|| format!("{}: {}", origin.name, counts(&model)));
     for w in &model.warnings {
         report::warn(format!("{}: {w}", origin.name));

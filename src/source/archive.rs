@@ -42,6 +42,12 @@ pub fn unpack(
     Ok(bytes)
 }
 
+/// Whether bytes starting with `head` (its first 512 bytes, or all of
+/// them) are gzip or tar, which [`unpack`] unwraps.
+pub fn is_archive(head: &[u8]) -> bool {
+    head.starts_with(&GZIP_MAGIC) || is_tar(head)
+}
+
 /// POSIX/GNU tar headers carry "ustar" at offset 257 (Go's archive/tar,
 /// which Argo uses, always writes it).
 fn is_tar(bytes: &[u8]) -> bool {

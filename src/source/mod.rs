@@ -90,6 +90,58 @@ pub fn read(source: &Source, opts: &ReadOptions) -> Result<Vec<u8>> {
     )
 }
 
+/// A local file read as it is parsed (see `artifact::load_streamed`), so
+/// that a big artifact is never held whole; `None` for stdin and S3 (which
+/// can't be read twice, as the long way needs when the one pass gives
+/// way), for archives (which [`read`] unpacks), and for what can't be
+/// opened (the long way says why).
+pub fn stream(source: &Source, opts: &ReadOptions) -> Option<Stream> {
+    let Source::Path(path) = source else {
+        return None;
+    };
+    let mut file = std::fs::File::open(path).ok()?;
+    if opts.member.is_some() || !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut head = Vec::with_capacity(512);
+    (&mut file).take(512).read_to_end(&mut head).ok()?;
+    if archive::is_archive(&head) {
+        return None;
+    }
+    Some(Stream {
+        input: std::io::Cursor::new(head).chain(file),
+        left: opts.max_bytes,
+        read: 0,
+    })
+}
+
+/// A plain file read through `--max-bytes`: reading past it is an error,
+/// which stops the one pass, and the long way then says what [`read`] says.
+pub struct Stream {
+    input: std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>,
+    left: u64,
+    read: u64,
+}
+
+impl Stream {
+    /// How many bytes of the file were read.
+    pub fn bytes_read(&self) -> u64 {
+        self.read
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        self.left = self
+            .left
+            .checked_sub(n as u64)
+            .ok_or_else(|| std::io::Error::other("larger than --max-bytes"))?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
 /// The one message for "bigger than --max-bytes", wherever it was found:
 /// `{subject} --max-bytes (N bytes){aside}; raise --max-bytes …`.
 fn too_large(subject: &str, max_bytes: u64, aside: &str) -> anyhow::Error {

@@ -1,0 +1,223 @@
+//! A bounded window over a reader, from which JSON values are taken one at
+//! a time: what lets [`super::onepass`] read an artifact of any size in a
+//! fixed amount of memory, instead of holding the whole file (23 MB for
+//! 100,000 series) until the last entry is read.
+//!
+//! serde_json reads either a whole slice or an `io::Read`. The slice reader
+//! is the fast one and lends strings without copying them; the `io::Read`
+//! one copies every byte through a scratch buffer. The window keeps the
+//! slice reader: each value is parsed from the bytes read so far, and a
+//! value cut by the window's end (serde_json then says "EOF", and
+//! [`serde_json::StreamDeserializer::byte_offset`] is documented for this
+//! retry) is parsed again once more has been read. Only the value being
+//! read has to fit, so the window stays at [`CHUNK`] unless one value is
+//! bigger than that.
+//!
+//! Anything unexpected (a read error, a syntax error, a value its type
+//! refuses) is a [`Stop`]: the caller then takes the long way, which reads
+//! everything and says what is wrong.
+
+use std::io::{self, Read};
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// How much is read at a time, and the window's size unless a single value
+/// needs more. Big enough that refills (and the retry of the value they
+/// cut) are rare: one per ~1,100 entries of 230 bytes.
+pub const CHUNK: usize = 256 * 1024;
+
+/// Reading stopped: the input is not one the caller can read alone.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Stop;
+
+/// A type read from the window, for each lifetime of the bytes it may
+/// borrow: `Of<'de>` is the type that lends its strings from `'de`.
+pub trait Lend {
+    type Of<'de>: Deserialize<'de>;
+}
+
+/// An owned `T`: it borrows nothing.
+pub struct Owned<T>(PhantomData<T>);
+
+impl<T: DeserializeOwned> Lend for Owned<T> {
+    type Of<'de> = T;
+}
+
+pub struct Window<R> {
+    reader: R,
+    buf: Vec<u8>,
+    /// The next byte to read.
+    pos: usize,
+    /// The end of what `buf` holds.
+    end: usize,
+    /// The reader has nothing more.
+    eof: bool,
+}
+
+impl<R: Read> Window<R> {
+    /// A window over `reader`, past a UTF-8 byte-order mark if there is one
+    /// (as [`super::parse`] skips it).
+    pub fn new(reader: R) -> Result<Window<R>, Stop> {
+        let mut w = Window {
+            reader,
+            buf: vec![0; CHUNK],
+            pos: 0,
+            end: 0,
+            eof: false,
+        };
+        while w.end < 3 && w.fill()? {}
+        if w.buf[..w.end].starts_with(b"\xEF\xBB\xBF") {
+            w.pos = 3;
+        }
+        Ok(w)
+    }
+
+    /// Read more: keep what is unread, make room (doubling only when what
+    /// is unread fills the window), and read once. `false` at the end.
+    fn fill(&mut self) -> Result<bool, Stop> {
+        if self.eof {
+            return Ok(false);
+        }
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
+        self.pos = 0;
+        if self.end == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let n = loop {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return Err(Stop),
+            }
+        };
+        self.end += n;
+        self.eof = n == 0;
+        Ok(n > 0)
+    }
+
+    /// The next byte that is not JSON whitespace, left unread; `None` at
+    /// the end of the input.
+    pub fn peek(&mut self) -> Result<Option<u8>, Stop> {
+        loop {
+            while self.pos < self.end {
+                match self.buf[self.pos] {
+                    b' ' | b'\n' | b'\r' | b'\t' => self.pos += 1,
+                    b => return Ok(Some(b)),
+                }
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Take `byte` if it comes next (after whitespace).
+    pub fn eat(&mut self, byte: u8) -> Result<bool, Stop> {
+        let next = self.peek()? == Some(byte);
+        if next {
+            self.pos += 1;
+        }
+        Ok(next)
+    }
+
+    /// The next value, owned.
+    pub fn owned<T: DeserializeOwned>(&mut self) -> Result<T, Stop> {
+        self.lend::<Owned<T>, T>(|v| v)
+    }
+
+    /// The next value, handed to `take` while the strings it borrows from
+    /// the window are still there; what `take` returns.
+    pub fn lend<T: Lend, U>(
+        &mut self,
+        take: impl for<'de> FnOnce(T::Of<'de>) -> U,
+    ) -> Result<U, Stop> {
+        let first = self.peek()?.ok_or(Stop)?;
+        // A number or literal that ends where the window ends may go on in
+        // what is not read yet: read more before believing it.
+        let delimited = matches!(first, b'{' | b'[' | b'"');
+        let mut take = Some(take);
+        loop {
+            let read = {
+                let slice = &self.buf[self.pos..self.end];
+                let mut stream =
+                    serde_json::Deserializer::from_slice(slice).into_iter::<T::Of<'_>>();
+                match stream.next() {
+                    Some(Ok(v)) if delimited || stream.byte_offset() < slice.len() || self.eof => {
+                        let take = take.take().expect("taken once, then returned");
+                        Ok(Some((take(v), stream.byte_offset())))
+                    }
+                    Some(Ok(_)) => Ok(None),
+                    Some(Err(e)) if e.is_eof() && !self.eof => Ok(None),
+                    _ => Err(Stop),
+                }
+            };
+            if let Some((taken, used)) = read? {
+                self.pos += used;
+                return Ok(taken);
+            }
+            self.fill()?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `n` bytes per read, to cut values
+    /// everywhere.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn values(text: &str, per_read: usize) -> Result<Vec<serde_json::Value>, Stop> {
+        let mut w = Window::new(Trickle(text.as_bytes(), per_read))?;
+        let mut out = Vec::new();
+        while w.peek()?.is_some() {
+            out.push(w.owned()?);
+            w.eat(b',')?;
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn values_cut_anywhere_are_read_whole() {
+        let text =
+            "\u{feff}{\"a\": \"x\\u00e9\\\"\"}, 12345, -1.5e3, true, [null, \"\u{e9}\"], \"tail\"";
+        let whole = values(text, usize::MAX).unwrap();
+        assert_eq!(whole.len(), 6);
+        assert_eq!(whole[1], serde_json::json!(12345));
+        for per_read in 1..8 {
+            assert_eq!(
+                values(text, per_read).unwrap(),
+                whole,
+                "{per_read} bytes a read"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_bigger_than_the_window_grows_it() {
+        let big = format!("[\"{}\"]", "x".repeat(CHUNK * 2 + 17));
+        let got = values(&big, 4096).unwrap();
+        assert_eq!(got[0][0].as_str().unwrap().len(), CHUNK * 2 + 17);
+    }
+
+    #[test]
+    fn what_is_not_json_stops_the_window() {
+        assert_eq!(values("{\"a\": }", 3), Err(Stop));
+        assert_eq!(values("[1, 2", 3), Err(Stop));
+        assert_eq!(values("12x", 1), Err(Stop));
+        assert_eq!(values("\"\u{e9}", 1), Err(Stop));
+    }
+}
