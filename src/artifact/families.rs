@@ -84,6 +84,37 @@ impl Entry<'static> {
     }
 }
 
+/// Where an entry was given, turned into text only for a message: the
+/// native format's 100,000 entries then cost no pointer string each.
+#[derive(Debug, Clone, PartialEq)]
+pub enum At {
+    /// The `i`th entry of the list at pointer `list` (`/metrics/7`).
+    Item { list: &'static str, i: u32 },
+    /// Anything else, as shown: a pointer, or `--metric …`.
+    Shown(String),
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            At::Item { list, i } => write!(f, "{list}/{i}"),
+            At::Shown(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<String> for At {
+    fn from(s: String) -> At {
+        At::Shown(s)
+    }
+}
+
+impl From<&At> for String {
+    fn from(at: &At) -> String {
+        at.to_string()
+    }
+}
+
 /// Where a family was first declared (and its help text first given), for
 /// messages that point at both places.
 struct FirstSeen {
@@ -241,18 +272,18 @@ impl<'a> FamilySet<'a> {
     }
 
     /// Add an entry to its family, checking name, type, help and duplicates.
-    pub fn add<'e>(&mut self, at: String, mut e: Entry<'e>)
+    pub fn add<'e>(&mut self, at: impl Into<At>, mut e: Entry<'e>)
     where
         'a: 'e,
     {
+        let at = at.into();
         if !is_metric_name(&e.name) {
-            let np = if at.starts_with('/')
-                && !e.name.ends_with("_info")
-                && !e.name.ends_with("_created")
-            {
+            let pointer =
+                matches!(&at, At::Item { .. }) || matches!(&at, At::Shown(s) if s.starts_with('/'));
+            let np = if pointer && !e.name.ends_with("_info") && !e.name.ends_with("_created") {
                 format!("{at}/name")
             } else {
-                at.clone()
+                at.to_string()
             };
             let msg = format!(
                 "{:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
@@ -273,17 +304,17 @@ impl<'a> FamilySet<'a> {
         };
         let key = self.index.key(&e.name, &e.labels);
         if let Some(first) = self.find_series(key, &e) {
-            let first = self.index.pointer(&first);
+            let first = self.index.at(&first);
             let msg = format!(
                 "duplicate series {}: {} has the same name and labels",
                 series_id(&e.name, &e.labels),
                 first
             );
-            self.problem_of("duplicate-series", at, msg);
+            self.problem_of("duplicate-series", &at, msg);
             return;
         }
         let series = self.families[idx].series.len();
-        self.index.insert(key, idx, series, &at);
+        self.index.insert(key, idx, series, at);
         // Not `into_iter().map().collect()`: that reuses the entry's
         // allocation in place, sized for 48-byte `Cow` pairs where the
         // series needs 32-byte `Arc` pairs (massif: 6 MB on 100k series).
@@ -299,7 +330,7 @@ impl<'a> FamilySet<'a> {
 
     /// The index of the entry's family, created on first sight; `None`
     /// (with a problem) when the entry's type or help contradicts it.
-    fn family_for(&mut self, at: &str, e: &Entry) -> Option<usize> {
+    fn family_for(&mut self, at: &At, e: &Entry) -> Option<usize> {
         let Some(seen) = self.by_name.get_mut(&*e.name) else {
             self.families.push(Family {
                 name: e.name.to_string(),

@@ -18,7 +18,7 @@ use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::families::{Entry, FamilySet};
+use super::families::{At, Entry, FamilySet};
 use super::number::{Count, Le, Num};
 use super::parse::Document;
 use crate::model::{escape_pointer, Kind, Sample};
@@ -265,13 +265,16 @@ pub(super) fn entry(
     i: usize,
     parsed: serde_json::Result<MetricEntry>,
 ) {
-    let at = format!("/metrics/{i}");
+    let at = At::Item {
+        list: "/metrics",
+        i: i as u32,
+    };
     let m = match parsed {
         Ok(m) => m,
-        Err(e) => return set.mismatch(at, e.to_string()),
+        Err(e) => return set.mismatch(&at, e.to_string()),
     };
     if let Some(why) = shape_problem(&m) {
-        return set.mismatch(at, why);
+        return set.mismatch(&at, why);
     }
     if let Some(q) = m
         .quantiles
@@ -279,7 +282,7 @@ pub(super) fn entry(
         .flatten()
         .find(|q| !(0.0..=1.0).contains(&q.quantile))
     {
-        return set.mismatch(at, format!("quantile {} is not within [0, 1]", q.quantile));
+        return set.mismatch(&at, format!("quantile {} is not within [0, 1]", q.quantile));
     }
     let mut labels: Vec<(Cow<str>, Cow<str>)> =
         Vec::with_capacity(top_labels.0.len() + m.labels.0.len());
@@ -352,7 +355,7 @@ pub(super) fn entry(
 
 /// Check a histogram's buckets: sorted, cumulative, `+Inf` last and equal to
 /// `count`. Returns the finite buckets (the encoder writes `+Inf`).
-fn buckets(set: &mut FamilySet, at: &str, raw: &[Object<Bucket>], count: u64) -> Vec<(f64, u64)> {
+fn buckets(set: &mut FamilySet, at: &At, raw: &[Object<Bucket>], count: u64) -> Vec<(f64, u64)> {
     let mut out: Vec<(f64, u64)> = Vec::with_capacity(raw.len());
     let mut inf_seen = false;
     for (j, b) in raw.iter().enumerate() {

@@ -5,27 +5,35 @@
 //! Its own module because it is the family set's one data structure with
 //! a memory budget: a hash match is confirmed by the caller against the
 //! stored series (so the index holds no labels), the rare second series
-//! with the same hash goes to `overflow`, and pointers live in one string,
+//! with the same hash goes to `overflow`, and where a series was given is
+//! kept as its entry's number (the pointer is written only for a message),
 //! so 100,000 series cost no per-series allocation here.
 
 use std::hash::{BuildHasher, Hash, Hasher};
 
+use super::families::At;
 use super::hashing::{ByHash, ContentHasher};
 
-/// Where a stored series is: family and series index, and its pointer's
-/// place in the index's one string of pointers.
+/// Where a stored series is: family and series index, and where it was
+/// given (an entry's number, or with [`SHOWN`] set a place in `shown`).
 #[derive(Clone, Copy)]
 pub struct SeriesSlot {
     pub family: u32,
     pub series: u32,
-    pointer: (u32, u32),
+    at: u32,
 }
+
+/// The bit of [`SeriesSlot`]'s `at` that says it is not an entry's number.
+const SHOWN: u32 = 1 << 31;
 
 #[derive(Default)]
 pub struct SeriesIndex {
     first: ByHash<SeriesSlot>,
     overflow: ByHash<Vec<SeriesSlot>>,
-    pointers: String,
+    /// The list every [`At::Item`] is in (one format per set).
+    list: &'static str,
+    /// Every [`At::Shown`].
+    shown: Vec<String>,
     hasher: ContentHasher,
 }
 
@@ -33,7 +41,6 @@ impl SeriesIndex {
     /// Make room for about `series` more series.
     pub fn reserve(&mut self, series: usize) {
         self.first.reserve(series);
-        self.pointers.reserve(series * "/metrics/00000".len());
     }
 
     /// The hash of a series' name and (sorted) labels.
@@ -57,14 +64,23 @@ impl SeriesIndex {
         candidates.find(|slot| is_it(slot)).copied()
     }
 
-    /// Record a new series under `key`, given at pointer `at`.
-    pub fn insert(&mut self, key: u64, family: usize, series: usize, at: &str) {
+    /// Record a new series under `key`, given at `at`.
+    pub fn insert(&mut self, key: u64, family: usize, series: usize, at: At) {
+        let at = match at {
+            At::Item { list, i } if i < SHOWN => {
+                self.list = list;
+                i
+            }
+            other => {
+                self.shown.push(other.to_string());
+                SHOWN | (self.shown.len() - 1) as u32
+            }
+        };
         let slot = SeriesSlot {
             family: family as u32,
             series: series as u32,
-            pointer: (self.pointers.len() as u32, at.len() as u32),
+            at,
         };
-        self.pointers.push_str(at);
         match self.first.entry(key) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(slot);
@@ -76,8 +92,14 @@ impl SeriesIndex {
     }
 
     /// Where the slot's series was given.
-    pub fn pointer(&self, slot: &SeriesSlot) -> &str {
-        let (start, len) = slot.pointer;
-        &self.pointers[start as usize..(start + len) as usize]
+    pub fn at(&self, slot: &SeriesSlot) -> At {
+        if slot.at & SHOWN == 0 {
+            At::Item {
+                list: self.list,
+                i: slot.at,
+            }
+        } else {
+            At::Shown(self.shown[(slot.at & !SHOWN) as usize].clone())
+        }
     }
 }

@@ -39,12 +39,12 @@ pub fn send_fn(sink: &Sink) -> SendFn {
     let mut periodic = sink.clone();
     periodic.http_mut().retries = 0;
     Box::new(move |families: &[Family], push: Push| match push {
-        Push::Periodic => periodic.push(families),
+        Push::Periodic => periodic.push(&families.into()),
         Push::Final => {
             let mut sink = final_sink.clone();
             let http = sink.http_mut();
             http.deadline = Some(Instant::now() + http.timeout);
-            sink.push(families)
+            sink.push(&families.into())
         }
     })
 }

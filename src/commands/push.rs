@@ -1,12 +1,15 @@
 //! `simplepipe push`: source -> parse -> validate -> families -> encode ->
 //! sink. Nothing is sent unless the whole artifact is valid.
 
+use std::sync::Arc;
+
 use anyhow::Result;
 use serde_json::json;
 
 use super::{counts, forgive, load, print};
 use crate::config::PushConfig;
 use crate::error::invalid_mut;
+use crate::model::Family;
 use crate::report;
 
 pub fn run(cfg: &PushConfig) -> Result<()> {
@@ -24,24 +27,27 @@ fn push(cfg: &PushConfig) -> Result<()> {
         report::info_plain(format!("{} (dry run: nothing sent)", cfg.sink.describe()));
         return print(&cfg.sink.dry_run_body(&model.families)?);
     }
-    cfg.sink.push(&model.families)?;
+    let (pushed, series) = (counts(&model), model.series_count());
+    let families: Arc<[Family]> = model.families.into();
+    cfg.sink.push(&families)?;
     if cfg.json {
         let summary = json!({
             "source": cfg.source.as_ref().map(|s| s.name()),
             "pushed": true,
             "schema": described,
-            "families": model.families.len(),
-            "series": model.series_count(),
+            "families": families.len(),
+            "series": series,
             "destination": cfg.sink.describe_destination(),
         });
-        return print(format!("{summary}\n").as_bytes());
-    }
-    if !cfg.quiet {
+        print(format!("{summary}\n").as_bytes())?;
+    } else if !cfg.quiet {
         report::info(format!(
-            "pushed {} to {}",
-            counts(&model),
-            cfg.sink.describe_push(&model.families)
+            "pushed {pushed} to {}",
+            cfg.sink.describe_push(&families)
         ));
     }
+    // The process ends next: the model is left to it rather than freed
+    // series by series (42 M instructions, ~10 ms, on 100,000 series).
+    std::mem::forget(families);
     Ok(())
 }

@@ -48,16 +48,96 @@ const REPEATED_3: u8 = 3 << 3 | 2;
 /// Encode families as length-delimited `io.prometheus.client.MetricFamily`
 /// messages.
 pub fn protobuf(families: &[Family]) -> Vec<u8> {
-    let mut out =
-        Vec::with_capacity(families.iter().map(family_len).sum::<usize>() + 8 * families.len());
+    let mut out = Vec::with_capacity(protobuf_len(families));
     for f in families {
-        write_family(&mut out, f);
+        write_head(&mut out, f);
+        for s in &f.series {
+            write_metric_field(&mut out, f.kind, s);
+        }
     }
     out
 }
 
-/// Append one family, with its length prefix.
-fn write_family(out: &mut Vec<u8>, f: &Family) {
+/// The length of [`protobuf`]'s output, without writing it.
+pub fn protobuf_len(families: &[Family]) -> usize {
+    families
+        .iter()
+        .map(|f| {
+            let len = family_len(f);
+            varint_len(len as u64) + len
+        })
+        .sum()
+}
+
+/// [`protobuf`]'s output as a reader that writes it as it is read, a few
+/// series at a time: a body that is sent while it is encoded, so that the
+/// receiver parses while the rest is written, and only [`Reader::CHUNK`]
+/// bytes of it are ever held.
+pub struct Reader<F> {
+    families: F,
+    family: usize,
+    /// The next series of `family` to write; `None` before its head.
+    series: Option<usize>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl<F: AsRef<[Family]>> Reader<F> {
+    /// About how much is written at a time.
+    pub const CHUNK: usize = 64 * 1024;
+
+    pub fn new(families: F) -> Reader<F> {
+        Reader {
+            families,
+            family: 0,
+            series: None,
+            buf: Vec::with_capacity(Self::CHUNK),
+            pos: 0,
+        }
+    }
+
+    /// Write the next [`Self::CHUNK`] bytes or so; `false` at the end.
+    fn refill(&mut self) -> bool {
+        self.buf.clear();
+        self.pos = 0;
+        let families = self.families.as_ref();
+        while self.buf.len() < Self::CHUNK {
+            let Some(f) = families.get(self.family) else {
+                break;
+            };
+            match self.series {
+                None => {
+                    write_head(&mut self.buf, f);
+                    self.series = Some(0);
+                }
+                Some(i) if i < f.series.len() => {
+                    write_metric_field(&mut self.buf, f.kind, &f.series[i]);
+                    self.series = Some(i + 1);
+                }
+                Some(_) => {
+                    self.family += 1;
+                    self.series = None;
+                }
+            }
+        }
+        !self.buf.is_empty()
+    }
+}
+
+impl<F: AsRef<[Family]>> std::io::Read for Reader<F> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() && !self.refill() {
+            return Ok(0);
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// A family's length prefix, name, help and type: all but its series.
+fn write_head(out: &mut Vec<u8>, f: &Family) {
     varint(out, family_len(f) as u64);
     bytes_field(out, MF_NAME, f.name.as_bytes());
     if !f.help.is_empty() {
@@ -65,11 +145,13 @@ fn write_family(out: &mut Vec<u8>, f: &Family) {
     }
     out.push(MF_TYPE);
     varint(out, kind_number(f.kind));
-    for s in &f.series {
-        out.push(MF_METRIC);
-        varint(out, metric_len(f.kind, s) as u64);
-        write_metric(out, f.kind, s);
-    }
+}
+
+/// One series of a family, as its `metric` field.
+fn write_metric_field(out: &mut Vec<u8>, kind: Kind, s: &Series) {
+    out.push(MF_METRIC);
+    varint(out, metric_len(kind, s) as u64);
+    write_metric(out, kind, s);
 }
 
 /// The `MetricType` enum's numbers.
@@ -229,5 +311,54 @@ mod tests {
         let mut out = Vec::new();
         varint(&mut out, 300);
         assert_eq!(out, [0xac, 0x02]);
+    }
+
+    #[test]
+    fn the_reader_writes_what_protobuf_writes_whatever_the_reads() {
+        use crate::model::{Family, Sample, Series};
+        use std::io::Read;
+        let family = |name: &str, kind, n: usize| Family {
+            name: name.into(),
+            help: if n % 2 == 0 {
+                "h".into()
+            } else {
+                String::new()
+            },
+            kind,
+            series: (0..n)
+                .map(|i| Series {
+                    labels: vec![("shard".into(), format!("s{i}").into())],
+                    sample: match kind {
+                        Kind::Histogram => Sample::Histogram {
+                            buckets: vec![(1.0, 1), (2.0, i as u64)],
+                            sum: 3.0,
+                            count: i as u64 + 1,
+                        },
+                        _ => Sample::Scalar(i as f64),
+                    },
+                })
+                .collect(),
+        };
+        let families = vec![
+            family("a", Kind::Gauge, 9_000),
+            family("b", Kind::Counter, 0),
+            family("c", Kind::Histogram, 3_001),
+            family("d", Kind::Untyped, 1),
+        ];
+        let whole = protobuf(&families);
+        assert_eq!(whole.len(), protobuf_len(&families));
+        assert!(whole.len() > 3 * Reader::<&[Family]>::CHUNK);
+        for size in [1, 7, 8192, 1 << 20] {
+            let mut reader = Reader::new(&families[..]);
+            let (mut read, mut buf) = (Vec::new(), vec![0; size]);
+            loop {
+                let n = reader.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                read.extend_from_slice(&buf[..n]);
+            }
+            assert!(read == whole, "reads of {size} bytes");
+        }
     }
 }

@@ -154,10 +154,38 @@ pub fn client(http: &HttpOptions, https: bool) -> Result<Client> {
 /// A request body with its content type, optional content encoding and any
 /// further headers a protocol requires.
 pub struct Body {
-    pub bytes: Vec<u8>,
+    pub content: Content,
     pub content_type: &'static str,
     pub content_encoding: Option<&'static str>,
     pub headers: Vec<(&'static str, &'static str)>,
+}
+
+/// What a body holds.
+pub enum Content {
+    /// Bytes written beforehand, shared (not copied) by each attempt: a
+    /// copy per attempt was 12.6 MB on 100,000 series.
+    Bytes(bytes::Bytes),
+    /// `len` bytes, written while they are sent (the receiver parses the
+    /// first while the rest is written), by a reader made anew for each
+    /// attempt.
+    Streamed { len: u64, open: Box<Opener> },
+}
+
+/// What makes a streamed body's reader.
+pub type Opener = dyn Fn() -> Box<dyn std::io::Read + Send> + Send + Sync;
+
+impl Content {
+    pub fn len(&self) -> u64 {
+        match self {
+            Content::Bytes(b) => b.len() as u64,
+            Content::Streamed { len, .. } => *len,
+        }
+    }
+
+    /// Whether the body is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// One request: where, how it is shown (redacted), and to whom (for

@@ -11,7 +11,7 @@ use reqwest::blocking::Client;
 use reqwest::header::HeaderValue;
 
 use super::failure::{answer_failure, transport_failure, AttemptFailure};
-use super::{Answer, Auth, HttpOptions, Request};
+use super::{Answer, Auth, Content, HttpOptions, Request};
 use crate::error::fail;
 use crate::report;
 
@@ -24,7 +24,7 @@ pub fn send(client: &Client, http: &HttpOptions, req: &Request) -> Result<Answer
         let size = req.body.map_or(String::new(), |b| {
             format!(
                 ", {} bytes of {}{}",
-                b.bytes.len(),
+                b.content.len(),
                 b.content_type,
                 b.content_encoding
                     .map_or(String::new(), |e| format!(", {e}"))
@@ -138,7 +138,10 @@ fn attempt_once(
     if let Some(body) = req.body {
         rb = rb
             .header(reqwest::header::CONTENT_TYPE, body.content_type)
-            .body(body.bytes.clone());
+            .body(match &body.content {
+                Content::Bytes(bytes) => reqwest::blocking::Body::from(bytes.clone()),
+                Content::Streamed { len, open } => reqwest::blocking::Body::sized(open(), *len),
+            });
         if let Some(enc) = body.content_encoding {
             rb = rb.header(reqwest::header::CONTENT_ENCODING, enc);
         }

@@ -15,7 +15,7 @@ use reqwest::{Method, Url};
 use crate::encode::{self, line_protocol};
 use crate::error::{bail_with, check, Exit};
 use crate::model::Family;
-use crate::net::{self, Body, HttpOptions, Request};
+use crate::net::{self, Body, Content, HttpOptions, Request};
 use crate::report;
 
 /// Where and how to write: the base URL (absent only in a dry run; never
@@ -195,7 +195,7 @@ fn body(batch: &str, gzip: bool) -> Body {
         (batch.as_bytes().to_vec(), None)
     };
     Body {
-        bytes,
+        content: Content::Bytes(bytes.into()),
         content_type: line_protocol::CONTENT_TYPE,
         content_encoding,
         headers: Vec::new(),

@@ -11,6 +11,8 @@ pub mod influx;
 pub mod pushgateway;
 pub mod remote_write;
 
+use std::sync::Arc;
+
 use anyhow::Result;
 
 use crate::model::Family;
@@ -83,7 +85,7 @@ impl Sink {
                     gzip: false,
                     ..*how
                 };
-                Ok(shown.body(families).bytes)
+                Ok(shown.bytes(families))
             }
             Sink::RemoteWrite(target) => {
                 Ok(remote_write::dry_run_text(target, families).into_bytes())
@@ -102,8 +104,9 @@ impl Sink {
         }
     }
 
-    /// Send the families.
-    pub fn push(&self, families: &[Family]) -> Result<()> {
+    /// Send the families (shared: a body may be written while it is sent,
+    /// from a thread of the HTTP client's).
+    pub fn push(&self, families: &Arc<[Family]>) -> Result<()> {
         match self {
             Sink::Pushgateway { target, how } => pushgateway::push(target, how, families),
             Sink::RemoteWrite(target) => remote_write::push(target, families).map(drop),

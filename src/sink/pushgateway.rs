@@ -7,6 +7,8 @@
 //! `@base64` form; pushes and prune's deletes share it. The exchange itself
 //! (retries, auth, TLS, exit codes) is [`crate::net`]'s.
 
+use std::sync::Arc;
+
 use anyhow::Result;
 use base64::Engine;
 use reqwest::blocking::Client;
@@ -15,7 +17,7 @@ use reqwest::{Method, Url};
 use super::groups::{self, prune::Listing};
 use crate::encode;
 use crate::model::Family;
-use crate::net::{self, Answer, Body, HttpOptions, Request};
+use crate::net::{self, Answer, Body, Content, HttpOptions, Request};
 
 /// A Pushgateway group: the base URL (absent only in a dry run; never
 /// carrying credentials, which move to [`HttpOptions::auth`]) and the
@@ -134,31 +136,52 @@ impl PushOptions {
         }
     }
 
-    /// The body as it goes on the wire.
-    pub fn body(&self, families: &[Family]) -> Body {
-        let (bytes, content_type) = match self.format {
-            WireFormat::Protobuf => (encode::protobuf(families), encode::PROTOBUF_CONTENT_TYPE),
-            WireFormat::Text => (
-                encode::text(families).into_bytes(),
-                encode::TEXT_CONTENT_TYPE,
-            ),
-        };
-        let (bytes, content_encoding) = if self.gzip {
-            (encode::gzip(&bytes), Some("gzip"))
-        } else {
-            (bytes, None)
-        };
+    /// The body as it goes on the wire: protobuf (unless gzipped) streamed
+    /// while it is written (see [`encode::protobuf::Reader`]), else bytes
+    /// written beforehand.
+    pub fn body(&self, families: &Arc<[Family]>) -> Body {
+        if self.format == WireFormat::Protobuf && !self.gzip {
+            let shared = families.clone();
+            let open = move || -> Box<dyn std::io::Read + Send> {
+                Box::new(encode::protobuf::Reader::new(shared.clone()))
+            };
+            return Body {
+                content: Content::Streamed {
+                    len: encode::protobuf::protobuf_len(families) as u64,
+                    open: Box::new(open),
+                },
+                content_type: encode::PROTOBUF_CONTENT_TYPE,
+                content_encoding: None,
+                headers: Vec::new(),
+            };
+        }
         Body {
-            bytes,
-            content_type,
-            content_encoding,
+            content: Content::Bytes(self.bytes(families).into()),
+            content_type: match self.format {
+                WireFormat::Protobuf => encode::PROTOBUF_CONTENT_TYPE,
+                WireFormat::Text => encode::TEXT_CONTENT_TYPE,
+            },
+            content_encoding: self.gzip.then_some("gzip"),
             headers: Vec::new(),
+        }
+    }
+
+    /// The body's bytes (what a dry run prints).
+    pub fn bytes(&self, families: &[Family]) -> Vec<u8> {
+        let bytes = match self.format {
+            WireFormat::Protobuf => encode::protobuf(families),
+            WireFormat::Text => encode::text(families).into_bytes(),
+        };
+        if self.gzip {
+            encode::gzip(&bytes)
+        } else {
+            bytes
         }
     }
 }
 
 /// Push families to the group.
-pub fn push(target: &Target, how: &PushOptions, families: &[Family]) -> Result<()> {
+pub fn push(target: &Target, how: &PushOptions, families: &Arc<[Family]>) -> Result<()> {
     crate::report::debug(|| {
         let format = match how.format {
             WireFormat::Protobuf => "protobuf (delimited MetricFamily)",

@@ -18,7 +18,7 @@ use reqwest::{Method, Url};
 
 use crate::encode::remote_write as encode;
 use crate::model::Family;
-use crate::net::{self, Body, HttpOptions, Request};
+use crate::net::{self, Body, Content, HttpOptions, Request};
 use crate::redact;
 
 /// A receiver and what every series sent to it carries.
@@ -118,7 +118,7 @@ pub fn send(target: &Target, families: &[Family], timestamp_ms: i64) -> Result<S
     let mut landed = 0;
     for (i, chunk) in chunks.into_iter().enumerate() {
         let body = Body {
-            bytes: chunk.body,
+            content: Content::Bytes(chunk.body.into()),
             content_type: encode::CONTENT_TYPE,
             content_encoding: Some(encode::CONTENT_ENCODING),
             headers: vec![("X-Prometheus-Remote-Write-Version", encode::VERSION)],
