@@ -319,7 +319,7 @@ mod tests {
         use std::io::Read;
         let family = |name: &str, kind, n: usize| Family {
             name: name.into(),
-            help: if n % 2 == 0 {
+            help: if n.is_multiple_of(2) {
                 "h".into()
             } else {
                 String::new()
