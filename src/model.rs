@@ -53,9 +53,11 @@ pub struct Family {
 }
 
 /// A label name or value. Interned: with 100,000 series most names and many
-/// values repeat, and a shared `Arc<str>` costs 16 bytes where an owned
-/// `String` costs 24 plus its own allocation.
-pub type Label = std::sync::Arc<str>;
+/// values repeat. `ArcStr` is one pointer (8 bytes; `Arc<str>` is 16, an
+/// owned `String` 24 plus its own allocation), with the length beside the
+/// count in its one allocation: on 100,000 series of 4 labels, 6.4 MB of
+/// pairs instead of 12.8 MB.
+pub type Label = arcstr::ArcStr;
 
 /// One series: its labels (sorted by name) and its value.
 #[derive(Debug, Clone, PartialEq)]

@@ -41,6 +41,28 @@ fn dry_run_body() -> Vec<u8> {
     out.stdout
 }
 
+/// What a dry run of `args` prints for `doc` on stdin: the exact body.
+fn dry_run_of(doc: &str, args: &[&str]) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = simplepipe()
+        .args(args)
+        .arg("--dry-run")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(doc.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
 fn assert_no_secret(r: &Run) {
     assert!(
         !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
@@ -165,7 +187,6 @@ fn a_server_that_never_answers_times_out_on_every_attempt() {
 
 #[test]
 fn a_reset_mid_body_is_retried() {
-    let s = Scripted::start(vec![Reply::ResetMidBody, OK]);
     // A large body, so that the reset hits while it is still being sent.
     let mut doc = String::from(r#"{"metrics": ["#);
     for i in 0..5000 {
@@ -175,28 +196,33 @@ fn a_reset_mid_body_is_retried() {
         ));
     }
     doc.push_str("]}");
-    let r = run_stdin(
-        &[
+    // Text goes as bytes written beforehand; protobuf is written while it
+    // is sent, by a reader made anew for the retry.
+    for format in ["text", "protobuf"] {
+        let s = Scripted::start(vec![Reply::ResetMidBody, OK]);
+        let args = [
             "push",
             "-",
             "reset",
-            "--gateway",
-            &s.url,
             "--retry-max-wait",
             "0.2",
             "--format",
-            "text",
-        ],
-        doc.as_bytes(),
-    );
-    assert_eq!(r.code, 0, "{r:?}");
-    let reqs = s.requests();
-    assert_eq!(reqs.len(), 2);
-    assert!(
-        reqs[1].body.ends_with(b"m{i=\"4999\"} 4999\n"),
-        "the retried body is complete"
-    );
-    assert!(r.stderr.contains("; retry 1/3"), "{}", r.stderr);
+            format,
+        ];
+        let push = [&args[..], &["--gateway", &s.url]].concat();
+        let r = run_stdin(&push, doc.as_bytes());
+        assert_eq!(r.code, 0, "{r:?}");
+        let reqs = s.requests();
+        assert_eq!(reqs.len(), 2);
+        let whole = dry_run_of(&doc, &args);
+        assert!(whole.ends_with(b"m{i=\"4999\"} 4999\n") || format == "protobuf");
+        assert!(
+            reqs[1].body == whole,
+            "{format}: the retried body is complete"
+        );
+        assert!(reqs[0].body.len() < reqs[1].body.len(), "{format}: cut");
+        assert!(r.stderr.contains("; retry 1/3"), "{}", r.stderr);
+    }
 }
 
 #[test]
