@@ -15,7 +15,7 @@ use super::families::At;
 use super::hashing::{ByHash, ContentHasher};
 
 /// Where a stored series is: family and series index, and where it was
-/// given (an entry's number, or with [`SHOWN`] set a place in `shown`).
+/// given (an entry's number, or with the `SHOWN` bit set a place in `shown`).
 #[derive(Clone, Copy)]
 pub struct SeriesSlot {
     pub family: u32,
