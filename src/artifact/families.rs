@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Result;
 
 use super::hashing::ContentHasher;
+use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
 use crate::error::{check, Problem};
 use crate::model::{
@@ -81,37 +82,6 @@ impl Entry<'static> {
             labels: Vec::new(),
             sample: Sample::Scalar(v),
         }
-    }
-}
-
-/// Where an entry was given, turned into text only for a message: the
-/// native format's 100,000 entries then cost no pointer string each.
-#[derive(Debug, Clone, PartialEq)]
-pub enum At {
-    /// The `i`th entry of the list at pointer `list` (`/metrics/7`).
-    Item { list: &'static str, i: u32 },
-    /// Anything else, as shown: a pointer, or `--metric …`.
-    Shown(String),
-}
-
-impl std::fmt::Display for At {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        match self {
-            At::Item { list, i } => write!(f, "{list}/{i}"),
-            At::Shown(s) => f.write_str(s),
-        }
-    }
-}
-
-impl From<String> for At {
-    fn from(s: String) -> At {
-        At::Shown(s)
-    }
-}
-
-impl From<&At> for String {
-    fn from(at: &At) -> String {
-        at.to_string()
     }
 }
 

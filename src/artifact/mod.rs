@@ -12,6 +12,7 @@
 //! - [`number`]: values as artifacts write them.
 //! - [`families`]: the family set, and the checks a schema can't express.
 //! - [`series_index`]: the family set's duplicate-series index.
+//! - [`place`]: where an entry was given, a pointer only for messages.
 //! - [`hashing`]: the hashers of the family set's maps, in one place.
 
 pub mod dupkeys;
@@ -22,6 +23,7 @@ pub mod native;
 pub mod number;
 pub mod onepass;
 pub mod parse;
+pub mod place;
 pub mod schema;
 pub mod series_index;
 pub mod validate;

@@ -18,9 +18,10 @@ use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::families::{At, Entry, FamilySet};
+use super::families::{Entry, FamilySet};
 use super::number::{Count, Le, Num};
 use super::parse::Document;
+use super::place::At;
 use crate::model::{escape_pointer, Kind, Sample};
 
 /// A label object: pairs sorted by name, each name once. Names and values

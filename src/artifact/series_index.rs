@@ -11,8 +11,8 @@
 
 use std::hash::{BuildHasher, Hash, Hasher};
 
-use super::families::At;
 use super::hashing::{ByHash, ContentHasher};
+use super::place::At;
 
 /// Where a stored series is: family and series index, and where it was
 /// given (an entry's number, or with the `SHOWN` bit set a place in `shown`).
