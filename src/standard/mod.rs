@@ -254,7 +254,7 @@ fn usage(origin: &str, problems: &[Problem]) -> anyhow::Error {
     }
     let _ = write!(
         text,
-        "standard {origin}: not a usable standard (see \"Standards, alerts and dashboards\" in the README)"
+        "standard {origin}: not a usable standard (see docs/standards.md)"
     );
     fail(Exit::Usage, anyhow!(text))
 }

@@ -99,7 +99,7 @@ fn semantic_problems_all_at_once() {
     }
     assert!(
         e.ends_with(
-            "not a usable standard (see \"Standards, alerts and dashboards\" in the README)"
+            "not a usable standard (see docs/standards.md)"
         ),
         "{e}"
     );
