@@ -3,6 +3,7 @@
 //! Every test here failed on e816088, the commit the fixes started from.
 
 mod common;
+mod doc_examples;
 
 use std::process::Stdio;
 
@@ -720,62 +721,208 @@ fn inline_metrics_take_labels_and_a_type() {
     assert_eq!(r.code, 2);
 }
 
-// ---- README ----------------------------------------------------------------
+// ---- The documentation ----------------------------------------------------
+// README.md, CONTRIBUTING.md, BENCHMARKS.md and docs/: the conventions are in
+// tests/doc_examples/mod.rs and CONTRIBUTING.md ("Examples in the docs are
+// run"). Pages added to docs/ later are covered without editing these tests.
 
-fn readme() -> String {
-    std::fs::read_to_string(repo().join("README.md")).unwrap()
-}
-
-/// The fenced block that follows `heading`.
-fn block_after(text: &str, heading: &str) -> String {
-    let at = text.find(heading).unwrap_or_else(|| panic!("no {heading}"));
-    let rest = &text[at..];
-    let start = rest.find("```").unwrap();
-    let body = &rest[start..];
-    let body = &body[body.find('\n').unwrap() + 1..];
-    body[..body.find("```").unwrap()].to_string()
-}
+/// Pages other branches are writing, linked before they land: a link to one
+/// of them may dangle until it is merged (then it must resolve like any other).
+const PENDING_PAGES: [&str; 4] = [
+    "docs/frameworks.md",
+    "docs/alerts-routing.md",
+    "docs/helm.md",
+    "docs/workflow-metrics.md",
+];
 
 #[test]
 fn readme_examples_run_as_written() {
-    let text = readme();
-    // Quick start names only files that exist.
-    let quick = block_after(&text, "## Quick start");
-    for word in quick
-        .split_whitespace()
-        .filter(|w| w.ends_with(".json") && !w.contains(['>', '*']))
-    {
-        if quick.contains(&format!("> {word}")) {
-            continue; // an output file
+    let mut servers = doc_examples::Servers::default();
+    let dir = doc_examples::scratch();
+    let mut ran: Vec<(String, usize)> = Vec::new();
+    for page in doc_examples::pages() {
+        for block in doc_examples::blocks(&page) {
+            let sh = block.info.split_whitespace().next() == Some("sh");
+            let (run, skipped) = if sh && block.not_run.is_none() {
+                let r = doc_examples::run_block(&block, &mut servers, dir.path());
+                (r.run.len(), r.skipped)
+            } else if sh {
+                let lines = doc_examples::command_lines(&block);
+                (0, lines.into_iter().map(|l| l.text).collect())
+            } else {
+                (0, Vec::new())
+            };
+            // What is not run must at least name files that exist.
+            for line in skipped {
+                for cmd in doc_examples::simple_commands(&line) {
+                    for file in doc_examples::named_files(&cmd) {
+                        assert!(
+                            repo().join(&file).exists(),
+                            "{}:{}: `{line}` names {file}, which doesn't exist",
+                            block.page,
+                            block.line
+                        );
+                    }
+                }
+            }
+            if run > 0 {
+                ran.push((block.page.clone(), run));
+            }
         }
+    }
+    // The test can't pass by running nothing: the README's examples ran, and
+    // every page with an example.
+    let readme: usize = ran
+        .iter()
+        .filter(|(p, _)| p == "README.md")
+        .map(|(_, n)| n)
+        .sum();
+    assert!(readme >= 12, "only {readme} README lines ran: {ran:?}");
+    for page in [
+        "docs/destinations.md",
+        "docs/live-metrics.md",
+        "docs/validation.md",
+    ] {
         assert!(
-            repo().join(word).exists(),
-            "Quick start names {word}, which doesn't exist"
+            ran.iter().any(|(p, _)| p == page),
+            "nothing ran from {page}: {ran:?}"
         );
     }
-    // --format is documented in the options table.
-    assert!(
-        text.contains("| `--format "),
-        "--format missing from the options table"
-    );
-    // The admin-schema example runs from the repository root.
-    let admin = block_after(&text, "### Custom schemas");
-    let line = admin
-        .lines()
-        .find(|l| l.starts_with("simplepipe "))
-        .unwrap();
-    let args: Vec<&str> = line
-        .split_whitespace()
-        .skip(1)
-        .take_while(|w| *w != "#")
+}
+
+#[test]
+fn every_simplepipe_command_in_the_docs_parses() {
+    let mut checked = 0;
+    for page in doc_examples::pages() {
+        for block in doc_examples::blocks(&page) {
+            for line in doc_examples::command_lines(&block) {
+                for cmd in doc_examples::simple_commands(&line.text) {
+                    if cmd.words.first().map(String::as_str) != Some("simplepipe") {
+                        continue;
+                    }
+                    if let Err(e) = doc_examples::parses(&cmd.words) {
+                        panic!(
+                            "{}:{}: `{}` is refused: {e}",
+                            block.page,
+                            block.line + 1 + line.offset,
+                            line.text
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 40, "only {checked} commands found");
+}
+
+#[test]
+fn docs_links_resolve() {
+    let pages = doc_examples::pages();
+    for page in &pages {
+        let base = repo().join(&page.path).parent().unwrap().to_path_buf();
+        for (line, link) in doc_examples::links(page) {
+            let (file, anchor) = match link.split_once('#') {
+                Some((f, a)) => (f, Some(a)),
+                None => (link.as_str(), None),
+            };
+            let target = if file.is_empty() {
+                repo().join(&page.path)
+            } else {
+                base.join(file)
+            };
+            let target = doc_examples::normalize(&target);
+            let shown = target
+                .strip_prefix(repo())
+                .unwrap_or(&target)
+                .display()
+                .to_string();
+            if !target.exists() {
+                assert!(
+                    PENDING_PAGES.contains(&shown.as_str()),
+                    "{}:{line}: ({link}) points at {shown}, which doesn't exist",
+                    page.path
+                );
+                continue;
+            }
+            if let Some(anchor) = anchor {
+                let text = std::fs::read_to_string(&target).unwrap();
+                let anchors = doc_examples::anchors(&text);
+                assert!(
+                    anchors.contains(anchor),
+                    "{}:{line}: ({link}): {shown} has no heading #{anchor}; it has {anchors:?}",
+                    page.path
+                );
+            }
+        }
+    }
+}
+
+/// Every option and variable the docs name exists, and every option of
+/// every command is named somewhere in the docs.
+#[test]
+fn docs_and_options_agree() {
+    let (longs, envs) = doc_examples::options_and_variables();
+    let var = regex::Regex::new(r"SIMPLEPIPE_[A-Z0-9][A-Z0-9_]*").unwrap();
+    let option = regex::Regex::new(r"--[a-z0-9][a-z0-9-]*").unwrap();
+    let mut all = String::new();
+    for page in doc_examples::pages() {
+        for (n, line) in page.text.lines().enumerate() {
+            for v in var.find_iter(line) {
+                let v = v.as_str();
+                assert!(
+                    envs.contains(v),
+                    "{}:{}: {v} is no variable simplepipe reads",
+                    page.path,
+                    n + 1
+                );
+            }
+            // The first cell of an options table names options that exist.
+            if line.starts_with("| `--") {
+                let cell = line.split(" | ").next().unwrap();
+                for o in option.find_iter(cell).map(|o| o.as_str()) {
+                    assert!(
+                        longs.contains_key(o),
+                        "{}:{}: {o} is no option of any command",
+                        page.path,
+                        n + 1
+                    );
+                }
+            }
+        }
+        all.push_str(&page.text);
+    }
+    let named: std::collections::BTreeSet<&str> =
+        option.find_iter(&all).map(|m| m.as_str()).collect();
+    let missing: Vec<String> = longs
+        .iter()
+        .filter(|(long, _)| !named.contains(long.as_str()))
+        .filter(|(long, _)| !["--help", "--version"].contains(&long.as_str()))
+        .map(|(long, command)| format!("{command} {long}"))
         .collect();
-    let r = run(&args);
-    assert_eq!(r.code, 0, "{line}: {r:?}");
-    // The native-format example is lint-clean for promtool.
-    let native = block_after(&text, "### `metrics` (native)");
+    assert!(missing.is_empty(), "options no page names: {missing:?}");
+}
+
+/// The native format's example is an artifact simplepipe accepts, and its
+/// text body is lint-clean for promtool.
+#[test]
+fn native_format_example_is_promtool_clean() {
+    let page = doc_examples::pages()
+        .into_iter()
+        .find(|p| p.path == "docs/sources-and-formats.md")
+        .unwrap();
+    let heading = page
+        .text
+        .lines()
+        .position(|l| l == "### `metrics` (native)")
+        .expect("the native format's section");
+    let native = doc_examples::blocks(&page)
+        .into_iter()
+        .find(|b| b.info == "json" && b.line > heading)
+        .expect("its example");
     let r = run_stdin(
         &["push", "-", "j", "--dry-run", "--format", "text"],
-        native.as_bytes(),
+        native.body.as_bytes(),
     );
     assert_eq!(r.code, 0, "{r:?}");
     let mut promtool = std::process::Command::new("promtool")

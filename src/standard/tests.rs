@@ -98,9 +98,7 @@ fn semantic_problems_all_at_once() {
         assert!(e.contains(want), "missing {want:?} in\n{e}");
     }
     assert!(
-        e.ends_with(
-            "not a usable standard (see docs/standards.md)"
-        ),
+        e.ends_with("not a usable standard (see docs/standards.md)"),
         "{e}"
     );
 }
