@@ -944,3 +944,43 @@ fn native_format_example_is_promtool_clean() {
         "promtool: {said}"
     );
 }
+
+/// `run --help` states the metric-line grammar, and its examples are read
+/// as it says: fed to `run` as a child's output, they reach a real gateway.
+#[test]
+fn run_help_states_the_metric_line_grammar_truly() {
+    let help = run(&["run", "--help"]).stdout;
+    let grammar = &help[help
+        .find("Metric lines")
+        .expect("the grammar in run --help")..];
+    let examples: Vec<&str> = grammar
+        .lines()
+        .filter(|l| l.starts_with("      "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(examples.len(), 3, "{grammar}");
+    let dir = tempfile::tempdir().unwrap();
+    let lines = dir.path().join("out.txt");
+    std::fs::write(&lines, examples.join("\n") + "\n").unwrap();
+    let gw = Gateway::start();
+    let r = run(&[
+        "run",
+        "--job",
+        "help",
+        "--gateway",
+        &gw.url,
+        "--",
+        "cat",
+        lines.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let g = gw.group(&[("job", "help")]).expect("pushed");
+    // Each form is seen: lr only in the pairs, epoch and loss last in the
+    // JSON object (the latest value wins), images_total only in the entry.
+    assert_eq!(g.value("epoch"), "4");
+    assert_eq!(g.value("loss"), "0.38");
+    assert_eq!(g.value("lr"), "1e-05");
+    assert_eq!(g.value("images_total"), "1200");
+    assert_eq!(g.kind("images_total"), "COUNTER");
+    assert_eq!(g.kind("loss"), "GAUGE");
+}

@@ -9,7 +9,22 @@ use clap::{Args, ValueEnum};
 
 use super::{GatewayArgs, GroupingArgs, InfluxArgs, NetArgs};
 
+/// The metric-line grammar, at the end of `run --help` (the whole of it:
+/// docs/live-metrics.md).
+const METRIC_LINES: &str = "\
+Metric lines (read from stdout; --metrics-from for stderr) update the state that is pushed:
+  name=value pairs, anywhere in a line, several per line:
+      epoch=3 loss=0.41 lr=1e-5
+  a JSON object whose values are all numbers:
+      {\"loss\": 0.38, \"epoch\": 4}
+  a native-format entry:
+      {\"name\": \"images_total\", \"type\": \"counter\", \"value\": 1200}
+A value is any number push accepts (1e-5, nan, +Inf). A name holds its latest value as a
+gauge; a name ending in _total as a counter, which never goes down. Anything else is not a
+metric. --metrics-regex reads a format of your own instead. More: docs/live-metrics.md";
+
 #[derive(Debug, Args)]
+#[command(after_help = METRIC_LINES)]
 pub struct RunArgs {
     #[command(flatten)]
     pub live: LiveArgs,
