@@ -79,7 +79,7 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Fail with one line if the OS gives no random numbers. jsonschema's hasher
 /// (ahash) seeds itself through getrandom and panics when that fails;
 /// asking the same crate first turns the panic into an error. In the static
-/// image this is getrandom(2) itself (README, "Randomness").
+/// image this is getrandom(2) itself (docs/design.md, "Randomness").
 fn require_randomness() -> Result<()> {
     getrandom::fill(&mut [0u8; 1]).map_err(|e| {
         let why = e.raw_os_error().map_or_else(

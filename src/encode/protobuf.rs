@@ -1,6 +1,6 @@
 //! Delimited protobuf (`io.prometheus.client.MetricFamily`), what goes on the
 //! wire to the Pushgateway by default: it parses it about 3.5 times faster
-//! than text (README, Performance).
+//! than text (BENCHMARKS.md).
 //!
 //! Written straight from the model into the output, field by field, rather
 //! than through the `prometheus` crate's generated message types: those

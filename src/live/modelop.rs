@@ -3,7 +3,7 @@
 //! ModelOp Center (formerly FastScore) engines publish one JSON message per
 //! line. A `sensor-report` carries `type, timestamp, tap, src, id,
 //! delta_time, data`; an `engine-state` carries `src` and `state`. The taps
-//! map as the README's table says:
+//! map as docs/live-metrics.md's table says:
 //!
 //! | tap | metric |
 //! |---|---|

@@ -2,7 +2,7 @@
 //! checked as `push` checks an artifact, and turned into model families for
 //! the encoders at every push.
 //!
-//! Semantics (README, "Live metrics"): a name is a gauge holding its latest
+//! Semantics (docs/live-metrics.md): a name is a gauge holding its latest
 //! value; a name ending in `_total` is a counter holding its latest value,
 //! which may never go down (a decrease is a warning and the value is
 //! ignored, because Prometheus would read it as a counter reset). A problem
