@@ -56,22 +56,12 @@ pub struct Page {
 
 /// Every page the conventions apply to, in a stable order.
 pub fn pages() -> Vec<Page> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "md") {
-                out.push(path);
-            }
-        }
-    }
     let mut paths: Vec<PathBuf> = ["README.md", "CONTRIBUTING.md", "BENCHMARKS.md"]
         .iter()
         .map(|p| repo().join(p))
         .collect();
     let mut docs = Vec::new();
-    walk(&repo().join("docs"), &mut docs);
+    files_under(&repo().join("docs"), "md", &mut docs);
     docs.sort();
     paths.extend(docs);
     paths
@@ -594,7 +584,7 @@ pub fn options_and_variables() -> (BTreeMap<String, String>, BTreeSet<String>) {
     walk(&cmd, "simplepipe", &mut longs, &mut envs);
     let literal = Regex::new(r#""(SIMPLEPIPE_[A-Z0-9_]+)""#).unwrap();
     let mut files = vec![repo().join("tests/properties.rs")];
-    rust_files(&repo().join("src"), &mut files);
+    files_under(&repo().join("src"), "rs", &mut files);
     for file in files {
         let text = std::fs::read_to_string(file).unwrap();
         envs.extend(literal.captures_iter(&text).map(|c| c[1].to_string()));
@@ -602,12 +592,13 @@ pub fn options_and_variables() -> (BTreeMap<String, String>, BTreeSet<String>) {
     (longs, envs)
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file below `dir` whose name ends in `.EXT`.
+fn files_under(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
+            files_under(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
             out.push(path);
         }
     }
