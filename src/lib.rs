@@ -14,11 +14,13 @@
 //! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
 //! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers and the family set with the checks a schema can't express.
 //! - [`encode`]: stage 5, families -> protobuf, text, remote-write requests or InfluxDB line protocol (pure, snapshot-tested).
-//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]), a remote-write receiver ([`sink::remote_write`]) or InfluxDB ([`sink::influx`]); what a gateway holds, group by group ([`sink::groups`]).
+//! - [`sink`]: stage 6, where families go, behind one small interface: the Pushgateway ([`sink::pushgateway`]), a remote-write receiver ([`sink::remote_write`]), InfluxDB ([`sink::influx`]), any of them together ([`sink::fanout`]).
+//! - [`pushgateway`]: the Pushgateway's own side: group URLs, push and delete, what it holds group by group, the selection and prune's plan.
 //! - [`net`]: the HTTP exchange every sink shares: auth, TLS, retries with backoff and Retry-After, failures in words.
-//! - [`live`]: live metrics for `run` and `watch`: metric lines and ModelOp streams -> a state pushed every interval; the child runner and the `tail -F` follower.
+//! - [`live`]: live metrics for `run` and `watch`: metric lines and ModelOp streams -> a state pushed to each destination every interval; the session, the child runner and the `tail -F` follower.
 //! - [`standard`]: the admin's standard -> a JSON Schema for validation, alert rules (+ promtool tests), a Grafana dashboard (pure generators).
 //! - [`model`]: the metric types and the name and number rules (a leaf).
+//! - [`duration`]: the one duration grammar (`90s`, `1m30s`, `1.5h`, `1d12h`), a leaf.
 //! - [`error`]: exit-code kinds, tagged where errors happen; the "every problem, with its pointer" report.
 //! - [`report`]: the only writer of stderr lines (warnings, notices, `-v`).
 //! - [`redact`]: keeps credentials out of anything shown.
@@ -28,11 +30,13 @@ pub mod cli;
 pub mod cli_errors;
 pub mod commands;
 pub mod config;
+pub mod duration;
 pub mod encode;
 pub mod error;
 pub mod live;
 pub mod model;
 pub mod net;
+pub mod pushgateway;
 pub mod redact;
 pub mod report;
 pub mod sink;

@@ -6,7 +6,6 @@ pub mod dashboard;
 pub mod delete;
 pub mod groups;
 pub mod install;
-pub mod live_push;
 pub mod man;
 pub mod prune;
 pub mod push;

@@ -4,29 +4,27 @@
 use anyhow::Result;
 use reqwest::Url;
 
-use super::{credentials, env_nonempty, pairs};
+use super::credentials::{self, AuthFrom};
+use super::{env_nonempty, pairs};
 use crate::cli::{GatewayArgs, GroupingArgs, NetArgs};
 use crate::error::{bail_with, Exit, ExitContext};
-use crate::sink::pushgateway::{Gateway, Target};
+use crate::pushgateway::{Gateway, Target};
 
-/// The group to push to or delete: gateway, grouping key and HTTP options.
+/// The group to push to or delete: gateway, grouping key (checked, `job`
+/// first) and HTTP options.
 pub fn target(
     args: &GatewayArgs,
-    grouping_args: &GroupingArgs,
     net: &NetArgs,
-    job: Option<String>,
+    grouping: Vec<(String, String)>,
     dry_run: bool,
 ) -> Result<Target> {
-    // What is missing from the push itself (its job) is named before where
-    // it goes.
-    let job = required_job(job)?;
     let mut gateway = match base_url(args)? {
         Some(url) => Some(url),
         None if dry_run => None,
         None => bail_with!(Exit::Usage, "{NO_GATEWAY}"),
     };
-    let grouping = grouping(grouping_args, job)?;
-    let http = credentials::http(args, net, gateway.as_mut())?;
+    let shared = [AuthFrom::shared(&args.connection)];
+    let http = credentials::http(&args.connection, net, gateway.as_mut(), &shared)?;
     Ok(Target {
         gateway,
         grouping,
@@ -51,7 +49,8 @@ pub fn gateway(args: &GatewayArgs, net: &NetArgs) -> Result<Gateway> {
     let Some(mut base) = base_url(args)? else {
         bail_with!(Exit::Usage, "{NO_GATEWAY}");
     };
-    let http = credentials::http(args, net, Some(&mut base))?;
+    let shared = [AuthFrom::shared(&args.connection)];
+    let http = credentials::http(&args.connection, net, Some(&mut base), &shared)?;
     Ok(Gateway { base, http })
 }
 
