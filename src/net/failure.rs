@@ -118,6 +118,21 @@ pub fn describe(e: &reqwest::Error, timeout: Duration, peer: &str) -> (String, b
     }
 }
 
+/// Why a TCP connection to `url`'s host can't be made now, if it can't
+/// (each of its addresses tried, within `timeout`, at most 2 s).
+pub fn connect_error(url: &reqwest::Url, timeout: Duration) -> Option<std::io::Error> {
+    let addrs = url.socket_addrs(|| None).ok()?;
+    let limit = timeout.min(Duration::from_secs(2));
+    let mut last = None;
+    for addr in addrs {
+        match std::net::TcpStream::connect_timeout(&addr, limit) {
+            Ok(_) => return None,
+            Err(e) => last = Some(e),
+        }
+    }
+    last
+}
+
 /// The innermost error's message (e.g. "Connection refused (os error 111)").
 pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut root = e;

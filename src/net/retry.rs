@@ -10,7 +10,7 @@ use anyhow::{anyhow, Result};
 use reqwest::blocking::Client;
 use reqwest::header::HeaderValue;
 
-use super::failure::{answer_failure, transport_failure, AttemptFailure};
+use super::failure::{answer_failure, connect_error, transport_failure, AttemptFailure};
 use super::{Answer, Auth, Content, HttpOptions, Request};
 use crate::error::fail;
 use crate::report;
@@ -149,9 +149,25 @@ fn attempt_once(
             rb = rb.header(*name, *value);
         }
     }
-    let resp = rb
-        .send()
-        .map_err(|e| transport_failure(&e, timeout, req.peer))?;
+    let resp = rb.send().map_err(|e| {
+        // A streamed body's writer can lose the race with a failed connect:
+        // reqwest then reports the writer's "receiver is gone" instead of
+        // the connect error. Ask the network which it was.
+        let streamed = req
+            .body
+            .is_some_and(|b| matches!(b.content, Content::Streamed { .. }));
+        if streamed && !e.is_connect() && !e.is_timeout() {
+            if let Some(refused) = connect_error(&req.url, timeout) {
+                return AttemptFailure {
+                    exit: crate::error::Exit::Unreachable,
+                    message: format!("cannot connect to {}: {refused}", req.peer),
+                    retry: true,
+                    retry_after: None,
+                };
+            }
+        }
+        transport_failure(&e, timeout, req.peer)
+    })?;
     let status = resp.status();
     if status.is_success() {
         let headers = resp.headers().clone();
