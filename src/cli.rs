@@ -17,6 +17,7 @@ mod destinations;
 mod groups;
 mod influx;
 mod live;
+pub mod parse;
 mod standard;
 pub use destinations::{
     ConnectionArgs, DestinationArgs, GatewayArgs, GroupingArgs, LabelArgs, NetArgs, RemoteWriteArgs,

@@ -7,8 +7,7 @@
 //! parses the command line, calls [`run`] and reports errors. Imports go one
 //! way: commands -> config -> stages -> model/net/error.
 //!
-//! - [`cli`]: the command line as parsed (clap derive; doc comments are the help).
-//! - [`cli_errors`]: argv -> [`cli::Cli`]: env-tolerant booleans, one-line usage errors, the original `simplepipe FILE JOB` form.
+//! - [`cli`]: the command line as parsed (clap derive; doc comments are the help); [`cli::parse`]: argv -> [`cli::Cli`], env-tolerant booleans, one-line usage errors, the original `simplepipe FILE JOB` form.
 //! - [`commands`]: one module per subcommand, each reading as its data flow.
 //! - [`config`]: raw arguments and environment -> each stage's typed options; the only reader of the environment.
 //! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
@@ -27,7 +26,6 @@
 
 pub mod artifact;
 pub mod cli;
-pub mod cli_errors;
 pub mod commands;
 pub mod config;
 pub mod duration;

@@ -292,7 +292,7 @@ fn options_no_chosen_destination_uses_are_refused() {
                 "--method",
                 "post",
             ][..],
-            "--method is for the Pushgateway",
+            "--method post is for the Pushgateway",
         ),
         (
             &[

@@ -305,16 +305,13 @@ fn the_pushgateways_own_options_are_refused_next_to_remote_write_alone() {
     for (extra, said) in [
         (
             &["--method", "post"][..],
-            "--method is for the Pushgateway, which is not among the destinations",
+            "--method post is for the Pushgateway, which is not among the destinations",
         ),
         (
             &["--compress", "gzip"][..],
             "--compress is for the Pushgateway and InfluxDB",
         ),
-        (
-            &["--format", "text"][..],
-            "--format is for the Pushgateway",
-        ),
+        (&["--format", "text"][..], "--format is for the Pushgateway"),
     ] {
         let r = push(
             "examples/training-run.json",

@@ -178,18 +178,8 @@ fn add_inline(set: &mut FamilySet, opts: &BuildOptions) {
     }
 }
 
-/// [`check`], then the `--max-series` limit.
-pub fn load(
-    bytes: &[u8],
-    origin: &Origin,
-    check_opts: &CheckOptions,
-    opts: &BuildOptions,
-) -> Result<(Model, Validated)> {
-    let checked = check(bytes, origin, check_opts.schema.as_ref(), opts);
-    within_limit(checked, origin, check_opts)
-}
-
-/// [`load`] from a reader, in one pass, when [`one_pass`] can answer alone:
+/// [`check`] from a reader, then the `--max-series` limit, in one pass,
+/// when [`one_pass`] can answer alone:
 /// the input is never held whole. `None`: read it all and call
 /// [`load_after_one_pass`].
 pub fn load_streamed(
@@ -202,7 +192,8 @@ pub fn load_streamed(
     Some(within_limit(checked, origin, check_opts))
 }
 
-/// [`load`] after [`load_streamed`] gave way: the long way only.
+/// [`check`] and the `--max-series` limit after [`load_streamed`] gave
+/// way: the long way only.
 pub fn load_after_one_pass(
     bytes: &[u8],
     origin: &Origin,

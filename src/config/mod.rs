@@ -135,8 +135,10 @@ fn push_mode(args: &PushArgs) -> Result<destinations::Mode> {
             "{option} is for the Pushgateway, which is not among the destinations (remote write and InfluxDB add samples and have no groups or wire formats to choose)"
         )
     };
-    if args.method.is_some() {
-        for_gateway("--method")?;
+    // `--method put` is what every destination does anyway (a template
+    // may pass it always); `post` only means something to a gateway.
+    if args.method == Some(Method::Post) {
+        for_gateway("--method post")?;
     }
     if args.format.is_some() {
         for_gateway("--format")?;
