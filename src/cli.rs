@@ -13,11 +13,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod alertmanager;
 mod groups;
 mod influx;
 mod live;
 mod net;
 mod standard;
+pub use alertmanager::AlertmanagerArgs;
 pub use groups::{GroupsArgs, ListOutput, PruneArgs, SelectArgs};
 pub use influx::InfluxArgs;
 pub use live::{InstallArgs, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
@@ -73,6 +75,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the Grafana dashboard generated from a standard.
     Dashboard(DashboardArgs),
+    /// Write the Alertmanager routing (alertmanager.yml or an
+    /// AlertmanagerConfig) that tells the standard's receivers.
+    Alertmanager(AlertmanagerArgs),
     /// Run a command, its output passed through untouched, and push the
     /// metric lines it prints while it runs (and its time, CPU and memory at the end).
     Run(RunArgs),
