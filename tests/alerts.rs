@@ -74,6 +74,18 @@ fn secret_values() -> Vec<&'static str> {
         .collect()
 }
 
+/// `simplepipe alertmanager STANDARD --secrets-dir … -o OUT`.
+fn write_file(standard: &str, hooks: &Hooks, out: &Path) -> Run {
+    run(&[
+        "alertmanager",
+        standard,
+        "--secrets-dir",
+        hooks.secrets.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
 /// The example standard with 1 s timing, in `dir`.
 fn fast_standard(dir: &Path) -> String {
     let text = std::fs::read_to_string(repo().join(STANDARD)).unwrap();
@@ -160,15 +172,7 @@ fn alice_is_told_on_discord_and_the_webhook_bob_nowhere() {
     let tmp = tempfile::tempdir().unwrap();
     let standard = fast_standard(tmp.path());
     let yml = tmp.path().join("alertmanager.yml");
-    let secrets_dir = hooks.secrets.path().to_str().unwrap();
-    let r = run(&[
-        "alertmanager",
-        &standard,
-        "--secrets-dir",
-        secrets_dir,
-        "-o",
-        yml.to_str().unwrap(),
-    ]);
+    let r = write_file(&standard, &hooks, &yml);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.is_empty(), "{r:?}");
     assert!(
@@ -345,14 +349,7 @@ fn no_secret_value_in_the_standard_the_operator_form_or_any_message() {
     std::fs::write(dir.join("oncall"), "tok-BARE-secret\n").unwrap();
     std::fs::remove_file(dir.join("slack")).unwrap();
     let out = tmp.path().join("alertmanager.yml");
-    let r = run(&[
-        "alertmanager",
-        STANDARD,
-        "--secrets-dir",
-        hooks.secrets.path().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let r = write_file(STANDARD, &hooks, &out);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(!out.exists(), "nothing is written when a secret is missing");
     assert!(
@@ -384,14 +381,7 @@ fn the_file_replaces_a_readable_one_and_never_follows_a_link() {
     let link = tmp.path().join("link.yml");
     std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
     for path in [&out, &link] {
-        let r = run(&[
-            "alertmanager",
-            STANDARD,
-            "--secrets-dir",
-            hooks.secrets.path().to_str().unwrap(),
-            "-o",
-            path.to_str().unwrap(),
-        ]);
+        let r = write_file(STANDARD, &hooks, path);
         assert_eq!(r.code, 0, "{r:?}");
         let meta = std::fs::symlink_metadata(path).unwrap();
         assert!(meta.is_file(), "{path:?} is a plain file now");

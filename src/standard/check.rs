@@ -176,9 +176,6 @@ pub(super) fn problems(std: &Standard) -> Vec<Problem> {
             }
         }
     }
-    if let Some(n) = &spec.notify {
-        out.extend(super::notify::problems(std, n));
-    }
     out
 }
 

@@ -245,7 +245,10 @@ pub fn from_text(text: &str, origin: &str) -> Result<Standard> {
             .unwrap_or_default();
         usage(origin, &[Problem::new(pointer, format!("{msg}{line}"))])
     })?;
-    let problems = check::problems(&standard);
+    let mut problems = check::problems(&standard);
+    if let Some(n) = &standard.spec.notify {
+        problems.extend(notify::problems(&standard, n));
+    }
     if problems.is_empty() {
         Ok(standard)
     } else {

@@ -21,7 +21,7 @@ struct File {
     receivers: Vec<Receiver>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Route {
     receiver: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -40,14 +40,11 @@ struct Route {
 
 impl Route {
     fn to(receiver: &str, matchers: Vec<String>) -> Route {
+        let receiver = receiver.to_string();
         Route {
-            receiver: receiver.to_string(),
-            group_by: Vec::new(),
-            group_wait: None,
-            group_interval: None,
-            repeat_interval: None,
+            receiver,
             matchers,
-            routes: Vec::new(),
+            ..Route::default()
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The standard's `spec.notify` as Alertmanager routing: an
-//! `alertmanager.yml` with the secret values written in ([`file`]), or a
+//! `alertmanager.yml` with the secret values written in ([`mod@file`]), or a
 //! `monitoring.coreos.com/v1alpha1` `AlertmanagerConfig` with secrets as
 //! `SecretKeySelector`s and no value ([`operator`]). Pure: the secret
 //! values come in as a map, read beforehand by the command.

@@ -1,6 +1,6 @@
 //! A `monitoring.coreos.com/v1alpha1` `AlertmanagerConfig`, for the
 //! Prometheus Operator (kube-prometheus-stack): the same tree as
-//! [`super::file`], with each secret a `SecretKeySelector` (`{name, key}`)
+//! [`mod@super::file`], with each secret a `SecretKeySelector` (`{name, key}`)
 //! the operator resolves in the object's namespace. No secret value is in
 //! it, so it can be committed and applied like any manifest.
 //!
@@ -41,7 +41,7 @@ struct Spec {
     receivers: Vec<Receiver>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Route {
     receiver: String,
@@ -80,14 +80,11 @@ fn matchers(pairs: &[(&str, &str)]) -> Vec<Matcher> {
 
 impl Route {
     fn to(receiver: &str, matchers: Vec<Matcher>) -> Route {
+        let receiver = receiver.to_string();
         Route {
-            receiver: receiver.to_string(),
-            group_by: Vec::new(),
-            group_wait: None,
-            group_interval: None,
-            repeat_interval: None,
+            receiver,
             matchers,
-            routes: Vec::new(),
+            ..Route::default()
         }
     }
 }
