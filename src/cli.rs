@@ -13,12 +13,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod alertmanager;
 mod destinations;
 mod groups;
 mod influx;
 mod live;
 pub mod parse;
 mod standard;
+pub use alertmanager::AlertmanagerArgs;
 pub use destinations::{
     ConnectionArgs, DestinationArgs, GatewayArgs, GroupingArgs, LabelArgs, NetArgs, RemoteWriteArgs,
 };
@@ -77,6 +79,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the Grafana dashboard generated from a standard.
     Dashboard(DashboardArgs),
+    /// Write the Alertmanager routing (alertmanager.yml or an
+    /// AlertmanagerConfig) that tells the standard's receivers.
+    Alertmanager(AlertmanagerArgs),
     /// Run a command, its output passed through untouched, and push the
     /// metric lines it prints while it runs (and its time, CPU and memory at the end).
     Run(RunArgs),

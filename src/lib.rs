@@ -17,7 +17,7 @@
 //! - [`pushgateway`]: the Pushgateway's own side: group URLs, push and delete, what it holds group by group, the selection and prune's plan.
 //! - [`net`]: the HTTP exchange every sink shares: auth, TLS, retries with backoff and Retry-After, failures in words.
 //! - [`live`]: live metrics for `run` and `watch`: metric lines and ModelOp streams -> a state pushed to each destination every interval; the session, the child runner and the `tail -F` follower.
-//! - [`standard`]: the admin's standard -> a JSON Schema for validation, alert rules (+ promtool tests), a Grafana dashboard (pure generators).
+//! - [`standard`]: the admin's standard -> a JSON Schema for validation, alert rules (+ promtool tests), a Grafana dashboard, the Alertmanager routing (pure generators).
 //! - [`model`]: the metric types and the name and number rules (a leaf).
 //! - [`duration`]: the one duration grammar (`90s`, `1m30s`, `1.5h`, `1d12h`), a leaf.
 //! - [`error`]: exit-code kinds, tagged where errors happen; the "every problem, with its pointer" report.
@@ -64,6 +64,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Prune(args) => commands::prune::run(&config::prune(&args)?),
         Command::Rules(args) => commands::rules::run(&config::standard::rules(args)?),
         Command::Dashboard(args) => commands::dashboard::run(&config::standard::dashboard(args)),
+        Command::Alertmanager(args) => {
+            commands::alertmanager::run(&config::alertmanager::alertmanager(args)?)
+        }
         Command::Run(args) => {
             let code = commands::run::run(&config::live::run(args)?)?;
             // The command's own exit code, passed on as it is (main's

@@ -1,6 +1,7 @@
 //! One module per subcommand, each reading as its data flow; and what they
 //! share: loading an artifact, `--best-effort`, summaries and stdout.
 
+pub mod alertmanager;
 pub mod completions;
 pub mod dashboard;
 pub mod delete;

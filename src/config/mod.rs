@@ -16,10 +16,12 @@
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
 //! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
 //! - [`standard`]: the options of the generators (`rules`, `dashboard`).
+//! - [`alertmanager`]: `alertmanager`'s options and the secret values it writes in.
 //! - [`live`]: `run` and `watch`: the destinations, the interval, the line format.
 //! - [`mod@env`]: booleans and lists as ConfigMaps write them.
 //! - [`inline`]: the `--metric` grammar.
 
+pub mod alertmanager;
 pub mod aws;
 pub mod credentials;
 pub mod destinations;
