@@ -258,29 +258,47 @@ fn the_switches_leave_out_their_objects() {
     assert!(!no_monitor.iter().any(|k| k.starts_with("ServiceMonitor")));
 }
 
+/// docs/helm.md's way to swap in a team's standard: the two objects
+/// simplepipe generates from it, given with --set-file.
 #[test]
 fn a_teams_own_standard_replaces_the_bundled_one() {
     let dir = tempfile::tempdir().unwrap();
-    let rule = dir.path().join("rule.yaml");
+    let standard = dir.path().join("team.yaml");
+    let ml = std::fs::read_to_string(repo().join("examples/standard/ml-training.yaml")).unwrap();
     std::fs::write(
-        &rule,
-        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: simplepipe-team\n  labels: {release: kube-prometheus-stack}\nspec:\n  groups: [{name: team, rules: [{alert: Slow, expr: up == 0}]}]\n",
+        &standard,
+        ml.replacen("  name: ml-training\n", "  name: team-vision\n", 1),
     )
     .unwrap();
-    let text = std::fs::read_to_string(&rule).unwrap();
+    let generate = |args: &[&str]| {
+        let r = run(&[args, &[standard.to_str().unwrap()]].concat());
+        assert_eq!(r.code, 0, "{r:?}");
+        r.stdout
+    };
+    let rule = generate(&["rules", "--prometheus-rule"]);
+    let dashboard = generate(&["dashboard", "--configmap"]);
     let docs = render(
         None,
-        json!({"monitoring": {"prometheusRule": {"enabled": true, "labels": {"release": "prom"}}, "standard": {"prometheusRule": text}}}),
+        json!({"monitoring": {
+            "prometheusRule": {"enabled": true, "labels": {"release": "prom"}},
+            "dashboard": {"enabled": true},
+            "standard": {"prometheusRule": rule, "dashboard": dashboard}}}),
     );
-    let r = object(&docs, "PrometheusRule", "simplepipe-team");
-    assert_eq!(r["spec"]["groups"][0]["rules"][0]["alert"], "Slow");
+    let r = object(&docs, "PrometheusRule", "simplepipe-team-vision");
+    assert_eq!(
+        r["spec"]["groups"][0]["name"],
+        "simplepipe-standard-team-vision"
+    );
     assert_eq!(
         r["metadata"]["labels"]["release"], "prom",
-        "the values' label wins"
+        "the values' label"
     );
-    assert!(!docs
-        .iter()
-        .any(|d| d["metadata"]["name"] == "simplepipe-ml-training"));
+    let d = object(&docs, "ConfigMap", "simplepipe-dashboard-team-vision");
+    assert_eq!(d["metadata"]["labels"]["grafana_dashboard"], "1");
+    assert!(d["data"]["simplepipe-team-vision.json"].is_string(), "{d}");
+    assert!(!serde_json::to_string(&docs)
+        .unwrap()
+        .contains("ml-training"));
 }
 
 #[test]
@@ -521,6 +539,28 @@ fn every_container_is_locked_down_and_holds_no_credential() {
         }
         assert_eq!(seen, 4, "push, push-outcome, prune, live's init container");
     }
+}
+
+#[test]
+fn the_image_values_reach_every_container_of_theirs() {
+    let docs = render(
+        None,
+        json!({"image": {"repository": "registry.example/simplepipe", "tag": "9.9.9"},
+               "pushgateway": {"image": {"repository": "registry.example/pushgateway", "tag": "v1.11.0"}}}),
+    );
+    let text = serde_json::to_string(&docs).unwrap();
+    assert_eq!(
+        text.matches("\"registry.example/simplepipe:9.9.9\"")
+            .count(),
+        4,
+        "push, push-outcome, prune, live's init container"
+    );
+    assert!(!text.contains("ghcr.io/simplepipe"), "{text}");
+    let gw = object(&docs, "Deployment", "pushgateway");
+    assert_eq!(
+        gw["spec"]["template"]["spec"]["containers"][0]["image"],
+        "registry.example/pushgateway:v1.11.0"
+    );
 }
 
 #[test]

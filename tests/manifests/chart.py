@@ -13,7 +13,8 @@ Run by tests/helm.rs.
         ../shared/argo-crds and ../shared/k8s-crds (CronWorkflow included);
       - drift: with the default values (monitoring switched on), the rendered
         objects equal `kubectl kustomize argo/base` and `argo/standard`,
-        labels aside.
+        labels aside;
+      - `helm package`: the archive (links resolved) renders the same.
       --root checks another copy of the argo/ tree (the tests plant bugs in
       one); the CRDs still come from this repository's ../shared.
   chart.py render [--values FILE]... [--set-json JSON]
@@ -161,6 +162,15 @@ def drift(root, rendered):
     return errors, len(want)
 
 
+def packaged(chart_dir):
+    """`helm package` copies what the links point to: the archive renders
+    the same objects as the directory."""
+    with tempfile.TemporaryDirectory() as tmp, helm_stderr():
+        archive = helm_python.package(chart_dir, destination=tmp)
+        same = render(archive, MONITORING_ON) == render(chart_dir, MONITORING_ON)
+    return [] if same else [f"helm package {chart_dir}: the archive renders differently from the directory"]
+
+
 def run_check(root):
     chart_dir = os.path.join(root, "argo/chart")
     with open(os.path.join(chart_dir, "ci/full-values.yaml")) as f:
@@ -173,6 +183,7 @@ def run_check(root):
             checked += 1
     found, compared = drift(root, render(chart_dir, MONITORING_ON))
     errors += found
+    errors += packaged(chart_dir)
     for e in errors:
         print(e)
     print(f"{checked} rendered manifests checked, {compared} compared with kustomize, {len(errors)} problems")
