@@ -77,7 +77,7 @@ def render(chart_dir, values):
     return [d for _, text in sorted(out.items()) for d in yaml.safe_load_all(text) if d]
 
 
-class CrdLoader(yaml.CSafeLoader):
+class CrdLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """libyaml (the CRDs are megabytes), reading a bare `=` (an enum value
     in the AlertmanagerConfig CRD) as the string it is."""
 

@@ -79,7 +79,7 @@ def crd_schema(kind):
         return cron_workflow_schema()
     name = {"Workflow": "argoproj.io_workflows.yaml", "WorkflowTemplate": "argoproj.io_workflowtemplates.yaml"}[kind]
     with open(os.path.join(CRDS, name)) as f:
-        return yaml.load(f, Loader=yaml.CSafeLoader)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
 PRIMITIVES = {str: "string", bool: "boolean", int: "integer"}
