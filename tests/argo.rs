@@ -14,27 +14,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use common::argo::{container_env, dockerfile_entrypoint, parameters, strings, yaml};
 use common::prometheus::Prometheus;
 use common::*;
-use serde_json::Value;
-
-/// Load a YAML file as JSON (PyYAML comes with the manifest checker's deps).
-fn yaml(path: &str) -> Value {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)",
-        ])
-        .arg(repo().join(path))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn check_py(args: &[&str]) -> Run {
     Command::new("python3")
@@ -121,55 +103,6 @@ fn the_checker_walks_a_cron_workflow_without_its_crd() {
     assert_eq!(good.stdout, "1 manifests checked, 0 problems\n", "{good:?}");
 }
 
-/// Argo's `{{...}}` substitution for the variables these templates use,
-/// including `{{=a == 'B' ? x : y}}` expressions whose operands are
-/// variables (`inputs.parameters.x` or `inputs.parameters['x-y']`) or
-/// literals (`'text'`, `1`).
-fn substitute(s: &str, vars: &BTreeMap<String, String>) -> String {
-    let operand = |x: &str| -> String {
-        let x = x.trim();
-        if let Some(lit) = x.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
-            return lit.to_string();
-        }
-        if !x.contains('.') {
-            return x.to_string(); // a number
-        }
-        let key = x.replace("['", ".").replace("']", "");
-        vars.get(&key)
-            .cloned()
-            .unwrap_or_else(|| panic!("no variable {key}"))
-    };
-    let mut out = s.to_string();
-    while let Some(start) = out.find("{{=") {
-        let end = out[start..].find("}}").unwrap() + start;
-        let expr = out[start + 3..end].to_string();
-        let (cond, rest) = expr.split_once(" ? ").unwrap();
-        let (yes, no) = rest.split_once(" : ").unwrap();
-        let (var, want) = cond.split_once(" == ").unwrap();
-        let v = if operand(var) == operand(want) {
-            operand(yes)
-        } else {
-            operand(no)
-        };
-        out.replace_range(start..end + 2, &v);
-    }
-    for (k, v) in vars {
-        out = out.replace(&format!("{{{{{k}}}}}"), v);
-    }
-    assert!(!out.contains("{{"), "unsubstituted variable in {out}");
-    out
-}
-
-/// The Dockerfile's `ENTRYPOINT [...]`, as JSON.
-fn dockerfile_entrypoint() -> Value {
-    let dockerfile = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
-    let line = dockerfile
-        .lines()
-        .find_map(|l| l.strip_prefix("ENTRYPOINT "))
-        .expect("the Dockerfile has an ENTRYPOINT");
-    serde_json::from_str(line).unwrap()
-}
-
 /// Run one template of simplepipe-push as Argo would: parameters resolved
 /// (defaults, then the given arguments, then workflow variables), env and
 /// envFrom (the ConfigMap from the Kustomize base), command and args.
@@ -187,21 +120,7 @@ fn run_template(
         .find(|t| t["name"] == name)
         .unwrap()
         .clone();
-    let mut vars: BTreeMap<String, String> = workflow
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    for p in t["inputs"]["parameters"].as_array().unwrap() {
-        let pname = p["name"].as_str().unwrap();
-        let value = args
-            .iter()
-            .find(|(k, _)| *k == pname)
-            .map(|(_, v)| v.to_string())
-            .or_else(|| p["value"].as_str().map(String::from))
-            .unwrap_or_else(|| panic!("parameter {pname} has no value"));
-        let value = substitute(&value, &vars);
-        vars.insert(format!("inputs.parameters.{pname}"), value);
-    }
+    let vars = parameters(&t, args, workflow);
     let c = &t["container"];
     // The image's own entrypoint, by its full path: the image is `FROM
     // scratch`, so nothing but our ENV makes a bare name resolve.
@@ -210,12 +129,7 @@ fn run_template(
         Some((from, to)) => s.replace(from, to.to_str().unwrap()),
         None => s,
     };
-    let argv: Vec<String> = c["args"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| fix(substitute(a.as_str().unwrap(), &vars)))
-        .collect();
+    let argv: Vec<String> = strings(&c["args"], &vars).into_iter().map(fix).collect();
     let mut cmd = simplepipe();
     cmd.args(&argv).stdin(Stdio::null());
     let config = yaml("argo/base/simplepipe-configmap.yaml");
@@ -223,15 +137,7 @@ fn run_template(
         c["envFrom"][0]["configMapRef"]["name"],
         config["metadata"]["name"]
     );
-    for (k, v) in config["data"].as_object().unwrap() {
-        cmd.env(k, v.as_str().unwrap());
-    }
-    for e in c["env"].as_array().unwrap() {
-        cmd.env(
-            e["name"].as_str().unwrap(),
-            substitute(e["value"].as_str().unwrap(), &vars),
-        );
-    }
+    cmd.envs(container_env(c, &vars, Some(&config), &[]));
     cmd.output().unwrap().into()
 }
 
