@@ -40,7 +40,7 @@ import check  # noqa: E402  (check.py, beside this file)
 SHARED = os.path.join(os.path.dirname(check.ROOT), "shared")
 RELEASE, NAMESPACE = "simplepipe", "alice"
 # Switched on for the drift check: the monitoring objects are opt-in.
-MONITORING_ON = {"monitoring": {"prometheusRule": {"enabled": True}, "dashboard": {"enabled": True}}}
+MONITORING_ON = {"monitoring": {"prometheusRule": {"enabled": True}, "dashboard": {"enabled": True}, "alertmanagerConfig": {"enabled": True}}}
 
 
 def merge(base, over):
