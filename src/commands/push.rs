@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::{counts, forgive, load, print};
-use crate::config::PushConfig;
+use crate::config::{target, PushConfig};
 use crate::error::invalid_mut;
 use crate::model::Family;
 use crate::report;
@@ -23,13 +23,16 @@ fn push(cfg: &PushConfig) -> Result<()> {
         }
         e
     })?;
+    // The grouping an Argo Workflow proposes, where the command line named none.
+    let mut sink = cfg.sink.clone();
+    target::settle(sink.grouping_mut(), &model.proposed, &cfg.artifact.build.labels)?;
     if cfg.dry_run {
-        report::info_plain(format!("{} (dry run: nothing sent)", cfg.sink.describe()));
-        return print(&cfg.sink.dry_run_body(&model.families)?);
+        report::info_plain(format!("{} (dry run: nothing sent)", sink.describe()));
+        return print(&sink.dry_run_body(&model.families)?);
     }
     let (pushed, series) = (counts(&model), model.series_count());
     let families: Arc<[Family]> = model.families.into();
-    cfg.sink.push(&families)?;
+    sink.push(&families)?;
     if cfg.json {
         let summary = json!({
             "source": cfg.source.as_ref().map(|s| s.name()),
@@ -37,13 +40,13 @@ fn push(cfg: &PushConfig) -> Result<()> {
             "schema": described,
             "families": families.len(),
             "series": series,
-            "destination": cfg.sink.describe_destination(),
+            "destination": sink.describe_destination(),
         });
         print(format!("{summary}\n").as_bytes())?;
     } else if !cfg.quiet {
         report::info(format!(
             "pushed {pushed} to {}",
-            cfg.sink.describe_push(&families)
+            sink.describe_push(&families)
         ));
     }
     // The process ends next: the model is left to it rather than freed

@@ -97,9 +97,12 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
     if source.is_none() && inline.is_empty() {
         bail_with!(
             Exit::Usage,
-            "nothing to push: give a SOURCE (a path, - for stdin, or s3://BUCKET/KEY) and a JOB, or at least one --metric NAME=VALUE"
+            "nothing to push: give a SOURCE (a path, - for stdin, s3://BUCKET/KEY or argo://NAME) and a JOB, or at least one --metric NAME=VALUE"
         );
     }
+    // An Argo Workflow names its own job: with a source and no job, the
+    // job waits for the artifact (`target::settle`).
+    let job = job.or_else(|| source.is_some().then(|| target::FROM_ARTIFACT.to_string()));
     let influx = influx::wanted(&args.influx, args.dry_run);
     let (sink, label_check) = match (&args.remote_write, influx) {
         (Some(_), true) => bail_with!(

@@ -5,6 +5,7 @@ use anyhow::Result;
 use reqwest::Url;
 
 use super::{credentials, env_nonempty, pairs};
+use crate::artifact::Proposed;
 use crate::cli::{GatewayArgs, GroupingArgs, NetArgs};
 use crate::error::{bail_with, Exit, ExitContext};
 use crate::sink::pushgateway::{Gateway, Target};
@@ -23,6 +24,9 @@ pub fn target(
     let mut gateway = match base_url(args)? {
         Some(url) => Some(url),
         None if dry_run => None,
+        None if job == FROM_ARTIFACT => {
+            bail_with!(Exit::Usage, "{NO_GATEWAY}; and {NO_JOB} either, unless the artifact is an Argo Workflow (which names its own)")
+        }
         None => bail_with!(Exit::Usage, "{NO_GATEWAY}"),
     };
     let grouping = grouping(grouping_args, job)?;
@@ -40,9 +44,42 @@ pub fn required_job(job: Option<String>) -> Result<String> {
         Some(job) => Ok(job),
         None => bail_with!(
             Exit::Usage,
-            "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required)"
+            "{NO_JOB} (the grouping label `job` is required)"
         ),
     }
+}
+
+const NO_JOB: &str = "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB";
+
+/// The job of a push that reads a source but was given none: an Argo
+/// Workflow names its own, so the job waits for the artifact ([`settle`]
+/// puts it in). Never sent.
+pub const FROM_ARTIFACT: &str = "<job from the artifact>";
+
+/// The job and user an artifact proposes ([`Proposed`]), where the command
+/// line gave none: its job in place of [`FROM_ARTIFACT`] (a usage error when
+/// it proposes none), its user when neither `--user` nor `--label user=…`
+/// was given (inserted after `job`, where `--user` goes).
+pub fn settle(
+    grouping: &mut Vec<(String, String)>,
+    proposed: &Proposed,
+    labels: &[(String, String)],
+) -> Result<()> {
+    if let Some((_, job)) = grouping.iter_mut().find(|(k, v)| k == "job" && v == FROM_ARTIFACT) {
+        let Some(own) = &proposed.job else {
+            bail_with!(
+                Exit::Usage,
+                "{NO_JOB} (the grouping label `job` is required; only an Argo Workflow names its own)"
+            );
+        };
+        *job = own.clone();
+    }
+    let named = |name: &str| grouping.iter().chain(labels).any(|(k, _)| k == name);
+    if let (Some(user), false) = (&proposed.user, named("user")) {
+        let at = usize::from(!grouping.is_empty());
+        grouping.insert(at, ("user".to_string(), user.clone()));
+    }
+    Ok(())
 }
 
 /// The whole gateway, for `groups` and `prune`: the same URL, fallback,

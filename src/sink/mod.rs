@@ -104,6 +104,16 @@ impl Sink {
         }
     }
 
+    /// The grouping key (`job` first, then `user` and `--group`): the
+    /// Pushgateway's group, or the labels or tags every series gets.
+    pub fn grouping_mut(&mut self) -> &mut Vec<(String, String)> {
+        match self {
+            Sink::Pushgateway { target, .. } => &mut target.grouping,
+            Sink::RemoteWrite(target) => &mut target.labels,
+            Sink::Influx(target) => &mut target.tags,
+        }
+    }
+
     /// Send the families (shared: a body may be written while it is sent,
     /// from a thread of the HTTP client's).
     pub fn push(&self, families: &Arc<[Family]>) -> Result<()> {
