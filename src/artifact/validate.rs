@@ -167,7 +167,7 @@ fn load_custom(path: &Path, artifact: Option<&str>) -> Result<(Value, Validator,
         None => (
             Exit::Usage,
             String::new(),
-            "; --schema takes a built-in name (metrics, simple, simplepipe-v0), a JSON Schema file or a standard",
+            "; --schema takes a built-in name (metrics, simple, simplepipe-v0, argo-workflow), a JSON Schema file or a standard",
         ),
         Some(name) => (
             Exit::Invalid,

@@ -9,6 +9,7 @@
 //! one is also a usage error before anything is sent.
 //!
 //! - [`aws`]: S3 options from flags and the AWS variables.
+//! - [`kube`]: `argo://` sources: the Kubernetes API and the service account.
 //! - [`target`]: the gateway URL and the grouping key.
 //! - [`remote_write`]: the remote-write endpoint, its labels and request size.
 //! - [`influx`]: the InfluxDB target (`--influx`).
@@ -25,6 +26,7 @@ pub mod env;
 pub mod groups;
 pub mod influx;
 pub mod inline;
+pub mod kube;
 pub mod live;
 pub mod remote_write;
 pub mod standard;
@@ -149,7 +151,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         label_check,
     };
     Ok(PushConfig {
-        artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
+        artifact: artifact(&args.artifact, &args.net, source.as_slice(), build)?,
         source,
         best_effort: args.gateway.best_effort,
         sink,
@@ -184,7 +186,6 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
         .iter()
         .map(|s| Source::parse(s))
         .collect::<Result<Vec<_>>>()?;
-    let from_s3 = sources.iter().find(|s| matches!(s, Source::S3 { .. }));
     // The same grouping as a push would use, so that validate and push
     // agree on which labels are reserved; `job` always is.
     let job = args.grouping.job.clone().unwrap_or_default();
@@ -197,7 +198,7 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
         label_check: None,
     };
     Ok(ValidateConfig {
-        artifact: artifact(&args.artifact, &args.net, from_s3, build)?,
+        artifact: artifact(&args.artifact, &args.net, &sources, build)?,
         sources,
         json: args.output == Output::Json,
     })
@@ -213,18 +214,21 @@ pub fn delete(args: &DeleteArgs) -> Result<DeleteConfig> {
     })
 }
 
+/// How to read `sources` (the network options only for the kinds among them).
 fn artifact(
     args: &ArtifactArgs,
     net: &NetArgs,
-    source: Option<&Source>,
+    sources: &[Source],
     build: BuildOptions,
 ) -> Result<ArtifactConfig> {
-    let from_s3 = matches!(source, Some(Source::S3 { .. }));
+    let from_s3 = sources.iter().any(|s| matches!(s, Source::S3 { .. }));
+    let from_argo = sources.iter().any(|s| matches!(s, Source::Argo { .. }));
     Ok(ArtifactConfig {
         read: ReadOptions {
             max_bytes: args.max_bytes,
             member: args.member.clone(),
             s3: aws::s3_options(args, net, from_s3)?,
+            argo: kube::argo_options(net, from_argo)?,
         },
         check: CheckOptions {
             schema: args.schema.as_deref().map(SchemaChoice::parse),

@@ -5,6 +5,7 @@
 
 pub mod alertmanager;
 pub mod influx;
+pub mod kube;
 pub mod live;
 pub mod prometheus;
 pub mod scripted;
