@@ -151,6 +151,12 @@ pub struct PushArgs {
     #[arg(long = "metric", value_name = "NAME=VALUE")]
     pub metrics: Vec<String>,
 
+    /// When SOURCE can't be read (exit 3), push the --metric values alone,
+    /// with a warning, instead of failing: an Argo exit handler's outcome
+    /// still lands when its Workflow can't be read (argo:// refused).
+    #[arg(long, env = "SIMPLEPIPE_METRICS_IF_UNREADABLE")]
+    pub metrics_if_unreadable: bool,
+
     /// Wire format of the body. Default: protobuf, which the Pushgateway
     /// parses about 3.5x faster; --dry-run shows text unless this is given.
     #[arg(long, value_enum, env = "SIMPLEPIPE_FORMAT", value_name = "FORMAT")]

@@ -84,7 +84,10 @@ fn schemas_lists_and_prints_the_embedded_files() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(names, ["metrics", "simple", "simplepipe-v0", "argo-workflow"]);
+    assert_eq!(
+        names,
+        ["metrics", "simple", "simplepipe-v0", "argo-workflow"]
+    );
     for name in names {
         let r = run(&["schemas", name]);
         assert_eq!(r.code, 0);

@@ -30,7 +30,11 @@ fn holds(gw: &Gateway, grouping: &[(&str, &str)]) -> BTreeSet<String> {
         for (labels, s) in g.series(name) {
             let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
             let v = s["value"].as_str().unwrap();
-            lines.insert(format!("{} {name}{{{}}} {v}", g.kind(name), labels.join(",")));
+            lines.insert(format!(
+                "{} {name}{{{}}} {v}",
+                g.kind(name),
+                labels.join(",")
+            ));
         }
     }
     lines
@@ -45,7 +49,12 @@ fn set(lines: &[&str]) -> BTreeSet<String> {
 #[test]
 fn argo_test_data_lands_in_the_gateway_exactly() {
     let gw = Gateway::start();
-    type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], &'a [&'a str]);
+    type Case<'a> = (
+        &'a str,
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+        &'a [&'a str],
+    );
     let cases: &[Case] = &[
         // Finished and Succeeded, with resource durations; job from generateName.
         (
@@ -128,13 +137,24 @@ fn argo_test_data_lands_in_the_gateway_exactly() {
 
 /// A Workflow with its creator's labels, as Argo's server sets them.
 fn with_creator() -> Value {
-    let mut wf: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo().join(data("dag-diamond.json"))).unwrap()).unwrap();
+    let mut wf: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join(data("dag-diamond.json"))).unwrap(),
+    )
+    .unwrap();
     let labels = wf["metadata"]["labels"].as_object_mut().unwrap();
     labels.insert("workflows.argoproj.io/creator".into(), "5c1f6a2e".into());
-    labels.insert("workflows.argoproj.io/creator-email".into(), "alice.at.example.com".into());
-    labels.insert("workflows.argoproj.io/creator-preferred-username".into(), "alice".into());
-    labels.insert("workflows.argoproj.io/workflow-template".into(), "nightly-diamond".into());
+    labels.insert(
+        "workflows.argoproj.io/creator-email".into(),
+        "alice.at.example.com".into(),
+    );
+    labels.insert(
+        "workflows.argoproj.io/creator-preferred-username".into(),
+        "alice".into(),
+    );
+    labels.insert(
+        "workflows.argoproj.io/workflow-template".into(),
+        "nightly-diamond".into(),
+    );
     wf
 }
 
@@ -144,25 +164,50 @@ fn the_workflow_names_its_job_and_user_and_its_name_only_when_asked() {
     let text = with_creator().to_string();
     let r = run_stdin(&["push", "-", "--gateway", &gw.url], text.as_bytes());
     assert_eq!(r.code, 0, "{r:?}");
-    let g = gw.group(&[("job", "nightly-diamond"), ("user", "alice")]).expect("grouped by the template and the creator");
-    assert!(!holds(&gw, &[("job", "nightly-diamond"), ("user", "alice")])
-        .iter()
-        .any(|l| l.contains("dag-diamond-82q7s")), "the workflow's name is unbounded: not a label unless asked");
+    let g = gw
+        .group(&[("job", "nightly-diamond"), ("user", "alice")])
+        .expect("grouped by the template and the creator");
+    assert!(
+        !holds(&gw, &[("job", "nightly-diamond"), ("user", "alice")])
+            .iter()
+            .any(|l| l.contains("dag-diamond-82q7s")),
+        "the workflow's name is unbounded: not a label unless asked"
+    );
     assert_eq!(g.value("argo_workflow_succeeded"), "1");
 
     // --job and --user win; --label workflow=… puts the name on every series.
     let r = run_stdin(
-        &["push", "-", "--gateway", &gw.url, "--job", "j", "--user", "bob", "--label", "workflow=dag-diamond-82q7s"],
+        &[
+            "push",
+            "-",
+            "--gateway",
+            &gw.url,
+            "--job",
+            "j",
+            "--user",
+            "bob",
+            "--label",
+            "workflow=dag-diamond-82q7s",
+        ],
         text.as_bytes(),
     );
     assert_eq!(r.code, 0, "{r:?}");
     let got = holds(&gw, &[("job", "j"), ("user", "bob")]);
     assert_eq!(got.len(), 6);
-    assert!(got.iter().all(|l| l.contains("workflow=\"dag-diamond-82q7s\"")), "{got:#?}");
+    assert!(
+        got.iter()
+            .all(|l| l.contains("workflow=\"dag-diamond-82q7s\"")),
+        "{got:#?}"
+    );
     // A --label user keeps the creator out of the grouping key.
-    let r = run_stdin(&["push", "-", "--gateway", &gw.url, "--label", "user=carol"], text.as_bytes());
+    let r = run_stdin(
+        &["push", "-", "--gateway", &gw.url, "--label", "user=carol"],
+        text.as_bytes(),
+    );
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(holds(&gw, &[("job", "nightly-diamond")]).iter().all(|l| l.contains("user=\"carol\"")));
+    assert!(holds(&gw, &[("job", "nightly-diamond")])
+        .iter()
+        .all(|l| l.contains("user=\"carol\"")));
 }
 
 #[test]
@@ -174,11 +219,19 @@ fn validate_names_the_format_and_other_artifacts_still_need_a_job() {
         "tests/data/argo-workflows/dag-diamond.json: valid (schema argo-workflow): 5 families (6 series)\n"
     );
     let r = run(&["schemas", "argo-workflow"]);
-    assert_eq!(r.stdout, std::fs::read_to_string(repo().join("schemas/argo-workflow.json")).unwrap());
+    assert_eq!(
+        r.stdout,
+        std::fs::read_to_string(repo().join("schemas/argo-workflow.json")).unwrap()
+    );
     // Only a Workflow names its own job.
     let r = run(&["push", "examples/simple.json", "--dry-run"]);
     assert_eq!(r.code, 2, "{r:?}");
-    assert!(r.stderr.contains("no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB"),
+        "{}",
+        r.stderr
+    );
     // No generateName, no template: the job must be given.
     let r = run(&["push", &data("parameter-aggregation-dag.json"), "--dry-run"]);
     assert_eq!(r.code, 2, "{r:?}");
@@ -188,10 +241,13 @@ fn validate_names_the_format_and_other_artifacts_still_need_a_job() {
 #[test]
 fn a_parameter_with_a_reserved_name_pushes_nothing() {
     let gw = Gateway::start();
-    let mut wf: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo().join(data("parameter-aggregation-dag.json"))).unwrap()).unwrap();
+    let mut wf: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join(data("parameter-aggregation-dag.json"))).unwrap(),
+    )
+    .unwrap();
     let node = "parameter-aggregation-dag-h8b82-3572919299";
-    wf["status"]["nodes"][node]["outputs"]["parameters"][0]["name"] = "argo_template_attempts_total".into();
+    wf["status"]["nodes"][node]["outputs"]["parameters"][0]["name"] =
+        "argo_template_attempts_total".into();
     let (_dir, path) = artifact(&wf.to_string());
     let r = run(&["push", &path, "j", "--gateway", &gw.url]);
     assert_eq!(r.code, 4, "{r:?}");
@@ -228,32 +284,69 @@ fn argo_source_gets_the_workflow_with_the_service_account() {
     let body = std::fs::read_to_string(repo().join(data("dag-diamond.json"))).unwrap();
     let api = ApiServer::start(vec![object(body)], "alice");
     let gw = Gateway::start();
-    let r = run_in_pod(&api, &["push", "argo://dag-diamond-82q7s", "--gateway", &gw.url, "-v"]);
+    let r = run_in_pod(
+        &api,
+        &[
+            "push",
+            "argo://dag-diamond-82q7s",
+            "--gateway",
+            &gw.url,
+            "-v",
+        ],
+    );
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(!r.stderr.contains(TOKEN) && !r.stdout.contains(TOKEN), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains(TOKEN) && !r.stdout.contains(TOKEN),
+        "{}",
+        r.stderr
+    );
     let reqs = api.requests();
     assert_eq!(reqs.len(), 1, "{reqs:?}");
     assert_eq!(reqs[0].method, "GET");
     // The namespace from the mounted file.
-    assert_eq!(reqs[0].path, "/apis/argoproj.io/v1alpha1/namespaces/alice/workflows/dag-diamond-82q7s");
-    assert_eq!(reqs[0].header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    assert_eq!(
+        reqs[0].path,
+        "/apis/argoproj.io/v1alpha1/namespaces/alice/workflows/dag-diamond-82q7s"
+    );
+    assert_eq!(
+        reqs[0].header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
     assert_eq!(holds(&gw, &[("job", "dag-diamond")]).len(), 6);
 
     // A namespace given wins over the file's.
     let r = run_in_pod(&api, &["validate", "argo://team-b/dag-diamond-82q7s"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(r.stdout, "argo://team-b/dag-diamond-82q7s: valid (schema argo-workflow): 5 families (6 series)\n");
-    assert_eq!(api.requests()[1].path, "/apis/argoproj.io/v1alpha1/namespaces/team-b/workflows/dag-diamond-82q7s");
+    assert_eq!(
+        r.stdout,
+        "argo://team-b/dag-diamond-82q7s: valid (schema argo-workflow): 5 families (6 series)\n"
+    );
+    assert_eq!(
+        api.requests()[1].path,
+        "/apis/argoproj.io/v1alpha1/namespaces/team-b/workflows/dag-diamond-82q7s"
+    );
 }
 
 #[test]
 fn only_the_clusters_ca_is_trusted() {
     let api = ApiServer::start(vec![object("{}".into())], "alice");
-    std::fs::copy(api.pki.path("other-ca.pem"), api.account.path().join("ca.crt")).unwrap();
+    std::fs::copy(
+        api.pki.path("other-ca.pem"),
+        api.account.path().join("ca.crt"),
+    )
+    .unwrap();
     let gw = Gateway::start();
-    let r = run_in_pod(&api, &["push", "argo://x", "--gateway", &gw.url, "--retries", "0"]);
+    let r = run_in_pod(
+        &api,
+        &["push", "argo://x", "--gateway", &gw.url, "--retries", "0"],
+    );
     assert_eq!(r.code, 3, "{r:?}");
-    assert!(r.stderr.contains("simplepipe: error: cannot read argo://x: GET https://127.0.0.1:"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("simplepipe: error: cannot read argo://x: GET https://127.0.0.1:"),
+        "{}",
+        r.stderr
+    );
     assert!(
         r.stderr.contains("TLS handshake failed: invalid peer certificate: UnknownIssuer (the service account's ca.crt did not sign the API server's certificate)"),
         "{}",
@@ -269,14 +362,27 @@ fn the_apis_refusals_are_exit_3_with_its_message() {
     let forbidden = "workflows.argoproj.io \"train-x7k2p\" is forbidden: User \"system:serviceaccount:alice:simplepipe\" cannot get resource \"workflows\" in API group \"argoproj.io\" in the namespace \"alice\"";
     let not_found = "workflows.argoproj.io \"train-x7k2p\" not found";
     for (reply, message, hint) in [
-        (refusal(403, "Forbidden", forbidden, "train-x7k2p"), forbidden, true),
-        (refusal(404, "NotFound", not_found, "train-x7k2p"), not_found, false),
+        (
+            refusal(403, "Forbidden", forbidden, "train-x7k2p"),
+            forbidden,
+            true,
+        ),
+        (
+            refusal(404, "NotFound", not_found, "train-x7k2p"),
+            not_found,
+            false,
+        ),
     ] {
         let api = ApiServer::start(vec![reply], "alice");
         let r = run_in_pod(&api, &["push", "argo://train-x7k2p", "--gateway", &gw.url]);
         assert_eq!(r.code, 3, "{r:?}");
         let line = r.stderr.trim_end();
-        assert!(line.starts_with("simplepipe: error: cannot read argo://train-x7k2p: GET https://127.0.0.1:"), "{line}");
+        assert!(
+            line.starts_with(
+                "simplepipe: error: cannot read argo://train-x7k2p: GET https://127.0.0.1:"
+            ),
+            "{line}"
+        );
         assert!(line.contains(message), "{line}");
         assert_eq!(line.contains("needs `get` on workflows"), hint, "{line}");
         assert!(!line.contains(TOKEN));
@@ -289,24 +395,72 @@ fn the_apis_refusals_are_exit_3_with_its_message() {
 fn outside_a_pod_and_without_a_token_the_read_fails_clearly() {
     let r = run(&["push", "argo://x", "j", "--dry-run"]);
     assert_eq!(r.code, 3, "{r:?}");
-    assert!(r.stderr.contains("cannot read argo://x: KUBERNETES_SERVICE_HOST is not set"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cannot read argo://x: KUBERNETES_SERVICE_HOST is not set"),
+        "{}",
+        r.stderr
+    );
 
     let api = ApiServer::start(vec![object("{}".into())], "alice");
     std::fs::remove_file(api.account.path().join("token")).unwrap();
     let r = run_in_pod(&api, &["push", "argo://x", "j", "--dry-run"]);
     assert_eq!(r.code, 3, "{r:?}");
-    assert!(r.stderr.contains("cannot read the service account's token"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot read the service account's token"),
+        "{}",
+        r.stderr
+    );
     assert!(api.requests().is_empty());
 
     let r = run(&["push", "argo://Not_A_Name", "j", "--dry-run"]);
     assert_eq!(r.code, 2, "{r:?}");
+    // The exit handler's fallback: the --metric values alone, and only them.
+    let r = run(&[
+        "push",
+        "argo://x",
+        "j",
+        "--dry-run",
+        "--metrics-if-unreadable",
+        "--metric",
+        "up=1",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "# TYPE up gauge\nup 1\n");
+    let r = run(&[
+        "push",
+        "argo://x",
+        "j",
+        "--dry-run",
+        "--metrics-if-unreadable",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("--metrics-if-unreadable needs a SOURCE and at least one --metric"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn the_answer_is_read_up_to_max_bytes() {
     let body = std::fs::read_to_string(repo().join(data("dag-diamond.json"))).unwrap();
     let api = ApiServer::start(vec![object(body)], "alice");
-    let r = run_in_pod(&api, &["push", "argo://dag-diamond-82q7s", "--dry-run", "--max-bytes", "1000"]);
+    let r = run_in_pod(
+        &api,
+        &[
+            "push",
+            "argo://dag-diamond-82q7s",
+            "--dry-run",
+            "--max-bytes",
+            "1000",
+        ],
+    );
     assert_eq!(r.code, 3, "{r:?}");
-    assert!(r.stderr.contains("is larger than --max-bytes (1000 bytes)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is larger than --max-bytes (1000 bytes)"),
+        "{}",
+        r.stderr
+    );
 }

@@ -20,7 +20,12 @@ pub enum Format {
     Workflow,
 }
 
-pub const ALL: [Format; 4] = [Format::Metrics, Format::Simple, Format::V0, Format::Workflow];
+pub const ALL: [Format; 4] = [
+    Format::Metrics,
+    Format::Simple,
+    Format::V0,
+    Format::Workflow,
+];
 
 impl Format {
     pub fn name(self) -> &'static str {

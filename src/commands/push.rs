@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{counts, forgive, load, print};
 use crate::config::{target, PushConfig};
-use crate::error::invalid_mut;
+use crate::error::{exit_code, invalid_mut, Exit};
 use crate::model::Family;
 use crate::report;
 
@@ -17,7 +17,15 @@ pub fn run(cfg: &PushConfig) -> Result<()> {
 }
 
 fn push(cfg: &PushConfig) -> Result<()> {
-    let (model, described) = load(cfg.source.as_ref(), &cfg.artifact).map_err(|mut e| {
+    let loaded = match load(cfg.source.as_ref(), &cfg.artifact) {
+        Err(e) if cfg.metrics_if_unreadable && exit_code(&e) == Exit::Source => {
+            report::warn(format!("{e:#}"));
+            report::warn("--metrics-if-unreadable: pushing the --metric values alone");
+            load(None, &cfg.artifact)
+        }
+        loaded => loaded,
+    };
+    let (model, described) = loaded.map_err(|mut e| {
         if let Some(inv) = invalid_mut(&mut e) {
             inv.pushing = true;
         }
@@ -25,7 +33,11 @@ fn push(cfg: &PushConfig) -> Result<()> {
     })?;
     // The grouping an Argo Workflow proposes, where the command line named none.
     let mut sink = cfg.sink.clone();
-    target::settle(sink.grouping_mut(), &model.proposed, &cfg.artifact.build.labels)?;
+    target::settle(
+        sink.grouping_mut(),
+        &model.proposed,
+        &cfg.artifact.build.labels,
+    )?;
     if cfg.dry_run {
         report::info_plain(format!("{} (dry run: nothing sent)", sink.describe()));
         return print(&sink.dry_run_body(&model.families)?);

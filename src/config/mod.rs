@@ -64,6 +64,9 @@ pub struct PushConfig {
     pub artifact: ArtifactConfig,
     pub sink: Sink,
     pub best_effort: Option<BestEffort>,
+    /// `--metrics-if-unreadable`: an unreadable source leaves the inline
+    /// metrics to push.
+    pub metrics_if_unreadable: bool,
     pub dry_run: bool,
     pub quiet: bool,
     pub json: bool,
@@ -100,6 +103,12 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         bail_with!(
             Exit::Usage,
             "nothing to push: give a SOURCE (a path, - for stdin, s3://BUCKET/KEY or argo://NAME) and a JOB, or at least one --metric NAME=VALUE"
+        );
+    }
+    if args.metrics_if_unreadable && (source.is_none() || inline.is_empty()) {
+        bail_with!(
+            Exit::Usage,
+            "--metrics-if-unreadable needs a SOURCE and at least one --metric (pushed alone if the SOURCE can't be read)"
         );
     }
     // An Argo Workflow names its own job: with a source and no job, the
@@ -154,6 +163,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         artifact: artifact(&args.artifact, &args.net, source.as_slice(), build)?,
         source,
         best_effort: args.gateway.best_effort,
+        metrics_if_unreadable: args.metrics_if_unreadable,
         sink,
         dry_run: args.dry_run,
         quiet: args.quiet,

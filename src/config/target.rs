@@ -65,7 +65,10 @@ pub fn settle(
     proposed: &Proposed,
     labels: &[(String, String)],
 ) -> Result<()> {
-    if let Some((_, job)) = grouping.iter_mut().find(|(k, v)| k == "job" && v == FROM_ARTIFACT) {
+    if let Some((_, job)) = grouping
+        .iter_mut()
+        .find(|(k, v)| k == "job" && v == FROM_ARTIFACT)
+    {
         let Some(own) = &proposed.job else {
             bail_with!(
                 Exit::Usage,

@@ -223,7 +223,8 @@ fn bounded_text(
         let msg = format!("the answer from {peer} is larger than --max-bytes ({max} bytes); the download was stopped there");
         return Err(failure(msg, false));
     }
-    String::from_utf8(buf).map_err(|_| failure(format!("the answer from {peer} is not UTF-8 text"), false))
+    String::from_utf8(buf)
+        .map_err(|_| failure(format!("the answer from {peer} is not UTF-8 text"), false))
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date.

@@ -87,7 +87,11 @@ pub fn fetch(
         // net's words are for a server named by options; here the CA and
         // the permission come from the pod.
         let said = format!("{e:#}").replace(net::failure::CA_HINT, CA_HINT);
-        let hint = if said.contains("(HTTP 403") { FORBIDDEN_HINT } else { "" };
+        let hint = if said.contains("(HTTP 403") {
+            FORBIDDEN_HINT
+        } else {
+            ""
+        };
         unreadable(anyhow!("{said}{hint}"))
     })?;
     Ok(answer.text.into_bytes())
@@ -98,8 +102,13 @@ fn http(opts: &ArgoOptions) -> Result<HttpOptions> {
     let token_path = opts.account.join("token");
     let token = mounted(&opts.account, "token")?;
     let ca_path = opts.account.join("ca.crt");
-    let pem = std::fs::read(&ca_path)
-        .map_err(|e| anyhow!("cannot read the cluster's CA {}: {}", ca_path.display(), io_reason(&e)))?;
+    let pem = std::fs::read(&ca_path).map_err(|e| {
+        anyhow!(
+            "cannot read the cluster's CA {}: {}",
+            ca_path.display(),
+            io_reason(&e)
+        )
+    })?;
     let ca = reqwest::Certificate::from_pem_bundle(&pem)
         .ok()
         .filter(|c| !c.is_empty())

@@ -306,11 +306,22 @@ mod tests {
             namespace: ns.map(String::from),
             name: name.to_string(),
         };
-        assert_eq!(Source::parse("argo://train-x7k2p").unwrap(), argo(None, "train-x7k2p"));
+        assert_eq!(
+            Source::parse("argo://train-x7k2p").unwrap(),
+            argo(None, "train-x7k2p")
+        );
         let both = Source::parse("argo://alice/train.v2").unwrap();
         assert_eq!(both, argo(Some("alice"), "train.v2"));
         assert_eq!(both.name(), "argo://alice/train.v2");
-        for bad in ["argo://", "argo://a/b/c", "argo://Train", "argo://../x", "argo:///x", "argo://a/", "argo://-a"] {
+        for bad in [
+            "argo://",
+            "argo://a/b/c",
+            "argo://Train",
+            "argo://../x",
+            "argo:///x",
+            "argo://a/",
+            "argo://-a",
+        ] {
             let e = Source::parse(bad).unwrap_err();
             assert_eq!(crate::error::exit_code(&e), Exit::Usage, "{bad}");
             assert!(format!("{e:#}").contains("expected argo://NAME"), "{e:#}");

@@ -53,11 +53,7 @@ impl ApiServer {
 
 /// A 200 answer with a JSON body (a Workflow object).
 pub fn object(json: String) -> Reply {
-    Reply::Status(
-        200,
-        &[("Content-Type", "application/json")],
-        json.leak(),
-    )
+    Reply::Status(200, &[("Content-Type", "application/json")], json.leak())
 }
 
 /// The API server's refusal: a `Status` object, as it writes one.

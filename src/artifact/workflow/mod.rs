@@ -189,7 +189,13 @@ fn seconds(start: When, end: When) -> Result<Option<f64>, &'static str> {
 }
 
 /// A scalar entry with borrowed labels and a help text.
-fn entry<'e>(name: &str, kind: Kind, help: &'static str, labels: &[(&'static str, &'e str)], v: f64) -> Entry<'e> {
+fn entry<'e>(
+    name: &str,
+    kind: Kind,
+    help: &'static str,
+    labels: &[(&'static str, &'e str)],
+    v: f64,
+) -> Entry<'e> {
     Entry {
         help: Cow::Borrowed(help),
         labels: labels
@@ -225,7 +231,10 @@ fn proposed(wf: &Workflow) -> Proposed {
             .find_map(|k| labels.get(k).copied().filter(|v| !v.is_empty()))
     };
     let by_ref = wf.spec.workflow_template_ref.as_ref().and_then(|r| r.name);
-    let generated = wf.metadata.generate_name.map(|g| g.strip_suffix('-').unwrap_or(g));
+    let generated = wf
+        .metadata
+        .generate_name
+        .map(|g| g.strip_suffix('-').unwrap_or(g));
     let job = label(&TEMPLATE_LABELS)
         .or(by_ref.filter(|n| !n.is_empty()))
         .or(generated.filter(|g| !g.is_empty()));
@@ -259,10 +268,13 @@ fn finish<'a>(wf: &Workflow<'a>) -> Option<Finish<'a>> {
     };
     match s.phase {
         // Without finishedAt, a success ends with its last node.
-        Some("Succeeded") => Some(ended(true, match When::of(s.finished_at) {
-            When::Unknown => last_end(s),
-            end => end,
-        })),
+        Some("Succeeded") => Some(ended(
+            true,
+            match When::of(s.finished_at) {
+                When::Unknown => last_end(s),
+                end => end,
+            },
+        )),
         Some("Failed" | "Error") => Some(ended(false, When::of(s.finished_at))),
         _ => {
             let (id, entry) = s
@@ -287,10 +299,13 @@ fn finish<'a>(wf: &Workflow<'a>) -> Option<Finish<'a>> {
 
 /// The latest end of any node (unparseable ones aside).
 fn last_end(s: &Status) -> When {
-    let ends = s.nodes.values().filter_map(|n| match When::of(n.finished_at) {
-        When::At(t) => Some(t),
-        _ => None,
-    });
+    let ends = s
+        .nodes
+        .values()
+        .filter_map(|n| match When::of(n.finished_at) {
+            When::At(t) => Some(t),
+            _ => None,
+        });
     ends.max().map_or(When::Unknown, When::At)
 }
 
@@ -303,7 +318,10 @@ fn outcome(set: &mut FamilySet, wf: &Workflow) {
     match seconds(When::of(wf.status.started_at), f.end) {
         Ok(Some(secs)) => {
             let help = "Seconds from the Argo workflow's start to its end.";
-            set.add("/status".to_string(), entry(DURATION, Kind::Gauge, help, &[], secs));
+            set.add(
+                "/status".to_string(),
+                entry(DURATION, Kind::Gauge, help, &[], secs),
+            );
         }
         Ok(None) => {}
         Err(why) => set.warn(
@@ -327,7 +345,10 @@ fn resources(set: &mut FamilySet, s: &Status) {
             continue;
         }
         set.check_label_value(|| at.clone(), "resource", resource);
-        set.add(at.clone(), entry(RESOURCES, Kind::Gauge, help, &[("resource", resource)], v));
+        set.add(
+            at.clone(),
+            entry(RESOURCES, Kind::Gauge, help, &[("resource", resource)], v),
+        );
     }
 }
 

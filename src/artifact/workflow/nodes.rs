@@ -47,12 +47,18 @@ pub(super) fn read(set: &mut FamilySet, nodes: &BTreeMap<&str, Node>) {
         set.check_label_value(at, "template", template);
         set.check_label_value(at, "phase", phase);
         let labels = [("template", template), ("phase", phase)];
-        set.add(at(), entry(ATTEMPTS, Kind::Counter, help, &labels, n as f64));
+        set.add(
+            at(),
+            entry(ATTEMPTS, Kind::Counter, help, &labels, n as f64),
+        );
     }
     let help = "Seconds the pods of each template of the Argo workflow ran, summed over its attempts (pods with both ends known).";
     for (template, secs) in time {
         let labels = [("template", template)];
-        set.add(at(), entry(TEMPLATE_DURATION, Kind::Gauge, help, &labels, secs));
+        set.add(
+            at(),
+            entry(TEMPLATE_DURATION, Kind::Gauge, help, &labels, secs),
+        );
     }
     if left_out.total > 0 {
         let why: Vec<String> = left_out

@@ -39,7 +39,10 @@ pub(super) fn read(set: &mut FamilySet, wf: &Workflow) {
             let Some(value) = p.value.and_then(number) else {
                 continue;
             };
-            let at = format!("/status/nodes/{}/outputs/parameters/{i}", escape_pointer(id));
+            let at = format!(
+                "/status/nodes/{}/outputs/parameters/{i}",
+                escape_pointer(id)
+            );
             let name = metric_name(p.name);
             if let Some(prefix) = RESERVED_PREFIXES.iter().find(|r| name.starts_with(*r)) {
                 let msg = format!(
@@ -81,7 +84,10 @@ pub(super) fn read(set: &mut FamilySet, wf: &Workflow) {
         set.check_label_value(|| f.at.clone(), "template", f.template);
         set.check_label_value(|| f.at.clone(), "node", node);
         let labels = [("template", f.template), ("node", node)];
-        set.add(f.at.clone(), entry(&f.name, Kind::Gauge, HELP, &labels, f.value));
+        set.add(
+            f.at.clone(),
+            entry(&f.name, Kind::Gauge, HELP, &labels, f.value),
+        );
     }
 }
 
@@ -97,7 +103,13 @@ fn number(s: &str) -> Option<f64> {
 fn metric_name(raw: &str) -> String {
     let mut name: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == ':' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, '_');
@@ -122,7 +134,16 @@ mod tests {
         assert_eq!(number("0.93\n"), Some(0.93));
         assert_eq!(number(" -2 "), Some(-2.0));
         assert_eq!(number("1e3"), Some(1000.0));
-        for text in ["even", "", "NaN", "inf", "-Infinity", "[1, 2]", "0x10", "true"] {
+        for text in [
+            "even",
+            "",
+            "NaN",
+            "inf",
+            "-Infinity",
+            "[1, 2]",
+            "0x10",
+            "true",
+        ] {
             assert_eq!(number(text), None, "{text}");
         }
     }

@@ -35,7 +35,9 @@ fn lines(m: &Model) -> Vec<String> {
     for f in &m.families {
         for s in &f.series {
             let labels: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-            let Sample::Scalar(v) = s.sample else { panic!() };
+            let Sample::Scalar(v) = s.sample else {
+                panic!()
+            };
             out.push(format!("{}{{{}}} {v}", f.name, labels.join(",")));
         }
     }
@@ -68,10 +70,15 @@ fn a_finished_workflow_has_an_outcome_and_a_duration() {
     })));
     assert_eq!(
         lines(&m),
-        ["argo_workflow_succeeded{} 0", "argo_workflow_duration_seconds{} 90"]
+        [
+            "argo_workflow_succeeded{} 0",
+            "argo_workflow_duration_seconds{} 90"
+        ]
     );
     for phase in ["Running", "Pending"] {
-        let m = model(&wf(json!({"phase": phase, "startedAt": "2024-01-01T00:00:00Z"})));
+        let m = model(&wf(
+            json!({"phase": phase, "startedAt": "2024-01-01T00:00:00Z"}),
+        ));
         assert!(lines(&m).is_empty(), "{phase}: {:?}", lines(&m));
     }
 }
@@ -101,8 +108,12 @@ fn in_the_exit_handler_the_entry_node_holds_the_outcome() {
             "argo_template_attempts_total{phase=\"Running\",template=\"push\"} 1",
         ]
     );
-    assert!(lines(&model(&wf(status("Error")))).contains(&"argo_workflow_succeeded{} 0".to_string()));
-    assert!(!lines(&model(&wf(status("Running")))).iter().any(|l| l.starts_with("argo_workflow_")));
+    assert!(
+        lines(&model(&wf(status("Error")))).contains(&"argo_workflow_succeeded{} 0".to_string())
+    );
+    assert!(!lines(&model(&wf(status("Running"))))
+        .iter()
+        .any(|l| l.starts_with("argo_workflow_")));
 }
 
 #[test]
@@ -115,14 +126,20 @@ fn a_success_without_finished_at_ends_with_its_last_node() {
             "b": pod("t", "Succeeded", "2024-01-01T00:00:05Z", Some("2024-01-01T00:00:30Z")),
         }
     })));
-    assert!(lines(&m).contains(&"argo_workflow_duration_seconds{} 30".to_string()), "{:?}", lines(&m));
+    assert!(
+        lines(&m).contains(&"argo_workflow_duration_seconds{} 30".to_string()),
+        "{:?}",
+        lines(&m)
+    );
     // A failure without finishedAt has no known end.
     let m = model(&wf(json!({
         "phase": "Failed",
         "startedAt": "2024-01-01T00:00:00Z",
         "nodes": {"a": pod("t", "Failed", "2024-01-01T00:00:00Z", Some("2024-01-01T00:00:10Z"))}
     })));
-    assert!(!lines(&m).iter().any(|l| l.starts_with("argo_workflow_duration")));
+    assert!(!lines(&m)
+        .iter()
+        .any(|l| l.starts_with("argo_workflow_duration")));
 }
 
 #[test]
@@ -189,7 +206,9 @@ fn durations_that_would_lie_are_left_out_with_one_warning() {
 #[test]
 fn numeric_output_parameters_are_gauges_by_template_and_node() {
     let params = |v: &[(&str, &str)]| -> Value {
-        v.iter().map(|(n, x)| json!({"name": n, "value": x})).collect()
+        v.iter()
+            .map(|(n, x)| json!({"name": n, "value": x}))
+            .collect()
     };
     let m = model(&wf(json!({
         "nodes": {
@@ -237,12 +256,16 @@ fn labels_the_reader_writes_are_reserved_on_the_command_line() {
     };
     let text = wf(json!({})).to_string();
     let e = check(text.as_bytes(), &Origin::named("wf.json"), None, &opts).unwrap_err();
-    assert!(format!("{e:#}").contains("\"node\" is also given by --label"), "{e:#}");
+    assert!(
+        format!("{e:#}").contains("\"node\" is also given by --label"),
+        "{e:#}"
+    );
 }
 
 #[test]
 fn the_schema_names_what_is_wrong() {
-    let mut bad = wf(json!({"phase": 3, "nodes": {"n": {"outputs": {"parameters": [{"value": "1"}]}}}}));
+    let mut bad =
+        wf(json!({"phase": 3, "nodes": {"n": {"outputs": {"parameters": [{"value": "1"}]}}}}));
     bad["apiVersion"] = json!("argoproj.io/v2");
     let msg = error(&bad);
     for want in [
@@ -252,8 +275,10 @@ fn the_schema_names_what_is_wrong() {
     ] {
         assert!(msg.contains(want), "{want}\n{msg}");
     }
-    let tmpl = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "spec": {}});
-    assert!(error(&tmpl).contains("a Kubernetes WorkflowTemplate (argoproj.io/v1alpha1), not a metric artifact"));
+    let tmpl =
+        json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "spec": {}});
+    assert!(error(&tmpl)
+        .contains("a Kubernetes WorkflowTemplate (argoproj.io/v1alpha1), not a metric artifact"));
 }
 
 #[test]
@@ -264,9 +289,15 @@ fn the_job_and_user_it_proposes() {
         (p.job, p.user)
     };
     let some = |s: &str| Some(s.to_string());
-    assert_eq!(proposed(json!({"generateName": "train-"}), json!({})), (some("train"), None));
     assert_eq!(
-        proposed(json!({"generateName": "train-"}), json!({"workflowTemplateRef": {"name": "nightly"}})),
+        proposed(json!({"generateName": "train-"}), json!({})),
+        (some("train"), None)
+    );
+    assert_eq!(
+        proposed(
+            json!({"generateName": "train-"}),
+            json!({"workflowTemplateRef": {"name": "nightly"}})
+        ),
         (some("nightly"), None)
     );
     let labels = json!({
@@ -276,10 +307,19 @@ fn the_job_and_user_it_proposes() {
         "workflows.argoproj.io/creator-preferred-username": "alice",
     });
     assert_eq!(
-        proposed(json!({"generateName": "x-", "labels": labels}), json!({"workflowTemplateRef": {"name": "ref"}})),
+        proposed(
+            json!({"generateName": "x-", "labels": labels}),
+            json!({"workflowTemplateRef": {"name": "ref"}})
+        ),
         (some("from-label"), some("alice"))
     );
     let labels = json!({"workflows.argoproj.io/creator": "0b1c", "workflows.argoproj.io/creator-email": "bob.at.example.com"});
-    assert_eq!(proposed(json!({"labels": labels}), json!({})), (None, some("bob.at.example.com")));
-    assert_eq!(proposed(json!({"name": "fixed-name"}), json!({})), (None, None));
+    assert_eq!(
+        proposed(json!({"labels": labels}), json!({})),
+        (None, some("bob.at.example.com"))
+    );
+    assert_eq!(
+        proposed(json!({"name": "fixed-name"}), json!({})),
+        (None, None)
+    );
 }
