@@ -232,6 +232,14 @@ fn validate_names_the_format_and_other_artifacts_still_need_a_job() {
         "{}",
         r.stderr
     );
+    // An artifact that can't be read can't name the job either: the
+    // missing job is still the error, after the artifact's own.
+    let r = run(&["push", "no-such-file.json", "--dry-run"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "simplepipe: error: cannot open no-such-file.json: no such file\nsimplepipe: error: no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required; an Argo Workflow names its own, but the artifact could not be read)\n"
+    );
     // No generateName, no template: the job must be given.
     let r = run(&["push", &data("parameter-aggregation-dag.json"), "--dry-run"]);
     assert_eq!(r.code, 2, "{r:?}");

@@ -73,16 +73,8 @@ pub fn plan(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validated> 
         }
         None => (Format::detect(&doc.value), None),
     };
-    if let (Some(Format::Simple), Some(kind), Some(api)) = (
-        format.filter(|_| why == "detected by shape"),
-        doc.value.get("kind").and_then(Value::as_str),
-        doc.value.get("apiVersion").and_then(Value::as_str),
-    ) {
-        bail_with!(
-            Exit::Invalid,
-            "{}: a Kubernetes {kind} ({api}), not a metric artifact; simplepipe reads an Argo Workflow (apiVersion argoproj.io/v1alpha1, kind Workflow), e.g. `kubectl get wf NAME -o json`",
-            doc.origin
-        );
+    if format == Some(Format::Simple) && why == "detected by shape" {
+        super::workflow::not_another_kind(&doc.value, &doc.origin)?;
     }
     let Some(format) = format else {
         bail_with!(

@@ -25,14 +25,20 @@ fn push(cfg: &PushConfig) -> Result<()> {
         }
         loaded => loaded,
     };
+    // The grouping an Argo Workflow proposes, where the command line named none.
+    let mut sink = cfg.sink.clone();
     let (model, described) = loaded.map_err(|mut e| {
         if let Some(inv) = invalid_mut(&mut e) {
             inv.pushing = true;
         }
-        e
+        match target::unsettled(sink.grouping_mut(), cfg.source.as_ref()) {
+            Some(no_job) => {
+                report::error(&e);
+                no_job
+            }
+            None => e,
+        }
     })?;
-    // The grouping an Argo Workflow proposes, where the command line named none.
-    let mut sink = cfg.sink.clone();
     target::settle(
         sink.grouping_mut(),
         &model.proposed,

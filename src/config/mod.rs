@@ -105,12 +105,6 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
             "nothing to push: give a SOURCE (a path, - for stdin, s3://BUCKET/KEY or argo://NAME) and a JOB, or at least one --metric NAME=VALUE"
         );
     }
-    if args.metrics_if_unreadable && (source.is_none() || inline.is_empty()) {
-        bail_with!(
-            Exit::Usage,
-            "--metrics-if-unreadable needs a SOURCE and at least one --metric (pushed alone if the SOURCE can't be read)"
-        );
-    }
     // An Argo Workflow names its own job: with a source and no job, the
     // job waits for the artifact (`target::settle`).
     let job = job.or_else(|| source.is_some().then(|| target::FROM_ARTIFACT.to_string()));
@@ -163,12 +157,23 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         artifact: artifact(&args.artifact, &args.net, source.as_slice(), build)?,
         source,
         best_effort: args.gateway.best_effort,
-        metrics_if_unreadable: args.metrics_if_unreadable,
+        metrics_if_unreadable: metrics_if_unreadable(&args)?,
         sink,
         dry_run: args.dry_run,
         quiet: args.quiet,
         json: args.output == Output::Json,
     })
+}
+
+/// `--metrics-if-unreadable`, which needs both a source and a `--metric`.
+fn metrics_if_unreadable(args: &PushArgs) -> Result<bool> {
+    if args.metrics_if_unreadable && (args.source.is_none() || args.metrics.is_empty()) {
+        bail_with!(
+            Exit::Usage,
+            "--metrics-if-unreadable needs a SOURCE and at least one --metric (pushed alone if the SOURCE can't be read)"
+        );
+    }
+    Ok(args.metrics_if_unreadable)
 }
 
 /// The Pushgateway: group, method, wire format and compression.

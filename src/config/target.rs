@@ -9,6 +9,7 @@ use crate::artifact::Proposed;
 use crate::cli::{GatewayArgs, GroupingArgs, NetArgs};
 use crate::error::{bail_with, Exit, ExitContext};
 use crate::sink::pushgateway::{Gateway, Target};
+use crate::source::Source;
 
 /// The group to push to or delete: gateway, grouping key and HTTP options.
 pub fn target(
@@ -55,6 +56,23 @@ const NO_JOB: &str = "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB";
 /// Workflow names its own, so the job waits for the artifact ([`settle`]
 /// puts it in). Never sent.
 pub const FROM_ARTIFACT: &str = "<job from the artifact>";
+
+/// When the artifact the job waited for ([`FROM_ARTIFACT`]) could not be
+/// loaded: the missing job, as the error it was before any artifact could
+/// name one (exit 2, which `--best-effort` never forgives). Not for
+/// `argo://`, which is always a Workflow: its own failure (exit 3) stands.
+pub fn unsettled(grouping: &[(String, String)], source: Option<&Source>) -> Option<anyhow::Error> {
+    let pending = grouping
+        .iter()
+        .any(|(k, v)| k == "job" && v == FROM_ARTIFACT)
+        && !matches!(source, Some(Source::Argo { .. }));
+    pending.then(|| {
+        crate::error::fail(
+            Exit::Usage,
+            anyhow::anyhow!("{NO_JOB} (the grouping label `job` is required; an Argo Workflow names its own, but the artifact could not be read)"),
+        )
+    })
+}
 
 /// The job and user an artifact proposes ([`Proposed`]), where the command
 /// line gave none: its job in place of [`FROM_ARTIFACT`] (a usage error when

@@ -41,22 +41,7 @@ fn send_within(
 ) -> Result<Answer> {
     let attempts = http.retries + 1;
     let (method, shown) = (&req.method, req.shown);
-    report::debug(|| {
-        let size = req.body.map_or(String::new(), |b| {
-            format!(
-                ", {} bytes of {}{}",
-                b.content.len(),
-                b.content_type,
-                b.content_encoding
-                    .map_or(String::new(), |e| format!(", {e}"))
-            )
-        });
-        format!(
-            "{method} {shown}: {}{size}; timeout {:?}, up to {attempts} attempts",
-            http.auth.describe(),
-            http.timeout
-        )
-    });
+    report::debug(|| planned(http, req));
     for attempt in 1..=attempts {
         let started = Instant::now();
         let failure = match attempt_once(client, http, req, max_bytes) {
@@ -123,6 +108,27 @@ fn send_within(
         std::thread::sleep(wait);
     }
     unreachable!("the last attempt returns")
+}
+
+/// What is about to be sent, for `--verbose` (never a secret).
+fn planned(http: &HttpOptions, req: &Request) -> String {
+    let size = req.body.map_or(String::new(), |b| {
+        format!(
+            ", {} bytes of {}{}",
+            b.content.len(),
+            b.content_type,
+            b.content_encoding
+                .map_or(String::new(), |e| format!(", {e}"))
+        )
+    });
+    format!(
+        "{} {}: {}{size}; timeout {:?}, up to {} attempts",
+        req.method,
+        req.shown,
+        http.auth.describe(),
+        http.timeout,
+        http.retries + 1
+    )
 }
 
 fn attempt_once(

@@ -17,8 +17,8 @@
 //! typed structs here rely on its types; one they still can't read is a bug
 //! ([`FamilySet::mismatch`]).
 //!
-//! - [`nodes`]: attempts and time per template, from the pod nodes.
-//! - [`parameters`]: numeric output parameters as gauges.
+//! - `nodes`: attempts and time per template, from the pod nodes.
+//! - `parameters`: numeric output parameters as gauges.
 
 mod nodes;
 mod parameters;
@@ -220,6 +220,20 @@ pub fn read(set: &mut FamilySet, doc: &Value) {
     resources(set, &wf.status);
     nodes::read(set, &wf.status.nodes);
     parameters::read(set, &wf);
+}
+
+/// Refuse another Kubernetes object (a WorkflowTemplate, a CronWorkflow),
+/// which would otherwise be read as a flat object of numbers and refused
+/// key by key.
+pub fn not_another_kind(doc: &Value, origin: &str) -> anyhow::Result<()> {
+    let text = |key: &str| doc.get(key).and_then(Value::as_str);
+    if let (Some(kind), Some(api)) = (text("kind"), text("apiVersion")) {
+        crate::error::bail_with!(
+            crate::error::Exit::Invalid,
+            "{origin}: a Kubernetes {kind} ({api}), not a metric artifact; simplepipe reads an Argo Workflow (apiVersion argoproj.io/v1alpha1, kind Workflow), e.g. `kubectl get wf NAME -o json`"
+        );
+    }
+    Ok(())
 }
 
 /// `job`: the WorkflowTemplate it came from (label, then reference), else
