@@ -42,7 +42,7 @@ pub(super) fn read(set: &mut FamilySet, nodes: &BTreeMap<&str, Node>) {
         }
     }
     let at = || "/status/nodes".to_string();
-    let help = "Pod attempts of each template of the Argo workflow, by the phase they ended in (retries show as several).";
+    let help = "Pod attempts of each template of the Argo workflow, by phase (a retried step shows several).";
     for ((template, phase), n) in attempts {
         set.check_label_value(at, "template", template);
         set.check_label_value(at, "phase", phase);
