@@ -11,8 +11,8 @@
 //! - [`cli_errors`]: argv -> [`cli::Cli`]: env-tolerant booleans, one-line usage errors, the original `simplepipe FILE JOB` form.
 //! - [`commands`]: one module per subcommand, each reading as its data flow.
 //! - [`config`]: raw arguments and environment -> each stage's typed options; the only reader of the environment.
-//! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
-//! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers and the family set with the checks a schema can't express.
+//! - [`source`]: stage 1, the artifact's bytes from a file, stdin, S3 ([`source::s3`]) or the Kubernetes API ([`source::argo`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
+//! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers (an Argo Workflow's status among them: [`artifact::workflow`]) and the family set with the checks a schema can't express.
 //! - [`encode`]: stage 5, families -> protobuf, text, remote-write requests or InfluxDB line protocol (pure, snapshot-tested).
 //! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]), a remote-write receiver ([`sink::remote_write`]) or InfluxDB ([`sink::influx`]); what a gateway holds, group by group ([`sink::groups`]).
 //! - [`net`]: the HTTP exchange every sink shares: auth, TLS, retries with backoff and Retry-After, failures in words.

@@ -26,7 +26,7 @@ pub fn target(
         Some(url) => Some(url),
         None if dry_run => None,
         None if job == FROM_ARTIFACT => {
-            bail_with!(Exit::Usage, "{NO_GATEWAY}; and {NO_JOB} either, unless the artifact is an Argo Workflow (which names its own)")
+            bail_with!(Exit::Usage, "{NO_GATEWAY}; also {NO_JOB}, unless the artifact is an Argo Workflow (which names its own)")
         }
         None => bail_with!(Exit::Usage, "{NO_GATEWAY}"),
     };

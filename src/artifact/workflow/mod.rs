@@ -176,8 +176,9 @@ impl When {
     }
 }
 
-/// Seconds from `start` to `end`: `Ok(None)` when either is unknown, `Err`
-/// (why, for the warning) when the two can't make a duration.
+/// Seconds from `start` to `end`: `Ok(None)` while the end is unknown
+/// (still running), `Err` (why, for the warning) when the two can't make a
+/// duration.
 fn seconds(start: When, end: When) -> Result<Option<f64>, &'static str> {
     match (start, end) {
         (_, When::Unknown) => Ok(None),
