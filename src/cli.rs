@@ -98,7 +98,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct PushArgs {
-    /// Metric artifact: a file path, - for stdin, or s3://BUCKET/KEY.
+    /// Metric artifact: a file path, - for stdin, s3://BUCKET/KEY, or
+    /// argo://[NAMESPACE/]NAME (an Argo Workflow read from the Kubernetes
+    /// API with the pod's service account).
     #[arg(value_name = "SOURCE")]
     pub source: Option<String>,
 
@@ -128,6 +130,12 @@ pub struct PushArgs {
     /// or untyped; VALUE a number, NaN, +Inf or -Inf.
     #[arg(long = "metric", value_name = "NAME=VALUE")]
     pub metrics: Vec<String>,
+
+    /// When SOURCE can't be read (exit 3), push the --metric values alone,
+    /// with a warning, instead of failing: an Argo exit handler's outcome
+    /// still lands when its Workflow can't be read (argo:// refused).
+    #[arg(long, env = "SIMPLEPIPE_METRICS_IF_UNREADABLE")]
+    pub metrics_if_unreadable: bool,
 
     /// Wire format of the body. Default: protobuf, which the Pushgateway
     /// parses about 3.5x faster; --dry-run shows text unless this is given.
@@ -159,7 +167,8 @@ pub struct PushArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Metric artifacts: file paths, - for stdin, or s3://BUCKET/KEY; each is
+    /// Metric artifacts: file paths, - for stdin, s3://BUCKET/KEY or
+    /// argo://[NAMESPACE/]NAME; each is
     /// reported, and the exit code is non-zero if any fails.
     #[arg(value_name = "SOURCE", required = true, num_args = 1..)]
     pub sources: Vec<String>,
@@ -225,8 +234,9 @@ pub struct SchemasArgs {
 #[derive(Debug, Args)]
 pub struct ArtifactArgs {
     /// Schema the artifact is declared against: a built-in name (metrics,
-    /// simple, simplepipe-v0) or the path of a custom JSON Schema. Default: the
-    /// artifact's own "$schema" key, then detection by shape.
+    /// simple, simplepipe-v0, argo-workflow) or the path of a custom JSON
+    /// Schema. Default: the artifact's own "$schema" key, then detection by
+    /// shape.
     #[arg(long, env = "SIMPLEPIPE_SCHEMA", value_name = "NAME|PATH")]
     pub schema: Option<String>,
 

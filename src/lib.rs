@@ -10,8 +10,8 @@
 //! - [`cli`]: the command line as parsed (clap derive; doc comments are the help); [`cli::parse`]: argv -> [`cli::Cli`], env-tolerant booleans, one-line usage errors, the original `simplepipe FILE JOB` form.
 //! - [`commands`]: one module per subcommand, each reading as its data flow.
 //! - [`config`]: raw arguments and environment -> each stage's typed options; the only reader of the environment.
-//! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
-//! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers and the family set with the checks a schema can't express.
+//! - [`source`]: stage 1, the artifact's bytes from a file, stdin, S3 ([`source::s3`]) or the Kubernetes API ([`source::argo`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
+//! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers (an Argo Workflow's status among them: [`artifact::workflow`]) and the family set with the checks a schema can't express.
 //! - [`encode`]: stage 5, families -> protobuf, text, remote-write requests or InfluxDB line protocol (pure, snapshot-tested).
 //! - [`sink`]: stage 6, where families go, behind one small interface: the Pushgateway ([`sink::pushgateway`]), a remote-write receiver ([`sink::remote_write`]), InfluxDB ([`sink::influx`]), any of them together ([`sink::fanout`]).
 //! - [`pushgateway`]: the Pushgateway's own side: group URLs, push and delete, what it holds group by group, the selection and prune's plan.

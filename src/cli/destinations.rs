@@ -234,7 +234,8 @@ pub struct LabelArgs {
 /// The grouping key: job, user and extra grouping labels.
 #[derive(Debug, Args)]
 pub struct GroupingArgs {
-    /// Grouping label `job` (required).
+    /// Grouping label `job` (required; an Argo Workflow names its own: the
+    /// WorkflowTemplate it came from, else its generateName).
     #[arg(long, env = "SIMPLEPIPE_JOB", value_name = "JOB")]
     pub job: Option<String>,
 

@@ -9,8 +9,8 @@ use anyhow::Result;
 use serde_json::{json, Value};
 
 use super::{counts, forgive, load, print};
-use crate::config::PushConfig;
-use crate::error::{exit_code, invalid_mut};
+use crate::config::{target, PushConfig};
+use crate::error::{exit_code, invalid_mut, Exit};
 use crate::model::Family;
 use crate::report;
 use crate::sink::{fanout, push_all, Effort, Outcome};
@@ -20,17 +20,39 @@ pub fn run(cfg: &PushConfig) -> Result<()> {
 }
 
 fn push(cfg: &PushConfig) -> Result<()> {
-    let (model, described) = load(cfg.source.as_ref(), &cfg.artifact).map_err(|mut e| {
+    let loaded = match load(cfg.source.as_ref(), &cfg.artifact) {
+        Err(e) if cfg.metrics_if_unreadable && exit_code(&e) == Exit::Source => {
+            report::warn(format!("{e:#}"));
+            report::warn("--metrics-if-unreadable: pushing the --metric values alone");
+            load(None, &cfg.artifact)
+        }
+        loaded => loaded,
+    };
+    let (model, described) = loaded.map_err(|mut e| {
         if let Some(inv) = invalid_mut(&mut e) {
             inv.pushing = true;
         }
-        e
+        match target::unsettled(&cfg.dest.grouping, cfg.source.as_ref()) {
+            Some(no_job) => {
+                report::error(&e);
+                no_job
+            }
+            None => e,
+        }
     })?;
+    // The grouping an Argo Workflow proposes, where the command line named none.
+    let settled = target::settle(
+        &cfg.dest.grouping,
+        &model.proposed,
+        &cfg.artifact.build.labels,
+    )?;
+    let dest = settled.map(|g| cfg.dest.regroup(g));
+    let dest = dest.as_ref().unwrap_or(&cfg.dest);
     if cfg.dry_run {
         // Every body is written before any is printed: a destination that
         // would refuse the push before sending fails the dry run whole.
         let mut bodies = Vec::new();
-        for sink in &cfg.dest.sinks {
+        for sink in &dest.sinks {
             bodies.push((sink.request_line(), sink.dry_run_body(&model.families)?));
         }
         for (line, body) in bodies {
@@ -41,7 +63,7 @@ fn push(cfg: &PushConfig) -> Result<()> {
     }
     let (pushed, series) = (counts(&model), model.series_count());
     let families: Arc<[Family]> = model.families.into();
-    let outcomes = push_all(&cfg.dest.sinks, &families, Effort::default());
+    let outcomes = push_all(&dest.sinks, &families, Effort::default());
     if cfg.json {
         let summary = summary(cfg, &outcomes, &described, families.len(), series);
         print(format!("{summary}\n").as_bytes())?;

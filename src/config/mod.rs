@@ -9,6 +9,7 @@
 //! one is also a usage error before anything is sent.
 //!
 //! - [`aws`]: S3 options from flags and the AWS variables.
+//! - [`kube`]: `argo://` sources: the Kubernetes API and the service account.
 //! - [`destinations`]: which destinations `push`, `run` and `watch` send to, each checked.
 //! - [`target`]: the gateway URL and the grouping key.
 //! - [`remote_write`]: the remote-write endpoint, its credentials and request size.
@@ -29,6 +30,7 @@ pub mod env;
 pub mod groups;
 pub mod influx;
 pub mod inline;
+pub mod kube;
 pub mod live;
 pub mod remote_write;
 pub mod standard;
@@ -65,6 +67,9 @@ pub struct PushConfig {
     pub source: Option<Source>,
     pub artifact: ArtifactConfig,
     pub dest: Destinations,
+    /// `--metrics-if-unreadable`: an unreadable source leaves the inline
+    /// metrics to push.
+    pub metrics_if_unreadable: bool,
     pub dry_run: bool,
     pub quiet: bool,
     pub json: bool,
@@ -100,9 +105,12 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
     if source.is_none() && inline.is_empty() {
         bail_with!(
             Exit::Usage,
-            "nothing to push: give a SOURCE (a path, - for stdin, or s3://BUCKET/KEY) and a JOB, or at least one --metric NAME=VALUE"
+            "nothing to push: give a SOURCE (a path, - for stdin, s3://BUCKET/KEY or argo://NAME) and a JOB, or at least one --metric NAME=VALUE"
         );
     }
+    // An Argo Workflow names its own job: with a source and no job, the
+    // job waits for the artifact (`target::settle`).
+    let job = job.or_else(|| source.is_some().then(|| target::FROM_ARTIFACT.to_string()));
     let mode = push_mode(&args)?;
     let dest = destinations::resolve(&args.dest, &args.grouping, &args.net, job, mode)?;
     let labels = labels(&args.labels.labels, &dest)?;
@@ -114,13 +122,25 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         label_check: dest.label_check(),
     };
     Ok(PushConfig {
-        artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
+        artifact: artifact(&args.artifact, &args.net, source.as_slice(), build)?,
         source,
         dest,
+        metrics_if_unreadable: metrics_if_unreadable(&args)?,
         dry_run: args.dry_run,
         quiet: args.quiet,
         json: args.output == Output::Json,
     })
+}
+
+/// `--metrics-if-unreadable`, which needs both a source and a `--metric`.
+fn metrics_if_unreadable(args: &PushArgs) -> Result<bool> {
+    if args.metrics_if_unreadable && (args.source.is_none() || args.metrics.is_empty()) {
+        bail_with!(
+            Exit::Usage,
+            "--metrics-if-unreadable needs a SOURCE and at least one --metric (pushed alone if the SOURCE can't be read)"
+        );
+    }
+    Ok(args.metrics_if_unreadable)
 }
 
 /// How `push` sends to the Pushgateway and InfluxDB: `--method`,
@@ -177,7 +197,6 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
         .iter()
         .map(|s| Source::parse(s))
         .collect::<Result<Vec<_>>>()?;
-    let from_s3 = sources.iter().find(|s| matches!(s, Source::S3 { .. }));
     // The same grouping as a push would use, so that validate and push
     // agree on which labels are reserved; `job` always is.
     let job = args.grouping.job.clone().unwrap_or_default();
@@ -190,7 +209,7 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
         label_check: None,
     };
     Ok(ValidateConfig {
-        artifact: artifact(&args.artifact, &args.net, from_s3, build)?,
+        artifact: artifact(&args.artifact, &args.net, &sources, build)?,
         sources,
         json: args.output == Output::Json,
     })
@@ -207,18 +226,21 @@ pub fn delete(args: &DeleteArgs) -> Result<DeleteConfig> {
     })
 }
 
+/// How to read `sources` (the network options only for the kinds among them).
 fn artifact(
     args: &ArtifactArgs,
     net: &NetArgs,
-    source: Option<&Source>,
+    sources: &[Source],
     build: BuildOptions,
 ) -> Result<ArtifactConfig> {
-    let from_s3 = matches!(source, Some(Source::S3 { .. }));
+    let from_s3 = sources.iter().any(|s| matches!(s, Source::S3 { .. }));
+    let from_argo = sources.iter().any(|s| matches!(s, Source::Argo { .. }));
     Ok(ArtifactConfig {
         read: ReadOptions {
             max_bytes: args.max_bytes,
             member: args.member.clone(),
             s3: aws::s3_options(args, net, from_s3)?,
+            argo: kube::argo_options(net, from_argo)?,
         },
         check: CheckOptions {
             schema: args.schema.as_deref().map(SchemaChoice::parse),

@@ -142,6 +142,10 @@ pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     root.to_string()
 }
 
+/// The hint for a server certificate the client's CAs did not sign (a
+/// source that takes its CA from elsewhere, `argo://`, says its own).
+pub const CA_HINT: &str = " (pass --cacert with the CA that signed the server's certificate)";
+
 /// A hint for TLS failures, or `None` when the error is not about TLS.
 pub fn tls_hint(root: &str) -> Option<&'static str> {
     let r = root.to_ascii_lowercase();
@@ -151,7 +155,7 @@ pub fn tls_hint(root: &str) -> Option<&'static str> {
     {
         Some(" (the server requires a client certificate: pass --cert and --key)")
     } else if r.contains("certificate") {
-        Some(" (pass --cacert with the CA that signed the server's certificate)")
+        Some(CA_HINT)
     } else if r.contains("alert")
         || r.contains("handshake")
         || r.contains("corrupt message")

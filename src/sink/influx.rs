@@ -210,6 +210,13 @@ impl Sink for InfluxSink {
     fn timeout(&self) -> std::time::Duration {
         self.target.http.timeout
     }
+
+    fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink> {
+        Arc::new(InfluxSink::new(Target {
+            tags: grouping.to_vec(),
+            ..self.target.clone()
+        }))
+    }
 }
 
 /// Write the families, one request per batch, in order. When a batch fails

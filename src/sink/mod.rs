@@ -70,6 +70,9 @@ pub trait Sink: fmt::Debug + Send + Sync {
     }
     /// The per-attempt timeout, which bounds a final push.
     fn timeout(&self) -> std::time::Duration;
+    /// The same destination with another grouping (an artifact that names
+    /// its own job and user, as an Argo Workflow does).
+    fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink>;
 }
 
 /// Where a command's families go: one or more sinks, and what they share.
@@ -91,6 +94,15 @@ impl Destinations {
     /// Whether any destination can't store NaN and ±Inf.
     pub fn finite_only(&self) -> bool {
         self.sinks.iter().any(|s| s.finite_only())
+    }
+
+    /// These destinations with another grouping.
+    pub fn regroup(&self, grouping: Vec<(String, String)>) -> Destinations {
+        Destinations {
+            sinks: self.sinks.iter().map(|s| s.regroup(&grouping)).collect(),
+            grouping,
+            best_effort: self.best_effort,
+        }
     }
 
     /// The grouping label names, which series labels may not reuse.

@@ -80,4 +80,14 @@ impl Sink for GatewaySink {
     fn timeout(&self) -> std::time::Duration {
         self.target.http.timeout
     }
+
+    fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink> {
+        Arc::new(GatewaySink::new(
+            Target {
+                grouping: grouping.to_vec(),
+                ..self.target.clone()
+            },
+            self.how,
+        ))
+    }
 }

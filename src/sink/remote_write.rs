@@ -144,6 +144,13 @@ impl Sink for RemoteWriteSink {
     fn timeout(&self) -> std::time::Duration {
         self.target.http.timeout
     }
+
+    fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink> {
+        Arc::new(RemoteWriteSink::new(Target {
+            labels: grouping.to_vec(),
+            ..self.target.clone()
+        }))
+    }
 }
 
 /// What `--dry-run` prints: the series as they would be sent now.

@@ -6,6 +6,7 @@
 pub mod alertmanager;
 pub mod argo;
 pub mod influx;
+pub mod kube;
 pub mod live;
 pub mod prometheus;
 pub mod scripted;
