@@ -79,8 +79,11 @@ impl<T, E: Into<anyhow::Error>> ExitContext<T, E> for Result<T, E> {
     }
 }
 
-/// The exit code for an error: the innermost tag wins, untagged errors are
-/// internal errors.
+/// The exit code for an error: the outermost tag wins (a caller that tags
+/// an error again knows better what it means than the code that failed:
+/// an unreadable `--password-file` is a usage error, not an unreadable
+/// source); a tag survives any context added above it; untagged errors
+/// are internal errors.
 pub fn exit_code(err: &anyhow::Error) -> Exit {
     err.chain()
         .find_map(|e| e.downcast_ref::<Failure>())
@@ -243,11 +246,18 @@ mod tests {
     use anyhow::Context;
 
     #[test]
-    fn innermost_tag_survives_context() {
+    fn a_tag_survives_context() {
         let e: anyhow::Result<()> = Err(fail(Exit::Source, anyhow::anyhow!("gone")));
         let e = e.context("reading x").unwrap_err();
         assert_eq!(exit_code(&e), Exit::Source);
         assert_eq!(format!("{e:#}"), "reading x: gone");
+    }
+
+    #[test]
+    fn the_outermost_tag_wins() {
+        let inner = fail(Exit::Source, anyhow::anyhow!("gone"));
+        let e = fail(Exit::Usage, inner.context("--password-file x"));
+        assert_eq!(exit_code(&e), Exit::Usage);
     }
 
     #[test]

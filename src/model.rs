@@ -124,6 +124,20 @@ pub fn label_name_problem(name: &str) -> Option<String> {
     }
 }
 
+/// The strings that spell the non-finite values in an artifact and in a
+/// JSON metric line (the native schema's spelling, Prometheus' own).
+pub fn non_finite(s: &str) -> Option<f64> {
+    match s {
+        "NaN" => Some(f64::NAN),
+        "+Inf" => Some(f64::INFINITY),
+        "-Inf" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// [`non_finite`]'s strings, for messages.
+pub const NON_FINITE: &str = "\"NaN\", \"+Inf\" or \"-Inf\"";
+
 /// A number as text: what Rust's float parser takes (which covers Python's
 /// float() for the strings artifacts hold: "6", "2.5e3", "nan", "+Inf").
 pub fn parse_number(s: &str) -> Option<f64> {

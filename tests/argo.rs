@@ -4,7 +4,9 @@
 //! - the `simplepipe-push` template's own command, args and env run against
 //!   a real S3 server and a real Pushgateway, with the input artifact
 //!   materialised the way Argo's executor does it (a .tgz is unpacked);
-//! - the exit handler likewise, with Argo's variables substituted;
+//! - the exit handler likewise, with Argo's variables substituted, reading
+//!   its Workflow from a stand-in Kubernetes API (or falling back to the
+//!   outcome alone when the read is refused);
 //! - a real Prometheus scrapes the gateway with and without honor_labels and
 //!   answers a PromQL query.
 
@@ -14,27 +16,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use common::argo::{container_env, dockerfile_entrypoint, parameters, strings, yaml};
 use common::prometheus::Prometheus;
 use common::*;
-use serde_json::Value;
-
-/// Load a YAML file as JSON (PyYAML comes with the manifest checker's deps).
-fn yaml(path: &str) -> Value {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)",
-        ])
-        .arg(repo().join(path))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn check_py(args: &[&str]) -> Run {
     Command::new("python3")
@@ -121,59 +105,22 @@ fn the_checker_walks_a_cron_workflow_without_its_crd() {
     assert_eq!(good.stdout, "1 manifests checked, 0 problems\n", "{good:?}");
 }
 
-/// Argo's `{{...}}` substitution for the variables these templates use,
-/// including `{{=a == 'B' ? x : y}}` expressions whose operands are
-/// variables (`inputs.parameters.x` or `inputs.parameters['x-y']`) or
-/// literals (`'text'`, `1`).
-fn substitute(s: &str, vars: &BTreeMap<String, String>) -> String {
-    let operand = |x: &str| -> String {
-        let x = x.trim();
-        if let Some(lit) = x.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
-            return lit.to_string();
-        }
-        if !x.contains('.') {
-            return x.to_string(); // a number
-        }
-        let key = x.replace("['", ".").replace("']", "");
-        vars.get(&key)
-            .cloned()
-            .unwrap_or_else(|| panic!("no variable {key}"))
-    };
-    let mut out = s.to_string();
-    while let Some(start) = out.find("{{=") {
-        let end = out[start..].find("}}").unwrap() + start;
-        let expr = out[start + 3..end].to_string();
-        let (cond, rest) = expr.split_once(" ? ").unwrap();
-        let (yes, no) = rest.split_once(" : ").unwrap();
-        let (var, want) = cond.split_once(" == ").unwrap();
-        let v = if operand(var) == operand(want) {
-            operand(yes)
-        } else {
-            operand(no)
-        };
-        out.replace_range(start..end + 2, &v);
-    }
-    for (k, v) in vars {
-        out = out.replace(&format!("{{{{{k}}}}}"), v);
-    }
-    assert!(!out.contains("{{"), "unsubstituted variable in {out}");
-    out
-}
-
-/// The Dockerfile's `ENTRYPOINT [...]`, as JSON.
-fn dockerfile_entrypoint() -> Value {
-    let dockerfile = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
-    let line = dockerfile
-        .lines()
-        .find_map(|l| l.strip_prefix("ENTRYPOINT "))
-        .expect("the Dockerfile has an ENTRYPOINT");
-    serde_json::from_str(line).unwrap()
-}
-
 /// Run one template of simplepipe-push as Argo would: parameters resolved
 /// (defaults, then the given arguments, then workflow variables), env and
 /// envFrom (the ConfigMap from the Kustomize base), command and args.
 fn run_template(
+    name: &str,
+    args: &[(&str, &str)],
+    workflow: &[(&str, &str)],
+    rewrite_path: Option<(&str, &Path)>,
+) -> Run {
+    run_template_in(&[], name, args, workflow, rewrite_path)
+}
+
+/// [`run_template`] in a pod whose environment has `pod_env` (what
+/// Kubernetes puts there: the API's address), under the container's own.
+fn run_template_in(
+    pod_env: &[(&str, String)],
     name: &str,
     args: &[(&str, &str)],
     workflow: &[(&str, &str)],
@@ -187,21 +134,7 @@ fn run_template(
         .find(|t| t["name"] == name)
         .unwrap()
         .clone();
-    let mut vars: BTreeMap<String, String> = workflow
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    for p in t["inputs"]["parameters"].as_array().unwrap() {
-        let pname = p["name"].as_str().unwrap();
-        let value = args
-            .iter()
-            .find(|(k, _)| *k == pname)
-            .map(|(_, v)| v.to_string())
-            .or_else(|| p["value"].as_str().map(String::from))
-            .unwrap_or_else(|| panic!("parameter {pname} has no value"));
-        let value = substitute(&value, &vars);
-        vars.insert(format!("inputs.parameters.{pname}"), value);
-    }
+    let vars = parameters(&t, args, workflow);
     let c = &t["container"];
     // The image's own entrypoint, by its full path: the image is `FROM
     // scratch`, so nothing but our ENV makes a bare name resolve.
@@ -210,28 +143,16 @@ fn run_template(
         Some((from, to)) => s.replace(from, to.to_str().unwrap()),
         None => s,
     };
-    let argv: Vec<String> = c["args"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| fix(substitute(a.as_str().unwrap(), &vars)))
-        .collect();
+    let argv: Vec<String> = strings(&c["args"], &vars).into_iter().map(fix).collect();
     let mut cmd = simplepipe();
     cmd.args(&argv).stdin(Stdio::null());
+    cmd.envs(pod_env.iter().map(|(k, v)| (k, v)));
     let config = yaml("argo/base/simplepipe-configmap.yaml");
     assert_eq!(
         c["envFrom"][0]["configMapRef"]["name"],
         config["metadata"]["name"]
     );
-    for (k, v) in config["data"].as_object().unwrap() {
-        cmd.env(k, v.as_str().unwrap());
-    }
-    for e in c["env"].as_array().unwrap() {
-        cmd.env(
-            e["name"].as_str().unwrap(),
-            substitute(e["value"].as_str().unwrap(), &vars),
-        );
-    }
+    cmd.envs(container_env(c, &vars, Some(&config), &[]));
     cmd.output().unwrap().into()
 }
 
@@ -321,8 +242,15 @@ fn the_exit_handler_pushes_the_outcome_without_an_artifact() {
         ("workflow.status", "Failed"),
         ("workflow.duration", "12.345678"),
     ];
+    // Outside a pod the Workflow can't be read: the outcome alone, as ever.
     let r = run_template("push-outcome", &[("gateway", &gw.url)], &wf, None);
     assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("cannot read argo://train-x7k2p: KUBERNETES_SERVICE_HOST is not set"),
+        "{}",
+        r.stderr
+    );
     let g = gw
         .group(&[("job", "workflow-outcome"), ("user", "bob")])
         .unwrap();
@@ -344,6 +272,128 @@ fn the_exit_handler_pushes_the_outcome_without_an_artifact() {
             .value("workflow_succeeded"),
         "1"
     );
+}
+
+/// The exit handler may read its Workflow: a Role with `get` on workflows,
+/// bound to the service account the example workflows run as.
+#[test]
+fn the_workflows_service_account_may_get_its_workflow() {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, yaml; json.dump(list(yaml.safe_load_all(open(sys.argv[1]))), sys.stdout)",
+        ])
+        .arg(repo().join("argo/base/simplepipe-rbac.yaml"))
+        .output()
+        .expect("python3 runs");
+    let docs: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let find = |kind: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == "simplepipe-workflow-reader")
+            .unwrap_or_else(|| panic!("no {kind} simplepipe-workflow-reader"))
+    };
+    let rules = &find("Role")["rules"];
+    assert_eq!(
+        rules,
+        &serde_json::json!([{"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["get"]}])
+    );
+    let binding = find("RoleBinding");
+    assert_eq!(binding["roleRef"]["kind"], "Role");
+    assert_eq!(binding["roleRef"]["name"], "simplepipe-workflow-reader");
+    let example = yaml("argo/workflows/training-example.yaml");
+    assert_eq!(example["spec"]["onExit"], "report-outcome");
+    let account = &example["spec"]["serviceAccountName"];
+    assert_eq!(
+        binding["subjects"],
+        serde_json::json!([{"kind": "ServiceAccount", "name": account}])
+    );
+}
+
+/// What the exit handler reads from the API: the workflow still Running
+/// (its handler runs), its entry node finished (Argo's own test data, the
+/// workflow's phase and end taken back to that moment).
+fn workflow_in_its_exit_handler() -> String {
+    let text = std::fs::read_to_string(repo().join("tests/data/argo-workflows/dag-diamond.json"));
+    let mut wf: Value = serde_json::from_str(&text.unwrap()).unwrap();
+    wf["status"]["phase"] = "Running".into();
+    wf["status"].as_object_mut().unwrap().remove("finishedAt");
+    wf.to_string()
+}
+
+#[test]
+fn the_exit_handler_adds_the_workflows_own_metrics_read_from_the_api() {
+    use common::kube::{object, refusal, ApiServer};
+    let gw = Gateway::start();
+    let wf = [
+        ("workflow.name", "dag-diamond-82q7s"),
+        ("workflow.namespace", "bob"),
+        ("workflow.status", "Succeeded"),
+        ("workflow.duration", "19.5"),
+    ];
+    let group = [("job", "workflow-outcome"), ("user", "bob")];
+    let api = ApiServer::start(vec![object(workflow_in_its_exit_handler())], "bob");
+    let r = run_template_in(
+        &api.env(),
+        "push-outcome",
+        &[("gateway", &gw.url)],
+        &wf,
+        None,
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        api.requests()[0].path,
+        "/apis/argoproj.io/v1alpha1/namespaces/bob/workflows/dag-diamond-82q7s"
+    );
+    let g = gw.group(&group).unwrap();
+    let names: Vec<&str> = g.families.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "argo_template_attempts_total",
+            "argo_template_duration_seconds",
+            "argo_workflow_duration_seconds",
+            "argo_workflow_resource_duration_seconds",
+            "argo_workflow_succeeded",
+            "workflow_duration_seconds",
+            "workflow_succeeded",
+        ]
+    );
+    // The outcome gauges as before (the standard's alerts read them), and
+    // the Workflow's own, all with the same labels.
+    assert_eq!(g.value("workflow_succeeded"), "1");
+    assert_eq!(g.value("workflow_duration_seconds"), "19.5");
+    assert_eq!(g.value("argo_workflow_succeeded"), "1");
+    assert_eq!(g.value("argo_workflow_duration_seconds"), "19");
+    assert_eq!(g.value("argo_template_duration_seconds"), "13");
+    let (labels, s) = &g.series("argo_template_attempts_total")[0];
+    assert_eq!(s["value"], "4");
+    assert_eq!(labels["template"], "echo");
+    assert_eq!(labels["workflow"], "dag-diamond-82q7s");
+    assert_eq!(labels["status"], "Succeeded");
+
+    // The read refused (no Role): the outcome alone, exit 0, and why.
+    let message = "workflows.argoproj.io \"dag-diamond-82q7s\" is forbidden: User \"system:serviceaccount:bob:simplepipe\" cannot get resource \"workflows\" in API group \"argoproj.io\" in the namespace \"bob\"";
+    let api = ApiServer::start(
+        vec![refusal(403, "Forbidden", message, "dag-diamond-82q7s")],
+        "bob",
+    );
+    let failed = [wf[0], wf[1], ("workflow.status", "Failed"), wf[3]];
+    let r = run_template_in(
+        &api.env(),
+        "push-outcome",
+        &[("gateway", &gw.url)],
+        &failed,
+        None,
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains(message), "{}", r.stderr);
+    assert!(r
+        .stderr
+        .contains("--metrics-if-unreadable: pushing the --metric values alone"));
+    let g = gw.group(&group).unwrap();
+    let names: Vec<&str> = g.families.keys().map(String::as_str).collect();
+    assert_eq!(names, ["workflow_duration_seconds", "workflow_succeeded"]);
+    assert_eq!(g.value("workflow_succeeded"), "0");
 }
 
 #[test]

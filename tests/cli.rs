@@ -84,7 +84,10 @@ fn schemas_lists_and_prints_the_embedded_files() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(names, ["metrics", "simple", "simplepipe-v0"]);
+    assert_eq!(
+        names,
+        ["metrics", "simple", "simplepipe-v0", "argo-workflow"]
+    );
     for name in names {
         let r = run(&["schemas", name]);
         assert_eq!(r.code, 0);
@@ -93,7 +96,7 @@ fn schemas_lists_and_prints_the_embedded_files() {
     }
     let r = run(&["schemas", "nope"]);
     assert_eq!(r.code, 2);
-    assert_eq!(r.stderr, "simplepipe: error: no built-in schema \"nope\"; the built-in schemas are metrics, simple, simplepipe-v0\n");
+    assert_eq!(r.stderr, "simplepipe: error: no built-in schema \"nope\"; the built-in schemas are metrics, simple, simplepipe-v0, argo-workflow\n");
 }
 
 #[test]

@@ -752,11 +752,6 @@ fn destinations_and_api_flags_are_checked() {
         assert_no_token(&r);
     };
     let url = "http://127.0.0.1:9";
-    usage(
-        &["--influx", url, "--gateway", url, "--influx-db", "d"],
-        &[],
-        "exactly one destination",
-    );
     usage(&["--influx", url], &[], "--influx-db");
     usage(
         &[
@@ -1074,20 +1069,12 @@ fn run_influx_v2_sends_the_token_from_the_environment() {
 }
 
 #[test]
-fn run_and_watch_take_exactly_one_destination() {
+fn run_and_watch_check_the_influx_options_before_starting() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("ran");
     let touch = format!("touch {}", marker.display());
     let url = "http://127.0.0.1:9";
-    let cases: [(&[&str], &str); 5] = [
-        (
-            &["--influx", url, "--influx-db", "d", "--gateway", url],
-            "--influx and --gateway (or SIMPLEPIPE_GATEWAY) are both given; give exactly one destination",
-        ),
-        (
-            &["--influx", url, "--influx-db", "d", "--remote-write", url],
-            "--remote-write and --influx are both given; give exactly one destination",
-        ),
+    let cases: [(&[&str], &str); 3] = [
         (
             &["--influx-db", "d", "--gateway", url],
             "--influx-db is given without --influx URL",

@@ -338,7 +338,7 @@ fn usage_errors_start_nothing() {
     let cases: [(&[&str], &str); 3] = [
         (&["run", "--gateway", "http://x", "--job", "j"], "simplepipe: error: the following required arguments were not provided"),
         (&["run", "--gateway", "http://x", "--job", "j", "--metrics-regex", "(a)", "--", "true"], "simplepipe: error: --metrics-regex \"(a)\" has 1 groups; it needs two"),
-        (&["run", "--gateway", "http://x", "--job", "j", "--interval", "soon", "--", "true"], "simplepipe: error: --interval \"soon\": expected a duration such as 15s, 500ms, 2m or 1h"),
+        (&["run", "--gateway", "http://x", "--job", "j", "--interval", "soon", "--", "true"], "simplepipe: error: invalid value 'soon' for '--interval <DURATION>': expected a duration such as 90s, 1m30s, 1.5h or 1d12h"),
     ];
     for (args, want) in cases {
         let r = run(args);

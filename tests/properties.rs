@@ -18,7 +18,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use simplepipe::artifact::BuildOptions as Extra;
 use simplepipe::encode;
-use simplepipe::sink::pushgateway as gateway;
+use simplepipe::pushgateway as gateway;
 use simplepipe::source::Source;
 
 fn extra() -> Extra {

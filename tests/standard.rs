@@ -528,6 +528,16 @@ fn committed_generated_files_are_current() {
             "ml-training.dashboard.json",
             generate(&["dashboard", STANDARD]),
         ),
+        (
+            "alertmanagerconfig-ml-training.yaml",
+            generate(&[
+                "alertmanager",
+                STANDARD,
+                "--alertmanager-config",
+                "--rule-label",
+                "release=kube-prometheus-stack",
+            ]),
+        ),
     ];
     for (file, want) in expected {
         let path = repo().join("argo/standard").join(file);

@@ -55,6 +55,16 @@ pub struct InlineMetric {
 pub struct Model {
     pub families: Vec<Family>,
     pub warnings: Vec<Problem>,
+    /// The grouping the artifact names for itself, used where the command
+    /// line names none (an Argo Workflow's template and creator).
+    pub proposed: Proposed,
+}
+
+/// A `job` and `user` an artifact proposes for its own grouping key.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Proposed {
+    pub job: Option<String>,
+    pub user: Option<String>,
 }
 
 impl Model {
@@ -104,6 +114,8 @@ pub struct FamilySet<'a> {
     warnings: Vec<Problem>,
     /// Where a reader met something its format's schema would refuse.
     mismatches: Vec<Problem>,
+    /// The grouping the artifact proposes ([`Model::proposed`]).
+    pub proposed: Proposed,
 }
 
 impl<'a> FamilySet<'a> {
@@ -117,6 +129,7 @@ impl<'a> FamilySet<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             mismatches: Vec::new(),
+            proposed: Proposed::default(),
         }
     }
 
@@ -181,6 +194,7 @@ impl<'a> FamilySet<'a> {
         Ok(Model {
             families: self.families,
             warnings: self.warnings,
+            proposed: self.proposed,
         })
     }
 

@@ -73,10 +73,13 @@ pub fn plan(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validated> 
         }
         None => (Format::detect(&doc.value), None),
     };
+    if format == Some(Format::Simple) && why == "detected by shape" {
+        super::workflow::not_another_kind(&doc.value, &doc.origin)?;
+    }
     let Some(format) = format else {
         bail_with!(
             Exit::Invalid,
-            "{}: not a metric artifact: expected an object with \"metrics\", a flat object of numbers, or an array (simplepipe-v0), got {}",
+            "{}: not a metric artifact: expected an object with \"metrics\", a flat object of numbers, an array (simplepipe-v0) or an Argo Workflow, got {}",
             doc.origin,
             kind_of(&doc.value)
         );
@@ -156,7 +159,7 @@ fn load_custom(path: &Path, artifact: Option<&str>) -> Result<(Value, Validator,
         None => (
             Exit::Usage,
             String::new(),
-            "; --schema takes a built-in name (metrics, simple, simplepipe-v0), a JSON Schema file or a standard",
+            "; --schema takes a built-in name (metrics, simple, simplepipe-v0, argo-workflow), a JSON Schema file or a standard",
         ),
         Some(name) => (
             Exit::Invalid,

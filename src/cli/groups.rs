@@ -34,9 +34,10 @@ pub struct PruneArgs {
     #[command(flatten)]
     pub select: SelectArgs,
 
-    /// Delete the groups whose last successful push is older than this:
-    /// whole numbers with units w, d, h, m, s, largest first (90s, 36h, 7d,
-    /// 1d12h). A group that never held metrics counts from its failed push.
+    /// Delete the groups whose last successful push is older than this: a
+    /// duration with units w, d, h, m, s, largest first (90s, 36h, 7d,
+    /// 1d12h, 1.5h). A group that never held metrics counts from its failed
+    /// push.
     #[arg(long, env = "SIMPLEPIPE_OLDER_THAN", value_name = "AGE")]
     pub older_than: String,
 

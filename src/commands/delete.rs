@@ -4,8 +4,8 @@ use anyhow::Result;
 
 use super::forgive;
 use crate::config::DeleteConfig;
+use crate::pushgateway;
 use crate::report;
-use crate::sink::pushgateway;
 
 pub fn run(cfg: &DeleteConfig) -> Result<()> {
     let shown = pushgateway::shown_url(&cfg.target);

@@ -1,12 +1,12 @@
 //! One module per subcommand, each reading as its data flow; and what they
 //! share: loading an artifact, `--best-effort`, summaries and stdout.
 
+pub mod alertmanager;
 pub mod completions;
 pub mod dashboard;
 pub mod delete;
 pub mod groups;
 pub mod install;
-pub mod live_push;
 pub mod man;
 pub mod prune;
 pub mod push;

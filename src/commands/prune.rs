@@ -1,6 +1,6 @@
 //! `simplepipe prune`: list the gateway, plan, refuse if more than
 //! `--max-deletions` would go, then delete group by group, each re-checked
-//! against a listing at most a second old (see [`crate::sink::groups::prune`]
+//! against a listing at most a second old (see [`crate::pushgateway::prune`]
 //! for the race that remains). One line per group on stdout, the summary
 //! on stderr.
 
@@ -10,9 +10,9 @@ use anyhow::Result;
 
 use super::{forgive_as, print};
 use crate::config::PruneConfig;
+use crate::pushgateway;
+use crate::pushgateway::prune::{self as plan, Fate};
 use crate::report;
-use crate::sink::groups::prune::{self as plan, Fate};
-use crate::sink::pushgateway;
 
 pub fn run(cfg: &PruneConfig) -> Result<()> {
     forgive_as(cfg.best_effort, prune(cfg), "the prune did not finish")

@@ -3,10 +3,11 @@
 
 use anyhow::Result;
 
-use super::target;
+use super::{duration, target};
 use crate::cli::{BestEffort, GroupsArgs, ListOutput, PruneArgs, SelectArgs};
-use crate::sink::groups::select::{parse_age, Matcher, Selection};
-use crate::sink::pushgateway::Gateway;
+use crate::duration::Grammar;
+use crate::pushgateway::select::{Matcher, Selection};
+use crate::pushgateway::Gateway;
 
 #[derive(Debug, Clone)]
 pub struct GroupsConfig {
@@ -58,6 +59,10 @@ fn selection(args: &SelectArgs, older_than: Option<&str>) -> Result<Selection> {
             .filter(|m| !m.trim().is_empty())
             .map(Matcher::parse)
             .collect::<Result<_>>()?,
-        older_than: older_than.map(parse_age).transpose()?,
+        // No bare seconds: `--older-than 7` decides what is deleted, and
+        // could mean days as easily as seconds.
+        older_than: older_than
+            .map(|raw| duration("--older-than", raw, Grammar::default()))
+            .transpose()?,
     })
 }

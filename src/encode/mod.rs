@@ -8,7 +8,10 @@
 //!   remote write 1.0, and the text its `--dry-run` shows.
 //! - [`gzip`]: `--compress gzip`, for any body.
 //! - [`line_protocol`]: InfluxDB line protocol, in batches (`--influx`).
+//! - [`flat`]: histograms and summaries as the series a scrape stores, for
+//!   the encoders whose stores have no histogram type.
 
+pub mod flat;
 pub mod line_protocol;
 pub mod protobuf;
 pub mod remote_write;

@@ -15,7 +15,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{is_label_name, is_metric_name, series_id, Family, Kind, Label, Sample, Series};
+use crate::model::{
+    is_metric_name, label_name_problem, series_id, Family, Kind, Label, Sample, Series,
+};
 
 use super::lines::Reading;
 
@@ -247,20 +249,18 @@ impl State {
 
 /// The label checks `push` makes (see `crate::model`), as one message.
 fn check_label(name: &str, rules: &Rules) -> Result<(), String> {
-    let msg = if !is_label_name(name) {
-        format!("{name:?} is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*)")
-    } else if name.starts_with("__") {
-        format!("{name:?}: label names starting with \"__\" are reserved by Prometheus")
-    } else if name == "le" || name == "quantile" {
-        format!("{name:?} is reserved for histogram buckets and summary quantiles")
-    } else if rules.grouping.iter().any(|g| g == name) {
-        format!("{name:?} is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)")
-    } else if rules.labels.iter().any(|(k, _)| k == name) {
-        format!("{name:?} is also given by --label; set it in one place")
-    } else {
-        return Ok(());
-    };
-    Err(msg)
+    if let Some(why) = label_name_problem(name) {
+        return Err(why);
+    }
+    if rules.grouping.iter().any(|g| g == name) {
+        return Err(format!("{name:?} is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)"));
+    }
+    if rules.labels.iter().any(|(k, _)| k == name) {
+        return Err(format!(
+            "{name:?} is also given by --label; set it in one place"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -118,6 +118,21 @@ pub fn describe(e: &reqwest::Error, timeout: Duration, peer: &str) -> (String, b
     }
 }
 
+/// Why a TCP connection to `url`'s host can't be made now, if it can't
+/// (each of its addresses tried, within `timeout`, at most 2 s).
+pub fn connect_error(url: &reqwest::Url, timeout: Duration) -> Option<std::io::Error> {
+    let addrs = url.socket_addrs(|| None).ok()?;
+    let limit = timeout.min(Duration::from_secs(2));
+    let mut last = None;
+    for addr in addrs {
+        match std::net::TcpStream::connect_timeout(&addr, limit) {
+            Ok(_) => return None,
+            Err(e) => last = Some(e),
+        }
+    }
+    last
+}
+
 /// The innermost error's message (e.g. "Connection refused (os error 111)").
 pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut root = e;
@@ -126,6 +141,10 @@ pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     }
     root.to_string()
 }
+
+/// The hint for a server certificate the client's CAs did not sign (a
+/// source that takes its CA from elsewhere, `argo://`, says its own).
+pub const CA_HINT: &str = " (pass --cacert with the CA that signed the server's certificate)";
 
 /// A hint for TLS failures, or `None` when the error is not about TLS.
 pub fn tls_hint(root: &str) -> Option<&'static str> {
@@ -136,7 +155,7 @@ pub fn tls_hint(root: &str) -> Option<&'static str> {
     {
         Some(" (the server requires a client certificate: pass --cert and --key)")
     } else if r.contains("certificate") {
-        Some(" (pass --cacert with the CA that signed the server's certificate)")
+        Some(CA_HINT)
     } else if r.contains("alert")
         || r.contains("handshake")
         || r.contains("corrupt message")

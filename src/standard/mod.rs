@@ -1,6 +1,7 @@
 //! The admin's standard: one short YAML (or JSON) file from which
-//! validation ([`schema`]), the alert rules ([`rules`]) and the Grafana
-//! dashboard ([`dashboard`]) are all derived, so the three cannot drift apart.
+//! validation ([`schema`]), the alert rules ([`rules`]), the Grafana
+//! dashboard ([`dashboard`]) and who is told about the alerts ([`notify`],
+//! [`alertmanager`]) are all derived, so they cannot drift apart.
 //!
 //! This module holds the types and the loader. A broken standard is a usage
 //! error (exit 2) naming the file, the JSON pointer of each problem and, for
@@ -8,8 +9,10 @@
 //! Unknown keys are errors, because a misspelt `expcet:` would otherwise
 //! silently switch an alert off.
 
+pub mod alertmanager;
 mod check;
 pub mod dashboard;
+pub mod notify;
 pub mod promtool;
 pub mod rules;
 pub mod schema;
@@ -63,6 +66,9 @@ pub struct Spec {
     #[serde(default = "default_outcome_job")]
     pub outcome_job: String,
     pub metrics: Vec<MetricRule>,
+    /// Who is told about the alerts ([`notify`]).
+    #[serde(default)]
+    pub notify: Option<notify::Notify>,
 }
 
 fn default_outcome_job() -> String {
@@ -239,7 +245,10 @@ pub fn from_text(text: &str, origin: &str) -> Result<Standard> {
             .unwrap_or_default();
         usage(origin, &[Problem::new(pointer, format!("{msg}{line}"))])
     })?;
-    let problems = check::problems(&standard);
+    let mut problems = check::problems(&standard);
+    if let Some(n) = &standard.spec.notify {
+        problems.extend(notify::problems(&standard, n));
+    }
     if problems.is_empty() {
         Ok(standard)
     } else {
@@ -247,7 +256,8 @@ pub fn from_text(text: &str, origin: &str) -> Result<Standard> {
     }
 }
 
-fn usage(origin: &str, problems: &[Problem]) -> anyhow::Error {
+/// A broken standard (exit 2): one line per problem, naming the file.
+pub fn usage(origin: &str, problems: &[Problem]) -> anyhow::Error {
     let mut text = String::new();
     for p in problems {
         let _ = writeln!(text, "standard {origin}: {p}");

@@ -182,7 +182,7 @@ proptest::proptest! {
     /// The example with one byte changed: the same, and when it still
     /// loads, every generator runs on it.
     #[test]
-    fn mutated_example_never_panics(at in 0usize..2000, byte in 0u8..128) {
+    fn mutated_example_never_panics(at in 0usize..4000, byte in 0u8..128) {
         let mut text = include_str!("../../examples/standard/ml-training.yaml").as_bytes().to_vec();
         let at = at % text.len();
         text[at] = byte;
@@ -193,6 +193,8 @@ proptest::proptest! {
                 let _ = rules::rules_yaml(&std);
                 let _ = promtool::tests_yaml(&std, "r.yaml");
                 let _ = dashboard::configmap_yaml(&std, dashboard::Storage::RemoteWrite);
+                let _ = alertmanager::alertmanager_config_yaml(&std, &[]);
+                let _ = alertmanager::alertmanager_yaml(&std, &alertmanager::Secrets::new());
             }
             Err(e) => proptest::prop_assert_eq!(crate::error::exit_code(&e), Exit::Usage),
         }

@@ -1,7 +1,8 @@
 //! A real Alertmanager 0.25 (Debian's `prometheus-alertmanager`) on a free
 //! loopback port, clustering off, its state in a temp dir, routing every
 //! alert to a webhook: a [`Scripted`] server that answers 200 and records
-//! each notification with the moment it arrived. Killed on drop.
+//! each notification with the moment it arrived; or loaded with a given
+//! configuration ([`Alertmanager::with_config`]). Killed on drop.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,11 +51,18 @@ impl Alertmanager {
     /// configuration allows (1s), so a test sees firing and resolved soon.
     pub fn start() -> Alertmanager {
         let webhook = Scripted::start(vec![Reply::Status(200, &[], "")]);
-        let dir = tempfile::tempdir().unwrap();
         let config = format!(
             "global:\n  resolve_timeout: 5s\nroute:\n  receiver: webhook\n  group_by: [alertname, job, user]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: webhook\n    webhook_configs:\n      - url: {}/alerts\n        send_resolved: true\n",
             webhook.url
         );
+        Self::with_config(&config, webhook)
+    }
+
+    /// Start with `config` as alertmanager.yml (e.g. a generated one);
+    /// `webhook` is the recorder its webhook receivers post to, which
+    /// [`Self::notifications`] and [`Self::wait_for`] read.
+    pub fn with_config(config: &str, webhook: Scripted) -> Alertmanager {
+        let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("alertmanager.yml"), config).unwrap();
         for _ in 0..5 {
             let port = free_port();
@@ -89,7 +97,13 @@ impl Alertmanager {
             let _ = child.kill();
             let _ = child.wait();
         }
-        panic!("{ALERTMANAGER} did not become ready on any of 5 ports");
+        let logs: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "log"))
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect();
+        panic!("{ALERTMANAGER} did not become ready on any of 5 ports: {logs:#?}");
     }
 
     /// Every notification the webhook received so far.

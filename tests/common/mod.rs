@@ -4,7 +4,9 @@
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
 pub mod alertmanager;
+pub mod argo;
 pub mod influx;
+pub mod kube;
 pub mod live;
 pub mod prometheus;
 pub mod scripted;
@@ -35,6 +37,9 @@ pub struct Gateway {
     child: Child,
     pub url: String,
     pub log: PathBuf,
+    /// Basic auth the gateway asks for on every endpoint, if any; the
+    /// harness's own reads send it.
+    auth: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
@@ -44,7 +49,24 @@ impl Gateway {
     }
 
     pub fn start_with(extra: &[&str]) -> Gateway {
+        Self::spawn(extra, None)
+    }
+
+    /// A gateway that asks for basic auth (`--web.config.file` with a
+    /// bcrypt hash) on every endpoint, over plain http.
+    pub fn start_with_basic_auth(user: &str, password: &str) -> Gateway {
+        Self::spawn(&[], Some((user.to_string(), password.to_string())))
+    }
+
+    fn spawn(extra: &[&str], auth: Option<(String, String)>) -> Gateway {
         let dir = tempfile::tempdir().unwrap();
+        let mut extra: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
+        if let Some((user, password)) = &auth {
+            let web = dir.path().join("web.yml");
+            let hash = bcrypt::hash(password, 4).unwrap();
+            std::fs::write(&web, format!("basic_auth_users:\n  {user}: {hash}\n")).unwrap();
+            extra.push(format!("--web.config.file={}", web.display()));
+        }
         // A port taken between free_port() and the server's bind is rare but
         // possible under parallel tests: try a few ports.
         for _ in 0..5 {
@@ -53,7 +75,7 @@ impl Gateway {
             let child = Command::new(PUSHGATEWAY)
                 .arg(format!("--web.listen-address=127.0.0.1:{port}"))
                 .arg("--persistence.file=")
-                .args(extra)
+                .args(&extra)
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(&log).unwrap())
                 .spawn()
@@ -64,6 +86,7 @@ impl Gateway {
                 child,
                 url: format!("http://127.0.0.1:{port}"),
                 log,
+                auth: auth.clone(),
                 _dir: tempfile::tempdir().unwrap(),
             };
             let prefix = extra
@@ -85,7 +108,7 @@ impl Gateway {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
-            if let Ok(r) = client.get(format!("{}{prefix}/-/ready", self.url)).send() {
+            if let Ok(r) = self.request(&client, &format!("{prefix}/-/ready")).send() {
                 if r.status().is_success() {
                     return true;
                 }
@@ -95,9 +118,25 @@ impl Gateway {
         false
     }
 
+    /// A GET of `path`, with the gateway's basic auth if it asks for one.
+    fn request(
+        &self,
+        client: &reqwest::blocking::Client,
+        path: &str,
+    ) -> reqwest::blocking::RequestBuilder {
+        let req = client.get(format!("{}{path}", self.url));
+        match &self.auth {
+            Some((user, password)) => req.basic_auth(user, Some(password)),
+            None => req,
+        }
+    }
+
     /// Every group the gateway holds, from its `/api/v1/metrics` JSON API.
     pub fn groups(&self) -> Vec<Group> {
-        let body: Value = reqwest::blocking::get(format!("{}/api/v1/metrics", self.url))
+        let client = reqwest::blocking::Client::new();
+        let body: Value = self
+            .request(&client, "/api/v1/metrics")
+            .send()
             .unwrap()
             .text()
             .map(|t| serde_json::from_str(&t).unwrap())
@@ -142,7 +181,8 @@ impl Gateway {
 
     /// The exposition text the gateway serves on /metrics (what Prometheus scrapes).
     pub fn scrape(&self) -> String {
-        reqwest::blocking::get(format!("{}/metrics", self.url))
+        self.request(&reqwest::blocking::Client::new(), "/metrics")
+            .send()
             .unwrap()
             .text()
             .unwrap()

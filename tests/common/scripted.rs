@@ -1,6 +1,8 @@
 //! A scripted HTTP server on loopback, for the faults a real Pushgateway
-//! can't produce on demand: 5xx, 429 with Retry-After, hangs, resets. It
-//! records every request it receives, so tests assert on what arrived.
+//! can't produce on demand: 5xx, 429 with Retry-After, hangs, resets; and,
+//! over https ([`Scripted::start_https`]), for a server that can't run here
+//! at all (the Kubernetes API). It records every request it receives, so
+//! tests assert on what arrived.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -46,9 +48,35 @@ pub struct Scripted {
 
 impl Scripted {
     pub fn start(script: Vec<Reply>) -> Scripted {
+        Scripted::serving(script, None)
+    }
+
+    /// The same over https, with `pki`'s server certificate (signed by its
+    /// `ca.pem`, valid for 127.0.0.1). A client that refuses the
+    /// certificate never gets to send a request, so none is recorded.
+    pub fn start_https(script: Vec<Reply>, pki: &super::secure::Pki) -> Scripted {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let certs = CertificateDer::pem_file_iter(pki.path("server.pem"))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_file(pki.path("server-key.pem")).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        Scripted::serving(script, Some(Arc::new(config)))
+    }
+
+    fn serving(script: Vec<Reply>, tls: Option<Arc<rustls::ServerConfig>>) -> Scripted {
         assert!(!script.is_empty());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let seen = Arc::new(AtomicUsize::new(0));
@@ -61,8 +89,14 @@ impl Scripted {
                 let Ok(conn) = conn else { continue };
                 let n = seen.fetch_add(1, Ordering::SeqCst);
                 let reply = script[n.min(script.len() - 1)].clone();
-                let (reqs, stop) = (reqs.clone(), stop2.clone());
-                std::thread::spawn(move || serve(conn, reply, &reqs, &stop));
+                let (reqs, stop, tls) = (reqs.clone(), stop2.clone(), tls.clone());
+                std::thread::spawn(move || match tls {
+                    None => serve(conn, reply, &reqs, &stop),
+                    Some(config) => {
+                        let session = rustls::ServerConnection::new(config).unwrap();
+                        serve(rustls::StreamOwned::new(session, conn), reply, &reqs, &stop)
+                    }
+                });
             }
         });
         Scripted {
@@ -81,13 +115,14 @@ impl Drop for Scripted {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
+        let addr = self.url.split_once("://").map_or(&self.url[..], |(_, a)| a);
+        let _ = TcpStream::connect(addr);
     }
 }
 
-fn serve(conn: TcpStream, reply: Reply, reqs: &Mutex<Vec<Recorded>>, stop: &AtomicBool) {
+fn serve<S: Read + Write>(conn: S, reply: Reply, reqs: &Mutex<Vec<Recorded>>, stop: &AtomicBool) {
     let at = Instant::now();
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut reader = BufReader::new(conn);
     let mut line = String::new();
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
         return; // a wake-up connection
@@ -131,7 +166,7 @@ fn serve(conn: TcpStream, reply: Reply, reqs: &Mutex<Vec<Recorded>>, stop: &Atom
         body,
         at,
     });
-    let mut conn = conn;
+    let conn = reader.get_mut();
     match reply {
         Reply::Status(code, extra, text) => {
             let mut head = format!(
@@ -142,6 +177,7 @@ fn serve(conn: TcpStream, reply: Reply, reqs: &Mutex<Vec<Recorded>>, stop: &Atom
                 head.push_str(&format!("{k}: {v}\r\n"));
             }
             let _ = conn.write_all(format!("{head}\r\n{text}").as_bytes());
+            let _ = conn.flush();
         }
         Reply::Hang => {
             while !stop.load(Ordering::SeqCst) {

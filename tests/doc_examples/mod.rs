@@ -73,6 +73,14 @@ pub fn pages() -> Vec<Page> {
         .collect()
 }
 
+/// One page, by its path from the repository root.
+pub fn page(path: &str) -> Page {
+    Page {
+        path: path.to_string(),
+        text: std::fs::read_to_string(repo().join(path)).unwrap(),
+    }
+}
+
 /// A fenced code block.
 pub struct Block {
     pub page: String,
@@ -86,7 +94,7 @@ pub struct Block {
 }
 
 impl Block {
-    fn is_sh(&self) -> bool {
+    pub fn is_sh(&self) -> bool {
         self.info.split_whitespace().next() == Some("sh")
     }
 
@@ -297,23 +305,46 @@ fn tokens(line: &str) -> Vec<Token> {
 /// Whether the binary's own argument parser accepts a `simplepipe …` command.
 pub fn parses(words: &[String]) -> Result<(), String> {
     let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
-    match simplepipe::cli_errors::parse(argv) {
-        simplepipe::cli_errors::Parsed::Usage(line) => Err(line),
+    match simplepipe::cli::parse::parse(argv) {
+        simplepipe::cli::parse::Parsed::Usage(line) => Err(line),
         _ => Ok(()),
     }
 }
 
-/// The files a command line names (relative paths; not URLs, options,
-/// absolute paths or what it writes), which must exist in the repository.
-pub fn named_files(cmd: &Simple) -> Vec<String> {
-    let file = Regex::new(r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$").unwrap();
-    let ext = Regex::new(r"\.(json|ya?ml|py|sh|md|jsonl|rs|tgz)$").unwrap();
-    cmd.words
-        .iter()
-        .skip(1)
-        .filter(|w| file.is_match(w) && (w.contains('/') || ext.is_match(w)))
-        .cloned()
-        .collect()
+/// Programs whose last argument is a path they create.
+const CREATE: [&str; 6] = ["cp", "mv", "mkdir", "install", "ln", "touch"];
+
+/// The repository paths the lines name that don't exist: words such as
+/// `argo/overlays/alice` whose first directory is one of the repository's,
+/// leaving out what the lines themselves create (a `> FILE`, the last
+/// argument of `cp`, `mkdir`, …). A user's own files (`my-values.yaml`,
+/// `./token`) are not the repository's and are not checked.
+pub fn missing_files(lines: &[String]) -> Vec<String> {
+    let file = Regex::new(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*/[A-Za-z0-9_./-]*$").unwrap();
+    let mut created: Vec<String> = Vec::new();
+    let mut missing = Vec::new();
+    for line in lines {
+        for cmd in simple_commands(line) {
+            created.extend(cmd.outputs.iter().cloned());
+            if cmd
+                .words
+                .first()
+                .is_some_and(|p| CREATE.contains(&p.as_str()))
+            {
+                created.extend(cmd.words.last().cloned());
+            }
+            for word in cmd.words.iter().skip(1).filter(|w| file.is_match(w)) {
+                let top = word.split('/').next().unwrap();
+                let made = created
+                    .iter()
+                    .any(|c| word == c || word.starts_with(&format!("{c}/")));
+                if repo().join(top).exists() && !made && !repo().join(word).exists() {
+                    missing.push(format!("`{line}` names {word}"));
+                }
+            }
+        }
+    }
+    missing
 }
 
 /// The real servers behind the placeholders, each started the first time a

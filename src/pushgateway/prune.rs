@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 
+use super::listing::{self, Group};
 use super::select::Selection;
-use super::view::format_age;
-use super::Group;
+use crate::duration::approx as format_age;
 use crate::error::{fail, Exit};
 
 /// The longest a listing is trusted before a DELETE. One listing of a
@@ -39,7 +39,7 @@ pub struct Plan {
 
 /// Sort the listing into what goes and what can't.
 pub fn plan(mut groups: Vec<Group>, selection: &Selection, now: f64) -> Plan {
-    super::sort_oldest_first(&mut groups);
+    listing::sort_oldest_first(&mut groups);
     let listed = groups.len();
     let (delete, unaddressable) = groups
         .into_iter()
@@ -185,8 +185,12 @@ mod tests {
     use std::cell::RefCell;
 
     use super::*;
-    use crate::sink::groups::select::{parse_age, Matcher};
-    use crate::sink::groups::tests::synthetic;
+    use crate::pushgateway::listing::tests::synthetic;
+    use crate::pushgateway::select::Matcher;
+
+    fn parse_age(raw: &str) -> anyhow::Result<Duration> {
+        crate::duration::parse(raw, crate::duration::Grammar::default()).map_err(|e| anyhow!(e))
+    }
 
     const NOW: f64 = 1_000_000.0;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 
-use super::Group;
+use super::listing::Group;
 use crate::error::{fail, Exit};
 use crate::model::is_label_name;
 
@@ -109,80 +109,10 @@ impl Selection {
     }
 }
 
-/// Units of `--older-than`, largest first.
-pub(super) const UNITS: [(char, u64); 5] = [
-    ('w', 7 * 86_400),
-    ('d', 86_400),
-    ('h', 3_600),
-    ('m', 60),
-    ('s', 1),
-];
-
-/// Parse an age such as `90s`, `36h`, `7d` or `1d12h` (Prometheus'
-/// spelling: whole numbers, units w d h m s, largest first, each once).
-/// A mistake is refused, never guessed at: `--older-than` decides what is
-/// deleted.
-pub fn parse_age(raw: &str) -> Result<Duration> {
-    let usage = |why: &str| fail(Exit::Usage, anyhow!("--older-than {raw:?}: {why}"));
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(usage("empty; expected an age such as 90s, 36h or 7d"));
-    }
-    if s.starts_with('-') {
-        return Err(usage("an age can't be negative"));
-    }
-    let mut total: u64 = 0;
-    let mut rest = s;
-    let mut last_unit = usize::MAX;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(usage(
-                "expected a whole number before each unit, e.g. 90s, 36h, 7d or 1d12h",
-            ));
-        }
-        let (num, after) = rest.split_at(digits);
-        let Some(unit) = after.chars().next() else {
-            return Err(usage(&format!(
-                "no unit after {num}; write e.g. {num}d, {num}h, {num}m or {num}s"
-            )));
-        };
-        if unit == '.' || unit == ',' {
-            return Err(usage(
-                "fractions are not taken; use a smaller unit (90m, not 1.5h)",
-            ));
-        }
-        let Some(pos) = UNITS.iter().position(|(u, _)| *u == unit) else {
-            return Err(usage(&format!(
-                "unknown unit {unit:?}; the units are w, d, h, m and s"
-            )));
-        };
-        if last_unit != usize::MAX && pos <= last_unit {
-            return Err(usage(
-                "units must go from largest to smallest, each once (e.g. 1d12h)",
-            ));
-        }
-        last_unit = pos;
-        let n: u64 = num.parse().map_err(|_| usage("too large"))?;
-        total = n
-            .checked_mul(UNITS[pos].1)
-            .and_then(|v| total.checked_add(v))
-            .filter(|v| *v < 100 * 365 * 86_400)
-            .ok_or_else(|| usage("too large (more than 100 years)"))?;
-        rest = &after[unit.len_utf8()..];
-    }
-    if total == 0 {
-        return Err(usage(
-            "must be more than zero (zero would select every group)",
-        ));
-    }
-    Ok(Duration::from_secs(total))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sink::groups::tests::{labels, synthetic};
+    use crate::pushgateway::listing::tests::{labels, synthetic};
 
     fn m(raw: &str) -> Matcher {
         Matcher::parse(raw).unwrap()
@@ -260,46 +190,5 @@ mod tests {
             now
         ));
         assert!(Selection::default().selects(&g("x", "y", None), now));
-    }
-
-    #[test]
-    fn ages_parse_like_prometheus_durations() {
-        let secs = |raw: &str| parse_age(raw).unwrap().as_secs();
-        assert_eq!(secs("90s"), 90);
-        assert_eq!(secs("36h"), 36 * 3600);
-        assert_eq!(secs("7d"), 7 * 86_400);
-        assert_eq!(secs("2w"), 14 * 86_400);
-        assert_eq!(secs("1d12h"), 36 * 3600);
-        assert_eq!(secs("1h30m15s"), 5415);
-        assert_eq!(secs(" 14d\n"), 14 * 86_400);
-    }
-
-    #[test]
-    fn nonsense_ages_are_refused_clearly() {
-        let e = |raw: &str| {
-            let err = parse_age(raw).unwrap_err();
-            assert_eq!(crate::error::exit_code(&err), Exit::Usage);
-            format!("{err:#}")
-        };
-        insta::assert_snapshot!(
-            ["", "14", "1.5h", "14x", "-1d", "0d", "0h0s", "1m1h", "1h1h", "d", "1d 2h", "99999999999999999999s", "200000w"]
-                .map(e)
-                .join("\n"),
-            @r#"
-        --older-than "": empty; expected an age such as 90s, 36h or 7d
-        --older-than "14": no unit after 14; write e.g. 14d, 14h, 14m or 14s
-        --older-than "1.5h": fractions are not taken; use a smaller unit (90m, not 1.5h)
-        --older-than "14x": unknown unit 'x'; the units are w, d, h, m and s
-        --older-than "-1d": an age can't be negative
-        --older-than "0d": must be more than zero (zero would select every group)
-        --older-than "0h0s": must be more than zero (zero would select every group)
-        --older-than "1m1h": units must go from largest to smallest, each once (e.g. 1d12h)
-        --older-than "1h1h": units must go from largest to smallest, each once (e.g. 1d12h)
-        --older-than "d": expected a whole number before each unit, e.g. 90s, 36h, 7d or 1d12h
-        --older-than "1d 2h": expected a whole number before each unit, e.g. 90s, 36h, 7d or 1d12h
-        --older-than "99999999999999999999s": too large
-        --older-than "200000w": too large (more than 100 years)
-        "#
-        );
     }
 }

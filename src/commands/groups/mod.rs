@@ -1,14 +1,15 @@
 //! `simplepipe groups`: list what the Pushgateway holds, oldest first, as
-//! a table or as JSON.
+//! a table or as JSON ([`view`] renders).
+
+pub mod view;
 
 use anyhow::Result;
 
 use super::{forgive_as, print};
 use crate::cli::ListOutput;
 use crate::config::GroupsConfig;
+use crate::pushgateway::{self, listing::sort_oldest_first};
 use crate::report;
-use crate::sink::groups::{sort_oldest_first, view};
-use crate::sink::pushgateway;
 
 pub fn run(cfg: &GroupsConfig) -> Result<()> {
     forgive_as(cfg.best_effort, list(cfg), "nothing was listed")

@@ -1,4 +1,5 @@
-//! What `simplepipe groups` prints: an aligned table (oldest first, the
+//! What `simplepipe groups` prints (the presentation of
+//! [`crate::pushgateway::listing`]): an aligned table (oldest first, the
 //! variable-width grouping key last) for people, and JSON with the
 //! gateway's own numbers for scripts.
 
@@ -6,28 +7,8 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::select::UNITS;
-use super::Group;
-
-/// An age for people: the largest unit and the next one unless it is zero,
-/// e.g. `14d 3h`, `5m 2s`, `40s`, `1h`.
-pub fn format_age(secs: f64) -> String {
-    let secs = secs.max(0.0) as u64;
-    let units = &UNITS[1..];
-    let i = units
-        .iter()
-        .position(|(_, size)| secs >= *size)
-        .unwrap_or(units.len() - 1);
-    let (unit, size) = units[i];
-    let mut out = format!("{}{unit}", secs / size);
-    if let Some((next, next_size)) = units.get(i + 1) {
-        let n = secs % size / next_size;
-        if n > 0 {
-            let _ = write!(out, " {n}{next}");
-        }
-    }
-    out
-}
+use crate::duration::approx as format_age;
+use crate::pushgateway::listing::Group;
 
 /// A Unix time as `2026-11-21 14:45:19` (UTC).
 fn format_time(t: f64) -> String {
@@ -126,8 +107,8 @@ pub fn json(groups: &[Group], now: f64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sink::groups::sort_oldest_first;
-    use crate::sink::groups::tests::{captured, synthetic, NOW};
+    use crate::pushgateway::listing::sort_oldest_first;
+    use crate::pushgateway::listing::tests::{captured, synthetic, NOW};
 
     #[test]
     fn ages_read_as_the_two_largest_units() {

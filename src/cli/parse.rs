@@ -19,8 +19,20 @@ use clap::builder::ValueParser;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{ArgAction, Command, CommandFactory, FromArgMatches};
 
-use crate::cli::Cli;
-use crate::config::env;
+use super::Cli;
+
+/// What a boolean variable accepts, for messages.
+pub const BOOL_SPELLINGS: &str = "true/false (also 1/0 or yes/no, any case)";
+
+/// Parse a boolean as written in an environment variable. `on`/`off`,
+/// `y`/`n` and `t`/`f` are accepted too (clap's "boolish" set).
+pub fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "t" | "on" => Some(true),
+        "0" | "false" | "no" | "n" | "f" | "off" => Some(false),
+        _ => None,
+    }
+}
 
 /// What parsing the command line came to. Made once per run: the size of
 /// the `Cli` variant costs nothing.
@@ -43,7 +55,7 @@ fn tolerant_bools(cmd: Command) -> Command {
     cmd.mut_args(|a| {
         if a.get_env().is_some() && matches!(a.get_action(), ArgAction::SetTrue) {
             a.value_parser(ValueParser::new(|s: &str| {
-                env::parse_bool(s).ok_or_else(|| format!("expected {}", env::BOOL_SPELLINGS))
+                parse_bool(s).ok_or_else(|| format!("expected {BOOL_SPELLINGS}"))
             }))
         } else {
             a
@@ -157,7 +169,7 @@ fn from_env(err: &clap::Error, cmd: &Command, argv: &[OsString]) -> Option<Strin
                 .get_short()
                 .is_some_and(|s| a.starts_with('-') && !a.starts_with("--") && a.contains(s))
     });
-    let value = env::var_os(name)?.to_string_lossy().into_owned();
+    let value = std::env::var_os(name)?.to_string_lossy().into_owned();
     if on_command_line {
         return None;
     }
@@ -223,5 +235,15 @@ mod tests {
             assert!(!line.contains('\n'), "{line}");
             assert!(line.contains("--help"), "{line}");
         }
+    }
+    #[test]
+    fn booleans_as_configmaps_write_them() {
+        for t in ["1", "true", "TRUE", "Yes", "yes", "on"] {
+            assert_eq!(parse_bool(t), Some(true), "{t}");
+        }
+        for f in ["0", "false", "False", "NO", "off"] {
+            assert_eq!(parse_bool(f), Some(false), "{f}");
+        }
+        assert_eq!(parse_bool("maybe"), None);
     }
 }

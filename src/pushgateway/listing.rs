@@ -1,9 +1,6 @@
 //! What a Pushgateway holds, group by group: the `GET /api/v1/metrics`
 //! answer parsed into typed [`Group`]s, for `simplepipe groups` and
-//! `simplepipe prune`. [`select`] holds the `--match` / `--older-than`
-//! selection both share, [`view`] the table and JSON they print, [`prune`]
-//! the plan and the delete loop. The requests themselves are
-//! [`super::pushgateway`]'s.
+//! `simplepipe prune`. The requests themselves are [`super`]'s.
 //!
 //! No I/O here and no wall clock (callers pass `now`, the gateway's time),
 //! so every rule is unit-tested against an answer captured from a real
@@ -20,10 +17,6 @@
 //! - `push_time_seconds` is the last successful change (`0` when there was
 //!   none) and `push_failure_time_seconds` the last failed one;
 //! - every other member holding a `metrics` array is a metric family.
-
-pub mod prune;
-pub mod select;
-pub mod view;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -208,7 +201,7 @@ pub(crate) mod tests {
     /// success (`nightly`), and one with an explicit empty `instance`,
     /// which failed and left a group that never held metrics.
     pub(crate) const CAPTURED: &str =
-        include_str!("../../../tests/data/pushgateway-1.5.1-api-v1-metrics.json");
+        include_str!("../../tests/data/pushgateway-1.5.1-api-v1-metrics.json");
     /// Just after the last push of the capture, plus one hour.
     pub(crate) const NOW: f64 = 1_795_272_320.7 + 3600.0;
 
