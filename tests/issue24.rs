@@ -76,3 +76,70 @@ fn prune_match_reads_promql_quotes() {
     assert!(r.stderr.contains("never closed"), "{r:?}");
     assert_eq!(users(&gw), BTreeSet::from(["alice".to_string()]));
 }
+
+/// The binary with its stderr a pipe nobody reads (as after `2>&1 | head -2`
+/// once `head` is done): every write there fails with EPIPE.
+fn stderr_closed(args: &[&str]) -> (i32, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = simplepipe()
+        .args(args)
+        .stderr(writer)
+        .stdout(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+    )
+}
+
+/// Item 4: a closed stderr neither aborts `run` nor loses its final push,
+/// and the child's exit code is kept.
+#[test]
+fn run_with_stderr_closed_keeps_the_final_push_and_exit_code() {
+    let gw = Gateway::start();
+    let (code, stdout) = stderr_closed(&[
+        "run",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "epipe",
+        "--",
+        "sh",
+        "-c",
+        "echo loss=0.25; exit 3",
+    ]);
+    assert_eq!(code, 3, "{stdout}");
+    let g = gw.group(&[("job", "epipe")]).expect("the final push");
+    assert_eq!(g.value("loss"), "0.25");
+    assert_eq!(g.value("run_exit_code"), "3");
+}
+
+/// Item 4: the error report to a closed stderr keeps the documented exit code.
+#[test]
+fn push_with_stderr_closed_keeps_its_exit_code() {
+    let (_dir, path) = artifact("{ not json");
+    let (code, _) = stderr_closed(&[
+        "push",
+        "--gateway",
+        "http://127.0.0.1:9",
+        "--job",
+        "j",
+        &path,
+    ]);
+    assert_eq!(code, 4);
+    let gw = Gateway::start();
+    let (code, _) = stderr_closed(&[
+        "push",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "ok",
+        "--metric",
+        "m=1",
+        "-v",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(gw.group(&[("job", "ok")]).unwrap().value("m"), "1");
+}
