@@ -143,3 +143,65 @@ fn push_with_stderr_closed_keeps_its_exit_code() {
     assert_eq!(code, 0);
     assert_eq!(gw.group(&[("job", "ok")]).unwrap().value("m"), "1");
 }
+
+fn promtool(args: &[&str], dir: &std::path::Path) -> Run {
+    std::process::Command::new("promtool")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("promtool runs (bash .ci/run installs it)")
+        .into()
+}
+
+const BIG_AND_SMALL: &str = "apiVersion: simplepipe/v1
+kind: Standard
+metadata: {name: bounds}
+spec:
+  jobs: [training]
+  metrics:
+    - {name: tokens_total, type: counter, expect: {max: 40000000000}}
+    - {name: params, type: gauge, expect: {min: 0.00001, max: 1000000}}
+    - {name: model_bytes, type: gauge, unit: bytes, expect: {min: 0.00001, max: 40000000000}}
+    - {name: step_seconds, type: gauge, unit: seconds, expect: {min: 0.00001, max: 1000000}}
+    - {name: accuracy, type: gauge, unit: ratio, valid: {min: 0, max: 1}, expect: {min: 0.00001}}
+";
+
+/// Items 2 and 3: the generated tests pass promtool for bounds whose
+/// values Prometheus renders in exponent form, and the summary shows
+/// the value for people; `--tests` without `-o` is a usage error.
+#[test]
+fn rules_tests_pass_promtool_for_big_and_small_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let std_file = dir.path().join("bounds.yaml");
+    std::fs::write(&std_file, BIG_AND_SMALL).unwrap();
+    let std_file = std_file.to_str().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (rules, tests) = (path("bounds.rules.yaml"), path("bounds.test.yaml"));
+    let r = run(&["rules", std_file, "-o", &rules, "--tests", &tests]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let check = promtool(&["check", "rules", "bounds.rules.yaml"], dir.path());
+    assert_eq!(check.code, 0, "{check:?}");
+    let test = promtool(&["test", "rules", "bounds.test.yaml"], dir.path());
+    assert_eq!(test.code, 0, "{test:?}");
+    let tests_text = std::fs::read_to_string(&tests).unwrap();
+    for shown in [
+        "tokens_total of alice is 80G, above the expected 40000000000",
+        "reported tokens_total = 8e+10;",
+        "params of alice is 5u, below the expected 0.00001",
+        "reported params = 5e-06;",
+        "model_bytes of alice is 74.51Gi, above the expected 40000000000",
+        "step_seconds of alice is 23d 3h 33m 20s, above the expected 1000000",
+        "reported step_seconds = 2e+06;",
+        "accuracy of alice is 5e-06, below the expected 0.00001",
+    ] {
+        assert!(tests_text.contains(shown), "{shown} not in\n{tests_text}");
+    }
+
+    // --tests without -o: nothing written, exit 2.
+    let lone = path("lone.test.yaml");
+    let r = run(&["rules", std_file, "--tests", &lone]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("needs -o RULES_FILE"), "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+    assert!(!std::path::Path::new(&lone).exists());
+}
