@@ -205,3 +205,54 @@ fn rules_tests_pass_promtool_for_big_and_small_bounds() {
     assert!(r.stdout.is_empty(), "{r:?}");
     assert!(!std::path::Path::new(&lone).exists());
 }
+
+/// Item 5: the names the Pushgateway writes itself are refused from an
+/// artifact, `--metric` and a `run` line, as `run_exit_code` is.
+#[test]
+fn push_time_seconds_is_refused_everywhere() {
+    let gw = Gateway::start();
+    let (_dir, path) = artifact(r#"{"loss": 1, "push_time_seconds": 5}"#);
+    let r = run(&["push", "--gateway", &gw.url, "--job", "a", &path]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("\"push_time_seconds\" is written by the Pushgateway itself"),
+        "{r:?}"
+    );
+    let r = run(&[
+        "push",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "m",
+        "--metric",
+        "push_failure_time_seconds=5",
+    ]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("\"push_failure_time_seconds\" is written by the Pushgateway"),
+        "{r:?}"
+    );
+    assert!(gw.groups().is_empty(), "nothing pushed");
+
+    let r = run(&[
+        "run",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "r",
+        "--",
+        "sh",
+        "-c",
+        "echo push_time_seconds=5 loss=1",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("\"push_time_seconds\" is written by the Pushgateway itself"),
+        "{r:?}"
+    );
+    let g = gw.group(&[("job", "r")]).unwrap();
+    assert_eq!(g.value("loss"), "1");
+}
