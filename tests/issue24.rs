@@ -256,3 +256,50 @@ fn push_time_seconds_is_refused_everywhere() {
     let g = gw.group(&[("job", "r")]).unwrap();
     assert_eq!(g.value("loss"), "1");
 }
+
+/// Item 10: the largest `--retries` and `--max-bytes` don't overflow
+/// (a debug build panicked; a release build made zero attempts or read
+/// zero bytes).
+#[test]
+fn the_largest_retries_and_max_bytes_work() {
+    let gw = Gateway::start();
+    let (_dir, path) = artifact(r#"{"loss": 0.5}"#);
+    let r = run(&[
+        "push",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "big",
+        "--retries",
+        "4294967295",
+        "--max-bytes",
+        "18446744073709551615",
+        &path,
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(gw.group(&[("job", "big")]).unwrap().value("loss"), "0.5");
+}
+
+/// Item 11: a refused connection is reported as one, every time (the
+/// streamed body's writer used to win the race now and then, as
+/// "send failed because receiver is gone").
+#[test]
+fn a_refused_connection_is_reported_as_one_every_time() {
+    let port = free_port();
+    let gw = format!("http://127.0.0.1:{port}");
+    let (_dir, path) = artifact(r#"{"loss": 0.5}"#);
+    for _ in 0..25 {
+        let r = run(&[
+            "push",
+            "--gateway",
+            &gw,
+            "--job",
+            "j",
+            "--retries",
+            "0",
+            &path,
+        ]);
+        assert_eq!(r.code, 6, "{r:?}");
+        assert!(r.stderr.contains("cannot connect to the gateway"), "{r:?}");
+    }
+}

@@ -18,7 +18,7 @@ use crate::report;
 /// Send a request, retrying transient failures; the error is tagged with
 /// its exit kind and names the method and the (redacted) URL.
 pub fn send(client: &Client, http: &HttpOptions, req: &Request) -> Result<Answer> {
-    let attempts = http.retries + 1;
+    let attempts = http.retries.saturating_add(1);
     let (method, shown) = (&req.method, req.shown);
     report::debug(|| {
         let size = req.body.map_or(String::new(), |b| {
