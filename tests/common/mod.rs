@@ -6,6 +6,7 @@
 pub mod alertmanager;
 pub mod influx;
 pub mod live;
+pub mod mlflow;
 pub mod prometheus;
 pub mod scripted;
 pub mod secure;
