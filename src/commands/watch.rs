@@ -102,13 +102,8 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
         Done::Signal => Ok(()),
     };
     let (state, warnings) = (session.state.clone(), session.warnings.clone());
-    // What is watched is another process's log: its end (or a signal,
-    // the usual way to stop `--follow`) ends the session normally.
-    let end = if read.is_ok() {
-        End::Succeeded
-    } else {
-        End::Failed
-    };
+    // The input's end, or a signal (how `--follow` stops), is a normal end.
+    let end = read.as_ref().map_or(End::Failed, |()| End::Succeeded);
     let finished = session.finish(Vec::new(), end);
     if read.is_ok() && !live.quiet {
         for line in finished.summary(&state, 0, (warnings.count(), bad)) {

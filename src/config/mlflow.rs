@@ -18,6 +18,7 @@ use super::{env_nonempty, target};
 use crate::cli::{ConnectionArgs, MlflowArgs, NetArgs};
 use crate::encode::mlflow::tag_problem;
 use crate::error::{bail_with, Exit, ExitContext};
+use crate::net::HttpOptions;
 use crate::sink::mlflow::Target;
 
 /// The checked target. `grouping` is job first, then user and `--group`.
@@ -47,15 +48,7 @@ pub fn target(
             bail_with!(Exit::Usage, "grouping label {k}: {why}");
         }
     }
-    let run_id = env_nonempty("MLFLOW_RUN_ID");
-    if let Some(id) = &run_id {
-        if !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            bail_with!(
-                Exit::Usage,
-                "MLFLOW_RUN_ID {id:?} is not an MLflow run id (letters and digits, e.g. 1f0c…); unset it to log into a new run"
-            );
-        }
-    }
+    let run_id = run_id()?;
     let user_var = env_nonempty("MLFLOW_TRACKING_USERNAME");
     let own = AuthFrom {
         username: user_var.as_deref(),
@@ -70,6 +63,48 @@ pub fn target(
         from.push(AuthFrom::shared(conn));
     }
     let mut http = credentials::http(conn, net, Some(&mut url), &from)?;
+    tls(&mut http)?;
+    let user = grouping
+        .iter()
+        .find(|(k, _)| k == "user")
+        .map(|(_, v)| v.clone());
+    Ok(Target {
+        url,
+        experiment,
+        run_id,
+        user,
+        grouping,
+        http,
+    })
+}
+
+/// `--mlflow-experiment` without `--mlflow`: refused rather than ignored.
+pub fn unused(args: &MlflowArgs) -> Result<()> {
+    if args.mlflow_experiment.is_some() {
+        bail_with!(
+            Exit::Usage,
+            "--mlflow-experiment is given without --mlflow URL (or SIMPLEPIPE_MLFLOW); add it to log into MLflow"
+        );
+    }
+    Ok(())
+}
+
+/// `MLFLOW_RUN_ID`, checked.
+fn run_id() -> Result<Option<String>> {
+    let run_id = env_nonempty("MLFLOW_RUN_ID");
+    if let Some(id) = &run_id {
+        if !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bail_with!(
+                Exit::Usage,
+                "MLFLOW_RUN_ID {id:?} is not an MLflow run id (letters and digits, e.g. 1f0c…); unset it to log into a new run"
+            );
+        }
+    }
+    Ok(run_id)
+}
+
+/// MLflow's TLS variables, on top of the shared TLS options.
+fn tls(http: &mut HttpOptions) -> Result<()> {
     if let Some(raw) = env_nonempty("MLFLOW_TRACKING_INSECURE_TLS") {
         match crate::cli::parse::parse_bool(&raw) {
             Some(on) => http.tls.insecure |= on,
@@ -94,28 +129,6 @@ pub fn target(
             );
         }
         http.tls.ca.extend(ca);
-    }
-    let user = grouping
-        .iter()
-        .find(|(k, _)| k == "user")
-        .map(|(_, v)| v.clone());
-    Ok(Target {
-        url,
-        experiment,
-        run_id,
-        user,
-        grouping,
-        http,
-    })
-}
-
-/// `--mlflow-experiment` without `--mlflow`: refused rather than ignored.
-pub fn unused(args: &MlflowArgs) -> Result<()> {
-    if args.mlflow_experiment.is_some() {
-        bail_with!(
-            Exit::Usage,
-            "--mlflow-experiment is given without --mlflow URL (or SIMPLEPIPE_MLFLOW); add it to log into MLflow"
-        );
     }
     Ok(())
 }
