@@ -63,3 +63,17 @@ need_npm() {
     echo "--- npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }
+
+# need_venv DIR MODULE PACKAGE...: a Python virtual environment at DIR (kept
+# outside the clone, so CI can keep it between runs) with PACKAGE installed,
+# unless MODULE already imports there.
+need_venv() {
+    local dir=$1 module=$2; shift 2
+    if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c "import $module" >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "--- python venv $dir: pip install $*"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
+    "$dir/bin/python" -c "import $module" || { echo "pip install $* in $dir did not provide $module" >&2; return 1; }
+}

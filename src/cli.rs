@@ -18,6 +18,7 @@ mod destinations;
 mod groups;
 mod influx;
 mod live;
+mod mlflow;
 pub mod parse;
 mod standard;
 pub use alertmanager::AlertmanagerArgs;
@@ -27,6 +28,7 @@ pub use destinations::{
 pub use groups::{GroupsArgs, ListOutput, PruneArgs, SelectArgs};
 pub use influx::InfluxArgs;
 pub use live::{InstallArgs, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
+pub use mlflow::MlflowArgs;
 pub use standard::{DashboardArgs, RulesArgs};
 
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.

@@ -96,6 +96,16 @@ pub fn is_metric_name(s: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
 }
 
+/// Why a metric may not be called `name`, if it may not: the Pushgateway
+/// writes `push_time_seconds` and `push_failure_time_seconds` into every
+/// group itself, silently replacing a pushed value (and prune and the
+/// freshness alert read them).
+pub fn reserved_metric_problem(name: &str) -> Option<String> {
+    matches!(name, "push_time_seconds" | "push_failure_time_seconds").then(|| {
+        format!("{name:?} is written by the Pushgateway itself, which would replace the value; rename the metric")
+    })
+}
+
 /// `[a-zA-Z_][a-zA-Z0-9_]*`
 pub fn is_label_name(s: &str) -> bool {
     let mut bytes = s.bytes();

@@ -5,9 +5,26 @@
 //! no stage hand-writes a prefix or carries a `verbose` flag through its
 //! option types. Verbosity is set once by `run()`, before any stage runs.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+/// Set when a write to stderr failed: nothing more is written there.
+static STDERR_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Write one line to stderr, unless stderr is gone. A closed stderr
+/// (`run … 2>&1 | head -2`) is no reason to stop: the first failed write
+/// turns stderr off and the run goes on, so that the final push and the
+/// exit code are kept (`eprintln!` would panic, and panics abort).
+fn emit(line: std::fmt::Arguments) {
+    if STDERR_GONE.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    if writeln!(err, "{line}").and_then(|()| err.flush()).is_err() {
+        STDERR_GONE.store(true, Ordering::Relaxed);
+    }
+}
 
 /// Turn `-v` debug lines on (called once, by `run()`).
 pub fn set_verbose(on: bool) {
@@ -21,26 +38,26 @@ pub fn verbose() -> bool {
 /// A notice the user asked for (a summary, a retry): `simplepipe: …`.
 pub fn info(line: impl AsRef<str>) {
     for l in line.as_ref().lines() {
-        eprintln!("simplepipe: {l}");
+        emit(format_args!("simplepipe: {l}"));
     }
 }
 
 /// A line shown as it is, with no prefix: what a dry run would send.
 pub fn info_plain(line: impl AsRef<str>) {
-    eprintln!("{}", line.as_ref());
+    emit(format_args!("{}", line.as_ref()));
 }
 
 /// Something worth knowing that does not stop the run.
 pub fn warn(line: impl AsRef<str>) {
     for l in line.as_ref().lines() {
-        eprintln!("simplepipe: warning: {l}");
+        emit(format_args!("simplepipe: warning: {l}"));
     }
 }
 
 /// A `-v` line; the message is only built when verbose.
 pub fn debug(line: impl FnOnce() -> String) {
     if verbose() {
-        eprintln!("simplepipe: debug: {}", line());
+        emit(format_args!("simplepipe: debug: {}", line()));
     }
 }
 
@@ -49,7 +66,7 @@ pub fn debug(line: impl FnOnce() -> String) {
 /// several).
 pub fn error(err: &anyhow::Error) {
     for l in format!("{err:#}").lines() {
-        eprintln!("simplepipe: error: {l}");
+        emit(format_args!("simplepipe: error: {l}"));
     }
 }
 

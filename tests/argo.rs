@@ -19,6 +19,7 @@ use std::process::{Command, Stdio};
 use common::argo::{container_env, dockerfile_entrypoint, parameters, strings, yaml};
 use common::prometheus::Prometheus;
 use common::*;
+use serde_json::Value;
 
 fn check_py(args: &[&str]) -> Run {
     Command::new("python3")

@@ -246,6 +246,8 @@ fn the_switches_leave_out_their_objects() {
             "ServiceAccount simplepipe",
             "Role simplepipe-executor",
             "RoleBinding simplepipe-executor",
+            "Role simplepipe-workflow-reader",
+            "RoleBinding simplepipe-workflow-reader",
             "WorkflowTemplate simplepipe-live",
             "WorkflowTemplate simplepipe-push",
         ]

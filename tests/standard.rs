@@ -50,9 +50,16 @@ fn generated_rules_pass_promtool_check_and_their_own_tests() {
     let dir = tempfile::tempdir().unwrap();
     let rules_file = dir.path().join("ml-training.rules.yaml");
     let tests_file = dir.path().join("ml-training.rules.test.yaml");
-    let r = run(&["rules", STANDARD, "--tests", tests_file.to_str().unwrap()]);
+    let r = run(&[
+        "rules",
+        STANDARD,
+        "-o",
+        rules_file.to_str().unwrap(),
+        "--tests",
+        tests_file.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 0, "{r:?}");
-    std::fs::write(&rules_file, &r.stdout).unwrap();
+    let rules_text = std::fs::read_to_string(&rules_file).unwrap();
     let check = promtool(&["check", "rules", "ml-training.rules.yaml"], dir.path());
     assert_eq!(check.code, 0, "{check:?}");
     assert!(check.stdout.contains("SUCCESS: 5 rules found"), "{check:?}");
@@ -63,7 +70,7 @@ fn generated_rules_pass_promtool_check_and_their_own_tests() {
     assert_eq!(test.code, 0, "{test:?}");
 
     // The tests can fail: move a bound and they do.
-    std::fs::write(&rules_file, r.stdout.replace("< 0.7", "< 0.2")).unwrap();
+    std::fs::write(&rules_file, rules_text.replace("< 0.7", "< 0.2")).unwrap();
     let test = promtool(
         &["test", "rules", "ml-training.rules.test.yaml"],
         dir.path(),

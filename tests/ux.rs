@@ -863,7 +863,7 @@ fn docs_and_options_agree() {
                 let v = v.as_str();
                 assert!(
                     envs.contains(v),
-                    "{}:{}: {v} is no variable simplepipe reads",
+                    "{}:{}: {v} is no variable simplepipe or its tests read",
                     page.path,
                     n + 1
                 );

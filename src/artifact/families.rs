@@ -17,7 +17,8 @@ use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
 use crate::error::{check, Problem};
 use crate::model::{
-    is_metric_name, label_name_problem, series_id, Family, Kind, Label, Sample, Series,
+    is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Label,
+    Sample, Series,
 };
 
 /// What the command line adds to the model and reserves in it: the option
@@ -274,6 +275,10 @@ impl<'a> FamilySet<'a> {
                 e.name
             );
             self.problem_of("name", np, msg);
+            return;
+        }
+        if let Some(msg) = reserved_metric_problem(&e.name) {
+            self.problem_of("name", at.to_string(), msg);
             return;
         }
         let opts = self.opts;

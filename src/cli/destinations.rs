@@ -1,6 +1,6 @@
 //! Where to send and how: the destinations of `push`, `run` and `watch`
-//! ([`DestinationArgs`]: any of the Pushgateway, remote write and InfluxDB,
-//! together), the connection options (credentials and TLS,
+//! ([`DestinationArgs`]: any of the Pushgateway, remote write, InfluxDB
+//! and MLflow, together), the connection options (credentials and TLS,
 //! [`ConnectionArgs`]), the grouping key ([`GroupingArgs`]), the extra
 //! labels ([`LabelArgs`]) and the network behaviour every command that
 //! talks to a server shares ([`NetArgs`]). Declared once, flattened into
@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::{seconds, BestEffort, InfluxArgs};
+use super::{seconds, BestEffort, InfluxArgs, MlflowArgs};
 
 /// Network behaviour shared by everything that talks to a server.
 #[derive(Debug, Args)]
@@ -63,9 +63,12 @@ pub struct DestinationArgs {
     #[command(flatten)]
     pub remote_write: RemoteWriteArgs,
 
-    // Last: its help heading would otherwise carry over to what follows.
+    // Last: their help headings would otherwise carry over to what follows.
     #[command(flatten)]
     pub influx: InfluxArgs,
+
+    #[command(flatten)]
+    pub mlflow: MlflowArgs,
 }
 
 /// The Pushgateway and how to reach it: URL, credentials, TLS, best effort.

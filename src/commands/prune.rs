@@ -22,6 +22,7 @@ fn prune(cfg: &PruneConfig) -> Result<()> {
     let client = cfg.gateway.client()?;
     let listed_at = Instant::now();
     let (all, now) = pushgateway::list(&cfg.gateway, &client)?;
+    warn_idle(&cfg.selection, &all);
     let p = plan::plan(all.clone(), &cfg.selection, now);
     for g in &p.unaddressable {
         report::warn(format!(
@@ -64,4 +65,18 @@ fn prune(cfg: &PruneConfig) -> Result<()> {
     // The summary also when a DELETE failed: what was done stays done.
     report::info(plan::summary(&p, &done, &cfg.older_than, false));
     result.map(drop)
+}
+
+/// One warning per `--match` that no listed group satisfies: a typo there
+/// would otherwise look like "nothing to do".
+pub(super) fn warn_idle(
+    selection: &pushgateway::select::Selection,
+    listed: &[pushgateway::listing::Group],
+) {
+    for m in selection.idle_matchers(listed) {
+        report::warn(format!(
+            "--match {m} selects none of the {} listed groups",
+            listed.len()
+        ));
+    }
 }

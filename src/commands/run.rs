@@ -21,6 +21,7 @@ use crate::live::child::{self, Outcome};
 use crate::live::session::{self, Session};
 use crate::model::{Family, Kind};
 use crate::report;
+use crate::sink::End;
 
 /// The names the final push adds; a child may not report them.
 pub const RUN_METRICS: [&str; 5] = [
@@ -60,7 +61,12 @@ pub fn run(cfg: &RunConfig) -> Result<i32> {
     let extra = run_metrics(&outcome, &live.labels);
     let n_extra = extra.len();
     let (state, warnings) = (session.state.clone(), session.warnings.clone());
-    let finished = session.finish(extra);
+    let end = match (outcome.signal, outcome.exit_code()) {
+        (Some(_), _) => End::Killed,
+        (None, 0) => End::Succeeded,
+        (None, _) => End::Failed,
+    };
+    let finished = session.finish(extra, end);
     let code = outcome.exit_code();
     if !live.quiet {
         for line in finished.summary(&state, n_extra, (warnings.count(), "metric line")) {

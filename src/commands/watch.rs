@@ -24,6 +24,7 @@ use crate::live::modelop::{self, ModelOp};
 use crate::live::records::{self, follow_file, read_all};
 use crate::live::session::Session;
 use crate::report;
+use crate::sink::End;
 
 /// Why reading stopped.
 enum Done {
@@ -101,7 +102,9 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
         Done::Signal => Ok(()),
     };
     let (state, warnings) = (session.state.clone(), session.warnings.clone());
-    let finished = session.finish(Vec::new());
+    // The input's end, or a signal (how `--follow` stops), is a normal end.
+    let end = read.as_ref().map_or(End::Failed, |()| End::Succeeded);
+    let finished = session.finish(Vec::new(), end);
     if read.is_ok() && !live.quiet {
         for line in finished.summary(&state, 0, (warnings.count(), bad)) {
             report::info(line);

@@ -1,6 +1,6 @@
 //! The destinations of `push`, `run` and `watch`, resolved once for all
-//! three: which are chosen (any of the Pushgateway, remote write and
-//! InfluxDB, together), each one's checked target, and the grouping labels
+//! three: which are chosen (any of the Pushgateway, remote write,
+//! InfluxDB and MLflow, together), each one's checked target, and the grouping labels
 //! they all carry. Options that no chosen destination uses are usage
 //! errors (exit 2), so nothing is silently ignored.
 //!
@@ -12,11 +12,12 @@
 
 use anyhow::Result;
 
-use super::{credentials, env_nonempty, influx, remote_write, target};
+use super::{credentials, env_nonempty, influx, mlflow, remote_write, target};
 use crate::cli::{DestinationArgs, GroupingArgs, NetArgs};
 use crate::error::{bail_with, Exit};
 use crate::pushgateway::PushOptions;
 use crate::sink::influx::InfluxSink;
+use crate::sink::mlflow::MlflowSink;
 use crate::sink::pushgateway::GatewaySink;
 use crate::sink::remote_write::RemoteWriteSink;
 use crate::sink::{Destinations, Sink};
@@ -38,6 +39,7 @@ pub struct Chosen {
     pub gateway: bool,
     pub remote_write: bool,
     pub influx: bool,
+    pub mlflow: bool,
 }
 
 impl Chosen {
@@ -50,6 +52,7 @@ impl Chosen {
                 || env_nonempty("PUSH_GATEWAY_HOSTNAME").is_some(),
             remote_write: args.remote_write.remote_write.is_some(),
             influx: influx::wanted(&args.influx, dry_run),
+            mlflow: args.mlflow.mlflow.is_some(),
         };
         if chosen.count() == 0 {
             chosen.gateway = true;
@@ -58,12 +61,15 @@ impl Chosen {
     }
 
     pub fn count(&self) -> usize {
-        usize::from(self.gateway) + usize::from(self.remote_write) + usize::from(self.influx)
+        [self.gateway, self.remote_write, self.influx, self.mlflow]
+            .iter()
+            .filter(|on| **on)
+            .count()
     }
 }
 
 /// Every chosen destination, checked, in a fixed order (the Pushgateway,
-/// remote write, InfluxDB). `job` is the job as resolved from the
+/// remote write, InfluxDB, MLflow). `job` is the job as resolved from the
 /// positional JOB or `--job`; it is required.
 pub fn resolve(
     args: &DestinationArgs,
@@ -102,6 +108,10 @@ pub fn resolve(
         let t = influx::target(ia, conn, shared_auth, net, grouping.clone(), gzip)?;
         sinks.push(std::sync::Arc::new(InfluxSink::new(t)));
     }
+    if chosen.mlflow {
+        let t = mlflow::target(&args.mlflow, conn, shared_auth, net, grouping.clone())?;
+        sinks.push(std::sync::Arc::new(MlflowSink::new(t)));
+    }
     Ok(Destinations {
         sinks,
         grouping,
@@ -117,6 +127,9 @@ fn unused(args: &DestinationArgs, chosen: Chosen) -> Result<()> {
     }
     if !chosen.remote_write {
         remote_write::unused(&args.remote_write)?;
+    }
+    if !chosen.mlflow {
+        mlflow::unused(&args.mlflow)?;
     }
     Ok(())
 }

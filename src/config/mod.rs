@@ -14,6 +14,7 @@
 //! - [`target`]: the gateway URL and the grouping key.
 //! - [`remote_write`]: the remote-write endpoint, its credentials and request size.
 //! - [`influx`]: the InfluxDB target (`--influx`).
+//! - [`mlflow`]: the MLflow target (`--mlflow`) and MLflow's client variables.
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
 //! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
 //! - [`standard`]: the options of the generators (`rules`, `dashboard`).
@@ -32,6 +33,7 @@ pub mod influx;
 pub mod inline;
 pub mod kube;
 pub mod live;
+pub mod mlflow;
 pub mod remote_write;
 pub mod standard;
 pub mod target;

@@ -28,6 +28,15 @@ pub struct DashboardConfig {
 
 pub fn rules(args: RulesArgs) -> Result<RulesConfig> {
     let labels = k8s_labels(&args.rule_labels)?;
+    if let (Some(tests), None) = (&args.tests, &args.output) {
+        // The tests name the rules file they prove: printed rules are not
+        // one, and writing one the user didn't ask for would surprise.
+        bail_with!(
+            Exit::Usage,
+            "--tests {} needs -o RULES_FILE: the tests load the rules from that file; e.g. -o rules.yaml",
+            tests.display()
+        );
+    }
     Ok(RulesConfig {
         standard: args.standard,
         prometheus_rule: args.prometheus_rule.then_some(labels),

@@ -19,7 +19,7 @@ use super::state::{Rules, State};
 use crate::model::{Family, Kind, Sample, Series};
 use crate::report;
 use crate::sink::fanout::{self, Outcome};
-use crate::sink::{Destinations, Effort, Sink};
+use crate::sink::{Destinations, Effort, End, Sink};
 
 /// A running session.
 pub struct Session {
@@ -45,6 +45,14 @@ pub struct Finished {
 impl Session {
     /// Start pushing to every destination every `interval`.
     pub fn start(dest: &Destinations, interval: Duration, rules: Rules) -> Session {
+        // A destination that keeps a record of the session opens it first
+        // (an MLflow run, RUNNING); one that cannot yet is warned about and
+        // tries again at its next push.
+        for sink in &dest.sinks {
+            if let Err(e) = sink.start() {
+                report::warn(format!("{}: {e:#}", sink.kind()));
+            }
+        }
         let state = Arc::new(Mutex::new(State::new(rules)));
         let loops = dest
             .sinks
@@ -89,8 +97,9 @@ impl Session {
     }
 
     /// Stop the periodic pushes and make the final ones, the state plus
-    /// `extra`, to every destination at once.
-    pub fn finish(self, extra: Vec<Family>) -> Finished {
+    /// `extra`, to every destination at once; then tell each how the
+    /// session ended (`end`), a failure to record it being a warning.
+    pub fn finish(self, extra: Vec<Family>, end: End) -> Finished {
         let pending: Vec<_> = self
             .loops
             .into_iter()
@@ -101,6 +110,9 @@ impl Session {
             .map(|(sink, done, tally)| {
                 let result = done.wait();
                 let tally = *tally.lock().unwrap_or_else(|e| e.into_inner());
+                if let Err(e) = sink.finish(end) {
+                    report::warn(format!("{}: {e:#}", sink.kind()));
+                }
                 (sink, result, tally)
             })
             .collect();

@@ -16,7 +16,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    is_metric_name, label_name_problem, series_id, Family, Kind, Label, Sample, Series,
+    is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Label,
+    Sample, Series,
 };
 
 use super::lines::Reading;
@@ -85,6 +86,9 @@ impl State {
                 "{:?} is written by simplepipe itself; rename the metric",
                 r.name
             ));
+        }
+        if let Some(msg) = reserved_metric_problem(&r.name) {
+            return Err(msg);
         }
         let labels = self.labels(&r.labels)?;
         self.set(&r.name, kind, &r.help, labels, r.value)

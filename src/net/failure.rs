@@ -84,14 +84,24 @@ pub fn answer_failure(
 }
 
 /// The message in a JSON error answer (`{"error": "…"}` from InfluxDB 1.x,
-/// `{"code": …, "message": "…"}` from 2.x), or the whole answer.
+/// `{"code": …, "message": "…"}` from 2.x, `{"error_code": "…", "message":
+/// "…"}` from MLflow, the code first), or the whole answer.
 fn server_message(text: &str) -> String {
     let json: Option<serde_json::Value> = serde_json::from_str(text.trim()).ok();
-    json.as_ref()
+    let message = json
+        .as_ref()
         .and_then(|v| v.get("error").or_else(|| v.get("message")))
         .and_then(|m| m.as_str())
-        .filter(|m| !m.trim().is_empty())
-        .map_or_else(|| text.to_string(), str::to_string)
+        .filter(|m| !m.trim().is_empty());
+    let code = json
+        .as_ref()
+        .and_then(|v| v.get("error_code"))
+        .and_then(|c| c.as_str());
+    match (code, message) {
+        (Some(code), Some(m)) => format!("{code}: {m}"),
+        (_, Some(m)) => m.to_string(),
+        _ => text.to_string(),
+    }
 }
 
 /// Collapse a server's message to one line, cut short if long.

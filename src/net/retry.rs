@@ -39,7 +39,7 @@ fn send_within(
     req: &Request,
     max_bytes: Option<u64>,
 ) -> Result<Answer> {
-    let attempts = http.retries + 1;
+    let attempts = http.retries.saturating_add(1);
     let (method, shown) = (&req.method, req.shown);
     report::debug(|| planned(http, req));
     for attempt in 1..=attempts {
@@ -127,7 +127,7 @@ fn planned(http: &HttpOptions, req: &Request) -> String {
         req.shown,
         http.auth.describe(),
         http.timeout,
-        http.retries + 1
+        http.retries.saturating_add(1)
     )
 }
 

@@ -1,6 +1,10 @@
 //! Which groups a command works on: `--match` (PromQL's four matchers,
 //! regexes fully anchored) and `--older-than` (an age, parsed strictly:
 //! it decides what `prune` deletes, so a mistake is refused, never guessed).
+//! A value may be quoted as in PromQL (`"…"` and `'…'` with Go's escapes,
+//! `` `…` `` raw): users copy matchers from PromQL, and a quote taken as
+//! part of the value would select the wrong groups (`user!="alice"`
+//! deleting alice's). An unquoted value is taken as it is.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -29,6 +33,8 @@ pub struct Matcher {
     pub op: Op,
     pub value: String,
     re: Option<regex::Regex>,
+    /// As the user wrote it, for messages.
+    raw: String,
 }
 
 impl Matcher {
@@ -56,6 +62,8 @@ impl Matcher {
                 "{name:?} is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*)"
             )));
         }
+        let value = unquote(value).map_err(usage)?;
+        let value = value.as_str();
         let regex = matches!(op, Op::Re | Op::NotRe);
         let re = if regex {
             Some(
@@ -70,6 +78,7 @@ impl Matcher {
             op,
             value: value.to_string(),
             re,
+            raw: raw.to_string(),
         })
     }
 
@@ -83,6 +92,99 @@ impl Matcher {
             (Op::Re | Op::NotRe, None) => unreachable!("regex matchers are compiled in parse"),
         }
     }
+}
+
+/// A value as PromQL reads it: quoted (`"…"`, `'…'`, `` `…` ``) or, as
+/// this tool has always taken it, bare.
+fn unquote(raw: &str) -> Result<String, String> {
+    let Some(quote) = raw.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) else {
+        return Ok(raw.to_string());
+    };
+    let fix = "quote the value as in PromQL (\"…\", '…' or `…`), or leave it unquoted";
+    let body = &raw[1..];
+    let Some(end) = closing(body, quote) else {
+        return Err(format!("the value's {quote} is never closed; {fix}"));
+    };
+    if end + 1 != body.len() {
+        return Err(format!(
+            "{:?} follows the quoted value; {fix}",
+            &body[end + 1..]
+        ));
+    }
+    let inner = &body[..end];
+    if quote == '`' {
+        return Ok(inner.to_string());
+    }
+    unescape(inner, quote)
+}
+
+/// Where the closing quote is in `body` (escapes skipped), if anywhere.
+fn closing(body: &str, quote: char) -> Option<usize> {
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c == quote {
+            return Some(i);
+        }
+        if c == '\\' && quote != '`' {
+            chars.next();
+        }
+    }
+    None
+}
+
+/// PromQL's (Go's) escapes inside `"…"` and `'…'`.
+fn unescape(inner: &str, quote: char) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let e = chars.next().unwrap_or(' ');
+        let simple = match e {
+            'a' => Some('\u{7}'),
+            'b' => Some('\u{8}'),
+            'f' => Some('\u{c}'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            'v' => Some('\u{b}'),
+            '\\' => Some('\\'),
+            q if q == quote => Some(q),
+            _ => None,
+        };
+        if let Some(s) = simple {
+            out.push(s);
+            continue;
+        }
+        let (digits, radix) = match e {
+            'x' => (2, 16),
+            'u' => (4, 16),
+            'U' => (8, 16),
+            '0'..='7' => (2, 8),
+            _ => return Err(format!("\\{e} is not one of PromQL's escapes")),
+        };
+        let mut code: String = if radix == 8 {
+            e.to_string()
+        } else {
+            String::new()
+        };
+        code.extend(chars.by_ref().take(digits));
+        let want = if radix == 8 { 3 } else { digits };
+        let ch = u32::from_str_radix(&code, radix)
+            .ok()
+            .filter(|_| code.chars().count() == want)
+            .and_then(char::from_u32)
+            .ok_or_else(|| {
+                format!(
+                    "\\{e}{} is not a valid PromQL escape",
+                    &code[usize::from(radix == 8)..]
+                )
+            })?;
+        out.push(ch);
+    }
+    Ok(out)
 }
 
 fn one_line(e: &regex::Error) -> String {
@@ -101,6 +203,16 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The matchers (as the user spelled them) that no listed group
+    /// satisfies: each is worth a warning, as it is likely mistyped.
+    pub fn idle_matchers(&self, groups: &[Group]) -> Vec<String> {
+        self.matchers
+            .iter()
+            .filter(|m| !groups.iter().any(|g| m.matches(&g.labels)))
+            .map(|m| m.raw.clone())
+            .collect()
+    }
+
     pub fn selects(&self, g: &Group, now: f64) -> bool {
         self.matchers.iter().all(|m| m.matches(&g.labels))
             && self
@@ -142,6 +254,61 @@ mod tests {
         let r = m("job=~a=~b");
         assert_eq!((r.op, r.value.as_str()), (Op::Re, "a=~b"));
         assert!(r.matches(&odd));
+    }
+
+    #[test]
+    fn quoted_values_are_read_as_promql_reads_them() {
+        let alice = labels(&[("job", "train"), ("user", "alice")]);
+        let bob = labels(&[("job", "train"), ("user", "bob")]);
+        assert!(m(r#"user="alice""#).matches(&alice));
+        assert!(!m(r#"user!="alice""#).matches(&alice));
+        assert!(m(r#"user!="alice""#).matches(&bob));
+        assert!(m("user='alice'").matches(&alice));
+        assert!(m("user=`alice`").matches(&alice));
+        assert!(m(r#"user=~"al.*""#).matches(&alice));
+        assert!(!m(r#"user!~"al.*""#).matches(&alice));
+        let v = |raw: &str| m(raw).value;
+        assert_eq!(v(r#"a="x\"y""#), "x\"y");
+        assert_eq!(v(r"a='it\'s'"), "it's");
+        assert_eq!(v(r#"a="tab\there""#), "tab\there");
+        assert_eq!(v(r#"a="\\""#), "\\");
+        assert_eq!(v(r#"a="\x41\u00e9\101""#), "AéA");
+        assert_eq!(v(r"a=`raw\n`"), r"raw\n");
+        assert_eq!(v(r#"a="""#), "");
+        // Unquoted values are taken as they are, quotes inside included.
+        assert_eq!(v(r#"a=x"y"#), "x\"y");
+    }
+
+    #[test]
+    fn bad_quoting_is_a_usage_error() {
+        for raw in [
+            r#"user="alice"#,
+            r#"user="al"ice""#,
+            r#"user="\q""#,
+            "user='x",
+            r#"a="\x4""#,
+        ] {
+            let err = Matcher::parse(raw).unwrap_err();
+            assert_eq!(crate::error::exit_code(&err), Exit::Usage, "{raw}");
+            assert!(format!("{err:#}").contains("PromQL"), "{err:#}");
+        }
+    }
+
+    #[test]
+    fn idle_matchers_are_named() {
+        let groups = vec![synthetic(
+            &[("job", "train"), ("user", "alice")],
+            None,
+            None,
+        )];
+        let sel = Selection {
+            matchers: vec![m("job=train"), m(r#"user="bob""#)],
+            older_than: None,
+        };
+        assert_eq!(
+            sel.idle_matchers(&groups),
+            vec![r#"user="bob""#.to_string()]
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 pub mod fanout;
 pub mod influx;
+pub mod mlflow;
 pub mod pushgateway;
 pub mod remote_write;
 
@@ -73,6 +74,28 @@ pub trait Sink: fmt::Debug + Send + Sync {
     /// The same destination with another grouping (an artifact that names
     /// its own job and user, as an Argo Workflow does).
     fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink>;
+    /// A live session (`run`, `watch`) begins, before its first push. A
+    /// destination that keeps a record of the session (an MLflow run)
+    /// opens it here; the others have nothing to do.
+    fn start(&self) -> Result<()> {
+        Ok(())
+    }
+    /// A live session ended, after its final push, and how: the record
+    /// opened by [`Sink::start`] is closed with that outcome.
+    fn finish(&self, _end: End) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// How a live session ended, for [`Sink::finish`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The command exited 0 (`watch`: stopped normally).
+    Succeeded,
+    /// The command exited non-zero.
+    Failed,
+    /// A signal ended the command (or simplepipe).
+    Killed,
 }
 
 /// Where a command's families go: one or more sinks, and what they share.

@@ -57,7 +57,7 @@ fn is_tar(bytes: &[u8]) -> bool {
 fn gunzip(bytes: &[u8], max_bytes: u64, origin: &str) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let read = flate2::read::MultiGzDecoder::new(bytes)
-        .take(max_bytes + 1)
+        .take(max_bytes.saturating_add(1))
         .read_to_end(&mut out);
     if let Err(e) = read {
         bail_with!(

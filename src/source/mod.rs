@@ -234,7 +234,7 @@ fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
             }
             std::io::stdin()
                 .lock()
-                .take(max_bytes + 1)
+                .take(max_bytes.saturating_add(1))
                 .read_to_end(&mut buf)
         }
         Source::Path(path) => {
@@ -248,9 +248,9 @@ fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
                         "cannot read {name}: it is a directory, not a metric artifact"
                     );
                 }
-                buf.reserve(meta.len().min(max_bytes + 1) as usize);
+                buf.reserve(meta.len().min(max_bytes.saturating_add(1)) as usize);
             }
-            file.take(max_bytes + 1).read_to_end(&mut buf)
+            file.take(max_bytes.saturating_add(1)).read_to_end(&mut buf)
         }
     };
     if let Err(e) = read {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use super::values::Side;
-use super::values::{humanize_duration, inside, outside, Values};
+use super::values::{go_g, humanize_duration, inside, outside, Human, Values};
 use super::{promql_any_of, Bounds, MetricRule, Standard};
 
 #[derive(Debug, Clone, Serialize)]
@@ -136,7 +136,7 @@ pub(super) fn cases(std: &Standard) -> Vec<Case> {
         rule.annotations = stale(std, USER, JOB, "{{ $value | humanizeDuration }}", &f.text);
         let eval = (f.secs / 60 + 2) * 60;
         out.push(Case {
-            annotations: stale(std, "alice", job, &humanize_duration(eval), &f.text),
+            annotations: stale(std, "alice", job, &humanize_duration(eval as f64), &f.text),
             rule,
             eval_secs: eval,
             series: vec![(
@@ -227,13 +227,22 @@ fn bound_case(
     let good = inside(b, valid);
     let eval = (for_secs / 60 + 1) * 60;
     let series_labels: String = m.labels.iter().map(|l| format!(",{l}=\"x\"")).collect();
+    let human = Human::of(m.unit.as_deref());
     Case {
         rule: Rule {
             alert,
             expr,
             for_,
             labels,
-            annotations: bound_annotations(std, m, side, bound, USER, JOB, VALUE),
+            annotations: bound_annotations(
+                std,
+                m,
+                side,
+                bound,
+                USER,
+                JOB,
+                (VALUE, human.template()),
+            ),
         },
         eval_secs: eval,
         series: vec![(
@@ -245,11 +254,20 @@ fn bound_case(
             ("job".to_string(), job.to_string()),
             ("user".to_string(), "alice".to_string()),
         ]),
-        annotations: bound_annotations(std, m, side, bound, "alice", job, &bad.to_string()),
+        annotations: bound_annotations(
+            std,
+            m,
+            side,
+            bound,
+            "alice",
+            job,
+            (&go_g(bad, None), &human.render(bad)),
+        ),
     }
 }
 
-/// The annotations of a bound's alert, for a user, job and value as text.
+/// The annotations of a bound's alert, for a user, job and value as text
+/// (exact, and for people: see [`Human`]).
 pub fn bound_annotations(
     std: &Standard,
     m: &MetricRule,
@@ -257,7 +275,7 @@ pub fn bound_annotations(
     bound: f64,
     user: &str,
     job: &str,
-    value: &str,
+    (value, human): (&str, &str),
 ) -> BTreeMap<String, String> {
     let (dir, limit) = match side {
         Side::Max => ("above", "at most"),
@@ -266,7 +284,7 @@ pub fn bound_annotations(
     BTreeMap::from([
         (
             "summary".to_string(),
-            format!("{} of {user} is {value}, {dir} the expected {bound}", m.name),
+            format!("{} of {user} is {human}, {dir} the expected {bound}", m.name),
         ),
         (
             "description".to_string(),

@@ -588,8 +588,9 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// Every long option of every command (with the command that has it), and
-/// every variable simplepipe reads: those clap reads, and those read
-/// directly (the secrets that are never a flag, the soak's duration).
+/// every variable simplepipe and its tests read: those clap reads, and those
+/// read directly (the secrets that are never a flag, the soak's duration,
+/// where the MLflow venv is).
 pub fn options_and_variables() -> (BTreeMap<String, String>, BTreeSet<String>) {
     fn walk(
         cmd: &clap::Command,
@@ -614,8 +615,9 @@ pub fn options_and_variables() -> (BTreeMap<String, String>, BTreeSet<String>) {
     let (mut longs, mut envs) = (BTreeMap::new(), BTreeSet::new());
     walk(&cmd, "simplepipe", &mut longs, &mut envs);
     let literal = Regex::new(r#""(SIMPLEPIPE_[A-Z0-9_]+)""#).unwrap();
-    let mut files = vec![repo().join("tests/properties.rs")];
+    let mut files = Vec::new();
     files_under(&repo().join("src"), "rs", &mut files);
+    files_under(&repo().join("tests"), "rs", &mut files);
     for file in files {
         let text = std::fs::read_to_string(file).unwrap();
         envs.extend(literal.captures_iter(&text).map(|c| c[1].to_string()));

@@ -19,6 +19,7 @@ fn list(cfg: &GroupsConfig) -> Result<()> {
     let client = cfg.gateway.client()?;
     let (all, now) = pushgateway::list(&cfg.gateway, &client)?;
     let listed = all.len();
+    super::prune::warn_idle(&cfg.selection, &all);
     let mut chosen: Vec<_> = all
         .into_iter()
         .filter(|g| cfg.selection.selects(g, now))
