@@ -990,3 +990,34 @@ fn standards_page_shows_the_example_standard() {
         "docs/standards.md shows another standard"
     );
 }
+
+/// The project's rule: every dependency (and dev-dependency) in Cargo.toml
+/// has its reason in the README's design notes, so one added later without
+/// a reason fails here.
+#[test]
+fn every_dependency_has_its_reason_in_the_readme() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let notes = &readme[readme.find("## Design notes").expect("the design notes")..];
+    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    let name = regex::Regex::new(r"^([A-Za-z0-9_-]+)\s*=").unwrap();
+    let mut section = "";
+    let mut checked = 0;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            section = line;
+            continue;
+        }
+        if !matches!(section, "[dependencies]" | "[dev-dependencies]") {
+            continue;
+        }
+        if let Some(c) = name.captures(line) {
+            let dep = &c[1];
+            assert!(
+                notes.contains(&format!("`{dep}`")),
+                "{dep} ({section}) has no reason in the README's design notes"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "only {checked} dependencies found");
+}
