@@ -69,10 +69,11 @@ pub enum Command {
     /// List the built-in schemas, or print one (for editors and CI).
     Schemas(SchemasArgs),
     /// List the groups the Pushgateway holds: grouping labels, last push,
-    /// whether it failed, size; oldest first.
+    /// whether it failed, deadline, size; oldest first.
     Groups(GroupsArgs),
-    /// Delete the Pushgateway's groups nobody has pushed to for a while, one
-    /// DELETE per group on its exact URL.
+    /// Delete the Pushgateway's groups nobody has pushed to for a while, or
+    /// whose deadline (--expires-in) has passed, one DELETE per group on its
+    /// exact URL.
     Prune(PruneArgs),
     /// Print the Prometheus alert rules generated from a standard.
     Rules(RulesArgs),

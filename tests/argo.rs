@@ -491,12 +491,7 @@ fn the_prune_cron_runs_as_argo_runs_it() {
         "{}",
         r.stdout
     );
-    let left: Vec<_> = gw
-        .groups()
-        .into_iter()
-        .map(|g| g.labels["job"].clone())
-        .collect();
-    assert_eq!(left, ["other"]);
+    assert_eq!(jobs(&gw), ["other"]);
     // The ConfigMap's best effort is switched off for the clean-up: an
     // unreachable gateway fails the run visibly.
     let closed = format!("http://127.0.0.1:{}", free_port());
@@ -525,10 +520,12 @@ fn the_prune_cron_runs_as_argo_runs_it() {
             .starts_with("deleted {job=\"brief\"} (expired "),
         "{cm_without_age:?}"
     );
-    let left: Vec<_> = gw
-        .groups()
+    assert_eq!(jobs(&gw), ["other"]);
+}
+
+fn jobs(gw: &Gateway) -> Vec<String> {
+    gw.groups()
         .into_iter()
         .map(|g| g.labels["job"].clone())
-        .collect();
-    assert_eq!(left, ["other"]);
+        .collect()
 }

@@ -22,19 +22,27 @@ fn unix_now() -> f64 {
         .as_secs_f64()
 }
 
+/// Run a command against `gw`: `--gateway` after the subcommand.
+fn at(gw: &Gateway, args: &[&str]) -> Run {
+    let mut all = vec![args[0], "--gateway", &gw.url];
+    all.extend_from_slice(&args[1..]);
+    run(&all)
+}
+
+/// Everything the gateway holds, by grouping key (its API's order of
+/// groups varies), each family's push time (`time_stamp`) included.
+fn held(gw: &Gateway) -> BTreeMap<BTreeMap<String, String>, BTreeMap<String, Value>> {
+    gw.groups()
+        .into_iter()
+        .map(|g| (g.labels, g.families))
+        .collect()
+}
+
 /// Push one inline gauge to `job`, with `extra` options.
 fn push(gw: &Gateway, job: &str, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "push",
-        "--gateway",
-        &gw.url,
-        "--job",
-        job,
-        "--metric",
-        "up_marker=1",
-    ];
+    let mut args = vec!["push", "--job", job, "--metric", "up_marker=1"];
     args.extend_from_slice(extra);
-    run(&args)
+    at(gw, &args)
 }
 
 /// The jobs of the groups the gateway holds, sorted.
@@ -81,8 +89,8 @@ fn prune_expired_deletes_exactly_the_groups_past_their_deadline() {
         .contains_key("simplepipe_expires_at_seconds"));
     std::thread::sleep(Duration::from_secs(3));
 
-    let held = gw.groups();
-    let r = run(&["prune", "--gateway", &gw.url, "--expired", "--dry-run"]);
+    let before = held(&gw);
+    let r = at(&gw, &["prune", "--expired", "--dry-run"]);
     assert_eq!(r.code, 0, "{r:?}");
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 1, "{r:?}");
@@ -95,34 +103,16 @@ fn prune_expired_deletes_exactly_the_groups_past_their_deadline() {
             .contains("would delete 1 group of 3 listed, expired; nothing was deleted"),
         "{r:?}"
     );
-    assert_eq!(
-        format!("{:?}", gw.groups()),
-        format!("{held:?}"),
-        "a dry run changes nothing"
-    );
+    assert_eq!(held(&gw), before, "a dry run changes nothing");
 
     // --max-deletions and --match hold for --expired too.
-    let r = run(&[
-        "prune",
-        "--gateway",
-        &gw.url,
-        "--expired",
-        "--max-deletions",
-        "0",
-    ]);
+    let r = at(&gw, &["prune", "--expired", "--max-deletions", "0"]);
     assert_eq!(r.code, 2, "{r:?}");
-    let r = run(&[
-        "prune",
-        "--gateway",
-        &gw.url,
-        "--expired",
-        "--match",
-        "job!=soon",
-    ]);
+    let r = at(&gw, &["prune", "--expired", "--match", "job!=soon"]);
     assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
     assert_eq!(jobs(&gw), ["later", "never", "soon"]);
 
-    let r = run(&["prune", "--gateway", &gw.url, "--expired"]);
+    let r = at(&gw, &["prune", "--expired"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stdout.starts_with(r#"deleted {job="soon"} (expired "#),
@@ -137,8 +127,8 @@ fn groups_shows_the_deadline() {
     let gw = Gateway::start();
     assert_eq!(push(&gw, "later", &["--expires-in", "1h"]).code, 0);
     assert_eq!(push(&gw, "never", &[]).code, 0);
-    let at = deadline(&gw, "later");
-    let r = run(&["groups", "--gateway", &gw.url, "--output", "json"]);
+    let when = deadline(&gw, "later");
+    let r = at(&gw, &["groups", "--output", "json"]);
     assert_eq!(r.code, 0, "{r:?}");
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let by = |job: &str| {
@@ -150,8 +140,8 @@ fn groups_shows_the_deadline() {
             .clone()
     };
     let later = by("later");
-    assert_eq!(later["expires_at_seconds"].as_f64(), Some(at));
-    let expected = chrono::DateTime::from_timestamp_micros((at * 1e6) as i64).unwrap();
+    assert_eq!(later["expires_at_seconds"].as_f64(), Some(when));
+    let expected = chrono::DateTime::from_timestamp_micros((when * 1e6) as i64).unwrap();
     assert_eq!(
         later["expires_at"],
         expected.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -198,17 +188,18 @@ fn the_env_variable_run_and_watch_set_the_deadline_too() {
     let d = deadline(&gw, "env") - t0;
     assert!((129_600.0..129_605.0).contains(&d), "{d}");
 
-    let r = run(&[
-        "run",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "wrapped",
-        "--expires-in",
-        "90m",
-        "--",
-        "true",
-    ]);
+    let r = at(
+        &gw,
+        &[
+            "run",
+            "--job",
+            "wrapped",
+            "--expires-in",
+            "90m",
+            "--",
+            "true",
+        ],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     let d = deadline(&gw, "wrapped") - t0;
     assert!((5_400.0..5_460.0).contains(&d), "{d}");
@@ -265,33 +256,22 @@ fn bad_expires_in_values_push_nothing() {
         );
         assert_eq!(r.code, 2, "{value} from the env: {r:?}");
     }
-    let r = run(&[
-        "run",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "bad",
-        "--expires-in",
-        "0s",
-        "--",
-        "true",
-    ]);
+    let r = at(
+        &gw,
+        &["run", "--job", "bad", "--expires-in", "0s", "--", "true"],
+    );
     assert_eq!(r.code, 2, "{r:?}");
     assert!(gw.groups().is_empty(), "nothing was pushed");
 
     // Without the gateway among the destinations: a usage error.
     let closed = format!("http://127.0.0.1:{}/api/v1/write", free_port());
-    let r = run(&[
-        "push",
-        "--remote-write",
-        &closed,
-        "--job",
-        "j",
-        "--metric",
-        "a=1",
-        "--expires-in",
-        "1h",
-    ]);
+    let push_rw = |extra: &[&str]| {
+        let mut args = vec!["push", "--remote-write", &closed, "--job", "j"];
+        args.extend_from_slice(&["--metric", "a=1", "--expires-in", "1h"]);
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let r = push_rw(&[]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
         r.stderr
@@ -301,20 +281,7 @@ fn bad_expires_in_values_push_nothing() {
 
     // With the gateway and another destination: the gauge goes into the
     // gateway's group only.
-    let r = run(&[
-        "push",
-        "--dry-run",
-        "--gateway",
-        &gw.url,
-        "--remote-write",
-        &closed,
-        "--job",
-        "j",
-        "--metric",
-        "a=1",
-        "--expires-in",
-        "1h",
-    ]);
+    let r = push_rw(&["--dry-run", "--gateway", &gw.url]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stdout.contains("\nsimplepipe_expires_at_seconds "),
@@ -358,20 +325,18 @@ fn assert_delete_keeps_the_rest(
     assert_eq!(families(gw, key), want, "{r:?}");
 }
 
+/// Push examples/training-run.json to the group `grouping` names.
+fn push_example(gw: &Gateway, grouping: &[&str]) {
+    let mut args = vec!["push", "examples/training-run.json"];
+    args.extend_from_slice(grouping);
+    let r = at(gw, &args);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
 #[test]
 fn delete_metric_keeps_every_other_family_as_it_was() {
     let gw = Gateway::start();
-    let r = run(&[
-        "push",
-        "examples/training-run.json",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "train",
-        "--user",
-        "alice",
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
+    push_example(&gw, &["--job", "train", "--user", "alice"]);
     let key = [("job", "train"), ("user", "alice")];
     let grouping = ["--job", "train", "--user", "alice"];
     assert_delete_keeps_the_rest(&gw, &key, &grouping, &["model_accuracy"]);
@@ -387,17 +352,18 @@ fn delete_metric_keeps_every_other_family_as_it_was() {
     );
 
     // The last family: the group goes.
-    let r = run(&[
-        "delete",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "train",
-        "--user",
-        "alice",
-        "--metric",
-        "run_time_seconds",
-    ]);
+    let r = at(
+        &gw,
+        &[
+            "delete",
+            "--job",
+            "train",
+            "--user",
+            "alice",
+            "--metric",
+            "run_time_seconds",
+        ],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(gw.groups().is_empty(), "{r:?}");
 }
@@ -445,68 +411,48 @@ fn delete_metric_keeps_histograms_summaries_nan_and_a_deadline() {
 #[test]
 fn unknown_metric_names_change_nothing() {
     let gw = Gateway::start();
-    let r = run(&[
-        "push",
-        "examples/training-run.json",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "train",
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let held = format!("{:?}", gw.groups());
-    let r = run(&[
-        "delete",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "train",
-        "--metric",
-        "model_accuracy",
-        "--metric",
-        "nope",
-    ]);
+    push_example(&gw, &["--job", "train"]);
+    let before = held(&gw);
+    let r = at(
+        &gw,
+        &[
+            "delete",
+            "--job",
+            "train",
+            "--metric",
+            "model_accuracy",
+            "--metric",
+            "nope",
+        ],
+    );
     assert_eq!(r.code, 4, "{r:?}");
     assert!(r.stderr.starts_with(&format!("simplepipe: error: the group at {}/metrics/job/train holds no metric nope; nothing was changed", gw.url)), "{r:?}");
-    assert_eq!(
-        format!("{:?}", gw.groups()),
-        held,
-        "unchanged, push time included"
-    );
+    assert_eq!(held(&gw), before, "unchanged, push time included");
 
-    let r = run(&[
-        "delete",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "other",
-        "--metric",
-        "model_accuracy",
-    ]);
+    let r = at(
+        &gw,
+        &["delete", "--job", "other", "--metric", "model_accuracy"],
+    );
     assert_eq!(r.code, 4, "{r:?}");
     assert!(r.stderr.contains("holds no group at"), "{r:?}");
-    let r = run(&[
-        "delete",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "train",
-        "--metric",
-        "push_time_seconds",
-    ]);
+    let r = at(
+        &gw,
+        &["delete", "--job", "train", "--metric", "push_time_seconds"],
+    );
     assert_eq!(r.code, 2, "{r:?}");
 
     // A dry run reads the group and shows the PUT, sending nothing.
-    let r = run(&[
-        "delete",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "train",
-        "--metric",
-        "model_accuracy",
-        "--dry-run",
-    ]);
+    let r = at(
+        &gw,
+        &[
+            "delete",
+            "--job",
+            "train",
+            "--metric",
+            "model_accuracy",
+            "--dry-run",
+        ],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stderr
@@ -517,5 +463,5 @@ fn unknown_metric_names_change_nothing() {
         r.stdout.contains("model=\"resnet50\"} 3912.4\n") && !r.stdout.contains("model_accuracy"),
         "{r:?}"
     );
-    assert_eq!(format!("{:?}", gw.groups()), held);
+    assert_eq!(held(&gw), before);
 }
