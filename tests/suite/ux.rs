@@ -2,7 +2,7 @@
 //! against the real binary (and a real Pushgateway where something is sent).
 //! Every test here failed on e816088, the commit the fixes started from.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 

@@ -10,7 +10,7 @@
 //! is 5s: that is its slack before it would count as stale, which even a
 //! loaded CI machine keeps (1s did not, once, at a load average of 19).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

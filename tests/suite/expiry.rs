@@ -7,7 +7,7 @@
 //! header in whole seconds (so it reads up to 1s young): a group that
 //! expires in 2s is past its deadline on that clock 3s after its push.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

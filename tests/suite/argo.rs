@@ -10,7 +10,7 @@
 //! - a real Prometheus scrapes the gateway with and without honor_labels and
 //!   answers a PromQL query.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
