@@ -5,6 +5,7 @@
 //! - [`dupkeys`]: the duplicate-key pass serde_json does not do.
 //! - [`schema`]: the built-in formats and their embedded JSON Schemas.
 //! - [`validate`]: JSON Schema, the format's plus any custom one.
+//! - [`violation`]: a schema violation in plain language, for [`validate`].
 //! - [`native`], [`flat`]: the format readers, entry by entry, strict enough
 //!   to stand in for the built-in schemas ([`fast`]).
 //! - [`workflow`]: an Argo Workflow object's status read as metrics.
@@ -28,6 +29,7 @@ pub mod place;
 pub mod schema;
 pub mod series_index;
 pub mod validate;
+pub mod violation;
 pub mod window;
 pub mod workflow;
 
