@@ -22,7 +22,7 @@ struct V0Entry {
     name: String,
     description: String,
     value: Value,
-    #[serde(deserialize_with = "super::native::by_name")]
+    #[serde(deserialize_with = "super::strict::by_name")]
     metric_type: V0Type,
 }
 

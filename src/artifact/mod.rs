@@ -12,6 +12,7 @@
 //! - [`onepass`]: the native format read straight into the family set,
 //!   through a bounded [`window`] over the input.
 //! - [`number`]: values as artifacts write them.
+//! - [`strict`]: serde readers that refuse what the schemas refuse.
 //! - [`families`]: the family set, and the checks a schema can't express.
 //! - [`series_index`]: the family set's duplicate-series index.
 //! - [`place`]: where an entry was given, a pointer only for messages.
@@ -28,6 +29,7 @@ pub mod parse;
 pub mod place;
 pub mod schema;
 pub mod series_index;
+pub mod strict;
 pub mod validate;
 pub mod violation;
 pub mod window;
