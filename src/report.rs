@@ -26,7 +26,11 @@ fn emit(line: std::fmt::Arguments) {
     let mut text = line.to_string();
     text.push('\n');
     let mut err = std::io::stderr().lock();
-    if err.write_all(text.as_bytes()).and_then(|()| err.flush()).is_err() {
+    if err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.flush())
+        .is_err()
+    {
         STDERR_GONE.store(true, Ordering::Relaxed);
     }
 }

@@ -295,7 +295,7 @@ fn bound_case(
 }
 
 /// The annotations of a bound's alert, for a user, job and value as text
-/// (exact, and for people: see [`Human`]).
+/// (exact, and humanized for people, as `Human` renders it).
 pub fn bound_annotations(
     std: &Standard,
     m: &MetricRule,
