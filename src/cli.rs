@@ -67,15 +67,17 @@ pub enum Command {
     Push(PushArgs),
     /// Validate an artifact without touching the network; print a summary.
     Validate(ValidateArgs),
-    /// Delete a whole group (job, user and extra grouping labels) from the Pushgateway.
+    /// Delete a whole group (job, user and extra grouping labels) from the
+    /// Pushgateway, or only some of its metrics (--metric).
     Delete(DeleteArgs),
     /// List the built-in schemas, or print one (for editors and CI).
     Schemas(SchemasArgs),
     /// List the groups the Pushgateway holds: grouping labels, last push,
-    /// whether it failed, size; oldest first.
+    /// whether it failed, deadline, size; oldest first.
     Groups(GroupsArgs),
-    /// Delete the Pushgateway's groups nobody has pushed to for a while, one
-    /// DELETE per group on its exact URL.
+    /// Delete the Pushgateway's groups nobody has pushed to for a while, or
+    /// whose deadline (--expires-in) has passed, one DELETE per group on its
+    /// exact URL.
     Prune(PruneArgs),
     /// Print the Prometheus alert rules generated from a standard.
     Rules(RulesArgs),
@@ -205,7 +207,15 @@ pub struct DeleteArgs {
     #[command(flatten)]
     pub net: NetArgs,
 
-    /// Print the target URL (stderr) and send nothing.
+    /// Delete only this metric family from the group, keeping the others
+    /// as they are (repeatable). The group is read and PUT back without
+    /// it; a push to the group in between is lost. Removing the last
+    /// family deletes the group.
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+
+    /// Print the target URL (stderr) and send nothing; with --metric, also
+    /// the body the PUT would send (stdout), read from the gateway.
     #[arg(long)]
     pub dry_run: bool,
 

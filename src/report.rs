@@ -20,8 +20,17 @@ fn emit(line: std::fmt::Arguments) {
     if STDERR_GONE.load(Ordering::Relaxed) {
         return;
     }
+    // One write per line: stderr is unbuffered, and `writeln!` would write
+    // each formatted piece on its own, so a child writing to the same
+    // stderr (`run`) could land in the middle of our line.
+    let mut text = line.to_string();
+    text.push('\n');
     let mut err = std::io::stderr().lock();
-    if writeln!(err, "{line}").and_then(|()| err.flush()).is_err() {
+    if err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.flush())
+        .is_err()
+    {
         STDERR_GONE.store(true, Ordering::Relaxed);
     }
 }

@@ -5,12 +5,14 @@
 //! - [`dupkeys`]: the duplicate-key pass serde_json does not do.
 //! - [`schema`]: the built-in formats and their embedded JSON Schemas.
 //! - [`validate`]: JSON Schema, the format's plus any custom one.
+//! - [`violation`]: a schema violation in plain language, for [`validate`].
 //! - [`native`], [`flat`]: the format readers, entry by entry, strict enough
 //!   to stand in for the built-in schemas ([`fast`]).
 //! - [`workflow`]: an Argo Workflow object's status read as metrics.
 //! - [`onepass`]: the native format read straight into the family set,
 //!   through a bounded [`window`] over the input.
 //! - [`number`]: values as artifacts write them.
+//! - [`strict`]: serde readers that refuse what the schemas refuse.
 //! - [`families`]: the family set, and the checks a schema can't express.
 //! - [`series_index`]: the family set's duplicate-series index.
 //! - [`place`]: where an entry was given, a pointer only for messages.
@@ -27,7 +29,9 @@ pub mod parse;
 pub mod place;
 pub mod schema;
 pub mod series_index;
+pub mod strict;
 pub mod validate;
+pub mod violation;
 pub mod window;
 pub mod workflow;
 

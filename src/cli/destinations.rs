@@ -60,6 +60,13 @@ pub struct DestinationArgs {
     #[command(flatten)]
     pub gateway: GatewayArgs,
 
+    /// The Pushgateway only: let `prune --expired` delete the group this
+    /// long after the push (90m, 1d12h, 1.5h). Adds the gauge
+    /// simplepipe_expires_at_seconds, the Unix time it may go; the next
+    /// push replaces it.
+    #[arg(long, env = "SIMPLEPIPE_EXPIRES_IN", value_name = "DURATION")]
+    pub expires_in: Option<String>,
+
     #[command(flatten)]
     pub remote_write: RemoteWriteArgs,
 

@@ -37,9 +37,15 @@ pub struct PruneArgs {
     /// Delete the groups whose last successful push is older than this: a
     /// duration with units w, d, h, m, s, largest first (90s, 36h, 7d,
     /// 1d12h, 1.5h). A group that never held metrics counts from its failed
-    /// push.
+    /// push. With --expired, a group goes if either holds.
     #[arg(long, env = "SIMPLEPIPE_OLDER_THAN", value_name = "AGE")]
-    pub older_than: String,
+    pub older_than: Option<String>,
+
+    /// Delete the groups whose deadline (pushed with --expires-in) has
+    /// passed on the gateway's clock. Groups without one are never touched
+    /// by this.
+    #[arg(long, env = "SIMPLEPIPE_EXPIRED")]
+    pub expired: bool,
 
     /// Refuse to run, deleting nothing, when more groups than this would go.
     #[arg(

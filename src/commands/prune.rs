@@ -41,7 +41,7 @@ fn prune(cfg: &PruneConfig) -> Result<()> {
             report::warn(format!("a real run would refuse: {refused:#}"));
         }
         let fates = vec![Fate::WouldDelete; p.delete.len()];
-        report::info(plan::summary(&p, &fates, &cfg.older_than, true));
+        report::info(plan::summary(&p, &fates, &cfg.criterion, true));
         return Ok(());
     }
     plan::check_max(&p, cfg.max_deletions)?;
@@ -63,7 +63,7 @@ fn prune(cfg: &PruneConfig) -> Result<()> {
         },
     );
     // The summary also when a DELETE failed: what was done stays done.
-    report::info(plan::summary(&p, &done, &cfg.older_than, false));
+    report::info(plan::summary(&p, &done, &cfg.criterion, false));
     result.map(drop)
 }
 

@@ -12,8 +12,11 @@
 
 use anyhow::Result;
 
-use super::{credentials, env_nonempty, influx, mlflow, remote_write, target};
+use std::time::Duration;
+
+use super::{credentials, duration, env_nonempty, influx, mlflow, remote_write, target};
 use crate::cli::{DestinationArgs, GroupingArgs, NetArgs};
+use crate::duration::Grammar;
 use crate::error::{bail_with, Exit};
 use crate::pushgateway::PushOptions;
 use crate::sink::influx::InfluxSink;
@@ -83,6 +86,7 @@ pub fn resolve(
     let grouping = target::grouping(grouping_args, target::required_job(job)?)?;
     let chosen = Chosen::from(args, mode.dry_run);
     unused(args, chosen)?;
+    let expires_in = expires_in(args, chosen)?;
     // The unprefixed credentials go to the gateway, or to the only
     // destination there is.
     let shared_auth = chosen.count() == 1;
@@ -96,7 +100,11 @@ pub fn resolve(
     let mut sinks: Vec<std::sync::Arc<dyn Sink>> = Vec::new();
     if chosen.gateway {
         let t = target::target(&args.gateway, net, grouping.clone(), mode.dry_run)?;
-        sinks.push(std::sync::Arc::new(GatewaySink::new(t, mode.gateway)));
+        sinks.push(std::sync::Arc::new(GatewaySink::new(
+            t,
+            mode.gateway,
+            expires_in,
+        )));
     }
     if chosen.remote_write {
         let rw = &args.remote_write;
@@ -117,6 +125,26 @@ pub fn resolve(
         grouping,
         best_effort: args.gateway.best_effort,
     })
+}
+
+/// `--expires-in`: a duration with a unit, more than zero, and only with
+/// the Pushgateway among the destinations. Next to others it is the
+/// gateway's alone (the gauge goes into its group and nowhere else): a
+/// deadline is about a group, which only the gateway keeps, and refusing
+/// would make expiry and fanning out exclusive.
+fn expires_in(args: &DestinationArgs, chosen: Chosen) -> Result<Option<Duration>> {
+    let Some(raw) = &args.expires_in else {
+        return Ok(None);
+    };
+    // No bare seconds, as for --older-than: it decides what prune deletes.
+    let d = duration("--expires-in", raw, Grammar::default())?;
+    if !chosen.gateway {
+        bail_with!(
+            Exit::Usage,
+            "--expires-in is for the Pushgateway, which is not among the destinations (only the gateway keeps groups; remote write and InfluxDB keep samples for their own retention)"
+        );
+    }
+    Ok(Some(d))
 }
 
 /// A destination's own options without the destination: each would be

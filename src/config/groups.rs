@@ -1,11 +1,13 @@
 //! `groups` and `prune`: the whole gateway (as a push reaches it), the
-//! `--match` selection and `--older-than`, checked before any request.
+//! `--match` selection, `--older-than` and `--expired`, checked before any
+//! request.
 
 use anyhow::Result;
 
 use super::{duration, target};
 use crate::cli::{BestEffort, GroupsArgs, ListOutput, PruneArgs, SelectArgs};
 use crate::duration::Grammar;
+use crate::error::{bail_with, Exit};
 use crate::pushgateway::select::{Matcher, Selection};
 use crate::pushgateway::Gateway;
 
@@ -20,10 +22,11 @@ pub struct GroupsConfig {
 #[derive(Debug, Clone)]
 pub struct PruneConfig {
     pub gateway: Gateway,
-    /// Always has `older_than`.
+    /// Always has `older_than` or `expired`.
     pub selection: Selection,
-    /// `--older-than` as the user wrote it, for the summary.
-    pub older_than: String,
+    /// What goes, as the user wrote it, for the summary ("older than 7d
+    /// or expired").
+    pub criterion: String,
     pub max_deletions: usize,
     pub dry_run: bool,
     pub best_effort: Option<BestEffort>,
@@ -31,7 +34,7 @@ pub struct PruneConfig {
 
 pub fn groups(args: &GroupsArgs) -> Result<GroupsConfig> {
     Ok(GroupsConfig {
-        selection: selection(&args.select, None)?,
+        selection: selection(&args.select, None, false)?,
         gateway: target::gateway(&args.gateway, &args.net)?,
         output: args.output,
         best_effort: args.gateway.best_effort,
@@ -39,10 +42,17 @@ pub fn groups(args: &GroupsArgs) -> Result<GroupsConfig> {
 }
 
 pub fn prune(args: &PruneArgs) -> Result<PruneConfig> {
+    let older_than = args.older_than.as_deref();
+    if older_than.is_none() && !args.expired {
+        bail_with!(
+            Exit::Usage,
+            "prune needs what to delete: --older-than AGE, --expired, or both (either condition)"
+        );
+    }
     Ok(PruneConfig {
-        selection: selection(&args.select, Some(&args.older_than))?,
+        selection: selection(&args.select, older_than, args.expired)?,
         gateway: target::gateway(&args.gateway, &args.net)?,
-        older_than: args.older_than.trim().to_string(),
+        criterion: crate::pushgateway::prune::criterion(older_than.map(str::trim), args.expired),
         max_deletions: args.max_deletions,
         dry_run: args.dry_run,
         best_effort: args.gateway.best_effort,
@@ -50,7 +60,7 @@ pub fn prune(args: &PruneArgs) -> Result<PruneConfig> {
 }
 
 /// The matchers (blank lines of SIMPLEPIPE_MATCH skipped) and the age.
-fn selection(args: &SelectArgs, older_than: Option<&str>) -> Result<Selection> {
+fn selection(args: &SelectArgs, older_than: Option<&str>, expired: bool) -> Result<Selection> {
     Ok(Selection {
         matchers: args
             .matchers
@@ -64,5 +74,6 @@ fn selection(args: &SelectArgs, older_than: Option<&str>) -> Result<Selection> {
         older_than: older_than
             .map(|raw| duration("--older-than", raw, Grammar::default()))
             .transpose()?,
+        expired,
     })
 }

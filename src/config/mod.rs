@@ -87,6 +87,8 @@ pub struct ValidateConfig {
 #[derive(Debug, Clone)]
 pub struct DeleteConfig {
     pub target: Target,
+    /// `--metric`: only these families go.
+    pub metrics: Vec<String>,
     pub best_effort: Option<BestEffort>,
     pub dry_run: bool,
     pub quiet: bool,
@@ -220,8 +222,19 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
 pub fn delete(args: &DeleteArgs) -> Result<DeleteConfig> {
     let job = target::required_job(args.grouping.job.clone())?;
     let grouping = target::grouping(&args.grouping, job)?;
+    for name in &args.metrics {
+        if pushgateway::group::BOOKKEEPING.contains(&name.as_str()) {
+            bail_with!(
+                Exit::Usage,
+                "--metric {name}: the gateway keeps it for every group itself; delete the group instead"
+            );
+        }
+    }
+    // With --metric even a dry run reads the group from the gateway.
+    let dry_run = args.dry_run && args.metrics.is_empty();
     Ok(DeleteConfig {
-        target: target::target(&args.gateway, &args.net, grouping, args.dry_run)?,
+        target: target::target(&args.gateway, &args.net, grouping, dry_run)?,
+        metrics: args.metrics.clone(),
         best_effort: args.gateway.best_effort,
         dry_run: args.dry_run,
         quiet: args.quiet,

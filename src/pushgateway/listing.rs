@@ -16,7 +16,8 @@
 //!   exactly that key removes exactly that group;
 //! - `push_time_seconds` is the last successful change (`0` when there was
 //!   none) and `push_failure_time_seconds` the last failed one;
-//! - every other member holding a `metrics` array is a metric family.
+//! - every other member holding a `metrics` array is a metric family;
+//!   [`super::expiry::EXPIRES_AT`] among them is the group's deadline.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -39,6 +40,8 @@ pub struct Group {
     pub push_time: Option<f64>,
     /// The last failed push (Unix seconds), if there was one.
     pub failure_time: Option<f64>,
+    /// The deadline `--expires-in` wrote (Unix seconds), if any.
+    pub expires_at: Option<f64>,
     /// Metric families and series, without the two bookkeeping families.
     pub families: usize,
     pub series: usize,
@@ -60,6 +63,11 @@ impl Group {
     /// Seconds since [`Group::since`] (never negative).
     pub fn age(&self, now: f64) -> Option<f64> {
         self.since().map(|t| (now - t).max(0.0))
+    }
+
+    /// Whether the group has a deadline and it has passed at `now`.
+    pub fn expired(&self, now: f64) -> bool {
+        self.expires_at.is_some_and(|t| t <= now)
     }
 
     /// The grouping key in URL order (`job` first, the rest by name), or
@@ -158,6 +166,7 @@ fn group(g: &Value) -> Result<Group, String> {
         labels,
         push_time: time(obj, PUSH_TIME)?,
         failure_time: time(obj, FAILURE_TIME)?,
+        expires_at: deadline(obj),
         families,
         series,
     })
@@ -177,6 +186,20 @@ fn time(obj: &Map<String, Value>, family: &str) -> Result<Option<f64>, String> {
         _ => Err(format!(
             "{family}/metrics/0/value: {raw:?} is not a Unix time"
         )),
+    }
+}
+
+/// The deadline gauge's value. One that is not a finite number (a gauge
+/// of that name pushed by hand) counts as no deadline: `--expired` never
+/// touches a group it can't read a deadline from.
+fn deadline(obj: &Map<String, Value>) -> Option<f64> {
+    let metrics = obj.get(super::expiry::EXPIRES_AT)?["metrics"].as_array()?;
+    match metrics.as_slice() {
+        [one] => one["value"]
+            .as_str()
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|t| t.is_finite()),
+        _ => None,
     }
 }
 
@@ -302,6 +325,7 @@ pub(crate) mod tests {
             labels: labels(pairs),
             push_time: push,
             failure_time: failure,
+            expires_at: None,
             families: 3,
             series: 12,
         }

@@ -1,7 +1,9 @@
 //! The Pushgateway, as a destination and as a store of groups: a group's
 //! URL, and PUT, POST or DELETE on it; the whole gateway's listing (`GET
 //! /api/v1/metrics`) and what it means ([`listing`]), the `--match` /
-//! `--older-than` selection ([`select`]) and prune's plan ([`prune`]).
+//! `--older-than` / `--expired` selection ([`select`]), prune's plan
+//! ([`prune`]), the deadline gauge ([`expiry`]) and one group read back
+//! into the model for `delete --metric` ([`group`]).
 //! `commands/groups` renders a listing; [`crate::sink::pushgateway`] is
 //! the push as one destination among others.
 //!
@@ -20,6 +22,8 @@ use base64::Engine;
 use reqwest::blocking::Client;
 use reqwest::{Method, Url};
 
+pub mod expiry;
+pub mod group;
 pub mod listing;
 pub mod prune;
 pub mod select;
@@ -224,6 +228,34 @@ pub fn delete_with(client: &Client, target: &Target) -> Result<()> {
 /// clock skew can't make a fresh group look stale. This machine's clock
 /// stands in when the header is missing.
 pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
+    let (answer, from) = get_api(gw, client)?;
+    let now = answer
+        .headers
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        .map_or_else(
+            || chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+            |d| d.timestamp() as f64,
+        );
+    let groups = listing::parse(answer.text.as_bytes(), &from)?;
+    Ok((groups, now))
+}
+
+/// Every group as the API's JSON (`data`), checked as [`list`] checks it:
+/// what `delete --metric` rebuilds a group from ([`group`]).
+pub fn list_json(gw: &Gateway, client: &Client) -> Result<Vec<serde_json::Value>> {
+    let (answer, from) = get_api(gw, client)?;
+    listing::parse(answer.text.as_bytes(), &from)?;
+    let mut doc: serde_json::Value = serde_json::from_str(&answer.text)?;
+    Ok(match doc["data"].take() {
+        serde_json::Value::Array(data) => data,
+        _ => Vec::new(),
+    })
+}
+
+/// `GET /api/v1/metrics`, and how to name it in messages.
+fn get_api(gw: &Gateway, client: &Client) -> Result<(Answer, String)> {
     let mut url = gw.base.clone();
     url.path_segments_mut()
         .expect("http(s) URLs have a path")
@@ -239,17 +271,7 @@ pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
         body: None,
     };
     let answer = net::send(client, &gw.http, &req)?;
-    let now = answer
-        .headers
-        .get(reqwest::header::DATE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
-        .map_or_else(
-            || chrono::Utc::now().timestamp_micros() as f64 / 1e6,
-            |d| d.timestamp() as f64,
-        );
-    let groups = listing::parse(answer.text.as_bytes(), &format!("GET {shown}"))?;
-    Ok((groups, now))
+    Ok((answer, format!("GET {shown}")))
 }
 
 /// Send one request to the group's URL, retrying transient failures.

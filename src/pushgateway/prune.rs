@@ -81,7 +81,11 @@ pub enum Fate {
 
 /// One line of output for a group.
 pub fn line(fate: Fate, g: &Group, now: f64) -> String {
-    let when = match g.push_time {
+    let expired = match g.expires_at {
+        Some(t) if t <= now => format!("expired {} ago; ", format_age(now - t)),
+        _ => String::new(),
+    };
+    let last = match g.push_time {
         Some(t) => format!("last success {} ago", format_age((now - t).max(0.0))),
         None => match g.failure_time {
             Some(t) => format!(
@@ -91,6 +95,7 @@ pub fn line(fate: Fate, g: &Group, now: f64) -> String {
             None => "never pushed".to_string(),
         },
     };
+    let when = expired + &last;
     match fate {
         Fate::Deleted => format!("deleted {} ({when})", g.selector()),
         Fate::WouldDelete => format!("would delete {} ({when})", g.selector()),
@@ -148,19 +153,31 @@ pub fn execute(
     Ok(fates)
 }
 
-/// The closing summary.
-pub fn summary(plan: &Plan, fates: &[Fate], older_than: &str, dry_run: bool) -> String {
+/// What a prune deletes, for its summary: `older than 7d`, `expired`, or
+/// both joined by `or`.
+pub fn criterion(older_than: Option<&str>, expired: bool) -> String {
+    let old = older_than.map(|o| format!("older than {o}"));
+    let exp = expired.then(|| "expired".to_string());
+    [old, exp]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// The closing summary; `criterion` as [`criterion`] writes it.
+pub fn summary(plan: &Plan, fates: &[Fate], criterion: &str, dry_run: bool) -> String {
     let count = |f: Fate| fates.iter().filter(|x| **x == f).count();
     let groups = |n: usize| format!("{n} group{}", if n == 1 { "" } else { "s" });
     let mut out = if dry_run {
         format!(
-            "dry run: would delete {} of {} listed, older than {older_than}; nothing was deleted",
+            "dry run: would delete {} of {} listed, {criterion}; nothing was deleted",
             groups(plan.delete.len()),
             plan.listed
         )
     } else {
         format!(
-            "deleted {} of {} listed, older than {older_than}",
+            "deleted {} of {} listed, {criterion}",
             groups(count(Fate::Deleted)),
             plan.listed
         )
@@ -201,6 +218,7 @@ mod tests {
                 .map(|m| Matcher::parse(m).unwrap())
                 .collect(),
             older_than: Some(parse_age(older_than).unwrap()),
+            expired: false,
         }
     }
 
@@ -306,7 +324,7 @@ mod tests {
         kept {job="etl"}: pushed again since the listing
         deleted {job="train", user="a"} (last success 1m 41s ago)
         "#);
-        insta::assert_snapshot!(summary(&p, &fates, "60s", false), @r#"
+        insta::assert_snapshot!(summary(&p, &fates, "older than 60s", false), @r#"
         deleted 2 groups of 5 listed, older than 60s; 1 kept: pushed again since the listing; 1 without a job label, left alone
         "#);
     }
@@ -347,7 +365,7 @@ mod tests {
         would delete {job="train", user="a"} (last success 1m 40s ago)
         "#);
         let fates = vec![Fate::WouldDelete; p.delete.len()];
-        insta::assert_snapshot!(summary(&p, &fates, "60s", true), @r#"
+        insta::assert_snapshot!(summary(&p, &fates, "older than 60s", true), @r#"
         dry run: would delete 3 groups of 5 listed, older than 60s; nothing was deleted; 1 without a job label, left alone
         "#);
         let never = synthetic(&[("job", "x"), ("instance", "")], None, Some(NOW - 90.0));
@@ -358,8 +376,29 @@ mod tests {
             delete: vec![never],
             ..Plan::default()
         };
-        insta::assert_snapshot!(summary(&one, &[Fate::Deleted], "1m", false), @r#"
+        insta::assert_snapshot!(summary(&one, &[Fate::Deleted], "older than 1m", false), @r#"
         deleted 1 group of 0 listed, older than 1m
         "#);
+    }
+
+    #[test]
+    fn expired_groups_say_so() {
+        let gone = Group {
+            expires_at: Some(NOW - 61.0),
+            ..synthetic(&[("job", "nightly")], Some(NOW - 90.0), None)
+        };
+        insta::assert_snapshot!(line(Fate::WouldDelete, &gone, NOW), @r#"
+        would delete {job="nightly"} (expired 1m 1s ago; last success 1m 30s ago)
+        "#);
+        let later = Group {
+            expires_at: Some(NOW + 60.0),
+            ..gone
+        };
+        insta::assert_snapshot!(line(Fate::Deleted, &later, NOW), @r#"
+        deleted {job="nightly"} (last success 1m 30s ago)
+        "#);
+        assert_eq!(criterion(Some("7d"), true), "older than 7d or expired");
+        assert_eq!(criterion(None, true), "expired");
+        assert_eq!(criterion(Some("7d"), false), "older than 7d");
     }
 }

@@ -1,6 +1,7 @@
 //! Which groups a command works on: `--match` (PromQL's four matchers,
-//! regexes fully anchored) and `--older-than` (an age, parsed strictly:
-//! it decides what `prune` deletes, so a mistake is refused, never guessed).
+//! regexes fully anchored), `--older-than` (an age, parsed strictly:
+//! it decides what `prune` deletes, so a mistake is refused, never guessed)
+//! and `--expired` (a deadline written by `--expires-in` has passed).
 //! A value may be quoted as in PromQL (`"…"` and `'…'` with Go's escapes,
 //! `` `…` `` raw): users copy matchers from PromQL, and a quote taken as
 //! part of the value would select the wrong groups (`user!="alice"`
@@ -194,12 +195,16 @@ fn one_line(e: &regex::Error) -> String {
         .join(" ")
 }
 
-/// Which groups a command works on: all the matchers, and an age.
+/// Which groups a command works on: all the matchers, and then, when
+/// either is given, an age or a passed deadline (either will do).
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub matchers: Vec<Matcher>,
-    /// Only groups whose age ([`Group::age`]) is greater than this.
+    /// Groups whose age ([`Group::age`]) is greater than this.
     pub older_than: Option<Duration>,
+    /// Groups whose deadline has passed ([`Group::expired`]); a group
+    /// without one never is.
+    pub expired: bool,
 }
 
 impl Selection {
@@ -214,10 +219,15 @@ impl Selection {
     }
 
     pub fn selects(&self, g: &Group, now: f64) -> bool {
+        let old = self
+            .older_than
+            .map(|d| g.age(now).is_some_and(|age| age > d.as_secs_f64()));
+        let expired = self.expired.then(|| g.expired(now));
         self.matchers.iter().all(|m| m.matches(&g.labels))
-            && self
-                .older_than
-                .is_none_or(|d| g.age(now).is_some_and(|age| age > d.as_secs_f64()))
+            && match (old, expired) {
+                (None, None) => true,
+                (old, expired) => old == Some(true) || expired == Some(true),
+            }
     }
 }
 
@@ -303,7 +313,7 @@ mod tests {
         )];
         let sel = Selection {
             matchers: vec![m("job=train"), m(r#"user="bob""#)],
-            older_than: None,
+            ..Selection::default()
         };
         assert_eq!(
             sel.idle_matchers(&groups),
@@ -340,6 +350,7 @@ mod tests {
         let sel = Selection {
             matchers: vec![m("job=train"), m("user=~a.*")],
             older_than: Some(Duration::from_secs(60)),
+            expired: false,
         };
         let g = |job, user, push| synthetic(&[("job", job), ("user", user)], push, None);
         assert!(sel.selects(&g("train", "alice", Some(now - 61.0)), now));
@@ -357,5 +368,47 @@ mod tests {
             now
         ));
         assert!(Selection::default().selects(&g("x", "y", None), now));
+    }
+
+    #[test]
+    fn expired_is_either_condition_and_never_a_group_without_a_deadline() {
+        let now = 1_000_000.0;
+        let g = |user, push: f64, expires: Option<f64>| Group {
+            expires_at: expires,
+            ..synthetic(&[("job", "train"), ("user", user)], Some(push), None)
+        };
+        let expired = Selection {
+            matchers: vec![m("user!=keep")],
+            expired: true,
+            ..Selection::default()
+        };
+        assert!(expired.selects(&g("a", now - 5.0, Some(now - 1.0)), now));
+        assert!(
+            expired.selects(&g("a", now - 5.0, Some(now)), now),
+            "at the deadline"
+        );
+        assert!(!expired.selects(&g("a", now - 5.0, Some(now + 1.0)), now));
+        assert!(
+            !expired.selects(&g("a", now - 1e6, None), now),
+            "no gauge: never"
+        );
+        assert!(
+            !expired.selects(&g("keep", now - 5.0, Some(now - 1.0)), now),
+            "matchers hold"
+        );
+        let either = Selection {
+            older_than: Some(Duration::from_secs(60)),
+            ..expired
+        };
+        assert!(either.selects(&g("a", now - 61.0, None), now), "old enough");
+        assert!(
+            either.selects(&g("a", now - 5.0, Some(now - 1.0)), now),
+            "expired"
+        );
+        assert!(
+            !either.selects(&g("a", now - 5.0, Some(now + 1.0)), now),
+            "neither"
+        );
+        assert!(!either.selects(&g("keep", now - 61.0, None), now));
     }
 }

@@ -2,30 +2,48 @@
 //! one group, in protobuf (streamed while it is written) or text, gzipped
 //! or not. The group URL and the request are [`crate::pushgateway`]'s,
 //! which `delete`, `groups` and `prune` share.
+//!
+//! With `--expires-in`, this sink alone adds the deadline gauge
+//! ([`crate::pushgateway::expiry`]) to what it sends: only the gateway
+//! keeps groups, so next to remote write or InfluxDB the gauge would be a
+//! meaningless series there.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Result;
 
 use super::{Effort, Sink};
 use crate::model::Family;
 use crate::net::LazyClient;
-use crate::pushgateway::{self, PushOptions, Target, WireFormat};
+use crate::pushgateway::{self, expiry, PushOptions, Target, WireFormat};
 
 /// A push to one group.
 #[derive(Debug)]
 pub struct GatewaySink {
     pub target: Target,
     pub how: PushOptions,
+    /// `--expires-in`: each push carries its deadline, this long after it.
+    pub expires_in: Option<Duration>,
     client: LazyClient,
 }
 
 impl GatewaySink {
-    pub fn new(target: Target, how: PushOptions) -> GatewaySink {
+    pub fn new(target: Target, how: PushOptions, expires_in: Option<Duration>) -> GatewaySink {
         GatewaySink {
             target,
             how,
+            expires_in,
             client: LazyClient::default(),
+        }
+    }
+
+    /// What goes to the group: the families, and the deadline gauge when
+    /// the group expires. Copied only then.
+    fn families(&self, families: &Arc<[Family]>) -> Result<Arc<[Family]>> {
+        match self.expires_in {
+            None => Ok(families.clone()),
+            Some(d) => Ok(expiry::with_expiry(families, expiry::now(), d)?.into()),
         }
     }
 }
@@ -56,7 +74,10 @@ impl Sink for GatewaySink {
             gzip: false,
             ..self.how
         };
-        Ok(shown.bytes(families))
+        match self.expires_in {
+            None => Ok(shown.bytes(families)),
+            Some(d) => Ok(shown.bytes(&expiry::with_expiry(families, expiry::now(), d)?)),
+        }
     }
 
     fn push(&self, families: &Arc<[Family]>, effort: Effort) -> Result<String> {
@@ -72,8 +93,9 @@ impl Sink for GatewaySink {
             http: self.target.http.limited(effort.retries, effort.deadline),
             ..self.target.clone()
         };
+        let families = self.families(families)?;
         let client = self.client.get(&target.http, target.is_https())?;
-        pushgateway::push_with(client, &target, &self.how, families)?;
+        pushgateway::push_with(client, &target, &self.how, &families)?;
         Ok(self.destination())
     }
 
@@ -88,6 +110,7 @@ impl Sink for GatewaySink {
                 ..self.target.clone()
             },
             self.how,
+            self.expires_in,
         ))
     }
 }

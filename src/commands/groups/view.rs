@@ -24,17 +24,28 @@ fn rfc3339(t: f64) -> Option<String> {
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
 }
 
+/// When a group may go (`--expires-in`): `-` without a deadline, `in 59m
+/// 58s`, or `expired 3s ago`.
+fn expiry(g: &Group, now: f64) -> String {
+    match g.expires_at {
+        None => "-".into(),
+        Some(t) if t <= now => format!("expired {} ago", format_age(now - t)),
+        Some(t) => format!("in {}", format_age(t - now)),
+    }
+}
+
 /// The aligned table `simplepipe groups` prints, in the order given.
 pub fn table(groups: &[Group], now: f64) -> String {
     let header = [
         "AGE",
         "LAST SUCCESS (UTC)",
         "STATUS",
+        "EXPIRES",
         "FAMILIES",
         "SERIES",
         "GROUP",
     ];
-    let rows: Vec<[String; 6]> = groups
+    let rows: Vec<[String; 7]> = groups
         .iter()
         .map(|g| {
             let status = match (g.key(), g.last_push_failed()) {
@@ -46,6 +57,7 @@ pub fn table(groups: &[Group], now: f64) -> String {
                 g.age(now).map_or_else(|| "-".into(), format_age),
                 g.push_time.map_or_else(|| "never".into(), format_time),
                 status.to_string(),
+                expiry(g, now),
                 g.families.to_string(),
                 g.series.to_string(),
                 g.selector(),
@@ -59,13 +71,13 @@ pub fn table(groups: &[Group], now: f64) -> String {
         }
     }
     // Numbers align right; the last column is not padded.
-    let line = |cells: [&str; 6]| {
+    let line = |cells: [&str; 7]| {
         let mut out = String::new();
         for (i, cell) in cells.iter().enumerate() {
             let pad = width[i].saturating_sub(cell.chars().count());
             match i {
-                3 | 4 => write!(out, "{}{cell}  ", " ".repeat(pad)),
-                5 => write!(out, "{cell}"),
+                4 | 5 => write!(out, "{}{cell}  ", " ".repeat(pad)),
+                6 => write!(out, "{cell}"),
                 _ => write!(out, "{cell}{}  ", " ".repeat(pad)),
             }
             .expect("writing to a String");
@@ -98,6 +110,10 @@ pub fn json(groups: &[Group], now: f64) -> Value {
                     "families": g.families,
                     "series": g.series,
                     "deletable": g.key().is_some(),
+                    // The deadline `--expires-in` pushed, if any.
+                    "expires_at": g.expires_at.and_then(rfc3339),
+                    "expires_at_seconds": g.expires_at,
+                    "expired": g.expired(now),
                 })
             })
             .collect(),
@@ -127,15 +143,15 @@ mod tests {
     #[test]
     fn the_captured_gateway_as_a_table() {
         insta::assert_snapshot!(table(&captured(), NOW), @r#"
-        AGE  LAST SUCCESS (UTC)   STATUS  FAMILIES  SERIES  GROUP
-        1h   2026-11-21 14:45:19  ok             2       2  {job="train", user="alice"}
-        1h   2026-11-21 14:45:19  ok             1       2  {job="etl", user="team/etl"}
-        1h   2026-11-21 14:45:19  ok             1       1  {job="train", user=""}
-        1h   2026-11-21 14:45:19  ok             1       1  {job="train", user="Zürich"}
-        1h   2026-11-21 14:45:19  ok             1       1  {job="."}
-        1h   2026-11-21 14:45:19  ok             2       2  {job="serve", instance="host-1", region="eu"}
-        1h   2026-11-21 14:45:19  failed         1       1  {job="nightly"}
-        1h   never                failed         0       0  {job="train", instance="", user="alice"}
+        AGE  LAST SUCCESS (UTC)   STATUS  EXPIRES  FAMILIES  SERIES  GROUP
+        1h   2026-11-21 14:45:19  ok      -               2       2  {job="train", user="alice"}
+        1h   2026-11-21 14:45:19  ok      -               1       2  {job="etl", user="team/etl"}
+        1h   2026-11-21 14:45:19  ok      -               1       1  {job="train", user=""}
+        1h   2026-11-21 14:45:19  ok      -               1       1  {job="train", user="Zürich"}
+        1h   2026-11-21 14:45:19  ok      -               1       1  {job="."}
+        1h   2026-11-21 14:45:19  ok      -               2       2  {job="serve", instance="host-1", region="eu"}
+        1h   2026-11-21 14:45:19  failed  -               1       1  {job="nightly"}
+        1h   never                failed  -               0       0  {job="train", instance="", user="alice"}
         "#);
     }
 
@@ -162,17 +178,19 @@ mod tests {
             ),
             synthetic(&[("job", "nightly")], Some(now - 36.0 * 3600.0), None),
         ];
+        groups[0].expires_at = Some(now - 13.0 * day);
+        groups[4].expires_at = Some(now + 2.5 * 3600.0);
         sort_oldest_first(&mut groups);
         insta::assert_snapshot!(table(&groups, now), @r#"
-        AGE     LAST SUCCESS (UTC)   STATUS  FAMILIES  SERIES  GROUP
-        400d    2025-10-17 14:45:20  no job         3      12  {user="orphan"}
-        20d     2026-11-01 14:45:20  ok             3      12  {job="train", user="alice"}
-        1d 12h  2026-11-20 02:45:20  ok             3      12  {job="nightly"}
-        1h      never                failed         3      12  {job="train", instance=""}
-        1m 30s  2026-11-21 14:43:50  failed         3      12  {job="etl", user="team/etl"}
+        AGE     LAST SUCCESS (UTC)   STATUS  EXPIRES          FAMILIES  SERIES  GROUP
+        400d    2025-10-17 14:45:20  no job  -                       3      12  {user="orphan"}
+        20d     2026-11-01 14:45:20  ok      expired 13d ago         3      12  {job="train", user="alice"}
+        1d 12h  2026-11-20 02:45:20  ok      in 2h 30m               3      12  {job="nightly"}
+        1h      never                failed  -                       3      12  {job="train", instance=""}
+        1m 30s  2026-11-21 14:43:50  failed  -                       3      12  {job="etl", user="team/etl"}
         "#);
         insta::assert_snapshot!(table(&[], now), @r#"
-        AGE  LAST SUCCESS (UTC)  STATUS  FAMILIES  SERIES  GROUP
+        AGE  LAST SUCCESS (UTC)  STATUS  EXPIRES  FAMILIES  SERIES  GROUP
         "#);
     }
 
@@ -193,6 +211,9 @@ mod tests {
         {
           "age_seconds": 3601.082,
           "deletable": true,
+          "expired": false,
+          "expires_at": null,
+          "expires_at_seconds": null,
           "families": 1,
           "labels": {
             "job": "nightly"
@@ -204,6 +225,22 @@ mod tests {
           "series": 1
         }
         "#);
+        let mut soon = groups[0].clone();
+        soon.expires_at = Some(NOW + 3600.0);
+        let v2 = json(
+            &[
+                soon.clone(),
+                Group {
+                    expires_at: Some(NOW - 1.0),
+                    ..soon
+                },
+            ],
+            NOW,
+        );
+        assert_eq!(v2[0]["expires_at"], "2026-11-21T16:45:20.700000Z");
+        assert_eq!(v2[0]["expires_at_seconds"], json!(NOW + 3600.0));
+        assert_eq!(v2[0]["expired"], false);
+        assert_eq!(v2[1]["expired"], true);
         let empty = by(json!({"instance": "", "job": "train", "user": "alice"}));
         assert_eq!(empty["last_success"], Value::Null);
         assert_eq!(empty["push_time_seconds"], json!(0.0));

@@ -2,7 +2,7 @@
 //! (s3s-fs), including Argo-style archives, and pushing them to a real
 //! Pushgateway.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -12,7 +12,7 @@
 //! - the generated files committed under argo/ are what the generator
 //!   prints today.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! the same group at once. These tests assert what the gateway holds
 //! afterwards, never how long it took (`benches/fleet.py` measures that).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};

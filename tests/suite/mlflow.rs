@@ -3,7 +3,7 @@
 //! the faults a real server won't produce on demand against a scripted one.
 //! Each test logs into an experiment of its own.
 
-mod common;
+use crate::common;
 
 use common::live::{eventually, Live};
 use common::mlflow::{metrics, shared, tags};

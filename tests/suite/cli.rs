@@ -1,7 +1,7 @@
 //! The command-line contract without a network: validate, schemas, usage
 //! errors and their exit codes.
 
-mod common;
+use crate::common;
 
 use common::*;
 

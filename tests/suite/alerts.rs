@@ -13,7 +13,7 @@
 //! - the AlertmanagerConfig walks against the Prometheus Operator's CRD
 //!   (../shared/k8s-crds) with no unknown key, and the walk catches one.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -6,7 +6,7 @@
 //! intermediate value in the gateway; waits poll the gateway (the deadline
 //! in `eventually` only keeps a broken build from hanging CI).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

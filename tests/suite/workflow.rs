@@ -7,7 +7,7 @@
 //! - `argo://` read from a scripted https server standing in for the
 //!   Kubernetes API: the path, the bearer token, the CA, the API's refusals.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -2,7 +2,7 @@
 //! generated here, basic auth with a bcrypt hash, and mutual TLS (the
 //! server is in tests/common/secure.rs).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

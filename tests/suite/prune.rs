@@ -10,7 +10,7 @@
 //! is 5s: that is its slack before it would count as stale, which even a
 //! loaded CI machine keeps (1s did not, once, at a load average of 19).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -257,7 +257,8 @@ fn match_picks_groups_exactly_or_by_anchored_regex() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(held(&gw), left(&[0, 2, 3, 4]));
 
-    // Nothing left that matches: nothing happens, exit 0.
+    // Nothing left that matches: nothing happens, exit 0, and the
+    // matcher that selects nothing is named.
     let r = prune(
         &gw.url,
         &[
@@ -273,7 +274,7 @@ fn match_picks_groups_exactly_or_by_anchored_regex() {
     assert_eq!(r.stdout, "");
     assert_eq!(
         r.stderr,
-        "simplepipe: deleted 0 groups of 1 listed, older than 1s\n"
+        "simplepipe: warning: --match user=zz selects none of the 1 listed groups\nsimplepipe: deleted 0 groups of 1 listed, older than 1s\n"
     );
 }
 

@@ -13,7 +13,7 @@
 //!   and the live template with its init container;
 //! - every container's security context, and appVersion = Cargo's version.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! Every test asserts what the gateway holds afterwards, read back through
 //! its `/api/v1/metrics` API, not what simplepipe believes it sent.
 
-mod common;
+use crate::common;
 
 use common::*;
 

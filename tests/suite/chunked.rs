@@ -6,7 +6,7 @@
 //! absent. The same holds for a chunked body, which a pusher that can't
 //! know the length beforehand would send.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};

@@ -2,7 +2,7 @@
 //! Retry-After, timeouts, resets, auth headers, compression, best effort.
 //! Every test that passes a secret checks it never shows in the output.
 
-mod common;
+use crate::common;
 
 use common::scripted::{Reply, Scripted};
 use common::*;

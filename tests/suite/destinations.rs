@@ -4,7 +4,7 @@
 //! that refuses connections is a closed port; one that accepts and never
 //! answers is the scripted server (no real server hangs on demand).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

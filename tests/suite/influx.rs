@@ -3,7 +3,7 @@
 //! second, independent parser; read back through its Prometheus API, where
 //! a line `m value=V` is the series `m_value`).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,8 +2,8 @@
 //! against the real binary (and a real Pushgateway where something is sent).
 //! Every test here failed on e816088, the commit the fixes started from.
 
-mod common;
-mod doc_examples;
+use crate::common;
+use crate::doc_examples;
 
 use std::process::Stdio;
 
@@ -723,7 +723,7 @@ fn inline_metrics_take_labels_and_a_type() {
 
 // ---- The documentation ----------------------------------------------------
 // README.md, CONTRIBUTING.md, BENCHMARKS.md and docs/: the conventions are in
-// tests/doc_examples/mod.rs and CONTRIBUTING.md ("Examples in the docs are
+// tests/suite/doc_examples.rs and CONTRIBUTING.md ("Examples in the docs are
 // run"). Pages added to docs/ later are covered without editing these tests.
 
 /// Pages other branches are writing, linked before they land: a link to one

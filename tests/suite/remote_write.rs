@@ -6,7 +6,7 @@
 //! demand (503, 400, 429 with Retry-After, a failure part-way) come from the
 //! scripted server.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -10,7 +10,7 @@
 //! - a real Prometheus scrapes the gateway with and without honor_labels and
 //!   answers a PromQL query.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -516,7 +516,7 @@ fn the_prune_cron_runs_as_argo_runs_it() {
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stderr
-            .contains("deleted 0 groups of 2 listed, older than 14d"),
+            .contains("deleted 0 groups of 2 listed, older than 14d or expired"),
         "{}",
         r.stderr
     );
@@ -542,19 +542,41 @@ fn the_prune_cron_runs_as_argo_runs_it() {
         "{}",
         r.stdout
     );
-    let left: Vec<_> = gw
-        .groups()
-        .into_iter()
-        .map(|g| g.labels["job"].clone())
-        .collect();
-    assert_eq!(left, ["other"]);
+    assert_eq!(jobs(&gw), ["other"]);
     // The ConfigMap's best effort is switched off for the clean-up: an
     // unreachable gateway fails the run visibly.
     let closed = format!("http://127.0.0.1:{}", free_port());
     let r = run_prune_cron(&closed, &[("SIMPLEPIPE_RETRIES", "0")]);
     assert_eq!(r.code, 6, "{r:?}");
-    // Without the age, prune refuses rather than guess.
+    // Without the age, no age is guessed: only groups past the deadline
+    // they were pushed with go (--expired), never one without a deadline.
+    let r = run(&[
+        "push",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "brief",
+        "--metric",
+        "x=1",
+        "--expires-in",
+        "1s",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    std::thread::sleep(std::time::Duration::from_secs(2));
     let cm_without_age = run_prune_cron(&gw.url, &[("SIMPLEPIPE_OLDER_THAN", "")]);
-    assert_eq!(cm_without_age.code, 2, "{cm_without_age:?}");
-    assert_eq!(gw.groups().len(), 1);
+    assert_eq!(cm_without_age.code, 0, "{cm_without_age:?}");
+    assert!(
+        cm_without_age
+            .stdout
+            .starts_with("deleted {job=\"brief\"} (expired "),
+        "{cm_without_age:?}"
+    );
+    assert_eq!(jobs(&gw), ["other"]);
+}
+
+fn jobs(gw: &Gateway) -> Vec<String> {
+    gw.groups()
+        .into_iter()
+        .map(|g| g.labels["job"].clone())
+        .collect()
 }

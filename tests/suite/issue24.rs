@@ -2,7 +2,7 @@
 //! binary against real servers and asserts what reached them or what the
 //! user saw.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
