@@ -636,3 +636,25 @@ fn files_under(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// The repository paths a page names in inline code (`` `src/sink/mod.rs` ``,
+/// `` `argo/standard/` ``), outside code blocks, with their line numbers.
+/// Placeholders (`src/sink/NAME.rs`) and globs are not paths.
+pub fn named_paths(page: &Page) -> Vec<(usize, String)> {
+    let path = Regex::new(
+        r"`((?:src|tests|argo|examples|benches|schemas|fuzz|image|\.ci|docs)/[a-z0-9_./-]*)`",
+    )
+    .unwrap();
+    let mut fenced = false;
+    let mut out = Vec::new();
+    for (n, line) in page.text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced {
+            out.extend(path.captures_iter(line).map(|c| (n + 1, c[1].to_string())));
+        }
+    }
+    out
+}

@@ -807,10 +807,19 @@ fn every_simplepipe_command_in_the_docs_parses() {
     assert!(checked >= 40, "only {checked} commands found");
 }
 
+/// Every relative link resolves (and its anchor to a heading), and every
+/// repository path a page names in inline code exists.
 #[test]
 fn docs_links_resolve() {
     let pages = doc_examples::pages();
     for page in &pages {
+        for (line, path) in doc_examples::named_paths(page) {
+            assert!(
+                repo().join(&path).exists(),
+                "{}:{line}: names {path}, which doesn't exist",
+                page.path
+            );
+        }
         let base = repo().join(&page.path).parent().unwrap().to_path_buf();
         for (line, link) in doc_examples::links(page) {
             let (file, anchor) = match link.split_once('#') {
