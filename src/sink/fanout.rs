@@ -13,6 +13,20 @@ use super::{Effort, Sink};
 use crate::error::{exit_code, fail, Exit};
 use crate::model::Family;
 
+/// That some of several destinations failed: the context of the error
+/// [`verdict`] returns, so that `--best-effort` can say what landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SomeFailed {
+    pub failed: usize,
+    pub of: usize,
+}
+
+impl std::fmt::Display for SomeFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {} destinations failed", self.failed, self.of)
+    }
+}
+
 /// What one destination made of a push.
 #[derive(Debug)]
 pub struct Outcome {
@@ -66,10 +80,9 @@ pub fn verdict(outcomes: Vec<Outcome>) -> Result<()> {
                 .iter()
                 .map(|(sink, e)| format!("{} (exit {}): {e:#}", sink.kind(), exit_code(e) as u8))
                 .collect();
-            Err(fail(
-                Exit::Unreachable,
-                anyhow!("{k} of {n} destinations failed: {}", each.join("; ")),
-            ))
+            let details = anyhow!("{}", each.join("; "));
+            let context = SomeFailed { failed: k, of: n };
+            Err(fail(Exit::Unreachable, details).context(context))
         }
     }
 }
