@@ -54,3 +54,87 @@ fn s3_dot_segments_never_leave_the_bucket() {
         );
     }
 }
+
+/// A symlink planted at the old fixed temporary name (`.simplepipe.partial`)
+/// made `install` overwrite its target and chmod it 0755. Now the copy goes
+/// to a new file of its own, and the planted link and its target are left
+/// alone.
+#[test]
+fn install_is_not_redirected_by_a_planted_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let victim = elsewhere.path().join("victim");
+    std::fs::write(&victim, b"precious\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join(".simplepipe.partial")).unwrap();
+    let r = run(&["install", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let victim_now = std::fs::read(&victim).unwrap();
+    assert!(
+        victim_now == b"precious\n",
+        "the victim was overwritten ({} bytes)",
+        victim_now.len()
+    );
+    let mode = std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the victim was chmodded");
+    let installed = dir.path().join("simplepipe");
+    let meta = std::fs::metadata(&installed).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o755);
+    assert_eq!(
+        meta.len(),
+        std::fs::metadata(env!("CARGO_BIN_EXE_simplepipe"))
+            .unwrap()
+            .len()
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let mut left = left;
+    left.sort();
+    assert_eq!(
+        left,
+        [".simplepipe.partial", "simplepipe"],
+        "no temporary file left"
+    );
+}
+
+/// Four installs at once into one DIR, watched by a reader: whenever
+/// `DIR/simplepipe` exists it is the whole binary, and all four succeed.
+/// (With one fixed temporary name they truncated each other's copy.)
+#[test]
+fn concurrent_installs_never_expose_a_partial_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("simplepipe");
+    let size = std::fs::metadata(env!("CARGO_BIN_EXE_simplepipe"))
+        .unwrap()
+        .len();
+    for _round in 0..3 {
+        let _ = std::fs::remove_file(&dest);
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                simplepipe()
+                    .args(["install", "--quiet", dir.path().to_str().unwrap()])
+                    .stdin(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut children = children;
+        while children.iter_mut().any(|c| c.try_wait().unwrap().is_none()) {
+            if let Ok(m) = std::fs::metadata(&dest) {
+                seen.insert(m.len());
+            }
+        }
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        seen.insert(std::fs::metadata(&dest).unwrap().len());
+        assert!(
+            seen.iter().all(|&n| n == size),
+            "sizes seen: {seen:?}, binary {size}"
+        );
+    }
+}
