@@ -138,3 +138,43 @@ fn concurrent_installs_never_expose_a_partial_binary() {
         );
     }
 }
+
+/// "No `://` means `http://`" turned `http:/bob:pw@host` into host `http`
+/// with the password in the path (printed in clear in the error), and
+/// `https:/h` into plain http. A scheme without `//` is now a usage error
+/// for every URL option, with the value redacted.
+#[test]
+fn a_mistyped_url_is_refused_redacted() {
+    let artifact = "examples/training-run.json";
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let cases: &[Case] = &[
+        (&["--gateway", "http:/bob:s3cr3tpw@127.0.0.1:9"], &[]),
+        (&["--gateway", "https:/127.0.0.1:9"], &[]),
+        (
+            &[],
+            &[("PUSH_GATEWAY_HOSTNAME", "http:bob:s3cr3tpw@127.0.0.1:9")],
+        ),
+        (&["--influx", "https:/bob:s3cr3tpw@127.0.0.1:9"], &[]),
+        (
+            &[
+                "--remote-write",
+                "https:/bob:s3cr3tpw@127.0.0.1:9/api/v1/write",
+            ],
+            &[],
+        ),
+    ];
+    for (flags, env) in cases {
+        let mut args = vec!["push", artifact, "train", "--retries", "0"];
+        args.extend(*flags);
+        let r = run_env(&args, env);
+        assert_eq!(r.code, 2, "{args:?} {env:?}: {r:?}");
+        assert!(r.stderr.contains("mistyped URL"), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("s3cr3tpw"), "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    }
+    // host:port without a scheme is still http://host:port.
+    let gw = Gateway::start();
+    let hostport = gw.url.trim_start_matches("http://");
+    let r = run(&["push", artifact, "train", "--gateway", hostport]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
