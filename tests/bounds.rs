@@ -178,3 +178,55 @@ fn a_mistyped_url_is_refused_redacted() {
     let r = run(&["push", artifact, "train", "--gateway", hostport]);
     assert_eq!(r.code, 0, "{r:?}");
 }
+
+/// `run -- env`: the child used to see SIMPLEPIPE_PASSWORD, the bearer
+/// token and the gateway URL with its userinfo. Now simplepipe's secrets
+/// are gone and its URLs have no userinfo; the child's own credentials
+/// (AWS_*, MLFLOW_*) are still there, and the push still succeeds.
+#[test]
+fn the_child_does_not_inherit_simplepipes_secrets() {
+    let gw = Gateway::start();
+    let with_userinfo = gw.url.replace("http://", "http://bob:gwpass-1@");
+    let bare = gw.url.trim_end_matches('/').to_string();
+    let runs: [&[(&str, &str)]; 3] = [
+        &[("SIMPLEPIPE_GATEWAY", &with_userinfo)],
+        &[
+            ("SIMPLEPIPE_GATEWAY", &bare),
+            ("SIMPLEPIPE_USERNAME", "bob"),
+            ("SIMPLEPIPE_PASSWORD", "gwpass-2"),
+        ],
+        &[
+            ("PUSH_GATEWAY_HOSTNAME", &bare),
+            ("SIMPLEPIPE_BEARER_TOKEN", "gwpass-3"),
+            ("SIMPLEPIPE_INFLUX_TOKEN", "gwpass-4"),
+            ("SIMPLEPIPE_INFLUX_PASSWORD", "gwpass-5"),
+            ("SIMPLEPIPE_REMOTE_WRITE_PASSWORD", "gwpass-6"),
+            ("SIMPLEPIPE_REMOTE_WRITE_BEARER_TOKEN", "gwpass-7"),
+        ],
+    ];
+    for env in runs {
+        let mut env = env.to_vec();
+        env.push(("AWS_SECRET_ACCESS_KEY", "child-own-aws"));
+        env.push(("MLFLOW_TRACKING_PASSWORD", "child-own-mlflow"));
+        env.push(("PATH", "/usr/bin:/bin"));
+        let r = run_env(&["run", "--job", "envtest", "--", "env"], &env);
+        assert_eq!(r.code, 0, "{env:?}: {r:?}");
+        assert!(!r.stdout.contains("gwpass"), "{env:?}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("AWS_SECRET_ACCESS_KEY=child-own-aws"),
+            "{}",
+            r.stdout
+        );
+        assert!(r
+            .stdout
+            .contains("MLFLOW_TRACKING_PASSWORD=child-own-mlflow"));
+        let url_var = env[0].0;
+        assert!(
+            r.stdout
+                .lines()
+                .any(|l| l == format!("{url_var}={bare}") || l == format!("{url_var}={}", gw.url)),
+            "{url_var} passed on without userinfo: {}",
+            r.stdout
+        );
+    }
+}

@@ -117,6 +117,7 @@ where
     };
     let pipe = |p: bool| if p { Stdio::piped() } else { Stdio::inherit() };
     let mut command = Command::new(program);
+    super::child_env::contain(&mut command);
     if std::env::var_os("PYTHONUNBUFFERED").is_none() {
         // Python block-buffers a piped stdout (8 KiB at a time), which
         // would hold metric lines back for minutes; unbuffered, it behaves
