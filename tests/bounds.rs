@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::scripted::{Reply, Scripted};
 use common::*;
 
 fn s3_run(s3: &S3Server, args: &[&str]) -> Run {
@@ -229,4 +230,111 @@ fn the_child_does_not_inherit_simplepipes_secrets() {
             r.stdout
         );
     }
+}
+
+/// Run the binary with its address space capped at 2 GiB (so that a
+/// regression fails instead of eating the machine), and its peak RSS in
+/// MiB from its own rusage (wait4).
+fn run_measured(args: &[&str]) -> (Run, u64) {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let mut cmd = simplepipe();
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs in the hook.
+    unsafe {
+        cmd.pre_exec(|| {
+            let cap = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &cap);
+            Ok(())
+        });
+    }
+    // Reaped below with wait4, which std's wait can't do (it drops rusage).
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd.spawn().unwrap();
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let mut stderr = String::new();
+    let _ = err.read_to_string(&mut stderr);
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for our child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: plain wait4 on our own unreaped child.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
+    let run = Run {
+        code,
+        stdout: out.join().unwrap(),
+        stderr,
+    };
+    (run, usage.ru_maxrss as u64 / 1024)
+}
+
+/// A gateway answering the listing with an endless body drove `groups` to
+/// 2 GB. Now the listing is read up to --max-listing-bytes, and the error
+/// says so and names the option.
+#[test]
+fn an_endless_listing_is_bounded_and_named() {
+    let fake = Scripted::start(vec![Reply::Endless(200, r#"{"status":"success","data":["#)]);
+    let (r, peak_mib) = run_measured(&[
+        "groups",
+        "--gateway",
+        &fake.url,
+        "--retries",
+        "0",
+        "--timeout",
+        "20s",
+        "--max-listing-bytes",
+        "8000000",
+    ]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("larger than 8000000 bytes (--max-listing-bytes; raise it to read more)"),
+        "{}",
+        r.stderr
+    );
+    assert!(peak_mib < 64, "peak RSS {peak_mib} MiB");
+}
+
+/// A push answered 500 with a huge body was read whole (8.4 GB for 2 GiB).
+/// Now a few KB are kept for the message and the rest is never read.
+#[test]
+fn a_huge_error_body_is_cut_to_a_few_kb() {
+    let fake = Scripted::start(vec![Reply::Endless(500, "boom: the store is full")]);
+    let (r, peak_mib) = run_measured(&[
+        "push",
+        "examples/training-run.json",
+        "train",
+        "--gateway",
+        &fake.url,
+        "--retries",
+        "0",
+        "--timeout",
+        "20s",
+    ]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(r.stderr.contains("HTTP 500"), "{}", r.stderr);
+    assert!(r.stderr.contains("boom: the store is full"), "{}", r.stderr);
+    assert!(
+        r.stderr.len() < 8 << 10,
+        "{} bytes of stderr",
+        r.stderr.len()
+    );
+    assert!(peak_mib < 64, "peak RSS {peak_mib} MiB");
 }

@@ -168,16 +168,41 @@ fn attempt_once(
         }
         transport_failure(&e, timeout, req.peer)
     })?;
+    let mut resp = resp;
     let status = resp.status();
     if status.is_success() {
         let headers = resp.headers().clone();
-        let text = resp
-            .text()
-            .map_err(|e| transport_failure(&e, timeout, req.peer))?;
+        let limit = req.max_answer;
+        let (body, over) = read_bounded(&mut resp, limit.bytes).map_err(|e| {
+            match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+                Some(re) => transport_failure(re, timeout, req.peer),
+                None => AttemptFailure {
+                    exit: crate::error::Exit::Unreachable,
+                    message: format!("cannot read the answer of {}: {e}", req.peer),
+                    retry: true,
+                    retry_after: None,
+                },
+            }
+        })?;
+        if over {
+            return Err(AttemptFailure {
+                exit: crate::error::Exit::Unreachable,
+                message: format!(
+                    "the answer of {} is larger than {} bytes{}; it was not read further",
+                    req.peer,
+                    limit.bytes,
+                    limit
+                        .option
+                        .map_or(String::new(), |o| format!(" ({o}; raise it to read more)"))
+                ),
+                retry: false,
+                retry_after: None,
+            });
+        }
         return Ok(Answer {
             status,
             headers,
-            text,
+            text: String::from_utf8_lossy(&body).into_owned(),
         });
     }
     let retry_after = resp
@@ -185,8 +210,32 @@ fn attempt_once(
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(retry_after);
-    let text = resp.text().unwrap_or_default();
+    // A few KB for the message; the rest is never read (the connection is
+    // dropped with the response), so a huge error body costs nothing.
+    let text = match read_bounded(&mut resp, super::ERROR_KEEP) {
+        Ok((kept, over)) => {
+            let mut text = String::from_utf8_lossy(&kept).into_owned();
+            if over {
+                text.push('…');
+            }
+            text
+        }
+        Err(_) => String::new(),
+    };
     Err(answer_failure(status, &text, retry_after, http, req))
+}
+
+/// At most `limit` bytes of a body, and whether there was more.
+fn read_bounded(
+    resp: &mut reqwest::blocking::Response,
+    limit: u64,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    resp.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    let over = buf.len() as u64 > limit;
+    buf.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok((buf, over))
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date.

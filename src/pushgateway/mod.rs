@@ -223,7 +223,7 @@ pub fn delete_with(client: &Client, target: &Target) -> Result<()> {
 /// seconds, so ages read up to a second young, never old, and a runner's
 /// clock skew can't make a fresh group look stale. This machine's clock
 /// stands in when the header is missing.
-pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
+pub fn list(gw: &Gateway, client: &Client, max_bytes: u64) -> Result<Listing> {
     let mut url = gw.base.clone();
     url.path_segments_mut()
         .expect("http(s) URLs have a path")
@@ -237,6 +237,10 @@ pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
         peer: "the gateway",
         url_hint: "is --gateway the Pushgateway's base URL?",
         body: None,
+        max_answer: net::AnswerLimit {
+            bytes: max_bytes,
+            option: Some("--max-listing-bytes"),
+        },
     };
     let answer = net::send(client, &gw.http, &req)?;
     let now = answer
@@ -279,6 +283,7 @@ fn send_with(
         peer: "the gateway",
         url_hint: "is --gateway the Pushgateway's base URL?",
         body,
+        max_answer: net::ANSWER_LIMIT,
     };
     net::send(client, &target.http, &req)
 }

@@ -18,6 +18,9 @@ pub enum Reply {
     /// Read the headers and a few bytes of the body, then close with
     /// unread data pending, which makes the kernel send a TCP reset.
     ResetMidBody,
+    /// Answer with a status and a body that never ends: the text, then
+    /// spaces (valid JSON whitespace) until the client hangs up.
+    Endless(u16, &'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -142,6 +145,13 @@ fn serve(conn: TcpStream, reply: Reply, reqs: &Mutex<Vec<Recorded>>, stop: &Atom
                 head.push_str(&format!("{k}: {v}\r\n"));
             }
             let _ = conn.write_all(format!("{head}\r\n{text}").as_bytes());
+        }
+        Reply::Endless(code, text) => {
+            let head = format!("HTTP/1.1 {code} Scripted\r\nConnection: close\r\n\r\n{text}");
+            let filler = vec![b' '; 64 * 1024];
+            if conn.write_all(head.as_bytes()).is_ok() {
+                while !stop.load(Ordering::SeqCst) && conn.write_all(&filler).is_ok() {}
+            }
         }
         Reply::Hang => {
             while !stop.load(Ordering::SeqCst) {
