@@ -338,3 +338,35 @@ fn a_huge_error_body_is_cut_to_a_few_kb() {
     );
     assert!(peak_mib < 64, "peak RSS {peak_mib} MiB");
 }
+
+/// `validate --output json` on 1 MiB of `[0,0,…]` printed every one of
+/// its 524,288 problems (35 MB) and held them all. Now it honours the cap
+/// of 20, as the text does, with the rest counted by kind; `--all-errors`
+/// still gives them all.
+#[test]
+fn problems_past_the_cap_are_counted_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zeros.json");
+    let n = 1 << 19;
+    std::fs::write(&path, format!("[{}]", vec!["0"; n].join(","))).unwrap();
+    let path = path.to_str().unwrap();
+    let (r, peak_mib) = run_measured(&["validate", path, "--output", "json"]);
+    assert_eq!(r.code, 4, "{}", &r.stderr);
+    assert!(r.stdout.len() < 4096, "{} bytes of stdout", r.stdout.len());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["problems"].as_array().unwrap().len(), 20, "{v}");
+    assert_eq!(v["problem_count"], n, "{v}");
+    assert_eq!(v["more"], serde_json::json!({"type": n - 20}), "{v}");
+    eprintln!("validate --output json, 1 MiB of [0,…]: peak RSS {peak_mib} MiB");
+
+    let r = run(&["validate", path]);
+    assert_eq!(r.code, 4);
+    assert_eq!(r.stderr.lines().count(), 22, "{}", r.stderr);
+    assert!(r
+        .stderr
+        .contains(&format!("… and {} more problems (1 kind: type)", n - 20)));
+
+    let r = run(&["validate", path, "--output", "json", "--all-errors"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["problems"].as_array().unwrap().len(), n);
+}
