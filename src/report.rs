@@ -21,7 +21,7 @@ pub fn verbose() -> bool {
 /// A notice the user asked for (a summary, a retry): `simplepipe: …`.
 pub fn info(line: impl AsRef<str>) {
     for l in line.as_ref().lines() {
-        eprintln!("simplepipe: {l}");
+        eprintln!("simplepipe: {}", printable(l));
     }
 }
 
@@ -33,14 +33,16 @@ pub fn info_plain(line: impl AsRef<str>) {
 /// Something worth knowing that does not stop the run.
 pub fn warn(line: impl AsRef<str>) {
     for l in line.as_ref().lines() {
-        eprintln!("simplepipe: warning: {l}");
+        eprintln!("simplepipe: warning: {}", printable(l));
     }
 }
 
 /// A `-v` line; the message is only built when verbose.
 pub fn debug(line: impl FnOnce() -> String) {
     if verbose() {
-        eprintln!("simplepipe: debug: {}", line());
+        for l in line().lines() {
+            eprintln!("simplepipe: debug: {}", printable(l));
+        }
     }
 }
 
@@ -49,8 +51,29 @@ pub fn debug(line: impl FnOnce() -> String) {
 /// several).
 pub fn error(err: &anyhow::Error) {
     for l in format!("{err:#}").lines() {
-        eprintln!("simplepipe: error: {l}");
+        eprintln!("simplepipe: error: {}", printable(l));
     }
+}
+
+/// Control characters escaped (`\u{1b}`, `\n`, …; a tab is kept): a tar
+/// member name, a server's error body or a user's value reaches the
+/// terminal as text, so it can neither forge a line of ours nor send an
+/// ANSI escape (setting the terminal's title, hiding text).
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Text longer than `max` characters cut to `max`, with `…` where it was
@@ -66,6 +89,15 @@ pub fn clip(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("plain\ttext"), "plain\ttext");
+        assert_eq!(
+            printable("a\nsimplepipe: x\x1b]0;t\x07"),
+            "a\\nsimplepipe: x\\u{1b}]0;t\\u{7}"
+        );
+    }
 
     #[test]
     fn clip_counts_characters() {

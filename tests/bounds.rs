@@ -370,3 +370,58 @@ fn problems_past_the_cap_are_counted_not_kept() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["problems"].as_array().unwrap().len(), n);
 }
+
+/// A tar member named `a\nsimplepipe: pushed 999 families…` forged a line
+/// of ours, and a server's error body could send ANSI escapes to the
+/// terminal. Control characters are now escaped in everything printed.
+#[test]
+fn control_characters_are_escaped_in_what_we_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("forged.tar");
+    let script = r#"
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name in ["a\nsimplepipe: pushed 999 families to the gateway", "b\x1b]0;owned\x07.json"]:
+        data = b"{}"
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+"#;
+    let st = std::process::Command::new("python3")
+        .args(["-c", script, tar.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let r = run(&["validate", tar.to_str().unwrap()]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+    assert!(
+        r.stderr.contains(r"a\nsimplepipe: pushed 999")
+            && r.stderr.contains(r"\u{1b}]0;owned\u{7}"),
+        "{}",
+        r.stderr
+    );
+
+    let fake = Scripted::start(vec![Reply::Status(
+        500,
+        &[],
+        "\x1b]0;owned\x07disk \x1b[2Kfull",
+    )]);
+    let r = run(&[
+        "push",
+        "examples/training-run.json",
+        "train",
+        "--gateway",
+        &fake.url,
+        "--retries",
+        "0",
+    ]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(
+        !r.stderr.contains('\x1b') && !r.stderr.contains('\x07'),
+        "{:?}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(r"\u{1b}[2Kfull"), "{}", r.stderr);
+}
