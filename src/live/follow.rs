@@ -9,6 +9,11 @@
 //!   new file is opened and read from its start.
 //! - **Truncation** (the file is shorter than what was read:
 //!   logrotate's `copytruncate`, or `: > file`): reading starts again at 0.
+//! - **A rewrite in place** (`echo … > file` between two polls, ending up
+//!   longer than what was read): its size says nothing, so the first bytes
+//!   read are kept ([`PREFIX`]) and compared before reading on; when they
+//!   changed, reading starts again at 0 (else the start would be lost and
+//!   a fragment such as `oss=0.5` read as a metric line).
 //! - **The path is missing** (between the rename and the create, or before
 //!   the writer first creates it): the open file is kept and the path is
 //!   polled until it appears.
@@ -26,6 +31,9 @@ use std::time::Duration;
 
 /// How often the file is polled at its end.
 pub const POLL: Duration = Duration::from_millis(250);
+
+/// How many of the file's first bytes are kept to notice a rewrite.
+const PREFIX: usize = 64;
 
 /// What the reader sees.
 #[derive(Debug, PartialEq, Eq)]
@@ -46,6 +54,8 @@ pub struct Follow {
     file: Option<(File, (u64, u64))>,
     pos: u64,
     buf: Vec<u8>,
+    /// The file's first bytes, as read (up to [`PREFIX`]).
+    prefix: Vec<u8>,
 }
 
 impl Follow {
@@ -55,6 +65,7 @@ impl Follow {
             file: None,
             pos: 0,
             buf: vec![0u8; 64 * 1024],
+            prefix: Vec::with_capacity(PREFIX),
         }
     }
 
@@ -68,6 +79,7 @@ impl Follow {
                     Some(f) => {
                         self.file = Some(f);
                         self.pos = 0;
+                        self.prefix.clear();
                     }
                     None => {
                         if !waiting_said {
@@ -78,6 +90,10 @@ impl Follow {
                         continue;
                     }
                 }
+            }
+            if self.rewritten()? {
+                self.restart(on, Event::Truncated)?;
+                continue;
             }
             if self.drain(on)? > 0 {
                 continue;
@@ -93,11 +109,7 @@ impl Follow {
                     continue;
                 }
                 Ok(m) if m.len() < self.pos => {
-                    if let Some((f, _)) = self.file.as_mut() {
-                        f.seek(SeekFrom::Start(0))?;
-                    }
-                    self.pos = 0;
-                    on(Event::Truncated);
+                    self.restart(on, Event::Truncated)?;
                     continue;
                 }
                 Ok(_) => {}
@@ -107,6 +119,37 @@ impl Follow {
             thread::sleep(POLL);
         }
         Ok(())
+    }
+
+    /// Read the open file again from its start.
+    fn restart(&mut self, on: &mut dyn FnMut(Event), why: Event) -> io::Result<()> {
+        if let Some((f, _)) = self.file.as_mut() {
+            f.seek(SeekFrom::Start(0))?;
+        }
+        self.pos = 0;
+        self.prefix.clear();
+        on(why);
+        Ok(())
+    }
+
+    /// Whether the first bytes read are no longer the file's first bytes.
+    fn rewritten(&self) -> io::Result<bool> {
+        use std::os::unix::fs::FileExt;
+        let Some((f, _)) = self.file.as_ref() else {
+            return Ok(false);
+        };
+        if self.prefix.is_empty() {
+            return Ok(false);
+        }
+        let mut now = vec![0u8; self.prefix.len()];
+        let mut got = 0;
+        while got < now.len() {
+            match f.read_at(&mut now[got..], got as u64)? {
+                0 => break,
+                n => got += n,
+            }
+        }
+        Ok(now[..got] != self.prefix[..])
     }
 
     /// Read the open file to its current end; the number of bytes read.
@@ -119,6 +162,10 @@ impl Follow {
             match f.read(&mut self.buf) {
                 Ok(0) => return Ok(total),
                 Ok(n) => {
+                    if self.prefix.len() < PREFIX {
+                        let room = PREFIX - self.prefix.len();
+                        self.prefix.extend_from_slice(&self.buf[..n.min(room)]);
+                    }
                     total += n as u64;
                     self.pos += n as u64;
                     on(Event::Data(&self.buf[..n]));
@@ -177,7 +224,10 @@ mod tests {
     fn expect(rx: &mpsc::Receiver<String>, want: &str) {
         let mut got = String::new();
         while got.len() < want.len() {
-            got.push_str(&rx.recv().unwrap());
+            match rx.recv_timeout(Duration::from_secs(10)) {
+                Ok(e) => got.push_str(&e),
+                Err(_) => panic!("waited 10s for {want:?}, got {got:?}"),
+            }
         }
         assert_eq!(got, want);
     }
@@ -212,6 +262,10 @@ mod tests {
             .write_all(b"c=1\n")
             .unwrap();
         expect(&rx, "c=1\n");
+        // A rewrite in place that ends up longer than what was read: read
+        // again from the start, not from the old offset ("ning_loss=0.5").
+        std::fs::write(&path, "training_loss=0.5\n").unwrap();
+        expect(&rx, "<Truncated>training_loss=0.5\n");
         stop.store(true, Ordering::SeqCst);
         t.join().unwrap();
     }
