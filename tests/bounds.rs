@@ -312,22 +312,20 @@ fn an_endless_listing_is_bounded_and_named() {
     assert!(peak_mib < 64, "peak RSS {peak_mib} MiB");
 }
 
+/// `push` of an example to a gateway at `url`, without retries.
+fn push_to(url: &str) -> Vec<&str> {
+    let example = "examples/training-run.json";
+    vec!["push", example, "train", "--gateway", url, "--retries", "0"]
+}
+
 /// A push answered 500 with a huge body was read whole (8.4 GB for 2 GiB).
 /// Now a few KB are kept for the message and the rest is never read.
 #[test]
 fn a_huge_error_body_is_cut_to_a_few_kb() {
     let fake = Scripted::start(vec![Reply::Endless(500, "boom: the store is full")]);
-    let (r, peak_mib) = run_measured(&[
-        "push",
-        "examples/training-run.json",
-        "train",
-        "--gateway",
-        &fake.url,
-        "--retries",
-        "0",
-        "--timeout",
-        "20s",
-    ]);
+    let mut args = push_to(&fake.url);
+    args.extend(["--timeout", "20s"]);
+    let (r, peak_mib) = run_measured(&args);
     assert_eq!(r.code, 6, "{r:?}");
     assert!(r.stderr.contains("HTTP 500"), "{}", r.stderr);
     assert!(r.stderr.contains("boom: the store is full"), "{}", r.stderr);
@@ -408,15 +406,7 @@ with tarfile.open(sys.argv[1], "w") as t:
         &[],
         "\x1b]0;owned\x07disk \x1b[2Kfull",
     )]);
-    let r = run(&[
-        "push",
-        "examples/training-run.json",
-        "train",
-        "--gateway",
-        &fake.url,
-        "--retries",
-        "0",
-    ]);
+    let r = run(&push_to(&fake.url));
     assert_eq!(r.code, 6, "{r:?}");
     assert!(
         !r.stderr.contains('\x1b') && !r.stderr.contains('\x07'),

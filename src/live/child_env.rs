@@ -26,6 +26,13 @@ pub const URL_VARS: [&str; 4] = [
     "PUSH_GATEWAY_HOSTNAME",
 ];
 
+/// A command for `program`, its environment ours, contained.
+pub fn command(program: &std::ffi::OsStr) -> Command {
+    let mut command = Command::new(program);
+    contain(&mut command);
+    command
+}
+
 /// Set up `command`'s environment from ours, contained.
 pub fn contain(command: &mut Command) {
     for var in SECRET_VARS {

@@ -11,7 +11,7 @@
 //!   logrotate's `copytruncate`, or `: > file`): reading starts again at 0.
 //! - **A rewrite in place** (`echo … > file` between two polls, ending up
 //!   longer than what was read): its size says nothing, so the first bytes
-//!   read are kept ([`PREFIX`]) and compared before reading on; when they
+//!   read are kept (`PREFIX`, 64) and compared before reading on; when they
 //!   changed, reading starts again at 0 (else the start would be lost and
 //!   a fragment such as `oss=0.5` read as a metric line).
 //! - **The path is missing** (between the rename and the create, or before

@@ -168,7 +168,17 @@ fn attempt_once(
         }
         transport_failure(&e, timeout, req.peer)
     })?;
-    let mut resp = resp;
+    read_answer(resp, timeout, http, req)
+}
+
+/// The answer's body, bounded: a success read up to `req.max_answer`, an
+/// error's first [`super::ERROR_KEEP`] bytes for its message.
+fn read_answer(
+    mut resp: reqwest::blocking::Response,
+    timeout: Duration,
+    http: &HttpOptions,
+    req: &Request,
+) -> Result<Answer, AttemptFailure> {
     let status = resp.status();
     if status.is_success() {
         let headers = resp.headers().clone();
