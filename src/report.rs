@@ -47,7 +47,7 @@ pub fn verbose() -> bool {
 /// A notice the user asked for (a summary, a retry): `simplepipe: …`.
 pub fn info(line: impl AsRef<str>) {
     for l in line.as_ref().lines() {
-        emit(format_args!("simplepipe: {l}"));
+        emit(format_args!("simplepipe: {}", printable(l)));
     }
 }
 
@@ -59,14 +59,16 @@ pub fn info_plain(line: impl AsRef<str>) {
 /// Something worth knowing that does not stop the run.
 pub fn warn(line: impl AsRef<str>) {
     for l in line.as_ref().lines() {
-        emit(format_args!("simplepipe: warning: {l}"));
+        emit(format_args!("simplepipe: warning: {}", printable(l)));
     }
 }
 
 /// A `-v` line; the message is only built when verbose.
 pub fn debug(line: impl FnOnce() -> String) {
     if verbose() {
-        emit(format_args!("simplepipe: debug: {}", line()));
+        for l in line().lines() {
+            emit(format_args!("simplepipe: debug: {}", printable(l)));
+        }
     }
 }
 
@@ -75,8 +77,29 @@ pub fn debug(line: impl FnOnce() -> String) {
 /// several).
 pub fn error(err: &anyhow::Error) {
     for l in format!("{err:#}").lines() {
-        emit(format_args!("simplepipe: error: {l}"));
+        emit(format_args!("simplepipe: error: {}", printable(l)));
     }
+}
+
+/// Control characters escaped (`\u{1b}`, `\n`, …; a tab is kept): a tar
+/// member name, a server's error body or a user's value reaches the
+/// terminal as text, so it can neither forge a line of ours nor send an
+/// ANSI escape (setting the terminal's title, hiding text).
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Text longer than `max` characters cut to `max`, with `…` where it was
@@ -92,6 +115,15 @@ pub fn clip(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("plain\ttext"), "plain\ttext");
+        assert_eq!(
+            printable("a\nsimplepipe: x\x1b]0;t\x07"),
+            "a\\nsimplepipe: x\\u{1b}]0;t\\u{7}"
+        );
+    }
 
     #[test]
     fn clip_counts_characters() {

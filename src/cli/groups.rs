@@ -75,6 +75,16 @@ pub struct SelectArgs {
         value_delimiter = '\n'
     )]
     pub matchers: Vec<String>,
+
+    /// The most of the gateway's listing (GET /api/v1/metrics, every group
+    /// with its metrics) that is read; past it the command fails, saying so.
+    #[arg(
+        long,
+        default_value_t = 64 * 1024 * 1024,
+        env = "SIMPLEPIPE_MAX_LISTING_BYTES",
+        value_name = "BYTES"
+    )]
+    pub max_listing_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -40,7 +40,7 @@ fn delete_metrics(cfg: &DeleteConfig) -> Result<()> {
     };
     let shown = pushgateway::shown_url(t);
     let client = gw.client()?;
-    let data = pushgateway::list_json(&gw, &client)?;
+    let data = pushgateway::list_json(&gw, &client, pushgateway::DEFAULT_LISTING_BYTES)?;
     let found = group::find(&data, &t.grouping).ok_or_else(|| {
         fail(
             Exit::Invalid,

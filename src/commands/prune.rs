@@ -21,7 +21,7 @@ pub fn run(cfg: &PruneConfig) -> Result<()> {
 fn prune(cfg: &PruneConfig) -> Result<()> {
     let client = cfg.gateway.client()?;
     let listed_at = Instant::now();
-    let (all, now) = pushgateway::list(&cfg.gateway, &client)?;
+    let (all, now) = pushgateway::list(&cfg.gateway, &client, cfg.max_listing)?;
     warn_idle(&cfg.selection, &all);
     let p = plan::plan(all.clone(), &cfg.selection, now);
     for g in &p.unaddressable {
@@ -51,7 +51,7 @@ fn prune(cfg: &PruneConfig) -> Result<()> {
         &cfg.selection,
         ((all, now), listed_at),
         plan::RELIST_AFTER,
-        || pushgateway::list(&cfg.gateway, &client),
+        || pushgateway::list(&cfg.gateway, &client, cfg.max_listing),
         |g| {
             let key = g.key().expect("planned groups have a job");
             pushgateway::delete_with(&client, &cfg.gateway.group(key))

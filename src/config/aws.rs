@@ -26,6 +26,7 @@ pub fn s3_options(args: &ArtifactArgs, net: &NetArgs, from_s3: bool) -> Result<S
     let endpoint = match endpoint {
         None => None,
         Some(raw) => {
+            super::target::refuse_mistyped("--s3-endpoint", &raw, "http://minio.argo:9000")?;
             let url = Url::parse(&raw)
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());

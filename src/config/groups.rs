@@ -17,6 +17,8 @@ pub struct GroupsConfig {
     pub selection: Selection,
     pub output: ListOutput,
     pub best_effort: Option<BestEffort>,
+    /// `--max-listing-bytes`.
+    pub max_listing: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub struct PruneConfig {
     pub max_deletions: usize,
     pub dry_run: bool,
     pub best_effort: Option<BestEffort>,
+    /// `--max-listing-bytes`.
+    pub max_listing: u64,
 }
 
 pub fn groups(args: &GroupsArgs) -> Result<GroupsConfig> {
@@ -38,6 +42,7 @@ pub fn groups(args: &GroupsArgs) -> Result<GroupsConfig> {
         gateway: target::gateway(&args.gateway, &args.net)?,
         output: args.output,
         best_effort: args.gateway.best_effort,
+        max_listing: args.select.max_listing_bytes,
     })
 }
 
@@ -56,6 +61,7 @@ pub fn prune(args: &PruneArgs) -> Result<PruneConfig> {
         max_deletions: args.max_deletions,
         dry_run: args.dry_run,
         best_effort: args.gateway.best_effort,
+        max_listing: args.select.max_listing_bytes,
     })
 }
 

@@ -53,6 +53,7 @@ pub fn target(
 /// The receiver's endpoint, given in full (scheme, host and path; a query
 /// such as VictoriaMetrics' `?extra_label=` is kept).
 fn endpoint(raw: &str) -> Result<Url> {
+    super::target::refuse_mistyped("--remote-write", raw, "http://prometheus:9090/api/v1/write")?;
     let url = Url::parse(raw)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());

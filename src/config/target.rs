@@ -170,6 +170,7 @@ pub fn gateway_url(raw: &str) -> Result<Url> {
 /// http or https, a host, a path prefix at most; `host:port` means
 /// `http://host:port`. Messages show it redacted, with `example`.
 pub fn server_url(option: &str, raw: &str, example: &str) -> Result<Url> {
+    refuse_mistyped(option, raw, example)?;
     let with_scheme = if raw.contains("://") {
         raw.to_string()
     } else {
@@ -198,6 +199,36 @@ pub fn server_url(option: &str, raw: &str, example: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// Refuse a value that starts like a scheme (`http:`, `https:`) but lacks
+/// the `//`: "no `://` means `http://`" would turn `http:/bob:pw@host` into
+/// host `http` with the password in the path, and `https:/h` into plain
+/// http. `host:port` is not mistyped. The value is shown redacted.
+pub fn refuse_mistyped(option: &str, raw: &str, example: &str) -> Result<()> {
+    if mistyped_scheme(raw) {
+        bail_with!(
+            Exit::Usage,
+            "{option} {}: a scheme without \"//\" (a mistyped URL?); write it in full, e.g. {example}",
+            crate::redact::url_str(raw)
+        );
+    }
+    Ok(())
+}
+
+fn mistyped_scheme(raw: &str) -> bool {
+    let Some((word, rest)) = raw.split_once(':') else {
+        return false;
+    };
+    let scheme_like = word.starts_with(|c: char| c.is_ascii_alphabetic())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_like || rest.starts_with("//") {
+        return false;
+    }
+    let port = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +240,29 @@ mod tests {
             "http://pushgateway:9091/"
         );
         assert_eq!(gateway_url("http://h/pgw").unwrap().path(), "/pgw");
+    }
+
+    #[test]
+    fn a_scheme_without_slashes_is_mistyped() {
+        for raw in [
+            "http:/bob:pw@host",
+            "https:/h",
+            "https:h",
+            "http:",
+            "bob:pw@host",
+        ] {
+            assert!(mistyped_scheme(raw), "{raw}");
+        }
+        for raw in [
+            "h:9091",
+            "h:9091/pgw",
+            "http://h",
+            "h",
+            "[::1]:9091",
+            "10.0.0.1:80",
+        ] {
+            assert!(!mistyped_scheme(raw), "{raw}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -116,7 +116,7 @@ where
         MetricsFrom::Both => (true, true),
     };
     let pipe = |p: bool| if p { Stdio::piped() } else { Stdio::inherit() };
-    let mut command = Command::new(program);
+    let mut command = super::child_env::command(program);
     if std::env::var_os("PYTHONUNBUFFERED").is_none() {
         // Python block-buffers a piped stdout (8 KiB at a time), which
         // would hold metric lines back for minutes; unbuffered, it behaves

@@ -164,6 +164,10 @@ pub fn tls_hint(root: &str) -> Option<&'static str> {
         || r.contains("badcertificate")
     {
         Some(" (the server requires a client certificate: pass --cert and --key)")
+    } else if r.contains("caasendentity") || r.contains("causedasendentity") {
+        // openssl's default self-signed certificate has CA:TRUE; rustls
+        // (as Go's and browsers' verifiers) refuses a CA as a server's own.
+        Some(" (the server's certificate is a CA certificate, CA:TRUE, used as the server's own, which is refused even with --cacert: sign the server's certificate with a separate CA and pass that CA with --cacert, or make the self-signed certificate with basicConstraints=critical,CA:FALSE and subjectAltName for the host)")
     } else if r.contains("certificate") {
         Some(CA_HINT)
     } else if r.contains("alert")
@@ -180,6 +184,17 @@ pub fn tls_hint(root: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ca_certificate_as_the_servers_own_is_explained() {
+        let hint = tls_hint("invalid peer certificate: CaUsedAsEndEntity").unwrap();
+        assert!(
+            hint.contains("CA:TRUE") && hint.contains("CA:FALSE"),
+            "{hint}"
+        );
+        let plain = tls_hint("invalid peer certificate: UnknownIssuer").unwrap();
+        assert!(plain.contains("pass --cacert"), "{plain}");
+    }
 
     #[test]
     fn json_error_answers_give_their_message() {

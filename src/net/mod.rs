@@ -238,7 +238,30 @@ pub struct Request<'a> {
     /// (usually a redirect: the base URL is wrong).
     pub url_hint: &'a str,
     pub body: Option<&'a Body>,
+    /// The most of a successful answer's body that is read; past it the
+    /// request fails (no answer we parse is unbounded): [`ANSWER_LIMIT`],
+    /// or `--max-listing-bytes` for the gateway's listing.
+    pub max_answer: AnswerLimit,
 }
+
+/// A bound on a successful answer, and the option that sets it (named
+/// when it is hit).
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerLimit {
+    pub bytes: u64,
+    pub option: Option<&'static str>,
+}
+
+/// The bound on a successful answer that is parsed (a push's answer is
+/// tiny; 4 MiB leaves room for any server's chatter).
+pub const ANSWER_LIMIT: AnswerLimit = AnswerLimit {
+    bytes: 4 << 20,
+    option: None,
+};
+
+/// How much of an error answer is kept for the message; the rest is not
+/// read, and the connection is dropped.
+pub const ERROR_KEEP: u64 = 4 << 10;
 
 /// A successful answer.
 #[derive(Debug)]

@@ -196,19 +196,60 @@ fn attempt_once(
         }
         transport_failure(&e, timeout, req.peer)
     })?;
+    read_answer(resp, timeout, http, req, max_bytes)
+}
+
+/// The answer's body, bounded: a success read up to `req.max_answer`, an
+/// error's first [`super::ERROR_KEEP`] bytes for its message.
+fn read_answer(
+    mut resp: reqwest::blocking::Response,
+    timeout: Duration,
+    http: &HttpOptions,
+    req: &Request,
+    max_bytes: Option<u64>,
+) -> Result<Answer, AttemptFailure> {
     let status = resp.status();
     if status.is_success() {
         let headers = resp.headers().clone();
-        let text = match max_bytes {
-            None => resp
-                .text()
-                .map_err(|e| transport_failure(&e, timeout, req.peer))?,
-            Some(max) => bounded_text(resp, max, req.peer)?,
-        };
+        if let Some(max) = max_bytes {
+            let text = bounded_text(resp, max, req.peer)?;
+            return Ok(Answer {
+                status,
+                headers,
+                text,
+            });
+        }
+        let limit = req.max_answer;
+        let (body, over) = read_bounded(&mut resp, limit.bytes).map_err(|e| {
+            match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+                Some(re) => transport_failure(re, timeout, req.peer),
+                None => AttemptFailure {
+                    exit: crate::error::Exit::Unreachable,
+                    message: format!("cannot read the answer of {}: {e}", req.peer),
+                    retry: true,
+                    retry_after: None,
+                },
+            }
+        })?;
+        if over {
+            return Err(AttemptFailure {
+                exit: crate::error::Exit::Unreachable,
+                message: format!(
+                    "the answer of {} is larger than {} bytes{}; it was not read further",
+                    req.peer,
+                    limit.bytes,
+                    limit
+                        .option
+                        .map_or(String::new(), |o| format!(" ({o}; raise it to read more)"))
+                ),
+                retry: false,
+                retry_after: None,
+            });
+        }
         return Ok(Answer {
             status,
             headers,
-            text,
+            text: String::from_utf8_lossy(&body).into_owned(),
         });
     }
     let retry_after = resp
@@ -216,7 +257,18 @@ fn attempt_once(
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(retry_after);
-    let text = resp.text().unwrap_or_default();
+    // A few KB for the message; the rest is never read (the connection is
+    // dropped with the response), so a huge error body costs nothing.
+    let text = match read_bounded(&mut resp, super::ERROR_KEEP) {
+        Ok((kept, over)) => {
+            let mut text = String::from_utf8_lossy(&kept).into_owned();
+            if over {
+                text.push('…');
+            }
+            text
+        }
+        Err(_) => String::new(),
+    };
     Err(answer_failure(status, &text, retry_after, http, req))
 }
 
@@ -234,7 +286,7 @@ fn bounded_text(
         retry_after: None,
     };
     let mut buf = Vec::new();
-    if let Err(e) = resp.take(max + 1).read_to_end(&mut buf) {
+    if let Err(e) = resp.take(max.saturating_add(1)).read_to_end(&mut buf) {
         let cut = format!("the answer from {peer} was cut short: {e}");
         return Err(AttemptFailure {
             exit: Exit::Unreachable,
@@ -247,6 +299,19 @@ fn bounded_text(
     }
     String::from_utf8(buf)
         .map_err(|_| failure(format!("the answer from {peer} is not UTF-8 text"), false))
+}
+
+/// At most `limit` bytes of a body, and whether there was more.
+fn read_bounded(
+    resp: &mut reqwest::blocking::Response,
+    limit: u64,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    resp.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    let over = buf.len() as u64 > limit;
+    buf.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok((buf, over))
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date.

@@ -77,6 +77,9 @@ impl Gateway {
     }
 }
 
+/// The default bound on the gateway's listing (`--max-listing-bytes`).
+pub const DEFAULT_LISTING_BYTES: u64 = 64 << 20;
+
 /// How a push is sent: method, wire format and compression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PushOptions {
@@ -227,8 +230,8 @@ pub fn delete_with(client: &Client, target: &Target) -> Result<()> {
 /// seconds, so ages read up to a second young, never old, and a runner's
 /// clock skew can't make a fresh group look stale. This machine's clock
 /// stands in when the header is missing.
-pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
-    let (answer, from) = get_api(gw, client)?;
+pub fn list(gw: &Gateway, client: &Client, max_bytes: u64) -> Result<Listing> {
+    let (answer, from) = get_api(gw, client, max_bytes)?;
     let now = answer
         .headers
         .get(reqwest::header::DATE)
@@ -244,8 +247,8 @@ pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
 
 /// Every group as the API's JSON (`data`), checked as [`list`] checks it:
 /// what `delete --metric` rebuilds a group from ([`group`]).
-pub fn list_json(gw: &Gateway, client: &Client) -> Result<Vec<serde_json::Value>> {
-    let (answer, from) = get_api(gw, client)?;
+pub fn list_json(gw: &Gateway, client: &Client, max_bytes: u64) -> Result<Vec<serde_json::Value>> {
+    let (answer, from) = get_api(gw, client, max_bytes)?;
     listing::parse(answer.text.as_bytes(), &from)?;
     let mut doc: serde_json::Value = serde_json::from_str(&answer.text)?;
     Ok(match doc["data"].take() {
@@ -255,7 +258,7 @@ pub fn list_json(gw: &Gateway, client: &Client) -> Result<Vec<serde_json::Value>
 }
 
 /// `GET /api/v1/metrics`, and how to name it in messages.
-fn get_api(gw: &Gateway, client: &Client) -> Result<(Answer, String)> {
+fn get_api(gw: &Gateway, client: &Client, max_bytes: u64) -> Result<(Answer, String)> {
     let mut url = gw.base.clone();
     url.path_segments_mut()
         .expect("http(s) URLs have a path")
@@ -269,6 +272,10 @@ fn get_api(gw: &Gateway, client: &Client) -> Result<(Answer, String)> {
         peer: "the gateway",
         url_hint: "is --gateway the Pushgateway's base URL?",
         body: None,
+        max_answer: net::AnswerLimit {
+            bytes: max_bytes,
+            option: Some("--max-listing-bytes"),
+        },
     };
     let answer = net::send(client, &gw.http, &req)?;
     Ok((answer, format!("GET {shown}")))
@@ -301,6 +308,7 @@ fn send_with(
         peer: "the gateway",
         url_hint: "is --gateway the Pushgateway's base URL?",
         body,
+        max_answer: net::ANSWER_LIMIT,
     };
     net::send(client, &target.http, &req)
 }

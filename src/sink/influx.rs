@@ -241,6 +241,7 @@ pub fn push(client: &Client, target: &Target, families: &[Family]) -> Result<()>
             peer: "InfluxDB",
             url_hint: "is --influx InfluxDB's base URL, e.g. http://influxdb:8086?",
             body: Some(&body),
+            max_answer: net::ANSWER_LIMIT,
         };
         let sent = net::send(client, &target.http, &req);
         if batches.len() > 1 {

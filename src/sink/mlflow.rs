@@ -326,6 +326,7 @@ impl Api<'_> {
             peer: "MLflow",
             url_hint: "is --mlflow the tracking server's base URL, e.g. http://mlflow:5000?",
             body: Some(&body),
+            max_answer: net::ANSWER_LIMIT,
         };
         let answer = net::send(self.client, &self.http, &req)?;
         Ok(serde_json::from_str(&answer.text).unwrap_or(Value::Null))

@@ -187,6 +187,7 @@ pub fn send(
             peer: "the receiver",
             url_hint: "is --remote-write the receiver's write endpoint (e.g. …/api/v1/write)?",
             body: Some(&body),
+            max_answer: net::ANSWER_LIMIT,
         };
         net::send(client, &target.http, &req).map_err(|e| {
             let partly = Partly {

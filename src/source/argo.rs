@@ -81,6 +81,8 @@ pub fn fetch(
         peer: "the Kubernetes API",
         url_hint: "is KUBERNETES_SERVICE_HOST the API server?",
         body: None,
+        // Bounded by --max-bytes (send_limited), as every source is.
+        max_answer: net::ANSWER_LIMIT,
     };
     let client = net::client(&http, false).map_err(unreadable)?;
     let answer = net::send_limited(&client, &http, &req, max_bytes).map_err(|e| {

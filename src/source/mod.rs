@@ -49,10 +49,13 @@ impl Source {
             return Ok(Source::Path(PathBuf::from(raw)));
         };
         match rest.split_once('/') {
-            Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => Ok(Source::S3 {
-                bucket: bucket.to_string(),
-                key: key.to_string(),
-            }),
+            Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => {
+                contained(raw, bucket, key)?;
+                Ok(Source::S3 {
+                    bucket: bucket.to_string(),
+                    key: key.to_string(),
+                })
+            }
             _ => bail_with!(Exit::Usage, "{raw:?}: expected s3://BUCKET/KEY"),
         }
     }
@@ -79,6 +82,31 @@ impl Source {
             Source::Stdin | Source::S3 { .. } | Source::Argo { .. } => PathBuf::new(),
         }
     }
+}
+
+/// Refuse what would leave the bucket: the S3 client builds an `http` URL
+/// from bucket and key, and URL parsing resolves `.` and `..` segments (and
+/// a bucket's `%2e`), so `s3://bkt/../other/k` would be signed and sent as
+/// a read of bucket `other`. rust-s3 can't send such a key verbatim, so it
+/// is refused, as is a bucket name outside S3's characters.
+fn contained(raw: &str, bucket: &str, key: &str) -> Result<()> {
+    let bucket_ok = bucket
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && bucket.chars().any(|c| c != '.');
+    if !bucket_ok {
+        bail_with!(
+            Exit::Usage,
+            "{raw:?}: {bucket:?} is not a bucket name (letters, digits, dots, hyphens and underscores, not only dots)"
+        );
+    }
+    if key.split('/').any(|seg| seg == "." || seg == "..") {
+        bail_with!(
+            Exit::Usage,
+            "{raw:?}: the key has a \".\" or \"..\" segment, which the S3 request path would resolve away (reading another key or bucket); name the object without them"
+        );
+    }
+    Ok(())
 }
 
 /// How to read a source: the stage's own options, built by config.

@@ -7,6 +7,7 @@ mod common;
 
 mod alerts;
 mod argo;
+mod bounds;
 mod chunked;
 mod cli;
 mod destinations;

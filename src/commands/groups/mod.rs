@@ -17,7 +17,7 @@ pub fn run(cfg: &GroupsConfig) -> Result<()> {
 
 fn list(cfg: &GroupsConfig) -> Result<()> {
     let client = cfg.gateway.client()?;
-    let (all, now) = pushgateway::list(&cfg.gateway, &client)?;
+    let (all, now) = pushgateway::list(&cfg.gateway, &client, cfg.max_listing)?;
     let listed = all.len();
     super::prune::warn_idle(&cfg.selection, &all);
     let mut chosen: Vec<_> = all

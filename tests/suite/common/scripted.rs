@@ -20,6 +20,9 @@ pub enum Reply {
     /// Read the headers and a few bytes of the body, then close with
     /// unread data pending, which makes the kernel send a TCP reset.
     ResetMidBody,
+    /// Answer with a status and a body that never ends: the text, then
+    /// spaces (valid JSON whitespace) until the client hangs up.
+    Endless(u16, &'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -178,6 +181,13 @@ fn serve<S: Read + Write>(conn: S, reply: Reply, reqs: &Mutex<Vec<Recorded>>, st
             }
             let _ = conn.write_all(format!("{head}\r\n{text}").as_bytes());
             let _ = conn.flush();
+        }
+        Reply::Endless(code, text) => {
+            let head = format!("HTTP/1.1 {code} Scripted\r\nConnection: close\r\n\r\n{text}");
+            let filler = vec![b' '; 64 * 1024];
+            if conn.write_all(head.as_bytes()).is_ok() {
+                while !stop.load(Ordering::SeqCst) && conn.write_all(&filler).is_ok() {}
+            }
         }
         Reply::Hang => {
             while !stop.load(Ordering::SeqCst) {
