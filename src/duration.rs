@@ -20,6 +20,8 @@ pub struct Grammar {
     pub years: bool,
     /// A number without a unit is seconds.
     pub bare_seconds: bool,
+    /// Zero is taken (a standard's `0s`, which its checks explain).
+    pub zero: bool,
 }
 
 const UNITS: [(&str, f64); 7] = [
@@ -49,7 +51,7 @@ pub fn parse(raw: &str, grammar: Grammar) -> Result<Duration, String> {
     if grammar.bare_seconds {
         if let Ok(secs) = text.parse::<f64>() {
             if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-                return checked(secs, example);
+                return checked(secs, grammar, example);
             }
         }
     }
@@ -92,10 +94,13 @@ pub fn parse(raw: &str, grammar: Grammar) -> Result<Duration, String> {
         total += n * UNITS[pos].1;
         rest = &after[unit_len..];
     }
-    checked(total, example)
+    checked(total, grammar, example)
 }
 
-fn checked(secs: f64, example: &str) -> Result<Duration, String> {
+fn checked(secs: f64, grammar: Grammar, example: &str) -> Result<Duration, String> {
+    if grammar.zero && secs == 0.0 {
+        return Ok(Duration::ZERO);
+    }
     if !secs.is_finite() || secs <= 0.0 {
         return Err(format!("must be more than zero; {example}"));
     }
@@ -185,12 +190,12 @@ mod tests {
     fn where_a_grammar_allows_more() {
         let years = Grammar {
             years: true,
-            bare_seconds: false,
+            ..Grammar::default()
         };
         assert_eq!(parse("1y", years).unwrap().as_secs(), 365 * 86_400);
         let bare = Grammar {
-            years: false,
             bare_seconds: true,
+            ..Grammar::default()
         };
         assert_eq!(parse("5", bare).unwrap().as_secs_f64(), 5.0);
         assert_eq!(parse("2.5", bare).unwrap().as_secs_f64(), 2.5);

@@ -8,41 +8,22 @@ use crate::model::{is_label_name, is_metric_name};
 
 use super::{Bounds, Duration, LabelRules, MetricRule, Spec, Standard, API_VERSION, KIND};
 
-/// Whole-second Prometheus durations: units y, w, d, h, m, s, each at most
-/// once and in that order.
+/// A standard's duration in the common grammar ([`crate::duration`], `y`
+/// allowed, and `0s` so that the checks below can say why zero is no
+/// good), in whole seconds.
 pub fn parse_duration(text: &str) -> Result<u64, String> {
-    const UNITS: [(char, u64); 6] = [
-        ('y', 365 * 86400),
-        ('w', 7 * 86400),
-        ('d', 86400),
-        ('h', 3600),
-        ('m', 60),
-        ('s', 1),
-    ];
-    let bad = || format!("{text:?} is not a duration like 90s, 30m, 26h, 7d or 1h30m");
-    let mut rest = text;
-    let mut next_unit = 0;
-    let mut total: u64 = 0;
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        let unit = rest[digits..].chars().next().ok_or_else(bad)?;
-        let at = UNITS[next_unit..]
-            .iter()
-            .position(|(u, _)| *u == unit)
-            .ok_or_else(bad)?;
-        total = n
-            .checked_mul(UNITS[next_unit + at].1)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(bad)?;
-        next_unit += at + 1;
-        rest = &rest[digits + 1..];
-    }
-    Ok(total)
+    let grammar = crate::duration::Grammar {
+        years: true,
+        zero: true,
+        ..Default::default()
+    };
+    crate::duration::parse(text, grammar)
+        .map(|d| d.as_secs())
+        .map_err(|why| {
+            format!("{text:?} is not a duration like 90s, 30m, 1.5h, 7d or 1h30m: {why}")
+        })
 }
+
 /// The longest `freshness` or `for` that makes sense (and keeps the promtool
 /// tests, one sample a minute, a reasonable size).
 const MAX_DURATION: u64 = 365 * 86400;

@@ -169,8 +169,9 @@ impl Severity {
     }
 }
 
-/// A Prometheus duration (`90s`, `26h`, `1h30m`, `7d`), kept as written
-/// for the rule file and as seconds for arithmetic.
+/// A duration (`90s`, `26h`, `1h30m`, `7d`, `1.5h`), kept as written for
+/// the rule file (a fraction, which Prometheus doesn't take, as whole
+/// units: `1.5h` is `1h30m`) and as seconds for arithmetic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duration {
     pub text: String,
@@ -180,9 +181,13 @@ pub struct Duration {
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        parse_duration(&text)
-            .map(|secs| Duration { text, secs })
-            .map_err(serde::de::Error::custom)
+        let secs = parse_duration(&text).map_err(serde::de::Error::custom)?;
+        let text = if text.contains('.') {
+            crate::duration::format(std::time::Duration::from_secs(secs))
+        } else {
+            text
+        };
+        Ok(Duration { text, secs })
     }
 }
 

@@ -110,6 +110,12 @@ fn durations() {
     assert_eq!(parse_duration("90s"), Ok(90));
     assert_eq!(parse_duration("7d"), Ok(7 * 86400));
     assert_eq!(parse_duration("1h30m"), Ok(5400));
+    assert_eq!(parse_duration("1.5h"), Ok(5400));
+    // A fraction goes to the rule file in whole units, which Prometheus takes.
+    let d: super::Duration = serde_json::from_str("\"1.5h\"").unwrap();
+    assert_eq!((d.text.as_str(), d.secs), ("1h30m", 5400));
+    let d: super::Duration = serde_json::from_str("\"26h\"").unwrap();
+    assert_eq!(d.text, "26h");
     for bad in [
         "",
         "26",
@@ -118,7 +124,6 @@ fn durations() {
         "30m1h",
         "1h1h",
         "-1h",
-        "1.5h",
         "99999999999999999999y",
     ] {
         assert!(parse_duration(bad).is_err(), "{bad:?} parsed");
