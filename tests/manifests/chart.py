@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Helm chart in argo/chart, through the real Helm v4 SDK (helm-python-sdk:
 Helm's Go library behind a C ABI; no helm binary, no cluster, no network).
-Run by tests/helm.rs.
+Run by tests/suite/helm.rs.
 
   chart.py check [--root DIR]
       - `helm lint --strict`, with the default values and with

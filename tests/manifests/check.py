@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Offline validation of every manifest in argo/ (run by tests/argo.rs).
+"""Offline validation of every manifest in argo/ (run by tests/suite/argo.rs).
 
 - Argo objects (Workflow, WorkflowTemplate, CronWorkflow) are loaded into
   hera's Argo models, so a wrong type fails, and walked against the Argo
