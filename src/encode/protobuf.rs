@@ -10,7 +10,7 @@
 //! `prost`'s (already a dependency, for remote write); only the field
 //! layout of `metrics.proto` is written here. The bytes are the same,
 //! field for field, as the `prometheus` crate's encoder writes: a property
-//! test (`tests/properties.rs`) compares the two on generated artifacts,
+//! test (`tests/suite/properties.rs`) compares the two on generated artifacts,
 //! and the snapshot tests decode every example with the `protobuf` crate.
 //!
 //! A message's length prefix must be known before its fields are written,
