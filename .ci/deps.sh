@@ -63,3 +63,22 @@ need_npm() {
     echo "--- npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }
+
+# need_venv DIR REQUIREMENTS MODULE...: a virtualenv at DIR (outside the
+# clone, so CI keeps it between runs) with REQUIREMENTS installed, unless
+# DIR already has exactly that file's pins and every MODULE imports there.
+need_venv() {
+    local dir=$1 req=$2; shift 2
+    local imports
+    imports=$(printf 'import %s; ' "$@")
+    if [ -x "$dir/bin/python" ] && cmp -s "$req" "$dir/requirements.txt" \
+        && "$dir/bin/python" -c "$imports" >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "--- venv $dir: pip install -r $req"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$req"
+    "$dir/bin/python" -c "$imports" || { echo "the venv in $dir does not import $*" >&2; return 1; }
+    cp "$req" "$dir/requirements.txt"
+}

@@ -46,6 +46,7 @@ pub fn run(cfg: &RunConfig) -> Result<i32> {
         move |stream: child::Stream, n: u64, line: &str| {
             let parsed = parser.parse(line);
             let at = || format!("{} line {n}", stream.name());
+            parser.show(&at(), &parsed);
             for w in &parsed.warnings {
                 warnings.warn(&at(), w);
             }
@@ -90,6 +91,9 @@ pub fn run(cfg: &RunConfig) -> Result<i32> {
     let pushed = pusher.finish(extra);
     let code = outcome.exit_code();
     let tally = *tally.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(note) = cfg.parser.no_metric_note(cfg.from).filter(|_| !cfg.live.quiet) {
+        report::info(note);
+    }
     if pushed.is_ok() && !cfg.live.quiet {
         report::info(common::summary(
             &cfg.live,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 
 use super::{influx, labels, remote_write, target};
-use crate::cli::{BestEffort, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
+use crate::cli::{BestEffort, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
 use crate::encode::line_protocol;
 use crate::error::{fail, Exit};
 use crate::live::{child, lines::LineParser, modelop::ModelOp};
@@ -75,7 +75,7 @@ pub fn run(args: RunArgs) -> Result<RunConfig> {
     })?;
     Ok(RunConfig {
         live: live(&args.live)?,
-        parser: parser(args.live.metrics_regex.as_deref())?,
+        parser: parser(&args.live, args.print_metrics)?,
         from: match args.metrics_from {
             MetricsFrom::Stdout => child::MetricsFrom::Stdout,
             MetricsFrom::Stderr => child::MetricsFrom::Stderr,
@@ -105,7 +105,7 @@ pub fn watch(args: WatchArgs) -> Result<WatchConfig> {
                     anyhow!("--engine-names is for --format modelop"),
                 ));
             }
-            Records::Lines(parser(args.live.metrics_regex.as_deref())?)
+            Records::Lines(parser(&args.live, false)?)
         }
         WatchFormat::Modelop => {
             if args.live.metrics_regex.is_some() {
@@ -201,11 +201,10 @@ fn live(args: &LiveArgs) -> Result<LiveConfig> {
     })
 }
 
-fn parser(regex: Option<&str>) -> Result<LineParser> {
-    match regex {
-        None => Ok(LineParser::new()),
-        Some(r) => LineParser::with_regex(r).map_err(|e| fail(Exit::Usage, e)),
-    }
+fn parser(args: &LiveArgs, print: bool) -> Result<LineParser> {
+    let builtins = args.metrics_format == MetricsFormat::Auto;
+    let regex = args.metrics_regex.as_deref();
+    LineParser::configured(builtins, regex, print).map_err(|e| fail(Exit::Usage, e))
 }
 
 /// `15s`, `500ms`, `2m`, `1h`, or a number of seconds.

@@ -339,7 +339,7 @@ mod tests {
         let w = feed(
             &mut s,
             &[
-                "val-loss=0.3",
+                "val-loss=0.3 x{le=\"1\"}=2",
                 r#"{"name":"x","value":1,"labels":{"le":"1"}}"#,
                 r#"{"name":"x","value":1,"labels":{"__name__":"y"}}"#,
                 r#"{"name":"x","value":1,"labels":{"user":"bob"}}"#,
@@ -353,7 +353,7 @@ mod tests {
         assert_eq!(
             w,
             [
-                r#"line 1: "val-loss" is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"#,
+                r#"line 1: "le" is reserved for histogram buckets and summary quantiles"#,
                 r#"line 2: "le" is reserved for histogram buckets and summary quantiles"#,
                 r#"line 3: "__name__": label names starting with "__" are reserved by Prometheus"#,
                 r#"line 4: "user" is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)"#,
@@ -364,6 +364,19 @@ mod tests {
             ]
         );
         assert_eq!(s.get("loss", &[("run", "r1")]), Some(1.0));
+        // Lines' names are made legal by the name rule; the state still checks.
+        assert_eq!(s.get("val_loss", &[("run", "r1")]), Some(0.3));
+        let r = Reading {
+            name: "val-loss".into(),
+            labels: vec![],
+            value: 1.0,
+            kind: None,
+            help: String::new(),
+        };
+        assert_eq!(
+            s.record(&r),
+            Err(r#""val-loss" is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"#.into())
+        );
     }
 
     #[test]

@@ -1,0 +1,274 @@
+//! Metric lines: what `run` and `watch --format lines` read out of a log.
+//!
+//! A training script should not need a client library to be watched, and a
+//! user can't change what a framework prints, so the built-in readers take
+//! the lines people and frameworks already print (docs/frameworks.md has
+//! the table):
+//!
+//! - [`pairs`]: `name=value` pairs anywhere in a line, several per line
+//!   (Katib's style, tqdm-like `key=value` text), with labels as `--metric`
+//!   takes them: `loss{split="val"}=0.31`.
+//! - [`json`]: JSON objects, flat (`{"loss": 0.41}`) or native entries;
+//!   [`pydict`]: Python dicts as Hugging Face's Trainer prints them.
+//! - [`keras`]: `name: value` segments separated by ` - `, and `Epoch N/M`.
+//! - [`boosting`]: XGBoost's and LightGBM's `[i]<TAB>…` evaluation lines.
+//! - [`tqdm`]: the `key=value` postfix of a tqdm or Lightning progress bar.
+//! - [`custom`]: `--metrics-regex`, which adds to the built-in readers
+//!   (or replaces them with `--metrics-format none`).
+//!
+//! Each line goes to one built-in reader, chosen by its shape (one cheap
+//! look at its ends and a byte search or two), so a line costs about what
+//! the `name=value` scan alone cost. Every name read then goes through
+//! [`names`]' one rule, which makes it a legal metric name.
+//!
+//! Parsing never fails the run: a line that tries to be a metric and gets
+//! it wrong comes back as a warning (the caller adds the line number).
+//! Labels are checked later, in [`super::state`], where the grouping labels
+//! are known.
+
+mod boosting;
+mod custom;
+mod json;
+mod keras;
+mod names;
+mod pairs;
+mod pydict;
+mod seen;
+mod split;
+mod tqdm;
+
+use anyhow::{anyhow, Result};
+
+pub use seen::MetricsFrom;
+pub use split::Splitter;
+
+use crate::model::{series_id, Kind};
+use crate::report;
+
+/// The longest line read as metrics; longer lines still pass through but
+/// are not parsed (a megabyte of base64 is not a metric line).
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// One value read from a line, not yet checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub name: String,
+    /// Labels as given (native entries and `name{…}=` pairs), in the order given.
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+    /// Declared by a native entry's `type`; otherwise inferred from the name.
+    pub kind: Option<Kind>,
+    /// A native entry's `help`.
+    pub help: String,
+}
+
+impl Reading {
+    fn new(name: &str, value: f64) -> Reading {
+        Reading {
+            name: name.to_string(),
+            labels: Vec::new(),
+            value,
+            kind: None,
+            help: String::new(),
+        }
+    }
+}
+
+/// The kinds of line the built-in readers recognise, for `--print-metrics`
+/// and for the note at the end of a run that found no metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pairs,
+    Json,
+    /// A JSON object with a value that is not a number: a log line.
+    JsonLog,
+    PythonDict,
+    Keras,
+    XGBoost,
+    LightGBM,
+    Tqdm,
+    Regex,
+}
+
+impl Format {
+    /// As `--print-metrics` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pairs => "name=value",
+            Format::Json | Format::JsonLog => "json",
+            Format::PythonDict => "python dict",
+            Format::Keras => "keras",
+            Format::XGBoost => "xgboost",
+            Format::LightGBM => "lightgbm",
+            Format::Tqdm => "tqdm",
+            Format::Regex => "--metrics-regex",
+        }
+    }
+}
+
+/// What one line held.
+#[derive(Debug, Default, PartialEq)]
+pub struct Parsed {
+    pub readings: Vec<Reading>,
+    /// Problems with parts of the line; the good parts still count.
+    pub warnings: Vec<String>,
+    /// Which reader recognised the line (even when it held no value).
+    pub format: Option<Format>,
+    /// Readings whose name the rule changed: (index, the name as printed).
+    pub renamed: Vec<(usize, String)>,
+}
+
+impl Parsed {
+    fn push(&mut self, name: &str, value: f64) {
+        self.readings.push(Reading::new(name, value));
+    }
+
+    /// What the line became, as `--print-metrics` shows it:
+    /// `iteration=4 train_rmse=0.40101 (train-rmse)`.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        for (i, r) in self.readings.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(&format!("{}={}", series_id(&r.name, &r.labels), r.value));
+            if let Some((_, raw)) = self.renamed.iter().find(|(j, _)| *j == i) {
+                out.push_str(&format!(" ({raw})"));
+            }
+        }
+        out
+    }
+}
+
+/// Reads metric lines with the built-in readers and a user's regex.
+///
+/// Clones share what they have seen (the spellings of names, whether any
+/// metric was found): `run` reads stdout and stderr with clones of one.
+#[derive(Debug, Clone)]
+pub struct LineParser {
+    builtins: bool,
+    custom: Option<custom::Custom>,
+    print: bool,
+    spellings: names::Spellings,
+    seen: seen::Seen,
+}
+
+impl LineParser {
+    /// The built-in readers.
+    pub fn new() -> LineParser {
+        LineParser {
+            builtins: true,
+            custom: None,
+            print: false,
+            spellings: names::Spellings::default(),
+            seen: seen::Seen::default(),
+        }
+    }
+
+    /// The built-in readers plus `--metrics-regex`: groups `name` and
+    /// `value` if named so, otherwise exactly two groups, name first.
+    pub fn with_regex(pattern: &str) -> Result<LineParser> {
+        LineParser::configured(true, Some(pattern), false)
+    }
+
+    /// `--metrics-format` (`builtins`: auto, or none), `--metrics-regex`,
+    /// `--print-metrics`.
+    pub fn configured(builtins: bool, regex: Option<&str>, print: bool) -> Result<LineParser> {
+        let custom = regex.map(custom::Custom::new).transpose()?;
+        if !builtins && custom.is_none() {
+            return Err(anyhow!(
+                "--metrics-format none turns the built-in line readers off, so nothing would be read: give --metrics-regex too"
+            ));
+        }
+        Ok(LineParser {
+            builtins,
+            custom,
+            print,
+            ..LineParser::new()
+        })
+    }
+
+    /// Parse one line (without its line ending).
+    pub fn parse(&self, line: &str) -> Parsed {
+        let mut out = Parsed::default();
+        if line.len() > MAX_LINE {
+            return out;
+        }
+        if self.builtins {
+            builtin(line, &mut out);
+        } else if !self.seen.found() {
+            // Read only to say, if the run ends with nothing, what the
+            // built-in readers would have found.
+            builtin(line, &mut out);
+            self.seen.recognised(out.format);
+            out = Parsed::default();
+        }
+        if let Some(c) = &self.custom {
+            c.read(line, &mut out);
+        }
+        if !out.readings.is_empty() {
+            self.name(&mut out);
+        }
+        self.seen.parsed(&out);
+        out
+    }
+
+    /// `--print-metrics` (or `-v`): what a line became, after `at`
+    /// (`stdout line 12`). Lines that held no value are not shown.
+    pub fn show(&self, at: &str, parsed: &Parsed) {
+        if parsed.readings.is_empty() || !(self.print || report::verbose()) {
+            return;
+        }
+        let format = parsed.format.map_or("", Format::name);
+        report::info(format!("{at} ({format}): {}", parsed.describe()));
+    }
+
+    /// The line a run that found no metric ends with, or `None` when it
+    /// found one. `from`: the streams that were read.
+    pub fn no_metric_note(&self, from: MetricsFrom) -> Option<String> {
+        self.seen.note(from, self.builtins)
+    }
+
+    /// Every name through the rule; a second spelling of one name is ignored.
+    fn name(&self, out: &mut Parsed) {
+        let mut spellings = self.spellings.lock();
+        let mut kept = Vec::with_capacity(out.readings.len());
+        for mut r in out.readings.drain(..) {
+            let raw = names::legal(&r.name).map(|legal| std::mem::replace(&mut r.name, legal));
+            match spellings.check(&r.name, raw.as_deref().unwrap_or(&r.name)) {
+                names::Verdict::Keep => {
+                    if let Some(raw) = raw {
+                        out.renamed.push((kept.len(), raw));
+                    }
+                    kept.push(r);
+                }
+                names::Verdict::Ignore(warning) => out.warnings.extend(warning),
+            }
+        }
+        out.readings = kept;
+    }
+}
+
+impl Default for LineParser {
+    fn default() -> Self {
+        LineParser::new()
+    }
+}
+
+/// One built-in reader for the line, by its shape.
+fn builtin(line: &str, out: &mut Parsed) {
+    let trimmed = line.trim();
+    if trimmed.starts_with('{') && trimmed.ends_with('}') {
+        json::read(trimmed, out);
+    } else if let Some(postfix) = tqdm::postfix(trimmed) {
+        tqdm::read(postfix, out);
+    } else if let Some((iteration, fields)) = boosting::split(trimmed) {
+        boosting::read(iteration, fields, out);
+    } else {
+        pairs::read(line, out);
+        keras::read(trimmed, out);
+    }
+}
+
+#[cfg(test)]
+mod tests;
