@@ -6,9 +6,10 @@
 //! [5]	training's l2: 1.81737	valid_1's l2: 2.3008    LightGBM (log_evaluation)
 //! ```
 //!
-//! Each result is a gauge named `set-metric` (XGBoost) or `set metric`
-//! (LightGBM), which the name rule makes `train_rmse` and `valid_1_l2`;
-//! the bracketed number is the gauge `iteration`. Cross-validation's
+//! Each result is a gauge named `set-metric` (XGBoost, which the name rule
+//! makes `train_rmse`) or `set_metric` (LightGBM: `valid_1_l2`, and
+//! `valid_0_ndcg@5`, which the rule makes `valid_0_ndcg_5`); the bracketed
+//! number is the gauge `iteration`. Cross-validation's
 //! `mean+std` (XGBoost) and `mean + std` (LightGBM) give the mean.
 
 use memchr::memmem;
@@ -41,7 +42,7 @@ pub(super) fn read(iteration: f64, fields: &str, out: &mut Parsed) {
                 let Some((metric, value)) = result.rsplit_once(": ") else {
                     continue;
                 };
-                (format!("{set} {metric}"), value, Format::LightGBM)
+                (format!("{set}_{metric}"), value, Format::LightGBM)
             }
             None => {
                 let Some((name, value)) = field.rsplit_once(':') else {
