@@ -46,7 +46,7 @@ pub fn run(cfg: &RunConfig) -> Result<i32> {
         move |stream: child::Stream, n: u64, line: &str| {
             let parsed = parser.parse(line);
             let at = || format!("{} line {n}", stream.name());
-            parser.show(&at(), &parsed);
+            parser.show(&at, &parsed);
             for w in &parsed.warnings {
                 warnings.warn(&at(), w);
             }

@@ -115,28 +115,24 @@ impl State {
                 id()
             ));
         }
-        let (fam_known, series_known) = match self.families.get(name) {
-            Some(f) => (true, f.series.contains_key(&labels)),
-            None => (false, false),
+        // One lookup of the family and one of the series: this runs for
+        // every value of every line.
+        let max = self.rules.max_series;
+        let over = || format!("{}: more than --max-series ({max}) series; this one is ignored", id());
+        let Some(fam) = self.families.get_mut(name) else {
+            if self.series >= max {
+                return Err(over());
+            }
+            let family = FamilyState {
+                kind,
+                help: help.to_string(),
+                series: BTreeMap::from([(labels, value)]),
+            };
+            self.families.insert(name.to_string(), family);
+            self.series += 1;
+            self.version += 1;
+            return Ok(());
         };
-        if !series_known && self.series >= self.rules.max_series {
-            return Err(format!(
-                "{}: more than --max-series ({}) series; this one is ignored",
-                id(),
-                self.rules.max_series
-            ));
-        }
-        if !fam_known {
-            self.families.insert(
-                name.to_string(),
-                FamilyState {
-                    kind,
-                    help: help.to_string(),
-                    series: BTreeMap::new(),
-                },
-            );
-        }
-        let fam = self.families.get_mut(name).expect("inserted above");
         if fam.kind != kind {
             return Err(format!(
                 "{name:?} is a {} here but was first reported as a {}; one name has one type",
@@ -147,16 +143,23 @@ impl State {
         if !help.is_empty() && fam.help != help {
             fam.help = help.to_string();
         }
-        if let (Kind::Counter, Some(&old)) = (kind, fam.series.get(&labels)) {
-            if value < old {
-                return Err(format!(
-                    "{}: counter went down from {old} to {value}; a counter never decreases (ignored; use a name without _total for a gauge)",
-                    id()
-                ));
+        match fam.series.get_mut(&labels) {
+            Some(old) => {
+                if kind == Kind::Counter && value < *old {
+                    return Err(format!(
+                        "{}: counter went down from {old} to {value}; a counter never decreases (ignored; use a name without _total for a gauge)",
+                        id()
+                    ));
+                }
+                *old = value;
             }
-        }
-        if fam.series.insert(labels, value).is_none() {
-            self.series += 1;
+            None => {
+                if self.series >= max {
+                    return Err(over());
+                }
+                fam.series.insert(labels, value);
+                self.series += 1;
+            }
         }
         self.version += 1;
         Ok(())

@@ -12,15 +12,16 @@
 //! number is the gauge `iteration`. Cross-validation's
 //! `mean+std` (XGBoost) and `mean + std` (LightGBM) give the mean.
 
-use memchr::memmem;
+use memchr::{memchr_iter, memrchr};
 
-use super::{Format, Parsed};
+use super::{Format, Parsed, Reading};
 use crate::model::parse_number;
 
 /// The iteration and what follows its tab, when the line has `[N]<TAB>`
 /// (at its start or after a logger's prefix).
 pub(super) fn split(line: &str) -> Option<(f64, &str)> {
-    let close = memmem::find(line.as_bytes(), b"]\t")?;
+    let b = line.as_bytes();
+    let close = memchr_iter(b'\t', b).find(|&i| i > 0 && b[i - 1] == b']')? - 1;
     let open = line[..close].rfind('[')?;
     let digits = &line[open + 1..close];
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -36,30 +37,42 @@ pub(super) fn read(iteration: f64, fields: &str, out: &mut Parsed) {
     let before = out.readings.len();
     out.push("iteration", iteration);
     for field in fields.split('\t') {
-        let field = field.trim();
-        let (name, value, format) = match field.split_once("'s ") {
-            Some((set, result)) => {
-                let Some((metric, value)) = result.rsplit_once(": ") else {
-                    continue;
-                };
-                (format!("{set}_{metric}"), value, Format::LightGBM)
-            }
-            None => {
-                let Some((name, value)) = field.rsplit_once(':') else {
-                    continue;
-                };
-                (name.to_string(), value, Format::XGBoost)
-            }
+        // `set-metric:value` or `set's metric: value`; a metric's name may
+        // hold `:` (`ndcg@5`), a value never does.
+        let Some(colon) = memrchr(b':', field.as_bytes()) else {
+            continue;
         };
-        if let Some(v) = mean(value) {
-            out.push(&name, v);
-            out.format = Some(format);
-        }
+        let Some(v) = mean(&field[colon + 1..]) else {
+            continue;
+        };
+        let head = field[..colon].trim();
+        let (name, format) = match lightgbm(head) {
+            Some((set, metric)) => {
+                let mut name = String::with_capacity(head.len());
+                name.push_str(set);
+                name.push('_');
+                name.push_str(metric);
+                (name, Format::LightGBM)
+            }
+            None => (head.to_string(), Format::XGBoost),
+        };
+        out.readings.push(Reading {
+            name,
+            ..Reading::new("", v)
+        });
+        out.format = Some(format);
     }
     if out.format.is_none() {
         // `[3]\tsomething else`: not an evaluation line after all.
         out.readings.truncate(before);
     }
+}
+
+/// LightGBM's `set's metric`: the set and the metric.
+fn lightgbm(head: &str) -> Option<(&str, &str)> {
+    let b = head.as_bytes();
+    let quote = memchr_iter(b'\'', b).find(|&i| b[i + 1..].starts_with(b"s "))?;
+    Some((&head[..quote], &head[quote + 3..]))
 }
 
 /// `0.5`, or the mean of `0.5+0.01` / `0.5 + 0.01`.

@@ -12,6 +12,8 @@
 //! `%(asctime)s - %(levelname)s - %(message)s` logging. A segment with
 //! more in it (`Epoch 1: val_loss improved from inf to 0.79080`) is prose.
 
+use memchr::{memchr, memchr_iter};
+
 use super::{Format, Parsed};
 use crate::model::parse_number;
 
@@ -22,20 +24,36 @@ pub(super) fn read(line: &str, out: &mut Parsed) {
         out.format = Some(Format::Keras);
         return;
     }
-    if memchr::memmem::find(line.as_bytes(), b": ").is_none() {
+    let b = line.as_bytes();
+    if !memchr_iter(b':', b).any(|i| b.get(i + 1) == Some(&b' ')) {
         return;
     }
     let before = out.readings.len();
-    for segment in line.split(" - ") {
-        let Some((name, value)) = segment.trim().split_once(": ") else {
-            continue;
-        };
-        if let Some(v) = parse_number(value).filter(|_| is_name(name)) {
-            out.push(name, v);
+    // Segments between ` - `, found by hand: a `&str` pattern sets up a
+    // substring searcher on every call, which cost more than the rest.
+    let mut start = 0;
+    let dashes = memchr_iter(b'-', b).filter(|&i| i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b' '));
+    for end in dashes.map(|i| i - 1).chain([b.len()]) {
+        if end >= start {
+            segment(line[start..end].trim(), out);
+            start = end + 3;
         }
     }
     if out.readings.len() > before && out.format.is_none() {
         out.format = Some(Format::Keras);
+    }
+}
+
+/// `name: number`, exactly.
+fn segment(s: &str, out: &mut Parsed) {
+    let Some(colon) = memchr(b':', s.as_bytes()) else {
+        return;
+    };
+    let (name, value) = (&s[..colon], &s[colon + 1..]);
+    if value.starts_with(' ') && is_name(name) {
+        if let Some(v) = parse_number(value) {
+            out.push(name, v);
+        }
     }
 }
 
@@ -70,6 +88,14 @@ mod tests {
             values("2026-11-21 10:00:00,123 - root - INFO - top-5/acc: 1.5e-3"),
             v(&[("top_5_acc", 1.5e-3)])
         );
+    }
+
+    #[test]
+    fn verbose_1_redraws_with_colours_and_backspaces() {
+        let redraw = "\x1b[1m3/4\x1b[0m \x1b[32m━━━━━━━━━━━━━━━\x1b[0m\x1b[37m━━━━━\x1b[0m \x1b[1m0s\x1b[0m 953ms/step - accuracy: 0.2500 - loss: 1.5205\x08\x08\x08";
+        assert_eq!(values(redraw), v(&[("accuracy", 0.25), ("loss", 1.5205)]));
+        let last = "\x1b[1m4/4\x1b[0m \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m\x1b[37m\x1b[0m \x1b[1m4s\x1b[0m 217ms/step - accuracy: 0.2500 - loss: 1.5326";
+        assert_eq!(values(last), v(&[("accuracy", 0.25), ("loss", 1.5326)]));
     }
 
     #[test]

@@ -215,12 +215,12 @@ impl LineParser {
 
     /// `--print-metrics` (or `-v`): what a line became, after `at`
     /// (`stdout line 12`). Lines that held no value are not shown.
-    pub fn show(&self, at: &str, parsed: &Parsed) {
+    pub fn show(&self, at: &dyn Fn() -> String, parsed: &Parsed) {
         if parsed.readings.is_empty() || !(self.print || report::verbose()) {
             return;
         }
         let format = parsed.format.map_or("", Format::name);
-        report::info(format!("{at} ({format}): {}", parsed.describe()));
+        report::info(format!("{} ({format}): {}", at(), parsed.describe()));
     }
 
     /// The line a run that found no metric ends with, or `None` when it
@@ -232,20 +232,21 @@ impl LineParser {
     /// Every name through the rule; a second spelling of one name is ignored.
     fn name(&self, out: &mut Parsed) {
         let mut spellings = self.spellings.lock();
-        let mut kept = Vec::with_capacity(out.readings.len());
-        for mut r in out.readings.drain(..) {
+        let mut i = 0;
+        while i < out.readings.len() {
+            let r = &mut out.readings[i];
             let raw = names::legal(&r.name).map(|legal| std::mem::replace(&mut r.name, legal));
             match spellings.check(&r.name, raw.as_deref().unwrap_or(&r.name)) {
                 names::Verdict::Keep => {
-                    if let Some(raw) = raw {
-                        out.renamed.push((kept.len(), raw));
-                    }
-                    kept.push(r);
+                    out.renamed.extend(raw.map(|raw| (i, raw)));
+                    i += 1;
                 }
-                names::Verdict::Ignore(warning) => out.warnings.extend(warning),
+                names::Verdict::Ignore(warning) => {
+                    out.warnings.extend(warning);
+                    out.readings.remove(i);
+                }
             }
         }
-        out.readings = kept;
     }
 }
 
@@ -257,7 +258,8 @@ impl Default for LineParser {
 
 /// One built-in reader for the line, by its shape.
 fn builtin(line: &str, out: &mut Parsed) {
-    let trimmed = line.trim();
+    // Keras's verbose=1 bar ends each redraw with backspaces.
+    let trimmed = line.trim_matches(|c: char| c.is_whitespace() || c == '\x08');
     if trimmed.starts_with('{') && trimmed.ends_with('}') {
         json::read(trimmed, out);
     } else if let Some(postfix) = tqdm::postfix(trimmed) {

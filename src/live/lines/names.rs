@@ -16,8 +16,9 @@
 //! The first one read keeps the name; the other's values are ignored, with
 //! one warning, so that one series never flips between two metrics.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use foldhash::HashMap;
 
 use crate::model::is_metric_name;
 
