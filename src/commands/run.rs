@@ -91,9 +91,7 @@ pub fn run(cfg: &RunConfig) -> Result<i32> {
     let pushed = pusher.finish(extra);
     let code = outcome.exit_code();
     let tally = *tally.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(note) = cfg.parser.no_metric_note(cfg.from).filter(|_| !cfg.live.quiet) {
-        report::info(note);
-    }
+    cfg.parser.end(cfg.from, cfg.live.quiet);
     if pushed.is_ok() && !cfg.live.quiet {
         report::info(common::summary(
             &cfg.live,

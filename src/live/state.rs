@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{is_label_name, is_metric_name, series_id, Family, Kind, Label, Sample, Series};
 
-use super::lines::Reading;
+use super::lines::{legal_name, Reading};
 
 /// What the state needs from the command line.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +44,11 @@ struct FamilyState {
     kind: Kind,
     help: String,
     series: BTreeMap<Vec<(Label, Label)>, f64>,
+    /// The name as it was first printed, before the name rule: another
+    /// spelling that the rule makes the same name is not this metric.
+    spelled: Box<str>,
+    /// Whether that other spelling was warned about (once is enough).
+    collided: bool,
 }
 
 /// The latest value of every series, by family name.
@@ -70,22 +75,26 @@ impl State {
         self.series
     }
 
-    /// Record a value read from a line: the kind comes from the reading or,
-    /// failing that, from the name (`_total` → counter).
+    /// Record a value read from a line, under its name made legal by the
+    /// name rule: the kind comes from the reading or, failing that, from
+    /// the name (`_total` → counter). The first spelling of a name keeps
+    /// it; another spelling's values are ignored, with one warning.
     pub fn record(&mut self, r: &Reading) -> Result<(), String> {
-        let kind = r.kind.unwrap_or(if r.name.ends_with("_total") {
+        let legal = legal_name(&r.name);
+        let name = legal.as_deref().unwrap_or(&r.name);
+        let kind = r.kind.unwrap_or(if name.ends_with("_total") {
             Kind::Counter
         } else {
             Kind::Gauge
         });
-        if self.rules.reserved.contains(&r.name) {
+        if self.rules.reserved.iter().any(|n| n == name) {
             return Err(format!(
-                "{:?} is written by simplepipe itself; rename the metric",
-                r.name
+                "{name:?} is written by simplepipe itself; rename the metric"
             ));
         }
         let labels = self.labels(&r.labels)?;
-        self.set(&r.name, kind, &r.help, labels, r.value)
+        let value = (kind, &*r.help, labels, r.value);
+        self.set_spelled(name, &r.name, value)
     }
 
     /// Set a series to a value (for a counter: only upwards).
@@ -96,6 +105,16 @@ impl State {
         help: &str,
         labels: Vec<(Label, Label)>,
         value: f64,
+    ) -> Result<(), String> {
+        self.set_spelled(name, name, (kind, help, labels, value))
+    }
+
+    /// [`State::set`] for a name printed as `spelled`.
+    fn set_spelled(
+        &mut self,
+        name: &str,
+        spelled: &str,
+        (kind, help, labels, value): (Kind, &str, Vec<(Label, Label)>, f64),
     ) -> Result<(), String> {
         let id = || series_id(name, &labels);
         if !is_metric_name(name) {
@@ -127,12 +146,17 @@ impl State {
                 kind,
                 help: help.to_string(),
                 series: BTreeMap::from([(labels, value)]),
+                spelled: spelled.into(),
+                collided: false,
             };
             self.families.insert(name.to_string(), family);
             self.series += 1;
             self.version += 1;
             return Ok(());
         };
+        if *fam.spelled != *spelled {
+            return fam.collision(name, spelled);
+        }
         if fam.kind != kind {
             return Err(format!(
                 "{name:?} is a {} here but was first reported as a {}; one name has one type",
@@ -245,6 +269,20 @@ impl State {
                     .collect(),
             })
             .collect()
+    }
+}
+
+impl FamilyState {
+    /// A value printed as `spelled`, which the name rule made `name`, the
+    /// name of another spelling's family: ignored, with one warning.
+    fn collision(&mut self, name: &str, spelled: &str) -> Result<(), String> {
+        if std::mem::replace(&mut self.collided, true) {
+            return Ok(());
+        }
+        Err(format!(
+            "{spelled:?} would be the metric {name} (a name is made legal by turning other characters into _), which {:?} already is; its values are ignored (rename one of them)",
+            self.spelled
+        ))
     }
 }
 
@@ -367,19 +405,32 @@ mod tests {
             ]
         );
         assert_eq!(s.get("loss", &[("run", "r1")]), Some(1.0));
-        // Lines' names are made legal by the name rule; the state still checks.
+        // Lines' names are made legal by the name rule; `set` still checks.
         assert_eq!(s.get("val_loss", &[("run", "r1")]), Some(0.3));
-        let r = Reading {
-            name: "val-loss".into(),
-            labels: vec![],
-            value: 1.0,
-            kind: None,
-            help: String::new(),
-        };
         assert_eq!(
-            s.record(&r),
+            s.set("val-loss", Kind::Gauge, "", vec![], 1.0),
             Err(r#""val-loss" is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"#.into())
         );
+    }
+
+    #[test]
+    fn two_spellings_of_one_name_are_one_warning_and_the_first_keeps_it() {
+        let mut s = State::new(rules());
+        let w = feed(
+            &mut s,
+            &["val_loss=0.5", "val/loss=0.7 acc=0.9", "val-loss=0.8 val/loss=0.9", "val_loss=0.4"],
+        );
+        assert_eq!(
+            w,
+            [r#"line 2: "val/loss" would be the metric val_loss (a name is made legal by turning other characters into _), which "val_loss" already is; its values are ignored (rename one of them)"#]
+        );
+        assert_eq!(s.get("val_loss", &[("run", "r1")]), Some(0.4));
+        assert_eq!(s.get("acc", &[("run", "r1")]), Some(0.9));
+        // The first spelling may be one the rule changed.
+        let mut s = State::new(rules());
+        assert_eq!(feed(&mut s, &["train-rmse=0.5", "train-rmse=0.4"]), Vec::<String>::new());
+        assert_eq!(feed(&mut s, &["train_rmse=0.1"]).len(), 1);
+        assert_eq!(s.get("train_rmse", &[("run", "r1")]), Some(0.4));
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub(super) fn split(line: &str) -> Option<(f64, &str)> {
     (at_start || after_prefix).then_some((iteration, &line[close + 2..]))
 }
 
-pub(super) fn read(iteration: f64, fields: &str, out: &mut Parsed) {
+pub(super) fn read<'a>(iteration: f64, fields: &'a str, out: &mut Parsed<'a>) {
     let before = out.readings.len();
     out.push("iteration", iteration);
     for field in fields.split('\t') {
@@ -52,9 +52,9 @@ pub(super) fn read(iteration: f64, fields: &str, out: &mut Parsed) {
                 name.push_str(set);
                 name.push('_');
                 name.push_str(metric);
-                (name, Format::LightGBM)
+                (name.into(), Format::LightGBM)
             }
-            None => (head.to_string(), Format::XGBoost),
+            None => (head.into(), Format::XGBoost),
         };
         out.readings.push(Reading {
             name,

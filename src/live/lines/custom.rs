@@ -33,7 +33,7 @@ impl Custom {
         Ok(Custom { regex, name, value })
     }
 
-    pub(super) fn read(&self, line: &str, out: &mut Parsed) {
+    pub(super) fn read<'a>(&self, line: &'a str, out: &mut Parsed<'a>) {
         for caps in self.regex.captures_iter(line) {
             let (Some(name), Some(value)) = (caps.get(self.name), caps.get(self.value)) else {
                 continue;
@@ -58,7 +58,7 @@ mod tests {
     use super::super::LineParser;
 
     fn read(p: &LineParser, line: &str) -> Vec<(String, f64)> {
-        p.parse(line).readings.into_iter().map(|r| (r.name, r.value)).collect()
+        p.parse(line).readings.into_iter().map(|r| (r.name.into_owned(), r.value)).collect()
     }
 
     #[test]

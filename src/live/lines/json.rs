@@ -14,7 +14,7 @@ use super::{pydict, Format, Parsed, Reading};
 use crate::model::Kind;
 
 /// A line that starts with `{` and ends with `}`.
-pub(super) fn read(text: &str, out: &mut Parsed) {
+pub(super) fn read<'a>(text: &'a str, out: &mut Parsed<'a>) {
     // Python's repr quotes keys with ' (JSON never does): skip serde then.
     let python = text[1..].trim_start().starts_with('\'');
     if python && pydict::read(text, out) {
@@ -34,15 +34,15 @@ pub(super) fn read(text: &str, out: &mut Parsed) {
 
 /// `{"name": .., "value": ..}` is a native entry; any other object is a
 /// flat map of metrics when every value is a number.
-fn object(map: Map<String, Value>, out: &mut Parsed) {
+fn object(map: Map<String, Value>, out: &mut Parsed<'_>) {
     if map.get("name").is_some_and(Value::is_string) && map.contains_key("value") {
         out.format = Some(Format::Json);
         entry(map, out);
         return;
     }
     let mut readings = Vec::with_capacity(map.len());
-    for (name, v) in &map {
-        match number(v) {
+    for (name, v) in map {
+        match number(&v) {
             Some(n) => readings.push(Reading::new(name, n)),
             None => {
                 out.format = Some(Format::JsonLog);
@@ -73,7 +73,7 @@ fn number(v: &Value) -> Option<f64> {
 const ENTRY_KEYS: [&str; 5] = ["name", "type", "value", "labels", "help"];
 
 /// A native-format metric entry, as in a `metrics` artifact.
-fn entry(map: Map<String, Value>, out: &mut Parsed) {
+fn entry(map: Map<String, Value>, out: &mut Parsed<'_>) {
     let name = map["name"].as_str().unwrap_or_default().to_string();
     let problem = |msg: String| format!("metric entry {name:?}: {msg}");
     if let Some(k) = map.keys().find(|k| !ENTRY_KEYS.contains(&k.as_str())) {
@@ -138,7 +138,7 @@ fn entry(map: Map<String, Value>, out: &mut Parsed) {
         }
     };
     out.readings.push(Reading {
-        name,
+        name: name.into(),
         labels,
         value,
         kind,

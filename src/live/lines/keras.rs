@@ -18,7 +18,7 @@ use super::{Format, Parsed};
 use crate::model::parse_number;
 
 /// A trimmed line.
-pub(super) fn read(line: &str, out: &mut Parsed) {
+pub(super) fn read<'a>(line: &'a str, out: &mut Parsed<'a>) {
     if let Some(epoch) = line.strip_prefix("Epoch ").and_then(epoch) {
         out.push("epoch", epoch);
         out.format = Some(Format::Keras);
@@ -45,7 +45,7 @@ pub(super) fn read(line: &str, out: &mut Parsed) {
 }
 
 /// `name: number`, exactly.
-fn segment(s: &str, out: &mut Parsed) {
+fn segment<'a>(s: &'a str, out: &mut Parsed<'a>) {
     let Some(colon) = memchr(b':', s.as_bytes()) else {
         return;
     };

@@ -18,8 +18,9 @@
 //!
 //! Each line goes to one built-in reader, chosen by its shape (one cheap
 //! look at its ends and a byte search or two), so a line costs about what
-//! the `name=value` scan alone cost. Every name read then goes through
-//! [`names`]' one rule, which makes it a legal metric name.
+//! the `name=value` scan alone cost. Names come back as printed;
+//! [`names`]' one rule makes each a legal metric name when the state
+//! records it ([`legal_name`]).
 //!
 //! Parsing never fails the run: a line that tries to be a metric and gets
 //! it wrong comes back as a warning (the caller adds the line number).
@@ -37,8 +38,11 @@ mod seen;
 mod split;
 mod tqdm;
 
+use std::borrow::Cow;
+
 use anyhow::{anyhow, Result};
 
+pub use names::legal as legal_name;
 pub use seen::MetricsFrom;
 pub use split::Splitter;
 
@@ -49,10 +53,12 @@ use crate::report;
 /// are not parsed (a megabyte of base64 is not a metric line).
 pub const MAX_LINE: usize = 64 * 1024;
 
-/// One value read from a line, not yet checked.
+/// One value read from a line, not yet checked. The name is as printed
+/// (see [`legal_name`]), borrowed from the line when it can: an allocation
+/// per value was a tenth of a line's cost.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Reading {
-    pub name: String,
+pub struct Reading<'a> {
+    pub name: Cow<'a, str>,
     /// Labels as given (native entries and `name{…}=` pairs), in the order given.
     pub labels: Vec<(String, String)>,
     pub value: f64,
@@ -62,10 +68,10 @@ pub struct Reading {
     pub help: String,
 }
 
-impl Reading {
-    fn new(name: &str, value: f64) -> Reading {
+impl<'a> Reading<'a> {
+    fn new(name: impl Into<Cow<'a, str>>, value: f64) -> Reading<'a> {
         Reading {
-            name: name.to_string(),
+            name: name.into(),
             labels: Vec::new(),
             value,
             kind: None,
@@ -108,18 +114,16 @@ impl Format {
 
 /// What one line held.
 #[derive(Debug, Default, PartialEq)]
-pub struct Parsed {
-    pub readings: Vec<Reading>,
+pub struct Parsed<'a> {
+    pub readings: Vec<Reading<'a>>,
     /// Problems with parts of the line; the good parts still count.
     pub warnings: Vec<String>,
     /// Which reader recognised the line (even when it held no value).
     pub format: Option<Format>,
-    /// Readings whose name the rule changed: (index, the name as printed).
-    pub renamed: Vec<(usize, String)>,
 }
 
-impl Parsed {
-    fn push(&mut self, name: &str, value: f64) {
+impl<'a> Parsed<'a> {
+    fn push(&mut self, name: impl Into<Cow<'a, str>>, value: f64) {
         self.readings.push(Reading::new(name, value));
     }
 
@@ -131,9 +135,11 @@ impl Parsed {
             if i > 0 {
                 out.push(' ');
             }
-            out.push_str(&format!("{}={}", series_id(&r.name, &r.labels), r.value));
-            if let Some((_, raw)) = self.renamed.iter().find(|(j, _)| *j == i) {
-                out.push_str(&format!(" ({raw})"));
+            let legal = legal_name(&r.name);
+            let name = legal.as_deref().unwrap_or(&r.name);
+            out.push_str(&format!("{}={}", series_id(name, &r.labels), r.value));
+            if legal.is_some() {
+                out.push_str(&format!(" ({})", r.name));
             }
         }
         out
@@ -142,14 +148,13 @@ impl Parsed {
 
 /// Reads metric lines with the built-in readers and a user's regex.
 ///
-/// Clones share what they have seen (the spellings of names, whether any
-/// metric was found): `run` reads stdout and stderr with clones of one.
+/// Clones share what they have seen (whether any metric was found, which
+/// formats): `run` reads stdout and stderr with clones of one.
 #[derive(Debug, Clone)]
 pub struct LineParser {
     builtins: bool,
     custom: Option<custom::Custom>,
     print: bool,
-    spellings: names::Spellings,
     seen: seen::Seen,
 }
 
@@ -160,7 +165,6 @@ impl LineParser {
             builtins: true,
             custom: None,
             print: false,
-            spellings: names::Spellings::default(),
             seen: seen::Seen::default(),
         }
     }
@@ -189,7 +193,7 @@ impl LineParser {
     }
 
     /// Parse one line (without its line ending).
-    pub fn parse(&self, line: &str) -> Parsed {
+    pub fn parse<'a>(&self, line: &'a str) -> Parsed<'a> {
         let mut out = Parsed::default();
         if line.len() > MAX_LINE {
             return out;
@@ -206,16 +210,13 @@ impl LineParser {
         if let Some(c) = &self.custom {
             c.read(line, &mut out);
         }
-        if !out.readings.is_empty() {
-            self.name(&mut out);
-        }
         self.seen.parsed(&out);
         out
     }
 
     /// `--print-metrics` (or `-v`): what a line became, after `at`
     /// (`stdout line 12`). Lines that held no value are not shown.
-    pub fn show(&self, at: &dyn Fn() -> String, parsed: &Parsed) {
+    pub fn show(&self, at: &dyn Fn() -> String, parsed: &Parsed<'_>) {
         if parsed.readings.is_empty() || !(self.print || report::verbose()) {
             return;
         }
@@ -229,23 +230,10 @@ impl LineParser {
         self.seen.note(from, self.builtins)
     }
 
-    /// Every name through the rule; a second spelling of one name is ignored.
-    fn name(&self, out: &mut Parsed) {
-        let mut spellings = self.spellings.lock();
-        let mut i = 0;
-        while i < out.readings.len() {
-            let r = &mut out.readings[i];
-            let raw = names::legal(&r.name).map(|legal| std::mem::replace(&mut r.name, legal));
-            match spellings.check(&r.name, raw.as_deref().unwrap_or(&r.name)) {
-                names::Verdict::Keep => {
-                    out.renamed.extend(raw.map(|raw| (i, raw)));
-                    i += 1;
-                }
-                names::Verdict::Ignore(warning) => {
-                    out.warnings.extend(warning);
-                    out.readings.remove(i);
-                }
-            }
+    /// At the end of a run: say so if no metric was found (unless `quiet`).
+    pub fn end(&self, from: MetricsFrom, quiet: bool) {
+        if let Some(note) = self.no_metric_note(from).filter(|_| !quiet) {
+            report::info(note);
         }
     }
 }
@@ -257,9 +245,8 @@ impl Default for LineParser {
 }
 
 /// One built-in reader for the line, by its shape.
-fn builtin(line: &str, out: &mut Parsed) {
-    // Keras's verbose=1 bar ends each redraw with backspaces.
-    let trimmed = line.trim_matches(|c: char| c.is_whitespace() || c == '\x08');
+fn builtin<'a>(line: &'a str, out: &mut Parsed<'a>) {
+    let trimmed = trim(line);
     if trimmed.starts_with('{') && trimmed.ends_with('}') {
         json::read(trimmed, out);
     } else if let Some(postfix) = tqdm::postfix(trimmed) {
@@ -270,6 +257,18 @@ fn builtin(line: &str, out: &mut Parsed) {
         pairs::read(line, out);
         keras::read(trimmed, out);
     }
+}
+
+/// The line without the ASCII whitespace and backspaces at its ends
+/// (Keras's verbose=1 bar ends each redraw with backspaces). Bytes, not
+/// chars: `str::trim_matches` with a closure cost 3% of a line.
+fn trim(line: &str) -> &str {
+    let blank = |b: &u8| b.is_ascii_whitespace() || *b == 0x08;
+    let b = line.as_bytes();
+    let start = b.iter().position(|c| !blank(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !blank(c)).map_or(start, |i| i + 1);
+    // Both ends are at ASCII bytes, so at character boundaries.
+    &line[start..end]
 }
 
 #[cfg(test)]

@@ -1,5 +1,4 @@
-//! The one rule that makes a name read from a line a legal metric name, and
-//! the memory that notices two names the rule makes equal.
+//! The one rule that makes a name read from a line a legal metric name.
 //!
 //! Frameworks name metrics as they like: TensorBoard's `val/accuracy`,
 //! XGBoost's `train-rmse`, LightGBM's `valid_0's l2`, `ndcg@5`. A user can't
@@ -12,20 +11,15 @@
 //!   gets a `_` in front (`val/accuracy` → `val_accuracy`, `train-rmse` →
 //!   `train_rmse`, `top-1 acc` → `top_1_acc`, `1cycle` → `_1cycle`).
 //!
-//! Two different spellings can become one name (`val/loss` and `val_loss`).
-//! The first one read keeps the name; the other's values are ignored, with
-//! one warning, so that one series never flips between two metrics.
-
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use foldhash::HashMap;
+//! The readers give names as printed; `State::record` (in `live::state`)
+//! applies the rule as it records a value, and remembers each name's first
+//! spelling: when two spellings become one name (`val/loss` and
+//! `val_loss`), the first one read keeps it and the other's values are
+//! ignored, with one warning, so that one series never flips between two
+//! metrics. (The state looks every name up anyway; a table of spellings in
+//! the parser cost a lock and a hash per value.)
 
 use crate::model::is_metric_name;
-
-/// Names are remembered up to this many (a script printing `step_1=…`,
-/// `step_2=…` must not grow memory without end; the state refuses series
-/// long before).
-const REMEMBERED: usize = 100_000;
 
 /// A legal name for `raw`, or `None` when it is legal already.
 pub fn legal(raw: &str) -> Option<String> {
@@ -47,64 +41,6 @@ pub fn legal(raw: &str) -> Option<String> {
         }
     }
     Some(out)
-}
-
-/// The spelling each name was first read in, shared by the clones of one
-/// parser (`run` reads stdout and stderr with the same one).
-#[derive(Debug, Clone, Default)]
-pub struct Spellings {
-    first: Arc<Mutex<HashMap<Box<str>, Spelling>>>,
-}
-
-#[derive(Debug)]
-struct Spelling {
-    raw: Box<str>,
-    warned: bool,
-}
-
-/// What to do with a reading under a name.
-#[derive(Debug, PartialEq)]
-pub enum Verdict {
-    Keep,
-    /// Another spelling has the name: ignore the value (warn with the
-    /// message the first time).
-    Ignore(Option<String>),
-}
-
-impl Spellings {
-    /// Held for one line's readings: one lock per line, not per value.
-    pub fn lock(&self) -> Checker<'_> {
-        Checker(self.first.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-pub struct Checker<'a>(MutexGuard<'a, HashMap<Box<str>, Spelling>>);
-
-impl Checker<'_> {
-    /// Check the spelling `raw` (the name as printed) of `name` (legal).
-    pub fn check(&mut self, name: &str, raw: &str) -> Verdict {
-        let first = &mut self.0;
-        match first.get_mut(name) {
-            Some(s) if &*s.raw == raw => Verdict::Keep,
-            Some(s) => {
-                let warn = !s.warned;
-                s.warned = true;
-                Verdict::Ignore(warn.then(|| {
-                    format!(
-                        "{raw:?} would be the metric {name} (a name is made legal by turning other characters into _), which {:?} already is; its values are ignored (rename one of them)",
-                        s.raw
-                    )
-                }))
-            }
-            None => {
-                if first.len() < REMEMBERED {
-                    let raw = raw.into();
-                    first.insert(name.into(), Spelling { raw, warned: false });
-                }
-                Verdict::Keep
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -132,28 +68,5 @@ mod tests {
         for kept in ["loss", "job:rate5m", "_x", "val_loss"] {
             assert_eq!(legal(kept), None, "{kept}");
         }
-    }
-
-    #[test]
-    fn a_collision_is_one_warning_and_the_first_spelling_keeps_the_name() {
-        let shared = Spellings::default();
-        let mut s = shared.lock();
-        assert_eq!(s.check("val_loss", "val_loss"), Verdict::Keep);
-        assert_eq!(s.check("val_loss", "val_loss"), Verdict::Keep);
-        let Verdict::Ignore(Some(w)) = s.check("val_loss", "val/loss") else {
-            panic!("no warning")
-        };
-        assert_eq!(
-            w,
-            r#""val/loss" would be the metric val_loss (a name is made legal by turning other characters into _), which "val_loss" already is; its values are ignored (rename one of them)"#
-        );
-        assert_eq!(s.check("val_loss", "val/loss"), Verdict::Ignore(None));
-        assert_eq!(s.check("val_loss", "val-loss"), Verdict::Ignore(None));
-        drop(s);
-        // Clones share what they saw (run's stdout and stderr readers).
-        let clone = shared.clone();
-        let mut c = clone.lock();
-        assert_eq!(c.check("val_loss", "val/loss"), Verdict::Ignore(None));
-        assert_eq!(c.check("val_loss", "val_loss"), Verdict::Keep);
     }
 }

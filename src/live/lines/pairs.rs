@@ -27,7 +27,7 @@ fn value_end(b: u8) -> bool {
 }
 
 /// Every pair in a line (spaces around `=` allowed, as Katib allows them).
-pub(super) fn read(line: &str, out: &mut Parsed) {
+pub(super) fn read<'a>(line: &'a str, out: &mut Parsed<'a>) {
     let b = line.as_bytes();
     let mut i = 0;
     while let Some(off) = memchr2(b'=', b'{', &b[i..]) {
@@ -46,7 +46,7 @@ pub(super) fn read(line: &str, out: &mut Parsed) {
 }
 
 /// `name = value` around the `=` at `eq`; where the scan goes on.
-fn plain(line: &str, eq: usize, out: &mut Parsed) -> Option<usize> {
+fn plain<'a>(line: &'a str, eq: usize, out: &mut Parsed<'a>) -> Option<usize> {
     let b = line.as_bytes();
     let mut end = eq;
     while end > 0 && b[end - 1] == b' ' {
@@ -59,7 +59,7 @@ fn plain(line: &str, eq: usize, out: &mut Parsed) -> Option<usize> {
 }
 
 /// `name{labels} = value` with the `{` at `brace`.
-fn labelled(line: &str, brace: usize, out: &mut Parsed) -> Option<usize> {
+fn labelled<'a>(line: &'a str, brace: usize, out: &mut Parsed<'a>) -> Option<usize> {
     let start = name_start(line.as_bytes(), brace)?;
     let name = &line[start..brace];
     let (labels, tail) = match label_set(&line[brace + 1..]) {
@@ -180,7 +180,7 @@ mod tests {
         let got: Vec<_> = p
             .readings
             .iter()
-            .map(|r| (r.name.as_str(), r.labels.clone(), r.value))
+            .map(|r| (&*r.name, r.labels.clone(), r.value))
             .collect();
         let l = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

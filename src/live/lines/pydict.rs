@@ -13,7 +13,7 @@ use super::{Format, Parsed, Reading};
 use crate::model::parse_number;
 
 /// Read `{…}`; false when it is not a Python dict.
-pub(super) fn read(text: &str, out: &mut Parsed) -> bool {
+pub(super) fn read<'a>(text: &'a str, out: &mut Parsed<'a>) -> bool {
     let mut s = Scanner {
         b: text.as_bytes(),
         text,
@@ -190,8 +190,8 @@ mod tests {
         let line = r#"{'model': 'bert, base', "it's": 2, 'ok': True, 'none': None, 'd': {'a': 1, 'b': "}"}, 'l': [1, (2, 3)], 'n': np.float64(0.3), 't': tensor(0.5, device='cuda:0'), 'x': nan, 'y': -inf, 'f': f(x), 1: 2, 'last': 7,}"#;
         let p = LineParser::new().parse(line);
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-        let got: Vec<_> = p.readings.iter().map(|r| (r.name.as_str(), r.value)).collect();
-        assert_eq!(got[..3], [("it_s", 2.0), ("n", 0.3), ("t", 0.5)]);
+        let got: Vec<_> = p.readings.iter().map(|r| (&*r.name, r.value)).collect();
+        assert_eq!(got[..3], [("it's", 2.0), ("n", 0.3), ("t", 0.5)]);
         assert!(got[3].1.is_nan());
         assert_eq!(got[4..], [("y", f64::NEG_INFINITY), ("last", 7.0)]);
         assert_eq!(values("{}"), v(&[]));

@@ -4,13 +4,16 @@
 
 use super::*;
 
-/// (name, value) of each reading of a line, read with the defaults.
+/// (name, value) of each reading of a line, read with the defaults, with
+/// the name the state records it under (after the name rule).
 pub(super) fn values(line: &str) -> Vec<(String, f64)> {
-    LineParser::new()
-        .parse(line)
-        .readings
-        .into_iter()
-        .map(|r| (r.name, r.value))
+    named(&LineParser::new().parse(line))
+}
+
+fn named(p: &Parsed<'_>) -> Vec<(String, f64)> {
+    p.readings
+        .iter()
+        .map(|r| (legal_name(&r.name).unwrap_or(r.name.to_string()), r.value))
         .collect()
 }
 
@@ -56,8 +59,7 @@ fn the_frameworks_lines() {
         let p = LineParser::new().parse(line);
         assert_eq!(p.warnings, Vec::<String>::new(), "{line}");
         assert_eq!(p.format, Some(format), "{line}");
-        let got: Vec<_> = p.readings.iter().map(|r| (r.name.clone(), r.value)).collect();
-        assert_eq!(got, v(want), "{line}");
+        assert_eq!(named(&p), v(want), "{line}");
     }
     let p = LineParser::new().parse("loss{split=\"val\"}=0.31");
     assert_eq!(p.readings[0].labels, [("split".to_string(), "val".to_string())]);
@@ -83,22 +85,10 @@ fn what_a_line_became() {
 }
 
 #[test]
-fn two_spellings_of_one_name_warn_once_across_streams() {
-    let out = LineParser::new();
-    let err = out.clone();
-    assert_eq!(out.parse("val_loss=0.5").readings.len(), 1);
-    let p = err.parse("val/loss=0.7 acc=0.9");
-    assert_eq!(
-        p.warnings,
-        [r#""val/loss" would be the metric val_loss (a name is made legal by turning other characters into _), which "val_loss" already is; its values are ignored (rename one of them)"#]
-    );
-    assert_eq!(
-        p.readings.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
-        ["acc"]
-    );
-    let p = out.parse("val/loss=0.8");
-    assert!(p.readings.is_empty() && p.warnings.is_empty());
-    assert_eq!(out.parse("val_loss=0.4").readings[0].value, 0.4);
+fn names_come_as_printed() {
+    let p = LineParser::new().parse("val/accuracy=0.63 [x]");
+    assert_eq!(p.readings[0].name, "val/accuracy");
+    assert_eq!(legal_name(&p.readings[0].name).unwrap(), "val_accuracy");
 }
 
 #[test]
@@ -136,19 +126,19 @@ fn overlong_lines_are_not_parsed() {
 }
 
 proptest::proptest! {
-    /// No line makes the parser panic, and every name it gives is legal.
+    /// No line makes the parser panic, and every name it gives becomes legal.
     #[test]
     fn any_line_is_safe(line in "\\PC{0,200}") {
-        for r in LineParser::new().parse(&line).readings {
-            proptest::prop_assert!(crate::model::is_metric_name(&r.name), "{:?}", r.name);
+        for (name, _) in values(&line) {
+            proptest::prop_assert!(crate::model::is_metric_name(&name), "{:?}", name);
         }
     }
 
     /// The same for lines made of the characters the readers look for.
     #[test]
     fn metric_like_lines_are_safe(line in "[a-z0-9 _.:/'\"{}\\[\\]()=,+\\-\t|<>?]{0,80}") {
-        for r in LineParser::new().parse(&line).readings {
-            proptest::prop_assert!(crate::model::is_metric_name(&r.name), "{:?}", r.name);
+        for (name, _) in values(&line) {
+            proptest::prop_assert!(crate::model::is_metric_name(&name), "{:?}", name);
         }
     }
 

@@ -39,7 +39,7 @@ fn elapsed(b: &[u8]) -> bool {
     time >= 2 && matches!(rest.get(time), Some(b'<' | b','))
 }
 
-pub(super) fn read(inside: &str, out: &mut Parsed) {
+pub(super) fn read<'a>(inside: &'a str, out: &mut Parsed<'a>) {
     out.format = Some(Format::Tqdm);
     // The time and the rate come first; a postfix item has a `=`.
     for item in inside.split(", ").skip(2) {
