@@ -64,16 +64,21 @@ need_npm() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
-# need_venv DIR MODULE PACKAGE...: a Python virtual environment at DIR (kept
-# outside the clone, so CI can keep it between runs) with PACKAGE installed,
-# unless MODULE already imports there.
+# need_venv DIR REQUIREMENTS MODULE...: a virtualenv at DIR (outside the
+# clone, so CI keeps it between runs) with REQUIREMENTS installed, unless
+# DIR already has exactly that file's pins and every MODULE imports there.
 need_venv() {
-    local dir=$1 module=$2; shift 2
-    if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c "import $module" >/dev/null 2>&1; then
+    local dir=$1 req=$2; shift 2
+    local imports
+    imports=$(printf 'import %s; ' "$@")
+    if [ -x "$dir/bin/python" ] && cmp -s "$req" "$dir/requirements.txt" \
+        && "$dir/bin/python" -c "$imports" >/dev/null 2>&1; then
         return 0
     fi
-    echo "--- python venv $dir: pip install $*"
+    echo "--- venv $dir: pip install -r $req"
+    rm -rf "$dir"
     python3 -m venv "$dir"
-    "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
-    "$dir/bin/python" -c "import $module" || { echo "pip install $* in $dir did not provide $module" >&2; return 1; }
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$req"
+    "$dir/bin/python" -c "$imports" || { echo "the venv in $dir does not import $*" >&2; return 1; }
+    cp "$req" "$dir/requirements.txt"
 }

@@ -27,7 +27,9 @@ pub use destinations::{
 };
 pub use groups::{GroupsArgs, ListOutput, PruneArgs, SelectArgs};
 pub use influx::InfluxArgs;
-pub use live::{InstallArgs, LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
+pub use live::{
+    InstallArgs, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat,
+};
 pub use mlflow::MlflowArgs;
 pub use standard::{DashboardArgs, RulesArgs};
 

@@ -170,6 +170,61 @@ pub fn series_id<K: AsRef<str>, V: AsRef<str>>(name: &str, labels: &[(K, V)]) ->
     format!("{name}{{{}}}", inner.join(","))
 }
 
+/// The pairs of a label set, and what follows its `}`.
+pub type LabelSet<'a> = (Vec<(String, String)>, &'a str);
+
+/// A label set as the text format and `--metric` write it, from just after
+/// the `{`: `k="v",k2="v2"}` (double-quoted values with the `\"`, `\\` and
+/// `\n` escapes; spaces and a trailing comma allowed). Returns the pairs in
+/// the order given and what follows the `}`, or why it is not one.
+pub fn label_set(mut s: &str) -> Result<LabelSet<'_>, String> {
+    let mut labels: Vec<(String, String)> = Vec::new();
+    loop {
+        s = s.trim_start();
+        if let Some(tail) = s.strip_prefix('}') {
+            return Ok((labels, tail));
+        }
+        let eq = s.find('=').ok_or("expected LABEL=\"VALUE\"")?;
+        let name = s[..eq].trim();
+        if !is_label_name(name) || name.starts_with("__") {
+            return Err(format!("{name:?} is not a legal label name"));
+        }
+        if labels.iter().any(|(k, _)| k == name) {
+            return Err(format!("label {name:?} is given twice"));
+        }
+        let quoted = s[eq + 1..].trim_start();
+        let Some(body) = quoted.strip_prefix('"') else {
+            return Err(format!("the value of {name:?} must be in double quotes"));
+        };
+        let (value, end) = quoted_value(body)?;
+        labels.push((name.to_string(), value));
+        s = body[end..].trim_start();
+        s = s.strip_prefix(',').unwrap_or(s);
+        if s.is_empty() {
+            return Err("the closing } is missing".into());
+        }
+    }
+}
+
+/// A label value after its opening quote: the value unescaped, and where
+/// the text after its closing quote starts.
+fn quoted_value(body: &str) -> Result<(String, usize), String> {
+    let mut value = String::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Ok((value, i + 1)),
+            '\\' => match chars.next().map(|(_, c)| c) {
+                Some('n') => value.push('\n'),
+                Some(c @ ('"' | '\\')) => value.push(c),
+                _ => return Err("only \\\", \\\\ and \\n are escapes in a label value".into()),
+            },
+            c => value.push(c),
+        }
+    }
+    Err("a label value's closing quote is missing".into())
+}
+
 /// RFC 6901 escaping of one JSON pointer segment.
 pub fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")

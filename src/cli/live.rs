@@ -30,9 +30,13 @@ pub struct RunArgs {
     pub live: LiveArgs,
 
     /// Which of the command's streams metric lines are read from (both
-    /// always pass through).
-    #[arg(long, value_enum, default_value_t = MetricsFrom::Stdout, env = "SIMPLEPIPE_METRICS_FROM", value_name = "STREAM")]
+    /// always pass through): tqdm, Lightning and Python's logging write to stderr.
+    #[arg(long, value_enum, default_value_t = MetricsFrom::Both, env = "SIMPLEPIPE_METRICS_FROM", value_name = "STREAM")]
     pub metrics_from: MetricsFrom,
+
+    /// Show, for each line that held metrics, what it became (also with -v).
+    #[arg(long, env = "SIMPLEPIPE_PRINT_METRICS")]
+    pub print_metrics: bool,
 
     /// The command and its arguments (after `--`, or after the last option).
     #[arg(
@@ -91,10 +95,15 @@ pub struct LiveArgs {
     #[command(flatten)]
     pub labels: LabelArgs,
 
-    /// Read metrics with this regex instead of the built-in line formats:
+    /// Also read metrics with this regex, besides the built-in line formats:
     /// two groups, the name then the value (or groups named `name` and `value`).
     #[arg(long, env = "SIMPLEPIPE_METRICS_REGEX", value_name = "REGEX")]
     pub metrics_regex: Option<String>,
+
+    /// The built-in line readers: auto (name=value, JSON, Python dicts,
+    /// Keras, XGBoost, LightGBM, tqdm) or none (only --metrics-regex).
+    #[arg(long, value_enum, default_value_t = MetricsFormat::Auto, env = "SIMPLEPIPE_METRICS_FORMAT", value_name = "FORMAT")]
+    pub metrics_format: MetricsFormat,
 
     /// Refuse new series past this many (each one is a warning).
     #[arg(
@@ -133,8 +142,16 @@ pub enum MetricsFrom {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsFormat {
+    /// The built-in readers (docs/frameworks.md).
+    Auto,
+    /// None: only --metrics-regex reads.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WatchFormat {
-    /// Metric lines: name=value pairs, JSON objects, or --metrics-regex.
+    /// Metric lines, as `run` reads them.
     Lines,
     /// ModelOp Center stream messages, one JSON object per line.
     Modelop,

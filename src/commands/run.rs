@@ -68,6 +68,7 @@ pub fn run(cfg: &RunConfig) -> Result<i32> {
     };
     let finished = session.finish(extra, end);
     let code = outcome.exit_code();
+    cfg.parser.end(cfg.from, live.quiet);
     if !live.quiet {
         for line in finished.summary(&state, n_extra, (warnings.count(), "metric line")) {
             report::info(line);

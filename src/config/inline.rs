@@ -13,7 +13,7 @@ use anyhow::Result;
 
 use crate::artifact::InlineMetric;
 use crate::error::{bail_with, Exit};
-use crate::model::{is_label_name, is_metric_name, parse_number, Kind};
+use crate::model::{self, is_metric_name, parse_number, Kind};
 
 const EXAMPLE: &str = "e.g. --metric 'loss{split=\"eval\"}=0.25' or --metric counter:runs_total=3";
 
@@ -95,59 +95,15 @@ pub fn metric(raw: &str) -> Result<InlineMetric> {
     })
 }
 
-/// `k="v",k2="v2"}` -> the pairs and what follows the `}`.
-fn label_set<'a>(raw: &str, mut s: &'a str) -> Result<(Vec<(String, String)>, &'a str)> {
-    let bad = |why: &str| {
+/// `k="v",k2="v2"}` -> the pairs and what follows the `}` (the grammar is
+/// [`model::label_set`], which metric lines share).
+fn label_set<'a>(raw: &str, s: &'a str) -> Result<model::LabelSet<'a>> {
+    model::label_set(s).map_err(|why| {
         crate::error::fail(
             Exit::Usage,
             anyhow::anyhow!("--metric {raw:?}: {why}; {EXAMPLE}"),
         )
-    };
-    let mut labels: Vec<(String, String)> = Vec::new();
-    loop {
-        s = s.trim_start();
-        if let Some(tail) = s.strip_prefix('}') {
-            return Ok((labels, tail));
-        }
-        let eq = s.find('=').ok_or_else(|| bad("expected LABEL=\"VALUE\""))?;
-        let name = s[..eq].trim();
-        if !is_label_name(name) || name.starts_with("__") {
-            return Err(bad(&format!("{name:?} is not a legal label name")));
-        }
-        if labels.iter().any(|(k, _)| k == name) {
-            return Err(bad(&format!("label {name:?} is given twice")));
-        }
-        let mut chars = s[eq + 1..].trim_start().char_indices();
-        let quoted = &s[eq + 1..].trim_start();
-        if chars.next().map(|(_, c)| c) != Some('"') {
-            return Err(bad(&format!(
-                "the value of {name:?} must be in double quotes"
-            )));
-        }
-        let mut value = String::new();
-        let mut end = None;
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '"' => {
-                    end = Some(i + 1);
-                    break;
-                }
-                '\\' => match chars.next().map(|(_, c)| c) {
-                    Some('n') => value.push('\n'),
-                    Some(c @ ('"' | '\\')) => value.push(c),
-                    _ => return Err(bad("only \\\", \\\\ and \\n are escapes in a label value")),
-                },
-                c => value.push(c),
-            }
-        }
-        let end = end.ok_or_else(|| bad("a label value's closing quote is missing"))?;
-        labels.push((name.to_string(), value));
-        s = quoted[end..].trim_start();
-        s = s.strip_prefix(',').unwrap_or(s);
-        if s.is_empty() {
-            return Err(bad("the closing } is missing"));
-        }
-    }
+    })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use anyhow::{anyhow, Result};
 
 use super::destinations::{self, Mode};
 use super::labels;
-use crate::cli::{LiveArgs, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
+use crate::cli::{LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
 use crate::error::{fail, Exit};
 use crate::live::state::Rules;
 use crate::live::{child, lines::LineParser, modelop::ModelOp};
@@ -83,7 +83,7 @@ pub fn run(args: RunArgs) -> Result<RunConfig> {
     })?;
     Ok(RunConfig {
         live: live(&args.live)?,
-        parser: parser(args.live.metrics_regex.as_deref())?,
+        parser: parser(&args.live, args.print_metrics)?,
         from: match args.metrics_from {
             MetricsFrom::Stdout => child::MetricsFrom::Stdout,
             MetricsFrom::Stderr => child::MetricsFrom::Stderr,
@@ -113,7 +113,7 @@ pub fn watch(args: WatchArgs) -> Result<WatchConfig> {
                     anyhow!("--engine-names is for --format modelop"),
                 ));
             }
-            Records::Lines(parser(args.live.metrics_regex.as_deref())?)
+            Records::Lines(parser(&args.live, false)?)
         }
         WatchFormat::Modelop => {
             if args.live.metrics_regex.is_some() {
@@ -167,9 +167,8 @@ fn live(args: &LiveArgs) -> Result<LiveConfig> {
     })
 }
 
-fn parser(regex: Option<&str>) -> Result<LineParser> {
-    match regex {
-        None => Ok(LineParser::new()),
-        Some(r) => LineParser::with_regex(r).map_err(|e| fail(Exit::Usage, e)),
-    }
+fn parser(args: &LiveArgs, print: bool) -> Result<LineParser> {
+    let builtins = args.metrics_format == MetricsFormat::Auto;
+    let regex = args.metrics_regex.as_deref();
+    LineParser::configured(builtins, regex, print).map_err(|e| fail(Exit::Usage, e))
 }

@@ -35,15 +35,8 @@ use std::time::{Duration, Instant};
 use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook::iterator::Signals;
 
+pub use super::lines::MetricsFrom;
 use super::lines::Splitter;
-
-/// Which of the child's streams metric lines are read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricsFrom {
-    Stdout,
-    Stderr,
-    Both,
-}
 
 /// A stream of the child's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -81,6 +81,7 @@ impl Session {
         let (state, warnings) = (self.state.clone(), self.warnings.clone());
         move |at: &dyn Fn() -> String, line: &str| {
             let parsed = parser.parse(line);
+            parser.show(at, &parsed);
             for w in &parsed.warnings {
                 warnings.warn(&at(), w);
             }

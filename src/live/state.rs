@@ -20,7 +20,7 @@ use crate::model::{
     Sample, Series,
 };
 
-use super::lines::Reading;
+use super::lines::{legal_name, Reading};
 
 /// What the state needs from the command line.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +47,11 @@ struct FamilyState {
     kind: Kind,
     help: String,
     series: BTreeMap<Vec<(Label, Label)>, f64>,
+    /// The name as it was first printed, before the name rule: another
+    /// spelling that the rule makes the same name is not this metric.
+    spelled: Box<str>,
+    /// Whether that other spelling was warned about (once is enough).
+    collided: bool,
 }
 
 /// The latest value of every series, by family name.
@@ -73,25 +78,29 @@ impl State {
         self.series
     }
 
-    /// Record a value read from a line: the kind comes from the reading or,
-    /// failing that, from the name (`_total` → counter).
+    /// Record a value read from a line, under its name made legal by the
+    /// name rule: the kind comes from the reading or, failing that, from
+    /// the name (`_total` → counter). The first spelling of a name keeps
+    /// it; another spelling's values are ignored, with one warning.
     pub fn record(&mut self, r: &Reading) -> Result<(), String> {
-        let kind = r.kind.unwrap_or(if r.name.ends_with("_total") {
+        let legal = legal_name(&r.name);
+        let name = legal.as_deref().unwrap_or(&r.name);
+        let kind = r.kind.unwrap_or(if name.ends_with("_total") {
             Kind::Counter
         } else {
             Kind::Gauge
         });
-        if self.rules.reserved.contains(&r.name) {
+        if self.rules.reserved.iter().any(|n| n == name) {
             return Err(format!(
-                "{:?} is written by simplepipe itself; rename the metric",
-                r.name
+                "{name:?} is written by simplepipe itself; rename the metric"
             ));
         }
         if let Some(msg) = reserved_metric_problem(&r.name) {
             return Err(msg);
         }
         let labels = self.labels(&r.labels)?;
-        self.set(&r.name, kind, &r.help, labels, r.value)
+        let value = (kind, &*r.help, labels, r.value);
+        self.set_spelled(name, &r.name, value)
     }
 
     /// Set a series to a value (for a counter: only upwards).
@@ -102,6 +111,16 @@ impl State {
         help: &str,
         labels: Vec<(Label, Label)>,
         value: f64,
+    ) -> Result<(), String> {
+        self.set_spelled(name, name, (kind, help, labels, value))
+    }
+
+    /// [`State::set`] for a name printed as `spelled`.
+    fn set_spelled(
+        &mut self,
+        name: &str,
+        spelled: &str,
+        (kind, help, labels, value): (Kind, &str, Vec<(Label, Label)>, f64),
     ) -> Result<(), String> {
         let id = || series_id(name, &labels);
         if !is_metric_name(name) {
@@ -121,28 +140,34 @@ impl State {
                 id()
             ));
         }
-        let (fam_known, series_known) = match self.families.get(name) {
-            Some(f) => (true, f.series.contains_key(&labels)),
-            None => (false, false),
+        // One lookup of the family and one of the series: this runs for
+        // every value of every line.
+        let max = self.rules.max_series;
+        let over = || {
+            format!(
+                "{}: more than --max-series ({max}) series; this one is ignored",
+                id()
+            )
         };
-        if !series_known && self.series >= self.rules.max_series {
-            return Err(format!(
-                "{}: more than --max-series ({}) series; this one is ignored",
-                id(),
-                self.rules.max_series
-            ));
+        let Some(fam) = self.families.get_mut(name) else {
+            if self.series >= max {
+                return Err(over());
+            }
+            let family = FamilyState {
+                kind,
+                help: help.to_string(),
+                series: BTreeMap::from([(labels, value)]),
+                spelled: spelled.into(),
+                collided: false,
+            };
+            self.families.insert(name.to_string(), family);
+            self.series += 1;
+            self.version += 1;
+            return Ok(());
+        };
+        if *fam.spelled != *spelled {
+            return fam.collision(name, spelled);
         }
-        if !fam_known {
-            self.families.insert(
-                name.to_string(),
-                FamilyState {
-                    kind,
-                    help: help.to_string(),
-                    series: BTreeMap::new(),
-                },
-            );
-        }
-        let fam = self.families.get_mut(name).expect("inserted above");
         if fam.kind != kind {
             return Err(format!(
                 "{name:?} is a {} here but was first reported as a {}; one name has one type",
@@ -153,16 +178,23 @@ impl State {
         if !help.is_empty() && fam.help != help {
             fam.help = help.to_string();
         }
-        if let (Kind::Counter, Some(&old)) = (kind, fam.series.get(&labels)) {
-            if value < old {
-                return Err(format!(
-                    "{}: counter went down from {old} to {value}; a counter never decreases (ignored; use a name without _total for a gauge)",
-                    id()
-                ));
+        match fam.series.get_mut(&labels) {
+            Some(old) => {
+                if kind == Kind::Counter && value < *old {
+                    return Err(format!(
+                        "{}: counter went down from {old} to {value}; a counter never decreases (ignored; use a name without _total for a gauge)",
+                        id()
+                    ));
+                }
+                *old = value;
             }
-        }
-        if fam.series.insert(labels, value).is_none() {
-            self.series += 1;
+            None => {
+                if self.series >= max {
+                    return Err(over());
+                }
+                fam.series.insert(labels, value);
+                self.series += 1;
+            }
         }
         self.version += 1;
         Ok(())
@@ -248,6 +280,20 @@ impl State {
                     .collect(),
             })
             .collect()
+    }
+}
+
+impl FamilyState {
+    /// A value printed as `spelled`, which the name rule made `name`, the
+    /// name of another spelling's family: ignored, with one warning.
+    fn collision(&mut self, name: &str, spelled: &str) -> Result<(), String> {
+        if std::mem::replace(&mut self.collided, true) {
+            return Ok(());
+        }
+        Err(format!(
+            "{spelled:?} would be the metric {name} (a name is made legal by turning other characters into _), which {:?} already is; its values are ignored (rename one of them)",
+            self.spelled
+        ))
     }
 }
 
@@ -343,7 +389,7 @@ mod tests {
         let w = feed(
             &mut s,
             &[
-                "val-loss=0.3",
+                "val-loss=0.3 x{le=\"1\"}=2",
                 r#"{"name":"x","value":1,"labels":{"le":"1"}}"#,
                 r#"{"name":"x","value":1,"labels":{"__name__":"y"}}"#,
                 r#"{"name":"x","value":1,"labels":{"user":"bob"}}"#,
@@ -357,7 +403,7 @@ mod tests {
         assert_eq!(
             w,
             [
-                r#"line 1: "val-loss" is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"#,
+                r#"line 1: "le" is reserved for histogram buckets and summary quantiles"#,
                 r#"line 2: "le" is reserved for histogram buckets and summary quantiles"#,
                 r#"line 3: "__name__": label names starting with "__" are reserved by Prometheus"#,
                 r#"line 4: "user" is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)"#,
@@ -368,6 +414,42 @@ mod tests {
             ]
         );
         assert_eq!(s.get("loss", &[("run", "r1")]), Some(1.0));
+        // Lines' names are made legal by the name rule; `set` still checks.
+        assert_eq!(s.get("val_loss", &[("run", "r1")]), Some(0.3));
+        assert_eq!(
+            s.set("val-loss", Kind::Gauge, "", vec![], 1.0),
+            Err(r#""val-loss" is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"#.into())
+        );
+    }
+
+    #[test]
+    fn two_spellings_of_one_name_are_one_warning_and_the_first_keeps_it() {
+        let mut s = State::new(rules());
+        let w = feed(
+            &mut s,
+            &[
+                "val_loss=0.5",
+                "val/loss=0.7 acc=0.9",
+                "val-loss=0.8 val/loss=0.9",
+                "val_loss=0.4",
+            ],
+        );
+        assert_eq!(
+            w,
+            [
+                r#"line 2: "val/loss" would be the metric val_loss (a name is made legal by turning other characters into _), which "val_loss" already is; its values are ignored (rename one of them)"#
+            ]
+        );
+        assert_eq!(s.get("val_loss", &[("run", "r1")]), Some(0.4));
+        assert_eq!(s.get("acc", &[("run", "r1")]), Some(0.9));
+        // The first spelling may be one the rule changed.
+        let mut s = State::new(rules());
+        assert_eq!(
+            feed(&mut s, &["train-rmse=0.5", "train-rmse=0.4"]),
+            Vec::<String>::new()
+        );
+        assert_eq!(feed(&mut s, &["train_rmse=0.1"]).len(), 1);
+        assert_eq!(s.get("train_rmse", &[("run", "r1")]), Some(0.4));
     }
 
     #[test]

@@ -281,7 +281,7 @@ fn a_dead_gateway_never_holds_back_the_childs_output() {
 #[test]
 fn bad_metric_lines_are_warnings_with_their_line_numbers() {
     let gw = Gateway::start();
-    let script = "echo 'starting'; echo 'val-loss=0.3 acc=0.9'; echo 'images_total=10'; echo 'images_total=5'; echo '{\"name\":\"x\",\"value\":1,\"labels\":{\"job\":\"y\"}}' ; echo oops >&2";
+    let script = "echo 'starting'; echo 'loss{le=\"1\"}=0.3 acc=0.9'; echo 'images_total=10'; echo 'images_total=5'; echo '{\"name\":\"x\",\"value\":1,\"labels\":{\"job\":\"y\"}}' ; echo oops >&2";
     let r = run_live(&gw.url, "bad", &[], &["sh", "-c", script]).wait();
     assert_eq!(r.code, 0, "{r:?}");
     // The child's own stderr passes through as it is (its order relative
@@ -294,7 +294,7 @@ fn bad_metric_lines_are_warnings_with_their_line_numbers() {
     assert_eq!(
         r.stderr.lines().filter(|l| l.starts_with("simplepipe: warning")).collect::<Vec<_>>(),
         [
-            "simplepipe: warning: stdout line 2: \"val-loss\" is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+            "simplepipe: warning: stdout line 2: \"le\" is reserved for histogram buckets and summary quantiles",
             "simplepipe: warning: stdout line 4: images_total: counter went down from 10 to 5; a counter never decreases (ignored; use a name without _total for a gauge)",
             "simplepipe: warning: stdout line 5: \"job\" is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)",
         ]
