@@ -27,16 +27,16 @@
 //! Labels are checked later, in [`super::state`], where the grouping labels
 //! are known.
 
-mod boosting;
-mod custom;
-mod json;
-mod keras;
-mod names;
-mod pairs;
-mod pydict;
-mod seen;
-mod split;
-mod tqdm;
+pub mod boosting;
+pub mod custom;
+pub mod json;
+pub mod keras;
+pub mod names;
+pub mod pairs;
+pub mod pydict;
+pub mod seen;
+pub mod split;
+pub mod tqdm;
 
 use std::borrow::Cow;
 
