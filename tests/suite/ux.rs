@@ -726,10 +726,6 @@ fn inline_metrics_take_labels_and_a_type() {
 // tests/suite/doc_examples.rs and CONTRIBUTING.md ("Examples in the docs are
 // run"). Pages added to docs/ later are covered without editing these tests.
 
-/// Pages other branches are writing, linked before they land: a link to one
-/// of them may dangle until it is merged (then it resolves like any other;
-/// take it off this list).
-const PENDING_PAGES: [&str; 1] = ["docs/frameworks.md"];
 
 #[test]
 fn readme_examples_run_as_written() {
@@ -833,14 +829,11 @@ fn docs_links_resolve() {
                 .unwrap_or(&target)
                 .display()
                 .to_string();
-            if !target.exists() {
-                assert!(
-                    PENDING_PAGES.contains(&shown.as_str()),
-                    "{}:{line}: ({link}) points at {shown}, which doesn't exist",
-                    page.path
-                );
-                continue;
-            }
+            assert!(
+                target.exists(),
+                "{}:{line}: ({link}) points at {shown}, which doesn't exist",
+                page.path
+            );
             if let Some(anchor) = anchor {
                 let text = std::fs::read_to_string(&target).unwrap();
                 let anchors = doc_examples::anchors(&text);
