@@ -20,7 +20,9 @@ mod net;
 mod standard;
 pub use groups::{GroupsArgs, ListOutput, PruneArgs, SelectArgs};
 pub use influx::InfluxArgs;
-pub use live::{InstallArgs, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
+pub use live::{
+    InstallArgs, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat,
+};
 pub use net::{GatewayArgs, GroupingArgs, NetArgs};
 pub use standard::{DashboardArgs, RulesArgs};
 

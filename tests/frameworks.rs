@@ -41,7 +41,8 @@ fn venv_python() -> String {
 
 /// Tees the command's stdout and stderr into files as they go, so the test
 /// knows exactly what the child printed.
-const TEE: &str = r#"out=$1 err=$2; shift 2; set -o pipefail; "$@" 2> >(tee "$err" >&2) | tee "$out""#;
+const TEE: &str =
+    r#"out=$1 err=$2; shift 2; set -o pipefail; "$@" 2> >(tee "$err" >&2) | tee "$out""#;
 
 /// What one training run left.
 struct Trained {
@@ -63,8 +64,21 @@ fn train(gw: &Gateway, job: &str, script: &str) -> Trained {
     let keras_home = file("keras");
     let run = Live::spawn(
         &[
-            "run", "--gateway", &gw.url, "--job", job, "--", "bash", "-c", TEE, "tee", &out,
-            &err, &python, &script, &expected,
+            "run",
+            "--gateway",
+            &gw.url,
+            "--job",
+            job,
+            "--",
+            "bash",
+            "-c",
+            TEE,
+            "tee",
+            &out,
+            &err,
+            &python,
+            &script,
+            &expected,
         ],
         &[
             ("KERAS_BACKEND", "jax"),
@@ -118,7 +132,11 @@ fn xgboost_with_evals_and_verbose_eval() {
 fn lightgbm_with_log_evaluation() {
     let gw = Gateway::start();
     let t = train(&gw, "lightgbm", "lightgbm_train");
-    assert!(t.printed.0.contains("[20]\ttraining's l2: "), "{}", t.printed.0);
+    assert!(
+        t.printed.0.contains("[20]\ttraining's l2: "),
+        "{}",
+        t.printed.0
+    );
     assert_eq!(t.pushed["iteration"], 20.0);
     assert!(t.pushed.contains_key("valid_1_l1"), "{:?}", t.pushed);
     check(&t);
@@ -131,7 +149,10 @@ fn keras_fit_with_validation_split_verbose_2() {
     assert!(t.printed.0.contains("Epoch 3/3\n"), "{}", t.printed.0);
     assert_eq!(t.pushed["epoch"], 3.0);
     let names: Vec<&str> = t.pushed.keys().map(String::as_str).collect();
-    assert_eq!(names, ["accuracy", "epoch", "loss", "val_accuracy", "val_loss"]);
+    assert_eq!(
+        names,
+        ["accuracy", "epoch", "loss", "val_accuracy", "val_loss"]
+    );
     check(&t);
 }
 

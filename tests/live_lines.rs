@@ -45,7 +45,12 @@ fn ours(stderr: &str) -> Vec<&str> {
 fn stderr_is_read_by_default_and_passes_through() {
     let gw = Gateway::start();
     let bar = r"printf 'Epoch 0:  50%%|#    | 1/2 [00:00<00:00, 9.1it/s, train_loss=0.5]\rEpoch 0: 100%%|#####| 2/2 [00:00<00:00, 9.3it/s, train_loss=0.25]\n' >&2";
-    let r = run_sh(&gw, "err", &["-q"], &format!("echo 'val/accuracy=0.63'; {bar}"));
+    let r = run_sh(
+        &gw,
+        "err",
+        &["-q"],
+        &format!("echo 'val/accuracy=0.63'; {bar}"),
+    );
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.stdout, "val/accuracy=0.63\n");
     assert_eq!(
@@ -67,13 +72,34 @@ fn a_regex_adds_to_the_built_in_readers_and_format_none_turns_them_off() {
     assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
     assert_eq!(
         pushed(&gw, "add"),
-        pairs(&[("accuracy", "0.9"), ("iteration", "3"), ("loss", "0.5"), ("train_rmse", "0.4")])
+        pairs(&[
+            ("accuracy", "0.9"),
+            ("iteration", "3"),
+            ("loss", "0.5"),
+            ("train_rmse", "0.4")
+        ])
     );
-    let r = run_sh(&gw, "only", &["--metrics-regex", re, "--metrics-format", "none", "-q"], script);
+    let r = run_sh(
+        &gw,
+        "only",
+        &["--metrics-regex", re, "--metrics-format", "none", "-q"],
+        script,
+    );
     assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
     assert_eq!(pushed(&gw, "only"), pairs(&[("accuracy", "0.9")]));
     // With nothing left to read it is a usage error, before anything starts.
-    let r = run(&["run", "--gateway", &gw.url, "--job", "j", "--metrics-format", "none", "--", "touch", "/tmp/never"]);
+    let r = run(&[
+        "run",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "j",
+        "--metrics-format",
+        "none",
+        "--",
+        "touch",
+        "/tmp/never",
+    ]);
     assert_eq!(r.code, 2, "{r:?}");
     assert_eq!(
         r.stderr,
@@ -109,14 +135,24 @@ fn print_metrics_shows_what_each_line_became() {
 #[test]
 fn a_run_that_found_no_metric_says_so_and_what_it_saw() {
     let gw = Gateway::start();
-    let r = run_sh(&gw, "none", &[], "echo '100%|#####| 3/3 [00:00<00:00, 9.3it/s]' >&2; echo hello");
+    let r = run_sh(
+        &gw,
+        "none",
+        &[],
+        "echo '100%|#####| 3/3 [00:00<00:00, 9.3it/s]' >&2; echo hello",
+    );
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
         ours(&r.stderr)[0],
         "simplepipe: no metric found in the command's stdout and stderr; it printed tqdm progress bars (their numbers are read from the bar's postfix: bar.set_postfix(loss=…)), with no number to read"
     );
     assert!(ours(&r.stderr)[1].starts_with("simplepipe: pushed 5 families"));
-    let r = run_sh(&gw, "none", &["--metrics-from", "stdout"], "echo loss=1 >&2");
+    let r = run_sh(
+        &gw,
+        "none",
+        &["--metrics-from", "stdout"],
+        "echo loss=1 >&2",
+    );
     assert_eq!(
         ours(&r.stderr)[0],
         "simplepipe: no metric found in the command's stdout (stderr was not read: --metrics-from both reads it); read are name=value pairs, JSON objects, Python dicts, and the lines of Keras, XGBoost, LightGBM and tqdm (docs/frameworks.md); --metrics-regex reads others"

@@ -12,7 +12,9 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 
 use super::{influx, labels, remote_write, target};
-use crate::cli::{BestEffort, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
+use crate::cli::{
+    BestEffort, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat,
+};
 use crate::encode::line_protocol;
 use crate::error::{fail, Exit};
 use crate::live::{child, lines::LineParser, modelop::ModelOp};

@@ -15,9 +15,11 @@
 
 use std::collections::BTreeMap;
 
+use foldhash::HashMap;
+
 use crate::model::{is_label_name, is_metric_name, series_id, Family, Kind, Label, Sample, Series};
 
-use super::lines::{legal_name, Reading};
+use super::lines::{legal_name_into, Reading};
 
 /// What the state needs from the command line.
 #[derive(Debug, Clone, Default)]
@@ -55,18 +57,31 @@ struct FamilyState {
 #[derive(Debug)]
 pub struct State {
     rules: Rules,
-    families: BTreeMap<String, FamilyState>,
+    /// Hashed, not ordered: every value of every line looks its family up,
+    /// and a tree's string comparisons were most of that; [`State::families`]
+    /// sorts, once per push.
+    families: HashMap<String, FamilyState>,
     series: usize,
+    /// `--label`, ready to add to a series (sorted).
+    extra: Vec<(Label, Label)>,
+    /// Where a name the rule changes is written, reused from value to value.
+    scratch: String,
     /// Bumped on every change, so a pusher can tell whether anything moved.
     pub version: u64,
 }
 
 impl State {
     pub fn new(rules: Rules) -> State {
+        let mut extra: Vec<(Label, Label)> = (rules.labels.iter())
+            .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+            .collect();
+        extra.sort();
         State {
             rules,
-            families: BTreeMap::new(),
+            families: HashMap::default(),
             series: 0,
+            extra,
+            scratch: String::new(),
             version: 0,
         }
     }
@@ -80,21 +95,21 @@ impl State {
     /// the name (`_total` → counter). The first spelling of a name keeps
     /// it; another spelling's values are ignored, with one warning.
     pub fn record(&mut self, r: &Reading) -> Result<(), String> {
-        let legal = legal_name(&r.name);
-        let name = legal.as_deref().unwrap_or(&r.name);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let name = match legal_name_into(&r.name, &mut scratch) {
+            true => scratch.as_str(),
+            false => &r.name,
+        };
         let kind = r.kind.unwrap_or(if name.ends_with("_total") {
             Kind::Counter
         } else {
             Kind::Gauge
         });
-        if self.rules.reserved.iter().any(|n| n == name) {
-            return Err(format!(
-                "{name:?} is written by simplepipe itself; rename the metric"
-            ));
-        }
-        let labels = self.labels(&r.labels)?;
-        let value = (kind, &*r.help, labels, r.value);
-        self.set_spelled(name, &r.name, value)
+        let done = self.labels(&r.labels).and_then(|labels| {
+            self.set_spelled(name, Some(&r.name), (kind, &r.help, labels, r.value))
+        });
+        self.scratch = scratch;
+        done
     }
 
     /// Set a series to a value (for a counter: only upwards).
@@ -106,39 +121,36 @@ impl State {
         labels: Vec<(Label, Label)>,
         value: f64,
     ) -> Result<(), String> {
-        self.set_spelled(name, name, (kind, help, labels, value))
+        self.set_spelled(name, None, (kind, help, labels, value))
     }
 
-    /// [`State::set`] for a name printed as `spelled`.
+    /// [`State::set`] for a name a line printed as `spelled` (`None`: set
+    /// by simplepipe itself, which may use the reserved names).
     fn set_spelled(
         &mut self,
         name: &str,
-        spelled: &str,
+        spelled: Option<&str>,
         (kind, help, labels, value): (Kind, &str, Vec<(Label, Label)>, f64),
     ) -> Result<(), String> {
+        self.check(name, kind, &labels, value)?;
         let id = || series_id(name, &labels);
-        if !is_metric_name(name) {
-            return Err(format!(
-                "{name:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
-            ));
-        }
-        if self.rules.finite_only && !value.is_finite() {
-            return Err(format!(
-                "{}: {value} cannot be stored in InfluxDB (line protocol has no NaN or ±Inf); the value is ignored",
-                id()
-            ));
-        }
-        if kind == Kind::Counter && value < 0.0 {
-            return Err(format!(
-                "{}: {value} is negative; a counter never goes below 0 (use a name without _total for a gauge)",
-                id()
-            ));
-        }
         // One lookup of the family and one of the series: this runs for
         // every value of every line.
         let max = self.rules.max_series;
-        let over = || format!("{}: more than --max-series ({max}) series; this one is ignored", id());
+        let over = || {
+            format!(
+                "{}: more than --max-series ({max}) series; this one is ignored",
+                id()
+            )
+        };
         let Some(fam) = self.families.get_mut(name) else {
+            // A reserved name never gets a family from a line, so only a
+            // new one is checked.
+            if spelled.is_some() && self.rules.reserved.iter().any(|n| n == name) {
+                return Err(format!(
+                    "{name:?} is written by simplepipe itself; rename the metric"
+                ));
+            }
             if self.series >= max {
                 return Err(over());
             }
@@ -146,7 +158,7 @@ impl State {
                 kind,
                 help: help.to_string(),
                 series: BTreeMap::from([(labels, value)]),
-                spelled: spelled.into(),
+                spelled: spelled.unwrap_or(name).into(),
                 collided: false,
             };
             self.families.insert(name.to_string(), family);
@@ -154,6 +166,7 @@ impl State {
             self.version += 1;
             return Ok(());
         };
+        let spelled = spelled.unwrap_or(name);
         if *fam.spelled != *spelled {
             return fam.collision(name, spelled);
         }
@@ -186,6 +199,35 @@ impl State {
             }
         }
         self.version += 1;
+        Ok(())
+    }
+
+    /// What is wrong with a value whatever the state holds.
+    fn check(
+        &self,
+        name: &str,
+        kind: Kind,
+        labels: &[(Label, Label)],
+        value: f64,
+    ) -> Result<(), String> {
+        let id = || series_id(name, labels);
+        if !is_metric_name(name) {
+            return Err(format!(
+                "{name:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
+            ));
+        }
+        if self.rules.finite_only && !value.is_finite() {
+            return Err(format!(
+                "{}: {value} cannot be stored in InfluxDB (line protocol has no NaN or ±Inf); the value is ignored",
+                id()
+            ));
+        }
+        if kind == Kind::Counter && value < 0.0 {
+            return Err(format!(
+                "{}: {value} is negative; a counter never goes below 0 (use a name without _total for a gauge)",
+                id()
+            ));
+        }
         Ok(())
     }
 
@@ -228,8 +270,10 @@ impl State {
 
     /// Check a reading's labels and add the `--label` ones, sorted by name.
     pub fn labels(&self, given: &[(String, String)]) -> Result<Vec<(Label, Label)>, String> {
-        let mut out: Vec<(Label, Label)> =
-            Vec::with_capacity(given.len() + self.rules.labels.len());
+        if given.is_empty() {
+            return Ok(self.extra.clone());
+        }
+        let mut out: Vec<(Label, Label)> = Vec::with_capacity(given.len() + self.extra.len());
         for (k, v) in given {
             check_label(k, &self.rules)?;
             if let Some(why) = self.rules.label_check.and_then(|check| check(k, v)) {
@@ -240,12 +284,7 @@ impl State {
             }
             out.push((k.as_str().into(), v.as_str().into()));
         }
-        out.extend(
-            self.rules
-                .labels
-                .iter()
-                .map(|(k, v)| (k.as_str().into(), v.as_str().into())),
-        );
+        out.extend(self.extra.iter().cloned());
         out.sort();
         Ok(out)
     }
@@ -253,8 +292,10 @@ impl State {
     /// The state as model families, sorted by name, each series by labels:
     /// what the encoders take.
     pub fn families(&self) -> Vec<Family> {
-        self.families
-            .iter()
+        let mut sorted: Vec<_> = self.families.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        sorted
+            .into_iter()
             .map(|(name, f)| Family {
                 name: name.clone(),
                 help: f.help.clone(),
@@ -418,17 +459,27 @@ mod tests {
         let mut s = State::new(rules());
         let w = feed(
             &mut s,
-            &["val_loss=0.5", "val/loss=0.7 acc=0.9", "val-loss=0.8 val/loss=0.9", "val_loss=0.4"],
+            &[
+                "val_loss=0.5",
+                "val/loss=0.7 acc=0.9",
+                "val-loss=0.8 val/loss=0.9",
+                "val_loss=0.4",
+            ],
         );
         assert_eq!(
             w,
-            [r#"line 2: "val/loss" would be the metric val_loss (a name is made legal by turning other characters into _), which "val_loss" already is; its values are ignored (rename one of them)"#]
+            [
+                r#"line 2: "val/loss" would be the metric val_loss (a name is made legal by turning other characters into _), which "val_loss" already is; its values are ignored (rename one of them)"#
+            ]
         );
         assert_eq!(s.get("val_loss", &[("run", "r1")]), Some(0.4));
         assert_eq!(s.get("acc", &[("run", "r1")]), Some(0.9));
         // The first spelling may be one the rule changed.
         let mut s = State::new(rules());
-        assert_eq!(feed(&mut s, &["train-rmse=0.5", "train-rmse=0.4"]), Vec::<String>::new());
+        assert_eq!(
+            feed(&mut s, &["train-rmse=0.5", "train-rmse=0.4"]),
+            Vec::<String>::new()
+        );
         assert_eq!(feed(&mut s, &["train_rmse=0.1"]).len(), 1);
         assert_eq!(s.get("train_rmse", &[("run", "r1")]), Some(0.4));
     }

@@ -88,7 +88,7 @@ fn mean(value: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{values, v};
+    use super::super::tests::{v, values};
     use super::super::{Format, LineParser};
 
     #[test]
@@ -97,11 +97,19 @@ mod tests {
         assert_eq!(p.format, Some(Format::XGBoost));
         assert_eq!(
             values("[4]\ttrain-rmse:0.40101\teval-rmse:0.51770"),
-            v(&[("iteration", 4.0), ("train_rmse", 0.40101), ("eval_rmse", 0.5177)])
+            v(&[
+                ("iteration", 4.0),
+                ("train_rmse", 0.40101),
+                ("eval_rmse", 0.5177)
+            ])
         );
         assert_eq!(
             values("[0]\tvalidation_0-ndcg@5:0.9\tvalidation_0-error@0.7:1e-05"),
-            v(&[("iteration", 0.0), ("validation_0_ndcg_5", 0.9), ("validation_0_error_0_7", 1e-5)])
+            v(&[
+                ("iteration", 0.0),
+                ("validation_0_ndcg_5", 0.9),
+                ("validation_0_error_0_7", 1e-5)
+            ])
         );
         // xgb.cv: mean+std.
         assert_eq!(
@@ -116,7 +124,12 @@ mod tests {
         assert_eq!(LineParser::new().parse(line).format, Some(Format::LightGBM));
         assert_eq!(
             values(line),
-            v(&[("iteration", 5.0), ("training_l2", 1.34325), ("training_l1", 0.881385), ("valid_1_l2", 1.10444)])
+            v(&[
+                ("iteration", 5.0),
+                ("training_l2", 1.34325),
+                ("training_l1", 0.881385),
+                ("valid_1_l2", 1.10444)
+            ])
         );
         // lgb.cv, and a logger's prefix.
         assert_eq!(
@@ -127,7 +140,13 @@ mod tests {
 
     #[test]
     fn other_bracketed_lines() {
-        for line in ["[3]\tdone", "[x]\ta-b:1", "a[3]\tloss:1", "[]\ta:1", "[LightGBM] [Warning] no\tmore"] {
+        for line in [
+            "[3]\tdone",
+            "[x]\ta-b:1",
+            "a[3]\tloss:1",
+            "[]\ta:1",
+            "[LightGBM] [Warning] no\tmore",
+        ] {
             assert_eq!(values(line), v(&[]), "{line:?}");
         }
     }

@@ -58,7 +58,11 @@ mod tests {
     use super::super::LineParser;
 
     fn read(p: &LineParser, line: &str) -> Vec<(String, f64)> {
-        p.parse(line).readings.into_iter().map(|r| (r.name.into_owned(), r.value)).collect()
+        p.parse(line)
+            .readings
+            .into_iter()
+            .map(|r| (r.name.into_owned(), r.value))
+            .collect()
     }
 
     #[test]
@@ -68,7 +72,8 @@ mod tests {
             read(&p, "step 7 | loss: 1.5e-2 | acc: 0.9 | note: n/a"),
             [("loss".to_string(), 0.015), ("acc".to_string(), 0.9)]
         );
-        let p = LineParser::configured(false, Some(r"(?P<value>[0-9.]+) (?P<name>\w+)"), false).unwrap();
+        let p = LineParser::configured(false, Some(r"(?P<value>[0-9.]+) (?P<name>\w+)"), false)
+            .unwrap();
         assert_eq!(p.parse("got 3 apples").readings[0].name, "apples");
         let p = LineParser::configured(false, Some(r"(\w+)=(\S+)"), false).unwrap();
         assert_eq!(
@@ -86,7 +91,10 @@ mod tests {
         );
         // With the built-ins off, only the regex reads.
         let p = LineParser::configured(false, Some(r"(\w+) is ([0-9.]+)"), false).unwrap();
-        assert_eq!(read(&p, "loss=0.5 and acc is 0.9"), [("acc".to_string(), 0.9)]);
+        assert_eq!(
+            read(&p, "loss=0.5 and acc is 0.9"),
+            [("acc".to_string(), 0.9)]
+        );
     }
 
     #[test]
@@ -98,7 +106,9 @@ mod tests {
             e.starts_with("--metrics-regex \"(\" is not a valid regex"),
             "{e}"
         );
-        let e = LineParser::configured(false, None, false).unwrap_err().to_string();
+        let e = LineParser::configured(false, None, false)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "--metrics-format none turns the built-in line readers off, so nothing would be read: give --metrics-regex too");
     }
 }

@@ -146,10 +146,9 @@ fn entry(map: Map<String, Value>, out: &mut Parsed<'_>) {
     });
 }
 
-
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{values, v};
+    use super::super::tests::{v, values};
     use super::super::{Format, LineParser, Reading};
     use crate::model::Kind;
 

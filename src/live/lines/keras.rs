@@ -32,7 +32,8 @@ pub(super) fn read<'a>(line: &'a str, out: &mut Parsed<'a>) {
     // Segments between ` - `, found by hand: a `&str` pattern sets up a
     // substring searcher on every call, which cost more than the rest.
     let mut start = 0;
-    let dashes = memchr_iter(b'-', b).filter(|&i| i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b' '));
+    let dashes =
+        memchr_iter(b'-', b).filter(|&i| i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b' '));
     for end in dashes.map(|i| i - 1).chain([b.len()]) {
         if end >= start {
             segment(line[start..end].trim(), out);
@@ -68,14 +69,13 @@ fn epoch(rest: &str) -> Option<f64> {
 /// `-`, `.`, `/`): no spaces, starting with a letter or `_`.
 fn is_name(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{values, v};
+    use super::super::tests::{v, values};
 
     #[test]
     fn epochs_and_segments() {

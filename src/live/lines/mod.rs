@@ -42,7 +42,7 @@ use std::borrow::Cow;
 
 use anyhow::{anyhow, Result};
 
-pub use names::legal as legal_name;
+pub use names::{legal as legal_name, legal_into as legal_name_into};
 pub use seen::MetricsFrom;
 pub use split::Splitter;
 
@@ -257,6 +257,12 @@ fn builtin<'a>(line: &'a str, out: &mut Parsed<'a>) {
         pairs::read(line, out);
         keras::read(trimmed, out);
     }
+}
+
+/// A number cut out of a line with nothing around it: what
+/// [`crate::model::parse_number`] reads, without its trim (2% of a line).
+fn number(s: &str) -> Option<f64> {
+    s.parse().ok()
 }
 
 /// The line without the ASCII whitespace and backspaces at its ends

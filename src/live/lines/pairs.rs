@@ -12,8 +12,9 @@
 
 use memchr::memchr2;
 
+use super::number;
 use super::{Format, Parsed, Reading};
-use crate::model::{label_set, parse_number};
+use crate::model::label_set;
 
 /// Characters a name may be made of in a `name=value` pair.
 fn name_char(b: u8) -> bool {
@@ -125,14 +126,14 @@ fn value(line: &str, from: usize) -> Option<(f64, usize)> {
     // A trailing `.` ends a sentence ("loss=0.41."), it's not part of the number.
     let value = value
         .strip_suffix('.')
-        .filter(|v| parse_number(v).is_some())
+        .filter(|v| number(v).is_some())
         .unwrap_or(value);
-    parse_number(value).map(|v| (v, ve))
+    number(value).map(|v| (v, ve))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{values, v};
+    use super::super::tests::{v, values};
     use super::super::LineParser;
 
     #[test]
@@ -176,14 +177,19 @@ mod tests {
 
     #[test]
     fn labels_as_metric_takes_them() {
-        let p = LineParser::new().parse(r#"step 3: loss{split="val", model="a\"b"}=0.31 acc{split="val"} = 0.9 lr=1e-3"#);
+        let p = LineParser::new().parse(
+            r#"step 3: loss{split="val", model="a\"b"}=0.31 acc{split="val"} = 0.9 lr=1e-3"#,
+        );
         let got: Vec<_> = p
             .readings
             .iter()
             .map(|r| (&*r.name, r.labels.clone(), r.value))
             .collect();
         let l = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
         assert_eq!(
             got,
@@ -201,7 +207,9 @@ mod tests {
         let p = LineParser::new().parse("loss{split=val}=0.31 acc=0.9");
         assert_eq!(
             p.warnings,
-            [r#"loss{…}: the value of "split" must be in double quotes (labels are written as --metric takes them: loss{split="val"}=0.31)"#]
+            [
+                r#"loss{…}: the value of "split" must be in double quotes (labels are written as --metric takes them: loss{split="val"}=0.31)"#
+            ]
         );
         // The rest of the line still counts.
         assert_eq!(values("loss{split=val}=0.31 acc=0.9"), v(&[("acc", 0.9)]));

@@ -9,8 +9,8 @@
 //! A small scanner, not an evaluator: it only has to find where each value
 //! ends (strings and brackets nest), which a regex can't.
 
+use super::number;
 use super::{Format, Parsed, Reading};
-use crate::model::parse_number;
 
 /// Read `{…}`; false when it is not a Python dict.
 pub(super) fn read<'a>(text: &'a str, out: &mut Parsed<'a>) -> bool {
@@ -108,7 +108,7 @@ impl<'a> Scanner<'a> {
                 if self.b.get(self.i) == Some(&b'(') {
                     return Some(self.call());
                 }
-                Some(parse_number(token))
+                Some(number(token))
             }
         }
     }
@@ -132,7 +132,7 @@ impl<'a> Scanner<'a> {
         let open = self.i;
         self.i += 1;
         self.spaces();
-        let first = parse_number(self.token());
+        let first = number(self.token());
         self.spaces();
         let ends = matches!(self.b.get(self.i), Some(b')' | b','));
         self.i = open;
@@ -169,14 +169,13 @@ impl<'a> Scanner<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{values, v};
+    use super::super::tests::{v, values};
     use super::super::{Format, LineParser};
 
     #[test]
     fn trainer_dicts() {
-        let p = LineParser::new().parse(
-            "{'loss': 0.41, 'grad_norm': 1.2, 'learning_rate': 4.5e-05, 'epoch': 0.5}",
-        );
+        let p = LineParser::new()
+            .parse("{'loss': 0.41, 'grad_norm': 1.2, 'learning_rate': 4.5e-05, 'epoch': 0.5}");
         assert_eq!(p.format, Some(Format::PythonDict));
         assert!(p.warnings.is_empty());
         assert_eq!(
@@ -199,7 +198,13 @@ mod tests {
 
     #[test]
     fn not_a_dict() {
-        for line in ["{'a' 1}", "{'a': 1 'b': 2}", "{'a': 'open}", "{'a': (1}", "{'a': }"] {
+        for line in [
+            "{'a' 1}",
+            "{'a': 1 'b': 2}",
+            "{'a': 'open}",
+            "{'a': (1}",
+            "{'a': }",
+        ] {
             let p = LineParser::new().parse(line);
             assert!(p.readings.is_empty(), "{line}");
             assert_eq!(p.warnings.len(), 1, "{line}: {:?}", p.warnings);

@@ -62,7 +62,10 @@ fn the_frameworks_lines() {
         assert_eq!(named(&p), v(want), "{line}");
     }
     let p = LineParser::new().parse("loss{split=\"val\"}=0.31");
-    assert_eq!(p.readings[0].labels, [("split".to_string(), "val".to_string())]);
+    assert_eq!(
+        p.readings[0].labels,
+        [("split".to_string(), "val".to_string())]
+    );
 }
 
 #[test]

@@ -55,7 +55,7 @@ pub(super) fn read<'a>(inside: &'a str, out: &mut Parsed<'a>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{values, v};
+    use super::super::tests::{v, values};
     use super::super::{Format, LineParser};
 
     #[test]
@@ -69,7 +69,10 @@ mod tests {
             values("Epoch 0:   0%|          | 0/5 [00:00<?, ?it/s, lr=0.0001, mode=train, step=3, train_loss=0.25, val acc=0.5] "),
             v(&[("lr", 0.0001), ("step", 3.0), ("train_loss", 0.25), ("val_acc", 0.5)])
         );
-        assert_eq!(values("3it [00:00, 57985.77it/s, loss=5]"), v(&[("loss", 5.0)]));
+        assert_eq!(
+            values("3it [00:00, 57985.77it/s, loss=5]"),
+            v(&[("loss", 5.0)])
+        );
         assert_eq!(
             values("Validation DataLoader 0: 100%|██| 4/4 [1:02:03<00:00, 2.31s/it, v_num=1, val_loss= 0.3]"),
             v(&[("v_num", 1.0), ("val_loss", 0.3)])
@@ -81,7 +84,10 @@ mod tests {
         let p = LineParser::new().parse("100%|██████████| 3/3 [00:00<00:00, 123361.88batch/s]");
         assert_eq!((p.readings.len(), p.format), (0, Some(Format::Tqdm)));
         // Brackets that are not a bar's.
-        assert_eq!(values("[train] epoch=1 loss=0.5 [done]"), v(&[("epoch", 1.0), ("loss", 0.5)]));
+        assert_eq!(
+            values("[train] epoch=1 loss=0.5 [done]"),
+            v(&[("epoch", 1.0), ("loss", 0.5)])
+        );
         assert_eq!(values("at [12:3, x] a=1"), v(&[("a", 1.0)]));
     }
 }
