@@ -25,7 +25,8 @@ pub(super) fn v(pairs: &[(&str, f64)]) -> Vec<(String, f64)> {
 /// and what it must become, with no warning.
 #[test]
 fn the_frameworks_lines() {
-    let rows: [(&str, &[(&str, f64)], Format); 8] = [
+    type Row<'a> = (&'a str, &'a [(&'a str, f64)], Format);
+    let rows: [Row; 8] = [
         (
             "5/5 - 0s - 544us/step - accuracy: 0.3800 - loss: 0.8891 - val_accuracy: 0.3400 - val_loss: 0.8404",
             &[("accuracy", 0.38), ("loss", 0.8891), ("val_accuracy", 0.34), ("val_loss", 0.8404)],
