@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """What `simplepipe run` costs per line of a child's output (issue 25).
 
-A file of 1,000,000 mixed lines (an equal share of plain log lines,
-name=value pairs, JSON objects, Keras, XGBoost and LightGBM lines, Hugging
-Face dicts and tqdm bars, ~80 bytes each) is printed by `cat` under
+A file of 1,000,000 mixed lines (by default an equal share of plain log
+lines, name=value pairs, JSON objects, Keras, XGBoost and LightGBM lines,
+Hugging Face dicts and tqdm bars, ~70 bytes each; --kinds picks others) is printed by `cat` under
 `simplepipe run`, pushing to a real Pushgateway every second; its stdout
 goes to /dev/null.
 
@@ -14,7 +14,7 @@ simplepipe pushes as run_cpu_seconds_total) per line, wall time and peak RSS
 (a binary that reads fewer formats pushes fewer). No figure is asserted:
 this prints, it doesn't judge.
 
-usage: python3 benches/run_lines.py [--lines 1000000] [--runs 5] BIN [BIN...]
+usage: python3 benches/run_lines.py [--lines 1000000] [--runs 5] [--kinds plain,pairs,...] BIN [BIN...]
 """
 import argparse
 import json
@@ -27,22 +27,22 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare import Gateway, http  # noqa: E402
 
-KINDS = [
-    lambda i: f"2026-11-21 10:00:{i % 60:02d} INFO data loader worker {i % 8} fetched shard {i} of the training set",
-    lambda i: f"step={i} loss={1 / (i + 1):.6f} accuracy={0.5 + (i % 500) / 1000:.4f} lr=1e-05",
-    lambda i: '{"step": %d, "loss": %.6f, "tokens_total": %d}' % (i, 1 / (i + 1), i * 512),
-    lambda i: f"5/5 - 0s - 544us/step - accuracy: {0.5 + (i % 500) / 1000:.4f} - loss: {1 / (i + 1):.4f} - val_loss: 0.8404",
-    lambda i: f"[{i}]\ttrain-rmse:{1 / (i + 1):.5f}\teval-rmse:0.51770",
-    lambda i: f"[{i}]\ttraining's l2: {1 / (i + 1):g}\tvalid_1's l2: 2.3008",
-    lambda i: "{'loss': %.4f, 'grad_norm': 1.2, 'learning_rate': 4.5e-05, 'epoch': %.2f}" % (1 / (i + 1), i / 1e6),
-    lambda i: f"Epoch 0:  50%|█████     | {i % 20}/20 [00:01<00:01, 48.1it/s, train_loss={1 / (i + 1):.3g}, v_num=0]",
-]
+KINDS = {
+    "plain": lambda i: f"2026-11-21 10:00:{i % 60:02d} INFO data loader worker {i % 8} fetched shard {i} of the training set",
+    "pairs": lambda i: f"step={i} loss={1 / (i + 1):.6f} accuracy={0.5 + (i % 500) / 1000:.4f} lr=1e-05",
+    "json": lambda i: '{"step": %d, "loss": %.6f, "tokens_total": %d}' % (i, 1 / (i + 1), i * 512),
+    "keras": lambda i: f"5/5 - 0s - 544us/step - accuracy: {0.5 + (i % 500) / 1000:.4f} - loss: {1 / (i + 1):.4f} - val_loss: 0.8404",
+    "xgboost": lambda i: f"[{i}]\ttrain-rmse:{1 / (i + 1):.5f}\teval-rmse:0.51770",
+    "lightgbm": lambda i: f"[{i}]\ttraining's l2: {1 / (i + 1):g}\tvalid_1's l2: 2.3008",
+    "hf": lambda i: "{'loss': %.4f, 'grad_norm': 1.2, 'learning_rate': 4.5e-05, 'epoch': %.2f}" % (1 / (i + 1), i / 1e6),
+    "tqdm": lambda i: f"Epoch 0:  50%|█████     | {i % 20}/20 [00:01<00:01, 48.1it/s, train_loss={1 / (i + 1):.3g}, v_num=0]",
+}
 
 
-def lines_file(n, path):
+def lines_file(n, path, kinds=tuple(KINDS)):
     with open(path, "w") as f:
         for i in range(n):
-            f.write(KINDS[i % len(KINDS)](i))
+            f.write(KINDS[kinds[i % len(kinds)]](i))
             f.write("\n")
 
 
@@ -70,15 +70,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--kinds", default=",".join(KINDS),
+                    help=f"the kinds of line, in equal shares (default all: {','.join(KINDS)})")
     ap.add_argument("bins", nargs="+")
     args = ap.parse_args()
     gw = Gateway()
     try:
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "lines.txt")
-            lines_file(args.lines, path)
+            kinds = args.kinds.split(",")
+            lines_file(args.lines, path, kinds)
             size = os.path.getsize(path)
-            print(f"{args.lines:,} lines, {size / 1e6:.1f} MB, {args.runs} runs per binary, interleaved")
+            print(f"{args.lines:,} lines ({', '.join(kinds)}), {size / 1e6:.1f} MB, "
+                  f"{args.runs} runs per binary, interleaved")
             results = {b: [] for b in args.bins}
             for r in range(args.runs):
                 for b in args.bins:

@@ -170,14 +170,14 @@ pub fn series_id<K: AsRef<str>, V: AsRef<str>>(name: &str, labels: &[(K, V)]) ->
     format!("{name}{{{}}}", inner.join(","))
 }
 
-/// The pairs of a label set, and what follows its `}`.
-pub type LabelSet<'a> = (Vec<(String, String)>, &'a str);
+/// Label names and values as given, in order.
+pub type LabelPairs = Vec<(String, String)>;
 
 /// A label set as the text format and `--metric` write it, from just after
 /// the `{`: `k="v",k2="v2"}` (double-quoted values with the `\"`, `\\` and
 /// `\n` escapes; spaces and a trailing comma allowed). Returns the pairs in
 /// the order given and what follows the `}`, or why it is not one.
-pub fn label_set(mut s: &str) -> Result<LabelSet<'_>, String> {
+pub fn label_set(mut s: &str) -> Result<(LabelPairs, &str), String> {
     let mut labels: Vec<(String, String)> = Vec::new();
     loop {
         s = s.trim_start();

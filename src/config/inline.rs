@@ -97,7 +97,7 @@ pub fn metric(raw: &str) -> Result<InlineMetric> {
 
 /// `k="v",k2="v2"}` -> the pairs and what follows the `}` (the grammar is
 /// [`model::label_set`], which metric lines share).
-fn label_set<'a>(raw: &str, s: &'a str) -> Result<model::LabelSet<'a>> {
+fn label_set<'a>(raw: &str, s: &'a str) -> Result<(model::LabelPairs, &'a str)> {
     model::label_set(s).map_err(|why| {
         crate::error::fail(
             Exit::Usage,

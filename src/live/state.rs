@@ -2,7 +2,7 @@
 //! checked as `push` checks an artifact, and turned into model families for
 //! the encoders at every push.
 //!
-//! Semantics (docs/live-metrics.md): a name is a gauge holding its latest
+//! Semantics (README, "Live metrics"): a name is a gauge holding its latest
 //! value; a name ending in `_total` is a counter holding its latest value,
 //! which may never go down (a decrease is a warning and the value is
 //! ignored, because Prometheus would read it as a counter reset). A problem
@@ -15,12 +15,14 @@
 
 use std::collections::BTreeMap;
 
+use foldhash::HashMap;
+
 use crate::model::{
     is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Label,
     Sample, Series,
 };
 
-use super::lines::{legal_name, Reading};
+use super::lines::{legal_name_into, Reading};
 
 /// What the state needs from the command line.
 #[derive(Debug, Clone, Default)]
@@ -58,18 +60,31 @@ struct FamilyState {
 #[derive(Debug)]
 pub struct State {
     rules: Rules,
-    families: BTreeMap<String, FamilyState>,
+    /// Hashed, not ordered: every value of every line looks its family up,
+    /// and a tree's string comparisons were most of that; [`State::families`]
+    /// sorts, once per push.
+    families: HashMap<String, FamilyState>,
     series: usize,
+    /// `--label`, ready to add to a series (sorted).
+    extra: Vec<(Label, Label)>,
+    /// Where a name the rule changes is written, reused from value to value.
+    scratch: String,
     /// Bumped on every change, so a pusher can tell whether anything moved.
     pub version: u64,
 }
 
 impl State {
     pub fn new(rules: Rules) -> State {
+        let mut extra: Vec<(Label, Label)> = (rules.labels.iter())
+            .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+            .collect();
+        extra.sort();
         State {
             rules,
-            families: BTreeMap::new(),
+            families: HashMap::default(),
             series: 0,
+            extra,
+            scratch: String::new(),
             version: 0,
         }
     }
@@ -83,24 +98,21 @@ impl State {
     /// the name (`_total` → counter). The first spelling of a name keeps
     /// it; another spelling's values are ignored, with one warning.
     pub fn record(&mut self, r: &Reading) -> Result<(), String> {
-        let legal = legal_name(&r.name);
-        let name = legal.as_deref().unwrap_or(&r.name);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let name = match legal_name_into(&r.name, &mut scratch) {
+            true => scratch.as_str(),
+            false => &r.name,
+        };
         let kind = r.kind.unwrap_or(if name.ends_with("_total") {
             Kind::Counter
         } else {
             Kind::Gauge
         });
-        if self.rules.reserved.iter().any(|n| n == name) {
-            return Err(format!(
-                "{name:?} is written by simplepipe itself; rename the metric"
-            ));
-        }
-        if let Some(msg) = reserved_metric_problem(&r.name) {
-            return Err(msg);
-        }
-        let labels = self.labels(&r.labels)?;
-        let value = (kind, &*r.help, labels, r.value);
-        self.set_spelled(name, &r.name, value)
+        let done = self.labels(&r.labels).and_then(|labels| {
+            self.set_spelled(name, Some(&r.name), (kind, &r.help, labels, r.value))
+        });
+        self.scratch = scratch;
+        done
     }
 
     /// Set a series to a value (for a counter: only upwards).
@@ -112,34 +124,19 @@ impl State {
         labels: Vec<(Label, Label)>,
         value: f64,
     ) -> Result<(), String> {
-        self.set_spelled(name, name, (kind, help, labels, value))
+        self.set_spelled(name, None, (kind, help, labels, value))
     }
 
-    /// [`State::set`] for a name printed as `spelled`.
+    /// [`State::set`] for a name a line printed as `spelled` (`None`: set
+    /// by simplepipe itself, which may use the reserved names).
     fn set_spelled(
         &mut self,
         name: &str,
-        spelled: &str,
+        spelled: Option<&str>,
         (kind, help, labels, value): (Kind, &str, Vec<(Label, Label)>, f64),
     ) -> Result<(), String> {
+        self.check(name, kind, &labels, value)?;
         let id = || series_id(name, &labels);
-        if !is_metric_name(name) {
-            return Err(format!(
-                "{name:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
-            ));
-        }
-        if self.rules.finite_only && !value.is_finite() {
-            return Err(format!(
-                "{}: {value} cannot be stored in InfluxDB (line protocol has no NaN or ±Inf); the value is ignored",
-                id()
-            ));
-        }
-        if kind == Kind::Counter && value < 0.0 {
-            return Err(format!(
-                "{}: {value} is negative; a counter never goes below 0 (use a name without _total for a gauge)",
-                id()
-            ));
-        }
         // One lookup of the family and one of the series: this runs for
         // every value of every line.
         let max = self.rules.max_series;
@@ -150,6 +147,16 @@ impl State {
             )
         };
         let Some(fam) = self.families.get_mut(name) else {
+            // A reserved name never gets a family from a line, so only a
+            // new one is checked.
+            if spelled.is_some() && self.rules.reserved.iter().any(|n| n == name) {
+                return Err(format!(
+                    "{name:?} is written by simplepipe itself; rename the metric"
+                ));
+            }
+            if let Some(msg) = spelled.and_then(|_| reserved_metric_problem(name)) {
+                return Err(msg);
+            }
             if self.series >= max {
                 return Err(over());
             }
@@ -157,7 +164,7 @@ impl State {
                 kind,
                 help: help.to_string(),
                 series: BTreeMap::from([(labels, value)]),
-                spelled: spelled.into(),
+                spelled: spelled.unwrap_or(name).into(),
                 collided: false,
             };
             self.families.insert(name.to_string(), family);
@@ -165,6 +172,7 @@ impl State {
             self.version += 1;
             return Ok(());
         };
+        let spelled = spelled.unwrap_or(name);
         if *fam.spelled != *spelled {
             return fam.collision(name, spelled);
         }
@@ -197,6 +205,35 @@ impl State {
             }
         }
         self.version += 1;
+        Ok(())
+    }
+
+    /// What is wrong with a value whatever the state holds.
+    fn check(
+        &self,
+        name: &str,
+        kind: Kind,
+        labels: &[(Label, Label)],
+        value: f64,
+    ) -> Result<(), String> {
+        let id = || series_id(name, labels);
+        if !is_metric_name(name) {
+            return Err(format!(
+                "{name:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
+            ));
+        }
+        if self.rules.finite_only && !value.is_finite() {
+            return Err(format!(
+                "{}: {value} cannot be stored in InfluxDB (line protocol has no NaN or ±Inf); the value is ignored",
+                id()
+            ));
+        }
+        if kind == Kind::Counter && value < 0.0 {
+            return Err(format!(
+                "{}: {value} is negative; a counter never goes below 0 (use a name without _total for a gauge)",
+                id()
+            ));
+        }
         Ok(())
     }
 
@@ -239,8 +276,10 @@ impl State {
 
     /// Check a reading's labels and add the `--label` ones, sorted by name.
     pub fn labels(&self, given: &[(String, String)]) -> Result<Vec<(Label, Label)>, String> {
-        let mut out: Vec<(Label, Label)> =
-            Vec::with_capacity(given.len() + self.rules.labels.len());
+        if given.is_empty() {
+            return Ok(self.extra.clone());
+        }
+        let mut out: Vec<(Label, Label)> = Vec::with_capacity(given.len() + self.extra.len());
         for (k, v) in given {
             check_label(k, &self.rules)?;
             if let Some(why) = self.rules.label_check.and_then(|check| check(k, v)) {
@@ -251,12 +290,7 @@ impl State {
             }
             out.push((k.as_str().into(), v.as_str().into()));
         }
-        out.extend(
-            self.rules
-                .labels
-                .iter()
-                .map(|(k, v)| (k.as_str().into(), v.as_str().into())),
-        );
+        out.extend(self.extra.iter().cloned());
         out.sort();
         Ok(out)
     }
@@ -264,8 +298,10 @@ impl State {
     /// The state as model families, sorted by name, each series by labels:
     /// what the encoders take.
     pub fn families(&self) -> Vec<Family> {
-        self.families
-            .iter()
+        let mut sorted: Vec<_> = self.families.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        sorted
+            .into_iter()
             .map(|(name, f)| Family {
                 name: name.clone(),
                 help: f.help.clone(),

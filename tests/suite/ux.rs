@@ -726,7 +726,6 @@ fn inline_metrics_take_labels_and_a_type() {
 // tests/suite/doc_examples.rs and CONTRIBUTING.md ("Examples in the docs are
 // run"). Pages added to docs/ later are covered without editing these tests.
 
-
 #[test]
 fn readme_examples_run_as_written() {
     let mut servers = doc_examples::Servers::default();

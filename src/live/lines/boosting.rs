@@ -2,9 +2,10 @@
 //! results, one per evaluation set and metric.
 //!
 //! ```text
-//! [4]<TAB>train-rmse:0.40101<TAB>eval-rmse:0.51770          XGBoost (evals=…, verbose_eval)
-//! [5]<TAB>training's l2: 1.81737<TAB>valid_1's l2: 2.3008    LightGBM (log_evaluation)
+//! [4]\ttrain-rmse:0.40101\teval-rmse:0.51770          XGBoost (evals=…, verbose_eval)
+//! [5]\ttraining's l2: 1.81737\tvalid_1's l2: 2.3008    LightGBM (log_evaluation)
 //! ```
+//! (`\t`: a tab.)
 //!
 //! Each result is a gauge named `set-metric` (XGBoost, which the name rule
 //! makes `train_rmse`) or `set_metric` (LightGBM: `valid_1_l2`, and

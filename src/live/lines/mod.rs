@@ -5,21 +5,21 @@
 //! the lines people and frameworks already print (docs/frameworks.md has
 //! the table):
 //!
-//! - [`pairs`]: `name=value` pairs anywhere in a line, several per line
+//! - `pairs`: `name=value` pairs anywhere in a line, several per line
 //!   (Katib's style, tqdm-like `key=value` text), with labels as `--metric`
 //!   takes them: `loss{split="val"}=0.31`.
-//! - [`json`]: JSON objects, flat (`{"loss": 0.41}`) or native entries;
-//!   [`pydict`]: Python dicts as Hugging Face's Trainer prints them.
-//! - [`keras`]: `name: value` segments separated by ` - `, and `Epoch N/M`.
-//! - [`boosting`]: XGBoost's and LightGBM's `[i]<TAB>…` evaluation lines.
-//! - [`tqdm`]: the `key=value` postfix of a tqdm or Lightning progress bar.
-//! - [`custom`]: `--metrics-regex`, which adds to the built-in readers
+//! - `json`: JSON objects, flat (`{"loss": 0.41}`) or native entries;
+//!   `pydict`: Python dicts as Hugging Face's Trainer prints them.
+//! - `keras`: `name: value` segments separated by ` - `, and `Epoch N/M`.
+//! - `boosting`: XGBoost's and LightGBM's `[i]<TAB>…` evaluation lines.
+//! - `tqdm`: the `key=value` postfix of a tqdm or Lightning progress bar.
+//! - `custom`: `--metrics-regex`, which adds to the built-in readers
 //!   (or replaces them with `--metrics-format none`).
 //!
 //! Each line goes to one built-in reader, chosen by its shape (one cheap
 //! look at its ends and a byte search or two), so a line costs about what
 //! the `name=value` scan alone cost. Names come back as printed;
-//! [`names`]' one rule makes each a legal metric name when the state
+//! `names`' one rule makes each a legal metric name when the state
 //! records it ([`legal_name`]).
 //!
 //! Parsing never fails the run: a line that tries to be a metric and gets
@@ -42,7 +42,7 @@ use std::borrow::Cow;
 
 use anyhow::{anyhow, Result};
 
-pub use names::legal as legal_name;
+pub use names::{legal as legal_name, legal_into as legal_name_into};
 pub use seen::MetricsFrom;
 pub use split::Splitter;
 
@@ -257,6 +257,12 @@ fn builtin<'a>(line: &'a str, out: &mut Parsed<'a>) {
         pairs::read(line, out);
         keras::read(trimmed, out);
     }
+}
+
+/// A number cut out of a line with nothing around it: what
+/// [`crate::model::parse_number`] reads, without its trim (2% of a line).
+fn number(s: &str) -> Option<f64> {
+    s.parse().ok()
 }
 
 /// The line without the ASCII whitespace and backspaces at its ends

@@ -23,10 +23,17 @@ use crate::model::is_metric_name;
 
 /// A legal name for `raw`, or `None` when it is legal already.
 pub fn legal(raw: &str) -> Option<String> {
+    let mut out = String::new();
+    legal_into(raw, &mut out).then_some(out)
+}
+
+/// [`legal`] into `out` (cleared first), for a caller that reuses one
+/// buffer; false (and `out` untouched) when `raw` is legal already.
+pub fn legal_into(raw: &str, out: &mut String) -> bool {
     if is_metric_name(raw) {
-        return None;
+        return false;
     }
-    let mut out = String::with_capacity(raw.len() + 1);
+    out.clear();
     if raw.starts_with(|c: char| c.is_ascii_digit()) {
         out.push('_');
     }
@@ -40,7 +47,7 @@ pub fn legal(raw: &str) -> Option<String> {
             replaced = true;
         }
     }
-    Some(out)
+    true
 }
 
 #[cfg(test)]

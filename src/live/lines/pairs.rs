@@ -12,8 +12,9 @@
 
 use memchr::memchr2;
 
+use super::number;
 use super::{Format, Parsed, Reading};
-use crate::model::{label_set, parse_number};
+use crate::model::label_set;
 
 /// Characters a name may be made of in a `name=value` pair.
 fn name_char(b: u8) -> bool {
@@ -125,9 +126,9 @@ fn value(line: &str, from: usize) -> Option<(f64, usize)> {
     // A trailing `.` ends a sentence ("loss=0.41."), it's not part of the number.
     let value = value
         .strip_suffix('.')
-        .filter(|v| parse_number(v).is_some())
+        .filter(|v| number(v).is_some())
         .unwrap_or(value);
-    parse_number(value).map(|v| (v, ve))
+    number(value).map(|v| (v, ve))
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@
 //! A small scanner, not an evaluator: it only has to find where each value
 //! ends (strings and brackets nest), which a regex can't.
 
+use super::number;
 use super::{Format, Parsed, Reading};
-use crate::model::parse_number;
 
 /// Read `{…}`; false when it is not a Python dict.
 pub(super) fn read<'a>(text: &'a str, out: &mut Parsed<'a>) -> bool {
@@ -108,7 +108,7 @@ impl<'a> Scanner<'a> {
                 if self.b.get(self.i) == Some(&b'(') {
                     return Some(self.call());
                 }
-                Some(parse_number(token))
+                Some(number(token))
             }
         }
     }
@@ -132,7 +132,7 @@ impl<'a> Scanner<'a> {
         let open = self.i;
         self.i += 1;
         self.spaces();
-        let first = parse_number(self.token());
+        let first = number(self.token());
         self.spaces();
         let ends = matches!(self.b.get(self.i), Some(b')' | b','));
         self.i = open;
