@@ -15,7 +15,7 @@ before every run (its consistency check slows down as it holds more):
   curl protobuf       the same with the protobuf body: the physical floor
 
 Reported: median wall time and peak RSS over --runs runs (with min and max),
-and the ratios the README's Performance section tracks. Every tool's result is
+and the ratios BENCHMARKS.md tracks. Every tool's result is
 checked once against what the gateway holds, so a tool that pushed less can't
 look fast. No figure here is asserted: this prints, it doesn't judge.
 
@@ -266,7 +266,7 @@ def main():
     print(f"\nbinary: {binary}, {size / 1e6:.2f} MB")
     if not args.bin.endswith("target/release/simplepipe"):
         return
-    print("\ntargets (README, Performance; issue 15's):")
+    print("\ntargets (BENCHMARKS.md; issue 15's):")
     rows = []
     small = min(results) if results else None
     if 10 in results:

@@ -13,7 +13,7 @@ own group (user u0000, u0001, …), from --workers concurrent processes
 Reported: pushes per second for each tool (wall time of the whole round),
 and a check that the gateway holds every group with every series afterwards,
 so a tool that lost pushes can't look fast. Nothing here is asserted: the
-test of what lands is tests/fleet.rs.
+test of what lands is tests/suite/fleet.rs.
 
 usage: python3 benches/fleet.py [--pushes 1000] [--workers 50] [--bin PATH] [--tools simplepipe,python,curl]
 """
@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare import PROTO, ROOT, Gateway, http  # noqa: E402
 
-# The same 10 series as tests/fleet.rs: all four types.
+# The same 10 series as tests/suite/fleet.rs: all four types.
 ARTIFACT = {"labels": {"team": "fleet"}, "metrics": [
     *({"name": "step_gauge", "type": "gauge", "help": "g", "value": i + 1.5, "labels": {"i": str(i)}} for i in range(3)),
     *({"name": "step_total", "type": "counter", "value": 10 + i, "labels": {"i": str(i)}} for i in range(3)),

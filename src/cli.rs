@@ -13,17 +13,24 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod alertmanager;
+mod destinations;
 mod groups;
 mod influx;
 mod live;
-mod net;
+mod mlflow;
+pub mod parse;
 mod standard;
+pub use alertmanager::AlertmanagerArgs;
+pub use destinations::{
+    ConnectionArgs, DestinationArgs, GatewayArgs, GroupingArgs, LabelArgs, NetArgs, RemoteWriteArgs,
+};
 pub use groups::{GroupsArgs, ListOutput, PruneArgs, SelectArgs};
 pub use influx::InfluxArgs;
 pub use live::{
     InstallArgs, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat,
 };
-pub use net::{GatewayArgs, GroupingArgs, NetArgs};
+pub use mlflow::MlflowArgs;
 pub use standard::{DashboardArgs, RulesArgs};
 
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
@@ -57,24 +64,30 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate an artifact and push its metrics to the Pushgateway.
+    /// Validate an artifact and push its metrics to the Pushgateway, a
+    /// remote-write receiver and/or InfluxDB.
     Push(PushArgs),
     /// Validate an artifact without touching the network; print a summary.
     Validate(ValidateArgs),
-    /// Delete a whole group (job, user and extra grouping labels) from the Pushgateway.
+    /// Delete a whole group (job, user and extra grouping labels) from the
+    /// Pushgateway, or only some of its metrics (--metric).
     Delete(DeleteArgs),
     /// List the built-in schemas, or print one (for editors and CI).
     Schemas(SchemasArgs),
     /// List the groups the Pushgateway holds: grouping labels, last push,
-    /// whether it failed, size; oldest first.
+    /// whether it failed, deadline, size; oldest first.
     Groups(GroupsArgs),
-    /// Delete the Pushgateway's groups nobody has pushed to for a while, one
-    /// DELETE per group on its exact URL.
+    /// Delete the Pushgateway's groups nobody has pushed to for a while, or
+    /// whose deadline (--expires-in) has passed, one DELETE per group on its
+    /// exact URL.
     Prune(PruneArgs),
     /// Print the Prometheus alert rules generated from a standard.
     Rules(RulesArgs),
     /// Print the Grafana dashboard generated from a standard.
     Dashboard(DashboardArgs),
+    /// Write the Alertmanager routing (alertmanager.yml or an
+    /// AlertmanagerConfig) that tells the standard's receivers.
+    Alertmanager(AlertmanagerArgs),
     /// Run a command, its output passed through untouched, and push the
     /// metric lines it prints while it runs (and its time, CPU and memory at the end).
     Run(RunArgs),
@@ -91,16 +104,15 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct PushArgs {
-    /// Metric artifact: a file path, - for stdin, or s3://BUCKET/KEY.
+    /// Metric artifact: a file path, - for stdin, s3://BUCKET/KEY, or
+    /// argo://[NAMESPACE/]NAME (an Argo Workflow read from the Kubernetes
+    /// API with the pod's service account).
     #[arg(value_name = "SOURCE")]
     pub source: Option<String>,
 
     /// Same as --job (the original Simplepipe was called as `app.py FILE JOB`).
     #[arg(value_name = "JOB")]
     pub job_positional: Option<String>,
-
-    #[command(flatten)]
-    pub gateway: GatewayArgs,
 
     #[command(flatten)]
     pub grouping: GroupingArgs,
@@ -111,39 +123,13 @@ pub struct PushArgs {
     #[command(flatten)]
     pub net: NetArgs,
 
-    /// Push by Prometheus remote write 1.0 to this endpoint instead of a
-    /// Pushgateway, e.g. http://prometheus:9090/api/v1/write (Mimir, Thanos
-    /// Receive, VictoriaMetrics, Prometheus). Job, user, --group and --label
-    /// become labels on every series; every sample is stamped with the push
-    /// time.
-    #[arg(
-        long,
-        env = "SIMPLEPIPE_REMOTE_WRITE",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    pub remote_write: Option<String>,
+    /// The Pushgateway: put replaces the whole group; post replaces only
+    /// the metric families with the same names (default put).
+    #[arg(long, value_enum, env = "SIMPLEPIPE_METHOD", value_name = "METHOD")]
+    pub method: Option<Method>,
 
-    /// With --remote-write: the most samples in one request; bigger
-    /// artifacts go as several requests.
-    #[arg(
-        long,
-        default_value_t = 2000,
-        env = "SIMPLEPIPE_MAX_SAMPLES_PER_REQUEST",
-        value_name = "N",
-        value_parser = clap::value_parser!(u64).range(1..)
-    )]
-    pub max_samples_per_request: u64,
-
-    /// put replaces the whole group; post replaces only the metric families
-    /// with the same names.
-    #[arg(long, value_enum, default_value_t = Method::Put, env = "SIMPLEPIPE_METHOD", value_name = "METHOD")]
-    pub method: Method,
-
-    /// Extra label added to every pushed series (repeatable; also
-    /// k=v,k=v, with `\,` for a comma inside a value, or a JSON object).
-    #[arg(long = "label", value_name = "NAME=VALUE", env = "SIMPLEPIPE_LABELS")]
-    pub labels: Vec<String>,
+    #[command(flatten)]
+    pub labels: LabelArgs,
 
     /// Inline metric to push, with or without a SOURCE (repeatable):
     /// `[TYPE:]NAME[{LABEL="VALUE",…}]=VALUE`, TYPE gauge (default), counter
@@ -151,36 +137,44 @@ pub struct PushArgs {
     #[arg(long = "metric", value_name = "NAME=VALUE")]
     pub metrics: Vec<String>,
 
+    /// When SOURCE can't be read (exit 3), push the --metric values alone,
+    /// with a warning, instead of failing: an Argo exit handler's outcome
+    /// still lands when its Workflow can't be read (argo:// refused).
+    #[arg(long, env = "SIMPLEPIPE_METRICS_IF_UNREADABLE")]
+    pub metrics_if_unreadable: bool,
+
     /// Wire format of the body. Default: protobuf, which the Pushgateway
     /// parses about 3.5x faster; --dry-run shows text unless this is given.
     #[arg(long, value_enum, env = "SIMPLEPIPE_FORMAT", value_name = "FORMAT")]
     pub format: Option<WireFormat>,
 
-    /// Compress the body (the Pushgateway accepts gzip from 1.5.0); worth it
-    /// on slow links only.
-    #[arg(long, value_enum, default_value_t = Compress::None, env = "SIMPLEPIPE_COMPRESS", value_name = "ALGO")]
-    pub compress: Compress,
+    /// Compress the body for the Pushgateway (gzip from 1.5.0) and InfluxDB;
+    /// worth it on slow links only (default none).
+    #[arg(long, value_enum, env = "SIMPLEPIPE_COMPRESS", value_name = "ALGO")]
+    pub compress: Option<Compress>,
 
-    /// Print the target URL (stderr) and the exact body (stdout); send nothing.
+    /// Print each target URL (stderr) and the exact body (stdout); send nothing.
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Do not print the one-line summary after a successful push.
+    /// Do not print the summary lines after a successful push.
     #[arg(long, short, env = "SIMPLEPIPE_QUIET")]
     pub quiet: bool,
 
-    /// How to print the summary: text (stderr) or json (one object, stdout).
+    /// How to print the summary: text (stderr) or json (one object, stdout,
+    /// with each destination's outcome).
     #[arg(long, value_enum, default_value_t = Output::Text, env = "SIMPLEPIPE_OUTPUT", value_name = "FORMAT")]
     pub output: Output,
 
-    // Last: its help heading would otherwise carry over to what follows.
+    // Last: their help headings would otherwise carry over to what follows.
     #[command(flatten)]
-    pub influx: InfluxArgs,
+    pub dest: DestinationArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Metric artifacts: file paths, - for stdin, or s3://BUCKET/KEY; each is
+    /// Metric artifacts: file paths, - for stdin, s3://BUCKET/KEY or
+    /// argo://[NAMESPACE/]NAME; each is
     /// reported, and the exit code is non-zero if any fails.
     #[arg(value_name = "SOURCE", required = true, num_args = 1..)]
     pub sources: Vec<String>,
@@ -193,9 +187,9 @@ pub struct ValidateArgs {
     #[command(flatten)]
     pub grouping: GroupingArgs,
 
-    /// Extra label a push would add to every series (repeatable; as for push).
-    #[arg(long = "label", value_name = "NAME=VALUE", env = "SIMPLEPIPE_LABELS")]
-    pub labels: Vec<String>,
+    /// Extra labels a push would add to every series.
+    #[command(flatten)]
+    pub labels: LabelArgs,
 
     #[command(flatten)]
     pub artifact: ArtifactArgs,
@@ -215,7 +209,15 @@ pub struct DeleteArgs {
     #[command(flatten)]
     pub net: NetArgs,
 
-    /// Print the target URL (stderr) and send nothing.
+    /// Delete only this metric family from the group, keeping the others
+    /// as they are (repeatable). The group is read and PUT back without
+    /// it; a push to the group in between is lost. Removing the last
+    /// family deletes the group.
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+
+    /// Print the target URL (stderr) and send nothing; with --metric, also
+    /// the body the PUT would send (stdout), read from the gateway.
     #[arg(long)]
     pub dry_run: bool,
 
@@ -246,8 +248,9 @@ pub struct SchemasArgs {
 #[derive(Debug, Args)]
 pub struct ArtifactArgs {
     /// Schema the artifact is declared against: a built-in name (metrics,
-    /// simple, simplepipe-v0) or the path of a custom JSON Schema. Default: the
-    /// artifact's own "$schema" key, then detection by shape.
+    /// simple, simplepipe-v0, argo-workflow) or the path of a custom JSON
+    /// Schema. Default: the artifact's own "$schema" key, then detection by
+    /// shape.
     #[arg(long, env = "SIMPLEPIPE_SCHEMA", value_name = "NAME|PATH")]
     pub schema: Option<String>,
 
@@ -291,6 +294,23 @@ pub struct ArtifactArgs {
         value_name = "N"
     )]
     pub max_series: usize,
+}
+
+/// A duration in the one grammar ([`crate::duration`]), or a number of
+/// seconds: `--timeout`, `--retry-max-wait`, `--interval`. Checked as the
+/// line is parsed, so a mistake is a one-line usage error.
+pub fn seconds(raw: &str) -> Result<std::time::Duration, String> {
+    let grammar = crate::duration::Grammar {
+        bare_seconds: true,
+        ..Default::default()
+    };
+    crate::duration::parse(raw, grammar)
+}
+
+/// A duration with a unit: `--older-than` decides what is deleted, and a
+/// bare `7` could mean days as easily as seconds.
+pub fn age(raw: &str) -> Result<std::time::Duration, String> {
+    crate::duration::parse(raw, crate::duration::Grammar::default())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -79,8 +79,11 @@ impl<T, E: Into<anyhow::Error>> ExitContext<T, E> for Result<T, E> {
     }
 }
 
-/// The exit code for an error: the innermost tag wins, untagged errors are
-/// internal errors.
+/// The exit code for an error: the outermost tag wins (a caller that tags
+/// an error again knows better what it means than the code that failed:
+/// an unreadable `--password-file` is a usage error, not an unreadable
+/// source); a tag survives any context added above it; untagged errors
+/// are internal errors.
 pub fn exit_code(err: &anyhow::Error) -> Exit {
     err.chain()
         .find_map(|e| e.downcast_ref::<Failure>())
@@ -138,43 +141,66 @@ pub fn show_all_problems(on: bool) {
     ALL_PROBLEMS.store(on, Ordering::Relaxed);
 }
 
-/// Every problem found in one artifact. Displayed as one line per problem,
+/// The problems found in one artifact. Displayed as one line per problem,
 /// each naming the source, so that the user can fix them all in one pass;
-/// past [`SHOWN_PROBLEMS`], the rest are counted (`--all-errors` shows them).
+/// past [`SHOWN_PROBLEMS`] (unless `--all-errors`) only counts by kind are
+/// kept, so a million problems cost no more than twenty.
 #[derive(Debug)]
 pub struct Invalid {
     pub origin: String,
+    /// The problems kept: the first [`SHOWN_PROBLEMS`], or all.
     pub problems: Vec<Problem>,
+    /// How many more there were, by kind.
+    pub more: std::collections::BTreeMap<String, usize>,
     /// Whether a push was refused (the last line says nothing was pushed).
     pub pushing: bool,
 }
 
+impl Invalid {
+    /// Keep the first problems (all with `--all-errors`), count the rest.
+    pub fn new(origin: &str, problems: Vec<Problem>) -> Invalid {
+        let mut problems = problems;
+        let mut more = std::collections::BTreeMap::new();
+        if !ALL_PROBLEMS.load(Ordering::Relaxed) && problems.len() > SHOWN_PROBLEMS {
+            for p in problems.drain(SHOWN_PROBLEMS..) {
+                *more.entry(p.kind).or_insert(0) += 1;
+            }
+            problems.shrink_to_fit();
+        }
+        Invalid {
+            origin: origin.to_string(),
+            problems,
+            more,
+            pushing: false,
+        }
+    }
+
+    /// How many problems were found, kept or counted.
+    pub fn total(&self) -> usize {
+        self.problems.len() + self.more.values().sum::<usize>()
+    }
+}
+
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown = if ALL_PROBLEMS.load(Ordering::Relaxed) {
-            self.problems.len()
-        } else {
-            SHOWN_PROBLEMS
-        };
-        for p in self.problems.iter().take(shown) {
+        for p in &self.problems {
             writeln!(f, "{}: {p}", self.origin)?;
         }
-        let rest = &self.problems[shown.min(self.problems.len())..];
-        if !rest.is_empty() {
-            let kinds: std::collections::BTreeSet<&str> =
-                rest.iter().map(|p| p.kind.as_str()).collect();
+        let rest: usize = self.more.values().sum();
+        if rest > 0 {
+            let kinds: Vec<&str> = self.more.keys().map(String::as_str).collect();
             writeln!(
                 f,
                 "{}: … and {} more problem{} ({} kind{}: {}); --all-errors shows them all",
                 self.origin,
-                rest.len(),
-                plural(rest.len()),
+                rest,
+                plural(rest),
                 kinds.len(),
                 plural(kinds.len()),
-                kinds.into_iter().collect::<Vec<_>>().join(", ")
+                kinds.join(", ")
             )?;
         }
-        let n = self.problems.len();
+        let n = self.total();
         write!(f, "{}: {n} problem{} found", self.origin, plural(n))?;
         if self.pushing {
             write!(
@@ -226,14 +252,7 @@ pub fn check(origin: &str, problems: Vec<Problem>) -> anyhow::Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(fail(
-            Exit::Invalid,
-            Invalid {
-                origin: origin.to_string(),
-                problems,
-                pushing: false,
-            },
-        ))
+        Err(fail(Exit::Invalid, Invalid::new(origin, problems)))
     }
 }
 
@@ -243,11 +262,18 @@ mod tests {
     use anyhow::Context;
 
     #[test]
-    fn innermost_tag_survives_context() {
+    fn a_tag_survives_context() {
         let e: anyhow::Result<()> = Err(fail(Exit::Source, anyhow::anyhow!("gone")));
         let e = e.context("reading x").unwrap_err();
         assert_eq!(exit_code(&e), Exit::Source);
         assert_eq!(format!("{e:#}"), "reading x: gone");
+    }
+
+    #[test]
+    fn the_outermost_tag_wins() {
+        let inner = fail(Exit::Source, anyhow::anyhow!("gone"));
+        let e = fail(Exit::Usage, inner.context("--password-file x"));
+        assert_eq!(exit_code(&e), Exit::Usage);
     }
 
     #[test]
@@ -275,11 +301,9 @@ mod volume_tests {
             .map(|i| Problem::new(format!("/{i}"), "bad").with_kind("type"))
             .collect();
         problems.push(Problem::new("/x", "dup").with_kind("duplicate-key"));
-        let inv = Invalid {
-            origin: "a.json".into(),
-            problems,
-            pushing: false,
-        };
+        let inv = Invalid::new("a.json", problems);
+        assert_eq!(inv.problems.len(), 20);
+        assert_eq!(inv.total(), 101);
         let text = inv.to_string();
         assert_eq!(text.lines().count(), 22, "{text}");
         assert!(

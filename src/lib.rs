@@ -7,32 +7,34 @@
 //! parses the command line, calls [`run`] and reports errors. Imports go one
 //! way: commands -> config -> stages -> model/net/error.
 //!
-//! - [`cli`]: the command line as parsed (clap derive; doc comments are the help).
-//! - [`cli_errors`]: argv -> [`cli::Cli`]: env-tolerant booleans, one-line usage errors, the original `simplepipe FILE JOB` form.
+//! - [`cli`]: the command line as parsed (clap derive; doc comments are the help); [`cli::parse`]: argv -> [`cli::Cli`], env-tolerant booleans, one-line usage errors, the original `simplepipe FILE JOB` form.
 //! - [`commands`]: one module per subcommand, each reading as its data flow.
 //! - [`config`]: raw arguments and environment -> each stage's typed options; the only reader of the environment.
-//! - [`source`]: stage 1, the artifact's bytes from a file, stdin or S3 ([`source::s3`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
-//! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers and the family set with the checks a schema can't express.
+//! - [`source`]: stage 1, the artifact's bytes from a file, stdin, S3 ([`source::s3`]) or the Kubernetes API ([`source::argo`]), unwrapped from tar/gzip ([`source::archive`]), bounded.
+//! - [`artifact`]: stages 2-4, parse, JSON Schema validation, the format readers (an Argo Workflow's status among them: [`artifact::workflow`]) and the family set with the checks a schema can't express.
 //! - [`encode`]: stage 5, families -> protobuf, text, remote-write requests or InfluxDB line protocol (pure, snapshot-tested).
-//! - [`sink`]: stage 6, where families go: the Pushgateway ([`sink::pushgateway`]), a remote-write receiver ([`sink::remote_write`]) or InfluxDB ([`sink::influx`]); what a gateway holds, group by group ([`sink::groups`]).
+//! - [`sink`]: stage 6, where families go, behind one small interface: the Pushgateway ([`sink::pushgateway`]), a remote-write receiver ([`sink::remote_write`]), InfluxDB ([`sink::influx`]), any of them together ([`sink::fanout`]).
+//! - [`pushgateway`]: the Pushgateway's own side: group URLs, push and delete, what it holds group by group, the selection and prune's plan.
 //! - [`net`]: the HTTP exchange every sink shares: auth, TLS, retries with backoff and Retry-After, failures in words.
-//! - [`live`]: live metrics for `run` and `watch`: metric lines and ModelOp streams -> a state pushed every interval; the child runner and the `tail -F` follower.
-//! - [`standard`]: the admin's standard -> a JSON Schema for validation, alert rules (+ promtool tests), a Grafana dashboard (pure generators).
+//! - [`live`]: live metrics for `run` and `watch`: metric lines and ModelOp streams -> a state pushed to each destination every interval; the session, the child runner and the `tail -F` follower.
+//! - [`standard`]: the admin's standard -> a JSON Schema for validation, alert rules (+ promtool tests), a Grafana dashboard, the Alertmanager routing (pure generators).
 //! - [`model`]: the metric types and the name and number rules (a leaf).
+//! - [`duration`]: the one duration grammar (`90s`, `1m30s`, `1.5h`, `1d12h`), a leaf.
 //! - [`error`]: exit-code kinds, tagged where errors happen; the "every problem, with its pointer" report.
 //! - [`report`]: the only writer of stderr lines (warnings, notices, `-v`).
 //! - [`redact`]: keeps credentials out of anything shown.
 
 pub mod artifact;
 pub mod cli;
-pub mod cli_errors;
 pub mod commands;
 pub mod config;
+pub mod duration;
 pub mod encode;
 pub mod error;
 pub mod live;
 pub mod model;
 pub mod net;
+pub mod pushgateway;
 pub mod redact;
 pub mod report;
 pub mod sink;
@@ -62,6 +64,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Prune(args) => commands::prune::run(&config::prune(&args)?),
         Command::Rules(args) => commands::rules::run(&config::standard::rules(args)?),
         Command::Dashboard(args) => commands::dashboard::run(&config::standard::dashboard(args)),
+        Command::Alertmanager(args) => {
+            commands::alertmanager::run(&config::alertmanager::alertmanager(args)?)
+        }
         Command::Run(args) => {
             let code = commands::run::run(&config::live::run(args)?)?;
             // The command's own exit code, passed on as it is (main's
@@ -79,7 +84,7 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Fail with one line if the OS gives no random numbers. jsonschema's hasher
 /// (ahash) seeds itself through getrandom and panics when that fails;
 /// asking the same crate first turns the panic into an error. In the static
-/// image this is getrandom(2) itself (README, "Randomness").
+/// image this is getrandom(2) itself (docs/design.md, "Randomness").
 fn require_randomness() -> Result<()> {
     getrandom::fill(&mut [0u8; 1]).map_err(|e| {
         let why = e.raw_os_error().map_or_else(

@@ -3,11 +3,11 @@
 //! Errors are reported here and only here ([`simplepipe::report::error`]),
 //! and mapped to the documented exit codes (see `simplepipe::error::Exit`
 //! and the README). Usage errors from clap come back as one line
-//! ([`simplepipe::cli_errors`]).
+//! ([`simplepipe::cli::parse`]).
 
 use std::process::ExitCode;
 
-use simplepipe::cli_errors::{self, Parsed};
+use simplepipe::cli::parse::{self as cli_parse, Parsed};
 
 fn main() -> ExitCode {
     // Argo substitutes empty parameters as empty variables: an empty
@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             std::env::remove_var(key);
         }
     }
-    let cli = match cli_errors::parse(std::env::args_os()) {
+    let cli = match cli_parse::parse(std::env::args_os()) {
         Parsed::Run(cli) => cli,
         Parsed::Display(e) => e.exit(),
         Parsed::Usage(line) => {

@@ -96,6 +96,16 @@ pub fn is_metric_name(s: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
 }
 
+/// Why a metric may not be called `name`, if it may not: the Pushgateway
+/// writes `push_time_seconds` and `push_failure_time_seconds` into every
+/// group itself, silently replacing a pushed value (and prune and the
+/// freshness alert read them).
+pub fn reserved_metric_problem(name: &str) -> Option<String> {
+    matches!(name, "push_time_seconds" | "push_failure_time_seconds").then(|| {
+        format!("{name:?} is written by the Pushgateway itself, which would replace the value; rename the metric")
+    })
+}
+
 /// `[a-zA-Z_][a-zA-Z0-9_]*`
 pub fn is_label_name(s: &str) -> bool {
     let mut bytes = s.bytes();
@@ -123,6 +133,20 @@ pub fn label_name_problem(name: &str) -> Option<String> {
         None
     }
 }
+
+/// The strings that spell the non-finite values in an artifact and in a
+/// JSON metric line (the native schema's spelling, Prometheus' own).
+pub fn non_finite(s: &str) -> Option<f64> {
+    match s {
+        "NaN" => Some(f64::NAN),
+        "+Inf" => Some(f64::INFINITY),
+        "-Inf" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// [`non_finite`]'s strings, for messages.
+pub const NON_FINITE: &str = "\"NaN\", \"+Inf\" or \"-Inf\"";
 
 /// A number as text: what Rust's float parser takes (which covers Python's
 /// float() for the strings artifacts hold: "6", "2.5e3", "nan", "+Inf").

@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         .map(|(i, v)| (format!("k{i}"), v.to_string()))
         .collect();
     let base = reqwest::Url::parse("http://gw:9091/p").unwrap();
-    let url = simplepipe::sink::pushgateway::group_url(&base, &grouping);
+    let url = simplepipe::pushgateway::group_url(&base, &grouping);
     let segs: Vec<&str> = url.path_segments().unwrap().collect();
     assert_eq!(&segs[..2], &["p", "metrics"]);
     for (i, pair) in segs[2..].chunks(2).enumerate() {

@@ -7,7 +7,7 @@
 //! an unexplained failure. The pass only tracks structure (strings, braces,
 //! brackets, commas), so it is a byte scan (memchr inside strings, where
 //! most bytes are) with no allocation per object beyond a reused key list;
-//! its cost on the 100,000-series artifact is in the README's design notes.
+//! its cost on the 100,000-series artifact is in docs/design.md.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

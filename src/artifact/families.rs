@@ -17,7 +17,8 @@ use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
 use crate::error::{check, Problem};
 use crate::model::{
-    is_metric_name, label_name_problem, series_id, Family, Kind, Label, Sample, Series,
+    is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Label,
+    Sample, Series,
 };
 
 /// What the command line adds to the model and reserves in it: the option
@@ -55,6 +56,16 @@ pub struct InlineMetric {
 pub struct Model {
     pub families: Vec<Family>,
     pub warnings: Vec<Problem>,
+    /// The grouping the artifact names for itself, used where the command
+    /// line names none (an Argo Workflow's template and creator).
+    pub proposed: Proposed,
+}
+
+/// A `job` and `user` an artifact proposes for its own grouping key.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Proposed {
+    pub job: Option<String>,
+    pub user: Option<String>,
 }
 
 impl Model {
@@ -104,6 +115,8 @@ pub struct FamilySet<'a> {
     warnings: Vec<Problem>,
     /// Where a reader met something its format's schema would refuse.
     mismatches: Vec<Problem>,
+    /// The grouping the artifact proposes ([`Model::proposed`]).
+    pub proposed: Proposed,
 }
 
 impl<'a> FamilySet<'a> {
@@ -117,6 +130,7 @@ impl<'a> FamilySet<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             mismatches: Vec::new(),
+            proposed: Proposed::default(),
         }
     }
 
@@ -181,6 +195,7 @@ impl<'a> FamilySet<'a> {
         Ok(Model {
             families: self.families,
             warnings: self.warnings,
+            proposed: self.proposed,
         })
     }
 
@@ -260,6 +275,10 @@ impl<'a> FamilySet<'a> {
                 e.name
             );
             self.problem_of("name", np, msg);
+            return;
+        }
+        if let Some(msg) = reserved_metric_problem(&e.name) {
+            self.problem_of("name", at.to_string(), msg);
             return;
         }
         let opts = self.opts;

@@ -22,7 +22,7 @@ struct V0Entry {
     name: String,
     description: String,
     value: Value,
-    #[serde(deserialize_with = "super::native::by_name")]
+    #[serde(deserialize_with = "super::strict::by_name")]
     metric_type: V0Type,
 }
 
@@ -84,51 +84,13 @@ pub fn v0(set: &mut FamilySet, doc: &Value) {
     }
     for (i, item) in items.iter().enumerate() {
         let at = format!("/{i}");
-        if let Value::Object(map) = item {
-            for key in map.keys() {
-                if !["name", "description", "value", "metric_type"].contains(&key.as_str()) {
-                    set.warn(
-                        format!("{at}/{}", escape_pointer(key)),
-                        "unknown key ignored (the original Simplepipe ignored it too)",
-                    );
-                }
-            }
-        }
-        // serde's derived reader would also take an array of the fields.
-        if !item.is_object() {
-            set.mismatch(at, "not an object");
+        v0_unknown_keys(set, &at, item);
+        let Some(m) = v0_entry(set, &at, item) else {
             continue;
-        }
-        let m = match V0Entry::deserialize(item) {
-            Ok(m) => m,
-            Err(e) => {
-                set.mismatch(at, e.to_string());
-                continue;
-            }
         };
-        if let Some(why) = v0_value_problem(&m) {
-            set.mismatch(format!("{at}/value"), why);
-            continue;
-        }
         let help = Cow::Owned(m.description);
         match m.metric_type {
-            V0Type::Info => {
-                let Value::Object(kv) = m.value else { continue };
-                let mut labels = Vec::new();
-                for (k, v) in kv {
-                    let lp = || format!("{at}/value/{}", escape_pointer(&k));
-                    let v = v.as_str().unwrap_or_default().to_string();
-                    set.check_label_name(lp, &k);
-                    set.check_label_value(lp, &k, &v);
-                    labels.push((Cow::Owned(k), Cow::Owned(v)));
-                }
-                let entry = Entry {
-                    help,
-                    labels,
-                    ..Entry::scalar(&format!("{}_info", m.name), Kind::Gauge, 1.0)
-                };
-                set.add(at, entry);
-            }
+            V0Type::Info => v0_info(set, at, &m.name, help, m.value),
             V0Type::Gauge => {
                 let v = v0_number(set, &at, &m.value);
                 let entry = Entry {
@@ -137,44 +99,113 @@ pub fn v0(set: &mut FamilySet, doc: &Value) {
                 };
                 set.add(at, entry);
             }
-            // One observation, as prometheus_client's Summary.observe and
-            // Histogram.observe (default buckets) recorded it, plus the
-            // client's `<name>_created` gauge.
             V0Type::Summary | V0Type::Histogram => {
-                let v = v0_number(set, &at, &m.value);
-                let created = Entry {
-                    help: help.clone(),
-                    ..Entry::scalar(&format!("{}_created", m.name), Kind::Gauge, set.opts.now)
-                };
-                let (kind, sample) = if matches!(m.metric_type, V0Type::Summary) {
-                    let sample = Sample::Summary {
-                        quantiles: Vec::new(),
-                        sum: v,
-                        count: 1,
-                    };
-                    (Kind::Summary, sample)
-                } else {
-                    let buckets = PYTHON_DEFAULT_BUCKETS
-                        .iter()
-                        .map(|&le| (le, u64::from(v <= le)))
-                        .collect();
-                    let sample = Sample::Histogram {
-                        buckets,
-                        sum: v,
-                        count: 1,
-                    };
-                    (Kind::Histogram, sample)
-                };
-                let entry = Entry {
-                    help,
-                    sample,
-                    ..Entry::scalar(&m.name, kind, v)
-                };
-                set.add(at.clone(), entry);
-                set.add(at, created);
+                let summary = matches!(m.metric_type, V0Type::Summary);
+                v0_observation(set, at, &m.name, help, &m.value, summary);
             }
         }
     }
+}
+
+/// Warn of keys the v0 format does not have: the original Simplepipe
+/// ignored them, so they are a warning here, not an error.
+fn v0_unknown_keys(set: &mut FamilySet, at: &str, item: &Value) {
+    if let Value::Object(map) = item {
+        for key in map.keys() {
+            if !["name", "description", "value", "metric_type"].contains(&key.as_str()) {
+                set.warn(
+                    format!("{at}/{}", escape_pointer(key)),
+                    "unknown key ignored (the original Simplepipe ignored it too)",
+                );
+            }
+        }
+    }
+}
+
+/// The item read as a v0 entry whose value fits its type, or `None` after
+/// recording the mismatch its schema would report.
+fn v0_entry(set: &mut FamilySet, at: &str, item: &Value) -> Option<V0Entry> {
+    // serde's derived reader would also take an array of the fields.
+    if !item.is_object() {
+        set.mismatch(at, "not an object");
+        return None;
+    }
+    let m = match V0Entry::deserialize(item) {
+        Ok(m) => m,
+        Err(e) => {
+            set.mismatch(at, e.to_string());
+            return None;
+        }
+    };
+    if let Some(why) = v0_value_problem(&m) {
+        set.mismatch(format!("{at}/value"), why);
+        return None;
+    }
+    Some(m)
+}
+
+/// An info metric: a `<name>_info` gauge of 1 whose labels are the value's
+/// keys and strings.
+fn v0_info(set: &mut FamilySet, at: String, name: &str, help: Cow<'static, str>, value: Value) {
+    let Value::Object(kv) = value else { return };
+    let mut labels = Vec::new();
+    for (k, v) in kv {
+        let lp = || format!("{at}/value/{}", escape_pointer(&k));
+        let v = v.as_str().unwrap_or_default().to_string();
+        set.check_label_name(lp, &k);
+        set.check_label_value(lp, &k, &v);
+        labels.push((Cow::Owned(k), Cow::Owned(v)));
+    }
+    let entry = Entry {
+        help,
+        labels,
+        ..Entry::scalar(&format!("{name}_info"), Kind::Gauge, 1.0)
+    };
+    set.add(at, entry);
+}
+
+/// One observation, as prometheus_client's Summary.observe and
+/// Histogram.observe (default buckets) recorded it, plus the client's
+/// `<name>_created` gauge.
+fn v0_observation(
+    set: &mut FamilySet,
+    at: String,
+    name: &str,
+    help: Cow<'static, str>,
+    value: &Value,
+    summary: bool,
+) {
+    let v = v0_number(set, &at, value);
+    let created = Entry {
+        help: help.clone(),
+        ..Entry::scalar(&format!("{name}_created"), Kind::Gauge, set.opts.now)
+    };
+    let (kind, sample) = if summary {
+        let sample = Sample::Summary {
+            quantiles: Vec::new(),
+            sum: v,
+            count: 1,
+        };
+        (Kind::Summary, sample)
+    } else {
+        let buckets = PYTHON_DEFAULT_BUCKETS
+            .iter()
+            .map(|&le| (le, u64::from(v <= le)))
+            .collect();
+        let sample = Sample::Histogram {
+            buckets,
+            sum: v,
+            count: 1,
+        };
+        (Kind::Histogram, sample)
+    };
+    let entry = Entry {
+        help,
+        sample,
+        ..Entry::scalar(name, kind, v)
+    };
+    set.add(at.clone(), entry);
+    set.add(at, created);
 }
 
 /// Why a v0 entry's value does not match its schema: an info's must be an

@@ -5,11 +5,14 @@
 //! - [`dupkeys`]: the duplicate-key pass serde_json does not do.
 //! - [`schema`]: the built-in formats and their embedded JSON Schemas.
 //! - [`validate`]: JSON Schema, the format's plus any custom one.
+//! - [`violation`]: a schema violation in plain language, for [`validate`].
 //! - [`native`], [`flat`]: the format readers, entry by entry, strict enough
 //!   to stand in for the built-in schemas ([`fast`]).
+//! - [`workflow`]: an Argo Workflow object's status read as metrics.
 //! - [`onepass`]: the native format read straight into the family set,
 //!   through a bounded [`window`] over the input.
 //! - [`number`]: values as artifacts write them.
+//! - [`strict`]: serde readers that refuse what the schemas refuse.
 //! - [`families`]: the family set, and the checks a schema can't express.
 //! - [`series_index`]: the family set's duplicate-series index.
 //! - [`place`]: where an entry was given, a pointer only for messages.
@@ -26,15 +29,18 @@ pub mod parse;
 pub mod place;
 pub mod schema;
 pub mod series_index;
+pub mod strict;
 pub mod validate;
+pub mod violation;
 pub mod window;
+pub mod workflow;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
 
 use anyhow::Result;
 
-pub use families::{BuildOptions, InlineMetric, Model};
+pub use families::{BuildOptions, InlineMetric, Model, Proposed};
 pub use schema::{Format, SchemaChoice};
 pub use validate::Validated;
 
@@ -143,6 +149,12 @@ pub fn one_pass(
 /// schema path then says what). The fast path of [`check`]; public for
 /// the property test that keeps it equal to the schema path.
 pub fn fast(doc: &parse::Document, format: Format, opts: &BuildOptions) -> Option<Result<Model>> {
+    // A Workflow is read only after its schema accepted it: its reader
+    // relies on the schema's types rather than repeating them, and the
+    // object is small (the API server keeps objects under 1.5 MB).
+    if format == Format::Workflow {
+        return None;
+    }
     let mut set = FamilySet::new(opts);
     read(&mut set, doc, format);
     if set.mismatched() {
@@ -157,6 +169,7 @@ fn read(set: &mut FamilySet, doc: &parse::Document, format: Format) {
         Format::Metrics => native::read(set, doc),
         Format::Simple => flat::simple(set, &doc.value),
         Format::V0 => flat::v0(set, &doc.value),
+        Format::Workflow => workflow::read(set, &doc.value),
     }
 }
 
@@ -178,18 +191,8 @@ fn add_inline(set: &mut FamilySet, opts: &BuildOptions) {
     }
 }
 
-/// [`check`], then the `--max-series` limit.
-pub fn load(
-    bytes: &[u8],
-    origin: &Origin,
-    check_opts: &CheckOptions,
-    opts: &BuildOptions,
-) -> Result<(Model, Validated)> {
-    let checked = check(bytes, origin, check_opts.schema.as_ref(), opts);
-    within_limit(checked, origin, check_opts)
-}
-
-/// [`load`] from a reader, in one pass, when [`one_pass`] can answer alone:
+/// [`check`] from a reader, then the `--max-series` limit, in one pass,
+/// when [`one_pass`] can answer alone:
 /// the input is never held whole. `None`: read it all and call
 /// [`load_after_one_pass`].
 pub fn load_streamed(
@@ -202,7 +205,8 @@ pub fn load_streamed(
     Some(within_limit(checked, origin, check_opts))
 }
 
-/// [`load`] after [`load_streamed`] gave way: the long way only.
+/// [`check`] and the `--max-series` limit after [`load_streamed`] gave
+/// way: the long way only.
 pub fn load_after_one_pass(
     bytes: &[u8],
     origin: &Origin,

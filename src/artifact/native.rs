@@ -22,6 +22,7 @@ use super::families::{Entry, FamilySet};
 use super::number::{Count, Le, Num};
 use super::parse::Document;
 use super::place::At;
+use super::strict::{by_name, present, Object};
 use crate::model::{escape_pointer, Kind, Sample};
 
 /// A label object: pairs sorted by name, each name once. Names and values
@@ -107,56 +108,11 @@ pub(super) struct MetricEntry<'a> {
     count: Option<Count>,
 }
 
-/// A `T` read from a JSON object only. serde's derived readers also take
-/// an array of the fields in order (`["a", "gauge", "", {}, 1]` for an
-/// entry), which the schema refuses: found by the soak.
-pub(super) struct Object<T>(pub T);
-
-impl<T> std::ops::Deref for Object<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Object<T>, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = T;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
-                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData)).map(Object)
-    }
-}
-
 /// An entry read as an [`Object`].
 pub(super) fn from_object<'a, E>(
     r: Result<Object<MetricEntry<'a>>, E>,
 ) -> Result<MetricEntry<'a>, E> {
     r.map(|o| o.0)
-}
-
-/// An enum of names (a metric type), from a string only: serde would also
-/// take `{"gauge": null}`, which the schemas refuse.
-pub(super) fn by_name<'de, D: Deserializer<'de>, T: for<'a> Deserialize<'a>>(
-    d: D,
-) -> Result<T, D::Error> {
-    use serde::de::IntoDeserializer;
-    let name = Cow::<'de, str>::deserialize(d)?;
-    T::deserialize(name.as_ref().into_deserializer())
-}
-
-/// A key that, when present, must hold a `T` (`null` included: the schema
-/// refuses `"value": null` where `Option`'s own impl would read it as
-/// absent).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -270,12 +226,38 @@ pub(super) fn entry(
         list: "/metrics",
         i: i as u32,
     };
+    let Some(mut m) = fitting(set, &at, parsed) else {
+        return;
+    };
+    let labels = entry_labels(set, &at, top_labels, std::mem::take(&mut m.labels));
+    let sample = sample(set, &at, &m);
+    let entry = Entry {
+        name: m.name,
+        kind: m.kind,
+        help: m.help,
+        labels,
+        sample,
+    };
+    set.add(at, entry);
+}
+
+/// The entry if its schema would take it; otherwise `None`, after the
+/// mismatch (unreadable, keys unfit for the type, a quantile outside [0, 1]).
+fn fitting<'a>(
+    set: &mut FamilySet,
+    at: &At,
+    parsed: serde_json::Result<MetricEntry<'a>>,
+) -> Option<MetricEntry<'a>> {
     let m = match parsed {
         Ok(m) => m,
-        Err(e) => return set.mismatch(&at, e.to_string()),
+        Err(e) => {
+            set.mismatch(at, e.to_string());
+            return None;
+        }
     };
     if let Some(why) = shape_problem(&m) {
-        return set.mismatch(&at, why);
+        set.mismatch(at, why);
+        return None;
     }
     if let Some(q) = m
         .quantiles
@@ -283,17 +265,29 @@ pub(super) fn entry(
         .flatten()
         .find(|q| !(0.0..=1.0).contains(&q.quantile))
     {
-        return set.mismatch(&at, format!("quantile {} is not within [0, 1]", q.quantile));
+        set.mismatch(at, format!("quantile {} is not within [0, 1]", q.quantile));
+        return None;
     }
+    Some(m)
+}
+
+/// The top-level labels, then the entry's own (checked): a label set in
+/// both places is a problem, as the two could disagree.
+fn entry_labels<'a>(
+    set: &mut FamilySet,
+    at: &At,
+    top_labels: &'a Labels,
+    own: Labels<'a>,
+) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
     let mut labels: Vec<(Cow<str>, Cow<str>)> =
-        Vec::with_capacity(top_labels.0.len() + m.labels.0.len());
+        Vec::with_capacity(top_labels.0.len() + own.0.len());
     labels.extend(
         top_labels
             .0
             .iter()
             .map(|(k, v)| (Cow::Borrowed(&**k), Cow::Borrowed(&**v))),
     );
-    for (k, v) in m.labels.0 {
+    for (k, v) in own.0 {
         let lp = || format!("{at}/labels/{}", escape_pointer(&k));
         if top_labels.get(&k).is_some() {
             set.problem(
@@ -306,9 +300,15 @@ pub(super) fn entry(
         set.check_label_value(lp, &k, &v);
         labels.push((k, v));
     }
+    labels
+}
+
+/// The entry's sample, with the problems its type rules out: a negative
+/// counter, buckets out of order, a quantile given twice.
+fn sample(set: &mut FamilySet, at: &At, m: &MetricEntry) -> Sample {
     let num = |n: Option<Num>| n.map_or(f64::NAN, |n| n.0);
     let count = m.count.map_or(0, |c| c.0);
-    let sample = match m.kind {
+    match m.kind {
         Kind::Gauge | Kind::Counter | Kind::Untyped => {
             let v = num(m.value);
             if m.kind == Kind::Counter && v < 0.0 {
@@ -320,38 +320,33 @@ pub(super) fn entry(
             Sample::Scalar(v)
         }
         Kind::Histogram => Sample::Histogram {
-            buckets: buckets(set, &at, m.buckets.as_deref().unwrap_or_default(), count),
+            buckets: buckets(set, at, m.buckets.as_deref().unwrap_or_default(), count),
             sum: num(m.sum),
             count,
         },
-        Kind::Summary => {
-            let raw = m.quantiles.as_deref().unwrap_or_default();
-            let mut quantiles = Vec::with_capacity(raw.len());
-            for (j, q) in raw.iter().enumerate() {
-                if quantiles.iter().any(|&(prev, _)| prev == q.quantile) {
-                    set.problem(
-                        format!("{at}/quantiles/{j}/quantile"),
-                        format!("quantile {} appears twice", q.quantile),
-                    );
-                    continue;
-                }
-                quantiles.push((q.quantile, q.value.0));
-            }
-            Sample::Summary {
-                quantiles,
-                sum: num(m.sum),
-                count,
-            }
+        Kind::Summary => Sample::Summary {
+            quantiles: quantiles(set, at, m.quantiles.as_deref().unwrap_or_default()),
+            sum: num(m.sum),
+            count,
+        },
+    }
+}
+
+/// A summary's (quantile, value) pairs: a quantile given twice is a
+/// problem, and only its first value is kept.
+fn quantiles(set: &mut FamilySet, at: &At, raw: &[Object<Quantile>]) -> Vec<(f64, f64)> {
+    let mut quantiles = Vec::with_capacity(raw.len());
+    for (j, q) in raw.iter().enumerate() {
+        if quantiles.iter().any(|&(prev, _)| prev == q.quantile) {
+            set.problem(
+                format!("{at}/quantiles/{j}/quantile"),
+                format!("quantile {} appears twice", q.quantile),
+            );
+            continue;
         }
-    };
-    let entry = Entry {
-        name: m.name,
-        kind: m.kind,
-        help: m.help,
-        labels,
-        sample,
-    };
-    set.add(at, entry);
+        quantiles.push((q.quantile, q.value.0));
+    }
+    quantiles
 }
 
 /// Check a histogram's buckets: sorted, cumulative, `+Inf` last and equal to

@@ -27,12 +27,7 @@ pub struct Count(pub u64);
 
 /// What a string may spell: the three of a value, or only `"+Inf"`.
 fn special(s: &str, inf_only: bool) -> Option<f64> {
-    match s {
-        "+Inf" => Some(f64::INFINITY),
-        "NaN" if !inf_only => Some(f64::NAN),
-        "-Inf" if !inf_only => Some(f64::NEG_INFINITY),
-        _ => None,
-    }
+    crate::model::non_finite(s).filter(|v| !inf_only || *v == f64::INFINITY)
 }
 
 /// A number, or a string among [`special`]'s.
@@ -46,7 +41,7 @@ impl Visitor<'_> for NumVisitor {
         if self.inf_only {
             f.write_str("a number or \"+Inf\"")
         } else {
-            f.write_str("a number, \"NaN\", \"+Inf\" or \"-Inf\"")
+            write!(f, "a number, {}", crate::model::NON_FINITE)
         }
     }
     fn visit_f64<E>(self, v: f64) -> Result<f64, E> {

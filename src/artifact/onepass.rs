@@ -17,8 +17,9 @@ use std::io::Read;
 use serde_json::{Map, Value};
 
 use super::families::FamilySet;
-use super::native::{self, Labels, MetricEntry, Object};
+use super::native::{self, Labels, MetricEntry};
 use super::schema::{Format, SchemaChoice};
+use super::strict::Object;
 use super::window::{Lend, Stop, Window};
 
 /// The skeleton of the top level (every key but `"metrics"`, which is

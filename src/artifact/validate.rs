@@ -14,14 +14,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{ValidationError, Validator};
+use jsonschema::Validator;
 use serde_json::Value;
 
 use super::parse::Document;
 use super::schema::{Format, SchemaChoice};
+use super::violation::message;
 use crate::error::{bail_with, check, Exit, ExitContext, Problem};
-use crate::report::clip;
 use crate::standard;
 
 /// The outcome of validation: which format the artifact is in and which
@@ -73,10 +72,13 @@ pub fn plan(doc: &Document, choice: Option<&SchemaChoice>) -> Result<Validated> 
         }
         None => (Format::detect(&doc.value), None),
     };
+    if format == Some(Format::Simple) && why == "detected by shape" {
+        super::workflow::not_another_kind(&doc.value, &doc.origin)?;
+    }
     let Some(format) = format else {
         bail_with!(
             Exit::Invalid,
-            "{}: not a metric artifact: expected an object with \"metrics\", a flat object of numbers, or an array (simplepipe-v0), got {}",
+            "{}: not a metric artifact: expected an object with \"metrics\", a flat object of numbers, an array (simplepipe-v0) or an Argo Workflow, got {}",
             doc.origin,
             kind_of(&doc.value)
         );
@@ -156,7 +158,7 @@ fn load_custom(path: &Path, artifact: Option<&str>) -> Result<(Value, Validator,
         None => (
             Exit::Usage,
             String::new(),
-            "; --schema takes a built-in name (metrics, simple, simplepipe-v0), a JSON Schema file or a standard",
+            "; --schema takes a built-in name (metrics, simple, simplepipe-v0, argo-workflow), a JSON Schema file or a standard",
         ),
         Some(name) => (
             Exit::Invalid,
@@ -256,131 +258,6 @@ fn collect(
                 .with_kind(e.kind().keyword())
         })
         .collect()
-}
-
-/// A plain-language message for the common kinds of violation.
-fn message(e: &ValidationError<'_>, schema: &Value, root: &Value, who: Option<&str>) -> String {
-    let instance = e.instance();
-    let shown = short(instance);
-    let standard = who.filter(|w| w.starts_with("standard "));
-    match e.kind() {
-        ValidationErrorKind::Type { kind } => match kind {
-            TypeKind::Single(t) => format!("{shown} is not {}", article(&t.to_string())),
-            TypeKind::Multiple(_) => e.to_string(),
-        },
-        ValidationErrorKind::AnyOf { .. } if e.schema_path().as_str().contains("/le/") => {
-            format!("{shown} is not a number or \"+Inf\"")
-        }
-        ValidationErrorKind::AnyOf { .. } if matches!(instance.as_ref(), Value::String(_)) => {
-            format!("{shown} is not a number (a string must be \"NaN\", \"+Inf\" or \"-Inf\")")
-        }
-        ValidationErrorKind::AnyOf { .. } => format!("{shown} is not a number"),
-        ValidationErrorKind::AdditionalProperties { unexpected }
-            if e.instance_path().as_str().ends_with("/labels") =>
-        {
-            let parent = e.schema_path().as_str().trim_end_matches("/additionalProperties");
-            let allowed: Vec<&String> = schema
-                .pointer(&format!("{parent}/properties"))
-                .and_then(Value::as_object)
-                .map(|m| m.keys().collect())
-                .unwrap_or_default();
-            let allowed = match allowed.as_slice() {
-                [] => "none are".to_string(),
-                names => format!("allowed: {}", names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")),
-            };
-            unexpected
-                .iter()
-                .map(|k| format!("label {k:?} is not allowed here ({allowed})"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-        ValidationErrorKind::Constant { expected_value } => {
-            format!("{shown} is not {}", short(expected_value))
-        }
-        ValidationErrorKind::Maximum { limit } if standard.is_some() => {
-            format!("{shown} is above the valid maximum {limit}")
-        }
-        ValidationErrorKind::Minimum { limit } if standard.is_some() => {
-            format!("{shown} is below the valid minimum {limit}")
-        }
-        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
-            .iter()
-            .map(|k| {
-                if k.contains("timestamp") {
-                    format!("unknown key {k:?}: timestamps are not accepted, the Pushgateway rejects them")
-                } else {
-                    format!("unknown key {k:?}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        ValidationErrorKind::FalseSchema => {
-            let ptr = e.instance_path().as_str();
-            let (parent, key) = ptr.rsplit_once('/').unwrap_or(("", ptr));
-            let kind = root
-                .pointer(parent)
-                .and_then(|p| p.get("type"))
-                .and_then(Value::as_str)
-                .unwrap_or("metric of this type");
-            format!("{key:?} does not belong to {}", article(kind))
-        }
-        ValidationErrorKind::Required { property } => format!("missing required key {property}"),
-        ValidationErrorKind::Enum { options } => {
-            let opts: Vec<String> = options
-                .as_array()
-                .map(|a| a.iter().map(Value::to_string).collect())
-                .unwrap_or_default();
-            format!("{shown} is not one of {}", opts.join(", "))
-        }
-        ValidationErrorKind::Contains => {
-            let wanted = schema.pointer(e.schema_path().as_str());
-            match wanted.and_then(|w| w.pointer("/properties/name/const")) {
-                Some(name) => match standard {
-                    Some(who) => format!("no metric named {name}; the {who} requires one"),
-                    None => format!("no metric named {name}; the schema requires one"),
-                },
-                None => format!("no item matches {}", wanted.map_or_else(|| e.schema_path().as_str().to_string(), short)),
-            }
-        }
-        ValidationErrorKind::MinItems { limit: 1 } => "must hold at least one metric".to_string(),
-        ValidationErrorKind::MinProperties { limit: 1 } => "must hold at least one metric".to_string(),
-        // jsonschema's own message quotes the whole instance: shorten the
-        // instance, never the reason after it ("has more than 1 item").
-        _ => reason_kept(&e.to_string(), instance.as_ref()),
-    }
-}
-
-/// `message` with every quotation of `instance` shortened; only if that
-/// is not enough is the message itself cut, from the middle of the value.
-fn reason_kept(message: &str, instance: &Value) -> String {
-    let full = instance.to_string();
-    let msg = if full.chars().count() > 60 {
-        message.replace(&full, &short(instance))
-    } else {
-        message.to_string()
-    };
-    if msg.chars().count() <= 300 {
-        return msg;
-    }
-    // A long value the schema itself quoted (an enum, a const): keep both
-    // ends, where the reason is.
-    let head: String = msg.chars().take(150).collect();
-    let tail: String = msg.chars().skip(msg.chars().count() - 140).collect();
-    format!("{head}…{tail}")
-}
-
-fn article(noun: &str) -> String {
-    let a = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{a} {noun}")
-}
-
-/// A JSON value as shown in messages, cut short if long.
-fn short(v: &Value) -> String {
-    clip(&v.to_string(), 60)
 }
 
 fn kind_of(v: &Value) -> &'static str {

@@ -34,11 +34,18 @@ pub struct PruneArgs {
     #[command(flatten)]
     pub select: SelectArgs,
 
-    /// Delete the groups whose last successful push is older than this:
-    /// whole numbers with units w, d, h, m, s, largest first (90s, 36h, 7d,
-    /// 1d12h). A group that never held metrics counts from its failed push.
+    /// Delete the groups whose last successful push is older than this: a
+    /// duration with units w, d, h, m, s, largest first (90s, 36h, 7d,
+    /// 1d12h, 1.5h). A group that never held metrics counts from its failed
+    /// push. With --expired, a group goes if either holds.
     #[arg(long, env = "SIMPLEPIPE_OLDER_THAN", value_name = "AGE")]
-    pub older_than: String,
+    pub older_than: Option<String>,
+
+    /// Delete the groups whose deadline (pushed with --expires-in) has
+    /// passed on the gateway's clock. Groups without one are never touched
+    /// by this.
+    #[arg(long, env = "SIMPLEPIPE_EXPIRED")]
+    pub expired: bool,
 
     /// Refuse to run, deleting nothing, when more groups than this would go.
     #[arg(
@@ -68,6 +75,16 @@ pub struct SelectArgs {
         value_delimiter = '\n'
     )]
     pub matchers: Vec<String>,
+
+    /// The most of the gateway's listing (GET /api/v1/metrics, every group
+    /// with its metrics) that is read; past it the command fails, saying so.
+    #[arg(
+        long,
+        default_value_t = 64 * 1024 * 1024,
+        env = "SIMPLEPIPE_MAX_LISTING_BYTES",
+        value_name = "BYTES"
+    )]
+    pub max_listing_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-/// Push to InfluxDB instead of a Pushgateway.
+/// Write to InfluxDB (alone or next to the other destinations).
 #[derive(Debug, Args)]
-#[command(next_help_heading = "InfluxDB (instead of a Pushgateway)")]
+#[command(next_help_heading = "InfluxDB")]
 pub struct InfluxArgs {
     /// InfluxDB base URL, e.g. http://influxdb:8086: write line protocol
-    /// there instead of pushing to a Pushgateway. Needs --influx-db (1.x) or
+    /// there. Needs --influx-db (1.x) or
     /// --influx-org and --influx-bucket (2.x). Job, user, --group and --label
     /// become tags; every line carries the push time.
     #[arg(
@@ -25,7 +25,7 @@ pub struct InfluxArgs {
     pub influx: Option<String>,
 
     /// InfluxDB 1.x database: POST /write?db=DB&precision=ms, with basic auth
-    /// from --username and --password-file if given.
+    /// from --influx-username and --influx-password-file if given.
     #[arg(long, env = "SIMPLEPIPE_INFLUX_DB", value_name = "DB")]
     pub influx_db: Option<String>,
 
@@ -49,16 +49,34 @@ pub struct InfluxArgs {
     )]
     pub influx_token_file: Option<PathBuf>,
 
-    /// Lines of line protocol per request; bigger artifacts go as several
-    /// requests, in order.
+    /// InfluxDB 1.x basic-auth user (the password from
+    /// --influx-password-file or SIMPLEPIPE_INFLUX_PASSWORD).
     #[arg(
         long,
-        default_value_t = 5000,
+        env = "SIMPLEPIPE_INFLUX_USERNAME",
+        hide_env_values = true,
+        value_name = "USER"
+    )]
+    pub influx_username: Option<String>,
+
+    /// File holding the InfluxDB 1.x basic-auth password.
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_INFLUX_PASSWORD_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub influx_password_file: Option<PathBuf>,
+
+    /// Lines of line protocol per request (default 5000); bigger artifacts
+    /// go as several requests, in order.
+    #[arg(
+        long,
         env = "SIMPLEPIPE_INFLUX_BATCH",
         value_name = "N",
         value_parser = clap::value_parser!(u64).range(1..)
     )]
-    pub influx_batch: u64,
+    pub influx_batch: Option<u64>,
 }
 
 impl InfluxArgs {

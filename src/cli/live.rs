@@ -1,15 +1,30 @@
 //! The command line of `run`, `watch` and `install` (see [`super`]): the
-//! options the live commands share with `push` (grouping, network, auth,
-//! the remote-write and InfluxDB destinations) come in through the same
-//! flattened argument groups and variables.
+//! options the live commands share with `push` (destinations, grouping,
+//! labels, network) come in through the same flattened argument groups and
+//! variables, so one Argo template's variables mean the same to each.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{GatewayArgs, GroupingArgs, InfluxArgs, NetArgs};
+use super::{DestinationArgs, GroupingArgs, LabelArgs, NetArgs};
+
+/// The metric-line grammar, at the end of `run --help` (the whole of it:
+/// docs/live-metrics.md).
+const METRIC_LINES: &str = "\
+Metric lines (read from stdout; --metrics-from for stderr) update the state that is pushed:
+  name=value pairs, anywhere in a line, several per line:
+      epoch=3 loss=0.41 lr=1e-5
+  a JSON object whose values are all numbers:
+      {\"loss\": 0.38, \"epoch\": 4}
+  a native-format entry:
+      {\"name\": \"images_total\", \"type\": \"counter\", \"value\": 1200}
+A value is any number push accepts (1e-5, nan, +Inf). A name holds its latest value as a
+gauge; a name ending in _total as a counter, which never goes down. Anything else is not a
+metric. --metrics-regex reads a format of your own instead. More: docs/live-metrics.md";
 
 #[derive(Debug, Args)]
+#[command(after_help = METRIC_LINES)]
 pub struct RunArgs {
     #[command(flatten)]
     pub live: LiveArgs,
@@ -61,55 +76,24 @@ pub struct WatchArgs {
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     #[command(flatten)]
-    pub gateway: GatewayArgs,
-
-    #[command(flatten)]
     pub grouping: GroupingArgs,
 
     #[command(flatten)]
     pub net: NetArgs,
 
-    /// Push by Prometheus remote write 1.0 to this endpoint instead of a
-    /// Pushgateway (e.g. http://prometheus:9090/api/v1/write); each push is
-    /// one sample per series at the push time.
-    #[arg(
-        long,
-        env = "SIMPLEPIPE_REMOTE_WRITE",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    pub remote_write: Option<String>,
-
-    #[command(flatten)]
-    pub influx: InfluxArgs,
-
-    /// With --remote-write: the most samples in one request.
-    #[arg(
-        long,
-        default_value_t = 2000,
-        env = "SIMPLEPIPE_MAX_SAMPLES_PER_REQUEST",
-        value_name = "N",
-        value_parser = clap::value_parser!(u64).range(1..)
-    )]
-    pub max_samples_per_request: u64,
-
-    /// How often the current values are pushed (15s, 500ms, 2m, 1h or seconds).
+    /// How often the current values are pushed: a duration (15s, 500ms,
+    /// 1m30s, 1h) or a number of seconds.
     #[arg(
         long,
         default_value = "15s",
         env = "SIMPLEPIPE_INTERVAL",
-        value_name = "DURATION"
+        value_name = "DURATION",
+        value_parser = super::seconds
     )]
-    pub interval: String,
+    pub interval: std::time::Duration,
 
-    /// Extra label added to every pushed series (repeatable).
-    #[arg(
-        long = "label",
-        value_name = "NAME=VALUE",
-        env = "SIMPLEPIPE_LABELS",
-        value_delimiter = ','
-    )]
-    pub labels: Vec<String>,
+    #[command(flatten)]
+    pub labels: LabelArgs,
 
     /// Also read metrics with this regex, besides the built-in line formats:
     /// two groups, the name then the value (or groups named `name` and `value`).
@@ -130,9 +114,13 @@ pub struct LiveArgs {
     )]
     pub max_series: usize,
 
-    /// Do not print the one-line summary at the end.
+    /// Do not print the summary at the end.
     #[arg(long, short, env = "SIMPLEPIPE_QUIET")]
     pub quiet: bool,
+
+    // Last: their help headings would otherwise carry over to what follows.
+    #[command(flatten)]
+    pub dest: DestinationArgs,
 }
 
 #[derive(Debug, Args)]

@@ -28,9 +28,8 @@ pub struct RulesArgs {
     pub rule_labels: Vec<String>,
 
     /// Also write a `promtool test rules` file to FILE, proving that each
-    /// alert fires and that a run inside the bounds fires nothing. It names
-    /// the rule file given with --output (else STANDARD_NAME.rules.yaml
-    /// beside it).
+    /// alert fires and that a run inside the bounds fires nothing. It needs
+    /// --output: the tests load the rules from that file.
     #[arg(long, value_name = "FILE", conflicts_with = "prometheus_rule")]
     pub tests: Option<PathBuf>,
 

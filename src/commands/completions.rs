@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::print;
 
 pub fn run(shell: clap_complete::Shell) -> Result<()> {
-    let mut cmd = crate::cli_errors::command();
+    let mut cmd = crate::cli::parse::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "simplepipe", &mut out);
     print(&out)

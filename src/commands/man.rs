@@ -10,7 +10,7 @@ use super::print;
 use crate::error::{Exit, ExitContext};
 
 pub fn run() -> Result<()> {
-    let mut cmd = crate::cli_errors::command();
+    let mut cmd = crate::cli::parse::command();
     cmd.build();
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd.clone())

@@ -1,12 +1,12 @@
 //! One module per subcommand, each reading as its data flow; and what they
 //! share: loading an artifact, `--best-effort`, summaries and stdout.
 
+pub mod alertmanager;
 pub mod completions;
 pub mod dashboard;
 pub mod delete;
 pub mod groups;
 pub mod install;
-pub mod live_push;
 pub mod man;
 pub mod prune;
 pub mod push;
@@ -25,6 +25,7 @@ use crate::cli::BestEffort;
 use crate::config::ArtifactConfig;
 use crate::error::{exit_code, Exit, ExitContext};
 use crate::report;
+use crate::sink::fanout::SomeFailed;
 use crate::sink::remote_write::Partly;
 use crate::source::{self, Source};
 
@@ -87,12 +88,16 @@ pub fn forgive_as(level: Option<BestEffort>, result: Result<()>, not_done: &str)
         return Err(err);
     }
     report::warn(format!("{err:#}"));
-    let not_done = match err.downcast_ref::<Partly>() {
-        Some(p) => format!(
+    let not_done = match (
+        err.downcast_ref::<Partly>(),
+        err.downcast_ref::<SomeFailed>(),
+    ) {
+        (_, Some(s)) => format!("{} of {} destinations took the push", s.of - s.failed, s.of),
+        (Some(p), None) => format!(
             "{} of {} samples were pushed",
             p.landed.samples, p.of.samples
         ),
-        None => not_done.to_string(),
+        (None, None) => not_done.to_string(),
     };
     report::warn(format!(
         "--best-effort: {not_done}, exiting 0 (would have been exit {})",

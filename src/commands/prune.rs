@@ -1,6 +1,6 @@
 //! `simplepipe prune`: list the gateway, plan, refuse if more than
 //! `--max-deletions` would go, then delete group by group, each re-checked
-//! against a listing at most a second old (see [`crate::sink::groups::prune`]
+//! against a listing at most a second old (see [`crate::pushgateway::prune`]
 //! for the race that remains). One line per group on stdout, the summary
 //! on stderr.
 
@@ -10,9 +10,9 @@ use anyhow::Result;
 
 use super::{forgive_as, print};
 use crate::config::PruneConfig;
+use crate::pushgateway;
+use crate::pushgateway::prune::{self as plan, Fate};
 use crate::report;
-use crate::sink::groups::prune::{self as plan, Fate};
-use crate::sink::pushgateway;
 
 pub fn run(cfg: &PruneConfig) -> Result<()> {
     forgive_as(cfg.best_effort, prune(cfg), "the prune did not finish")
@@ -21,7 +21,8 @@ pub fn run(cfg: &PruneConfig) -> Result<()> {
 fn prune(cfg: &PruneConfig) -> Result<()> {
     let client = cfg.gateway.client()?;
     let listed_at = Instant::now();
-    let (all, now) = pushgateway::list(&cfg.gateway, &client)?;
+    let (all, now) = pushgateway::list(&cfg.gateway, &client, cfg.max_listing)?;
+    warn_idle(&cfg.selection, &all);
     let p = plan::plan(all.clone(), &cfg.selection, now);
     for g in &p.unaddressable {
         report::warn(format!(
@@ -40,7 +41,7 @@ fn prune(cfg: &PruneConfig) -> Result<()> {
             report::warn(format!("a real run would refuse: {refused:#}"));
         }
         let fates = vec![Fate::WouldDelete; p.delete.len()];
-        report::info(plan::summary(&p, &fates, &cfg.older_than, true));
+        report::info(plan::summary(&p, &fates, &cfg.criterion, true));
         return Ok(());
     }
     plan::check_max(&p, cfg.max_deletions)?;
@@ -50,7 +51,7 @@ fn prune(cfg: &PruneConfig) -> Result<()> {
         &cfg.selection,
         ((all, now), listed_at),
         plan::RELIST_AFTER,
-        || pushgateway::list(&cfg.gateway, &client),
+        || pushgateway::list(&cfg.gateway, &client, cfg.max_listing),
         |g| {
             let key = g.key().expect("planned groups have a job");
             pushgateway::delete_with(&client, &cfg.gateway.group(key))
@@ -62,6 +63,20 @@ fn prune(cfg: &PruneConfig) -> Result<()> {
         },
     );
     // The summary also when a DELETE failed: what was done stays done.
-    report::info(plan::summary(&p, &done, &cfg.older_than, false));
+    report::info(plan::summary(&p, &done, &cfg.criterion, false));
     result.map(drop)
+}
+
+/// One warning per `--match` that no listed group satisfies: a typo there
+/// would otherwise look like "nothing to do".
+pub(super) fn warn_idle(
+    selection: &pushgateway::select::Selection,
+    listed: &[pushgateway::listing::Group],
+) {
+    for m in selection.idle_matchers(listed) {
+        report::warn(format!(
+            "--match {m} selects none of the {} listed groups",
+            listed.len()
+        ));
+    }
 }

@@ -18,11 +18,10 @@ pub fn run(cfg: &RulesConfig) -> Result<()> {
         None => rules::rules_yaml(&std),
     };
     if let Some(tests) = &cfg.tests {
-        let rule_file = match &cfg.output {
-            Some(out) => relative_to(tests, out),
-            None => format!("{}.rules.yaml", std.name()),
-        };
-        write(tests, &promtool::tests_yaml(&std, &rule_file))?;
+        // config refuses --tests without -o.
+        if let Some(out) = &cfg.output {
+            write(tests, &promtool::tests_yaml(&std, &relative_to(tests, out)))?;
+        }
     }
     match &cfg.output {
         Some(out) => write(out, &text),

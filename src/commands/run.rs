@@ -2,25 +2,26 @@
 //! push the metric lines it prints while it runs.
 //!
 //! Data flow: child output → pass-through (first, always) → line parser →
-//! shared state ← push loop (every `--interval`, its own thread) → at the
-//! child's exit, the final push with `run_*` metrics → exit with the
-//! child's code.
+//! shared state ← a push loop per destination (every `--interval`, each
+//! on its own thread) → at the child's exit, the final pushes with `run_*`
+//! metrics → exit with the child's code.
 //!
 //! Exit code: the child's (128 + N for signal N). If the child succeeded
-//! and the final push failed, the push's code (6 unreachable, 5 rejected),
-//! unless `--best-effort` forgives it. A failed child's code always wins.
+//! and the final push failed, the push's code (6 unreachable, 5 rejected;
+//! 6 when one of several destinations failed), unless `--best-effort`
+//! forgives it. A failed child's code always wins.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::live_push::{self as common, Warnings};
+use super::forgive;
 use crate::config::live::RunConfig;
 use crate::live::child::{self, Outcome};
-use crate::live::pusher::Pusher;
+use crate::live::session::{self, Session};
 use crate::model::{Family, Kind};
 use crate::report;
+use crate::sink::End;
 
 /// The names the final push adds; a child may not report them.
 pub const RUN_METRICS: [&str; 5] = [
@@ -33,96 +34,68 @@ pub const RUN_METRICS: [&str; 5] = [
 
 /// Run the command; returns the exit code simplepipe should exit with.
 pub fn run(cfg: &RunConfig) -> Result<i32> {
-    let state = common::state(&cfg.live, &RUN_METRICS);
-    let warnings = Arc::new(Warnings::default());
-    let (pusher, tally) = Pusher::start(
-        cfg.live.interval,
-        state.clone(),
-        common::send_fn(&cfg.live.sink),
-        common::warn,
-    );
-    let on_line = {
-        let (state, warnings, parser) = (state.clone(), warnings.clone(), cfg.parser.clone());
-        move |stream: child::Stream, n: u64, line: &str| {
-            let parsed = parser.parse(line);
-            let at = || format!("{} line {n}", stream.name());
-            parser.show(&at, &parsed);
-            for w in &parsed.warnings {
-                warnings.warn(&at(), w);
-            }
-            if parsed.readings.is_empty() {
-                return;
-            }
-            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-            for r in &parsed.readings {
-                if let Err(w) = s.record(r) {
-                    warnings.warn(&at(), &w);
-                }
-            }
-        }
+    let live = &cfg.live;
+    let session = Session::start(&live.dest, live.interval, live.rules(&RUN_METRICS));
+    let handle = session.on_line(cfg.parser.clone());
+    let on_line = move |stream: child::Stream, n: u64, line: &str| {
+        handle(&|| format!("{} line {n}", stream.name()), line);
     };
     let outcome = child::run(&cfg.program, &cfg.args, cfg.from, on_line);
     let _ = std::io::stdout().flush();
-    let (outcome, start_error) = match outcome {
-        Ok(o) => (o, None),
-        Err(e) => {
-            // As a shell reports it: 127 not found, 126 not executable.
-            let code = if e.kind() == std::io::ErrorKind::NotFound {
-                127
-            } else {
-                126
-            };
-            let o = Outcome {
-                code: Some(code),
-                signal: None,
-                duration: Default::default(),
-                cpu_seconds: 0.0,
-                peak_rss_bytes: 0.0,
-            };
-            let msg = format!("cannot run {:?}: {e}", cfg.program);
-            (o, Some(msg))
+    let outcome = outcome.unwrap_or_else(|e| {
+        report::error(&anyhow::anyhow!("cannot run {:?}: {e}", cfg.program));
+        // As a shell reports it: 127 not found, 126 not executable.
+        let code = if e.kind() == std::io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        };
+        Outcome {
+            code: Some(code),
+            signal: None,
+            duration: Default::default(),
+            cpu_seconds: 0.0,
+            peak_rss_bytes: 0.0,
         }
-    };
-    if let Some(msg) = &start_error {
-        report::error(&anyhow::anyhow!("{msg}"));
-    }
-    let extra = run_metrics(&outcome, &cfg.live.labels);
+    });
+    let extra = run_metrics(&outcome, &live.labels);
     let n_extra = extra.len();
-    let pushed = pusher.finish(extra);
+    let (state, warnings) = (session.state.clone(), session.warnings.clone());
+    let end = match (outcome.signal, outcome.exit_code()) {
+        (Some(_), _) => End::Killed,
+        (None, 0) => End::Succeeded,
+        (None, _) => End::Failed,
+    };
+    let finished = session.finish(extra, end);
     let code = outcome.exit_code();
-    let tally = *tally.lock().unwrap_or_else(|e| e.into_inner());
-    cfg.parser.end(cfg.from, cfg.live.quiet);
-    if pushed.is_ok() && !cfg.live.quiet {
-        report::info(common::summary(
-            &cfg.live,
-            &state,
-            n_extra,
-            tally,
-            (warnings.count(), "metric line"),
-        ));
+    cfg.parser.end(cfg.from, live.quiet);
+    if !live.quiet {
+        for line in finished.summary(&state, n_extra, (warnings.count(), "metric line")) {
+            report::info(line);
+        }
     }
-    match pushed {
+    match finished.verdict() {
         Ok(()) => Ok(code),
         Err(e) if code != 0 => {
             // The child's failure is the news; the push's is a footnote.
             for line in format!("{e:#}").lines() {
-                common::warn(line);
+                report::warn(line);
             }
-            common::warn(&format!(
+            report::warn(format!(
                 "the final push failed; exiting with the command's code {code}"
             ));
             Ok(code)
         }
         Err(e) => {
             let e = e.context("the command exited 0, but the final push failed");
-            common::forgive_push(&cfg.live, Err(e)).map(|()| 0)
+            forgive(live.dest.best_effort, Err(e)).map(|()| 0)
         }
     }
 }
 
 /// What the final push adds: time, outcome, CPU and memory.
 fn run_metrics(o: &Outcome, labels: &[(String, String)]) -> Vec<Family> {
-    let s = |name, kind, help, v| common::scalar(name, kind, help, labels, v);
+    let s = |name, kind, help, v| session::scalar(name, kind, help, labels, v);
     vec![
         s(
             RUN_METRICS[0],

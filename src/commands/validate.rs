@@ -34,6 +34,8 @@ pub fn run(cfg: &ValidateConfig) -> Result<()> {
                 "valid": false,
                 "exit": exit_code(e) as u8,
                 "problems": problems_json(e),
+                "problem_count": invalid(e).map_or(1, |inv| inv.total()),
+                "more": invalid(e).map_or_else(|| json!({}), |inv| json!(inv.more)),
             })),
             (Err(_), false) => String::new(),
         };

@@ -4,34 +4,35 @@
 //! sidecar next to a process writing a log), on SIGTERM or SIGINT.
 //!
 //! Data flow: file/stdin (or the `tail -F` follower) → lines → parser or
-//! ModelOp mapper → shared state ← push loop → final push.
+//! ModelOp mapper → shared state ← a push loop per destination → final
+//! pushes.
 
 use std::fs::File;
-use std::io::Read;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
 use std::thread;
 
 use anyhow::{Context, Result};
 use signal_hook::consts::signal::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use super::live_push::{self as common, Warnings};
+use super::forgive;
 use crate::config::live::{Records, WatchConfig};
 use crate::error::{Exit, ExitContext};
-use crate::live::follow::{Event, Follow};
-use crate::live::lines::{LineParser, Splitter};
+use crate::live::lines::Splitter;
 use crate::live::modelop::{self, ModelOp};
-use crate::live::pusher::Pusher;
-use crate::live::state::State;
+use crate::live::records::{self, follow_file, read_all};
+use crate::live::session::Session;
 use crate::report;
+use crate::sink::End;
 
 /// Why reading stopped.
 enum Done {
     End(std::io::Result<()>),
     Signal,
 }
+
+type Handler = Box<dyn FnMut(&dyn Fn() -> String, &str) + Send>;
 
 pub fn run(cfg: WatchConfig) -> Result<()> {
     let origin = cfg
@@ -42,7 +43,6 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
         Records::ModelOp(_) => (&[modelop::IGNORED], "record"),
         Records::Lines(_) => (&[], "metric line"),
     };
-    let state = common::state(&cfg.live, reserved);
     // Unreadable input is exit 3 before anything starts (with --follow a
     // missing file is waited for instead: the writer may not have begun).
     let file = match (&cfg.path, cfg.follow) {
@@ -53,18 +53,18 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
         ),
         _ => None,
     };
-    let mut handler = match &cfg.records {
-        Records::Lines(p) => Handler::Lines(p.clone()),
-        Records::ModelOp(names) => {
-            let m = ModelOp::new(names.clone());
-            m.init(&mut state.lock().unwrap_or_else(|e| e.into_inner()));
-            Handler::ModelOp(m)
-        }
+    let live = &cfg.live;
+    let session = Session::start(&live.dest, live.interval, live.rules(reserved));
+    let mut handler: Handler = match &cfg.records {
+        Records::Lines(p) => Box::new(session.on_line(p.clone())),
+        Records::ModelOp(names) => Box::new(records::modelop(
+            ModelOp::new(names.clone()),
+            session.state.clone(),
+            session.warnings.clone(),
+        )),
     };
-    let warnings = Arc::new(Warnings::default());
     let stop = Arc::new(AtomicBool::new(false));
     let (done_tx, done_rx) = mpsc::channel();
-
     let mut signals = Signals::new([SIGTERM, SIGINT]).context("cannot handle signals")?;
     let handle = signals.handle();
     {
@@ -76,21 +76,13 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
             }
         });
     }
-    let (pusher, tally) = Pusher::start(
-        cfg.live.interval,
-        state.clone(),
-        common::send_fn(&cfg.live.sink),
-        common::warn,
-    );
     {
-        let (state, warnings, stop) = (state.clone(), warnings.clone(), stop.clone());
         let (path, follow, quiet, origin) =
-            (cfg.path.clone(), cfg.follow, cfg.live.quiet, origin.clone());
+            (cfg.path.clone(), cfg.follow, live.quiet, origin.clone());
+        let stop = stop.clone();
         thread::spawn(move || {
             let mut lines = Splitter::new(|n: u64, line: &str| {
-                handler.line(line, &state, &mut |w| {
-                    warnings.warn(&format!("{origin} line {n}"), w)
-                });
+                handler(&|| format!("{origin} line {n}"), line);
             });
             let result = match (file, path) {
                 (Some(f), _) => read_all(f, &mut lines),
@@ -109,95 +101,15 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
             .exit_with(Exit::Source),
         Done::Signal => Ok(()),
     };
-    let pushed = pusher.finish(Vec::new());
-    let tally = *tally.lock().unwrap_or_else(|e| e.into_inner());
-    if pushed.is_ok() && read.is_ok() && !cfg.live.quiet {
-        report::info(common::summary(
-            &cfg.live,
-            &state,
-            0,
-            tally,
-            (warnings.count(), bad),
-        ));
+    let (state, warnings) = (session.state.clone(), session.warnings.clone());
+    // The input's end, or a signal (how `--follow` stops), is a normal end.
+    let end = read.as_ref().map_or(End::Failed, |()| End::Succeeded);
+    let finished = session.finish(Vec::new(), end);
+    if read.is_ok() && !live.quiet {
+        for line in finished.summary(&state, 0, (warnings.count(), bad)) {
+            report::info(line);
+        }
     }
     read?;
-    common::forgive_push(&cfg.live, pushed)
-}
-
-/// What one line does to the state.
-enum Handler {
-    Lines(LineParser),
-    ModelOp(ModelOp),
-}
-
-impl Handler {
-    fn line(&mut self, line: &str, state: &Mutex<State>, warn: &mut dyn FnMut(&str)) {
-        match self {
-            Handler::Lines(parser) => {
-                let parsed = parser.parse(line);
-                for w in &parsed.warnings {
-                    warn(w);
-                }
-                if parsed.readings.is_empty() {
-                    return;
-                }
-                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-                for r in &parsed.readings {
-                    if let Err(w) = s.record(r) {
-                        warn(&w);
-                    }
-                }
-            }
-            Handler::ModelOp(m) => {
-                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-                if let Err(w) = m.apply(line, &mut s) {
-                    drop(s);
-                    warn(&w);
-                }
-            }
-        }
-    }
-}
-
-fn read_all<F: FnMut(u64, &str)>(
-    mut from: impl Read,
-    lines: &mut Splitter<F>,
-) -> std::io::Result<()> {
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match from.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => lines.feed(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-fn follow_file<F: FnMut(u64, &str)>(
-    path: &Path,
-    stop: &AtomicBool,
-    quiet: bool,
-    lines: &mut Splitter<F>,
-) -> std::io::Result<()> {
-    let shown = path.display();
-    let say = |m: String| {
-        if !quiet {
-            report::info(m);
-        }
-    };
-    Follow::new(path).run(&|| stop.load(Ordering::SeqCst), &mut |event| match event {
-        Event::Data(d) => lines.feed(d),
-        Event::Rotated => {
-            lines.restart();
-            say(format!(
-                "{shown} was replaced (rotated); following the new file"
-            ));
-        }
-        Event::Truncated => {
-            lines.restart();
-            say(format!("{shown} was truncated; reading it from the start"));
-        }
-        Event::Waiting => say(format!("waiting for {shown} to appear")),
-    })
+    forgive(live.dest.best_effort, finished.verdict())
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use reqwest::Url;
 
-use super::{env_nonempty, seconds};
+use super::env_nonempty;
 use crate::cli::{ArtifactArgs, NetArgs};
 use crate::error::{bail_with, Exit};
 use crate::redact::Secret;
@@ -26,6 +26,7 @@ pub fn s3_options(args: &ArtifactArgs, net: &NetArgs, from_s3: bool) -> Result<S
     let endpoint = match endpoint {
         None => None,
         Some(raw) => {
+            super::target::refuse_mistyped("--s3-endpoint", &raw, "http://minio.argo:9000")?;
             let url = Url::parse(&raw)
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
@@ -53,7 +54,7 @@ pub fn s3_options(args: &ArtifactArgs, net: &NetArgs, from_s3: bool) -> Result<S
         endpoint,
         region,
         path_style,
-        timeout: seconds("--timeout", net.timeout)?,
+        timeout: net.timeout,
         retries: net.retries,
         credentials: if from_s3 {
             credentials()?

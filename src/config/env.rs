@@ -2,35 +2,13 @@
 //! `1/0`, `true/false` or `yes/no` in any case, and list variables
 //! (`SIMPLEPIPE_LABELS`, `SIMPLEPIPE_GROUPING`) whose values may hold commas.
 //!
-//! Why here: config is the only reader of the environment; the command-line
-//! layer ([`crate::cli_errors`]) asks this module when it needs to know
-//! where a bad value came from.
-
-use std::ffi::OsString;
+//! Why here: config is the only reader of the environment besides clap
+//! itself; booleans are parsed where clap reads them ([`crate::cli::parse`]).
 
 use anyhow::Result;
 use serde_json::Value;
 
 use crate::error::{fail, Exit};
-
-/// A variable's raw value, if set (for naming the variable a bad value
-/// came from).
-pub fn var_os(name: &str) -> Option<OsString> {
-    std::env::var_os(name)
-}
-
-/// What a boolean variable accepts, for messages.
-pub const BOOL_SPELLINGS: &str = "true/false (also 1/0 or yes/no, any case)";
-
-/// Parse a boolean as written in an environment variable. `on`/`off`,
-/// `y`/`n` and `t`/`f` are accepted too (clap's "boolish" set).
-pub fn parse_bool(raw: &str) -> Option<bool> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "y" | "t" | "on" => Some(true),
-        "0" | "false" | "no" | "n" | "f" | "off" => Some(false),
-        _ => None,
-    }
-}
 
 /// One `--label`/`--group` item (or the whole variable) -> `NAME=VALUE`
 /// items: a JSON object `{"k": "v"}`, or `k=v,k=v` where `\,` is a comma
@@ -80,17 +58,6 @@ pub fn split_list(option: &str, raw: &str) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn booleans_as_configmaps_write_them() {
-        for t in ["1", "true", "TRUE", "Yes", "yes", "on"] {
-            assert_eq!(parse_bool(t), Some(true), "{t}");
-        }
-        for f in ["0", "false", "False", "NO", "off"] {
-            assert_eq!(parse_bool(f), Some(false), "{f}");
-        }
-        assert_eq!(parse_bool("maybe"), None);
-    }
 
     #[test]
     fn lists_with_escaped_commas_and_json() {

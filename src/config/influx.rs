@@ -6,8 +6,9 @@
 use anyhow::Result;
 use reqwest::header::HeaderValue;
 
-use super::{credentials, target};
-use crate::cli::{GatewayArgs, GroupingArgs, InfluxArgs, Method, NetArgs, PushArgs};
+use super::credentials::{self, AuthFrom};
+use super::target;
+use crate::cli::{ConnectionArgs, InfluxArgs, NetArgs};
 use crate::encode::line_protocol::{self, DEFAULT_BATCH_LINES};
 use crate::error::{bail_with, Exit};
 use crate::net::Auth;
@@ -23,24 +24,22 @@ pub fn wanted(args: &InfluxArgs, dry_run: bool) -> bool {
 }
 
 /// The checked target, for `push`, `run` and `watch` alike: the InfluxDB
-/// options, the connection and grouping options every command shares, the
-/// job (from the positional or `--job`), and whether bodies are gzipped
-/// (`push --compress gzip`; the live commands send them plain).
+/// options, the connection options every destination shares, the grouping
+/// (job first) as tags, and whether bodies are gzipped. `shared_auth`: the
+/// unprefixed credentials are InfluxDB's too (it is the only destination).
 pub fn target(
     ia: &InfluxArgs,
-    connection: &GatewayArgs,
-    grouping: &GroupingArgs,
+    conn: &ConnectionArgs,
+    shared_auth: bool,
     net: &NetArgs,
-    job: Option<String>,
+    tags: Vec<(String, String)>,
     gzip: bool,
 ) -> Result<Target> {
-    one_destination(connection)?;
     let mut url = match &ia.influx {
         Some(raw) => Some(target::server_url("--influx", raw, "http://influxdb:8086")?),
         None => None,
     };
     let api = api(ia)?;
-    let tags = target::grouping(grouping, target::required_job(job)?)?;
     for (k, v) in &tags {
         let option = match k.as_str() {
             "job" => "--job".to_string(),
@@ -49,7 +48,19 @@ pub fn target(
         };
         tag_ok(&option, k, v)?;
     }
-    let mut http = credentials::http(connection, net, url.as_mut())?;
+    let own = AuthFrom {
+        username: ia.influx_username.as_deref(),
+        username_option: "--influx-username",
+        password_file: ia.influx_password_file.as_deref(),
+        password_option: "--influx-password-file",
+        password_var: "SIMPLEPIPE_INFLUX_PASSWORD",
+        bearer: None,
+    };
+    let mut from = vec![own];
+    if shared_auth {
+        from.push(AuthFrom::shared(conn));
+    }
+    let mut http = credentials::http(conn, net, url.as_mut(), &from)?;
     let token = credentials::secret(
         "--influx-token-file",
         ia.influx_token_file.as_deref(),
@@ -58,7 +69,7 @@ pub fn target(
     match (&api, token, &http.auth) {
         (Api::V1 { .. }, Some((_, from)), _) => bail_with!(
             Exit::Usage,
-            "an InfluxDB token is set ({from}) but the 1.x API is chosen (--influx-db); the token is for 2.x (--influx-org and --influx-bucket), 1.x takes --username and --password-file"
+            "an InfluxDB token is set ({from}) but the 1.x API is chosen (--influx-db); the token is for 2.x (--influx-org and --influx-bucket), 1.x takes --influx-username and --influx-password-file"
         ),
         (Api::V2 { .. }, Some((_, from)), auth) if !matches!(auth, Auth::None) => bail_with!(
             Exit::Usage,
@@ -86,7 +97,10 @@ pub fn target(
         api,
         tags,
         http,
-        batch_lines: usize::try_from(ia.influx_batch).unwrap_or(DEFAULT_BATCH_LINES),
+        batch_lines: ia
+            .influx_batch
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(DEFAULT_BATCH_LINES),
         gzip,
     })
 }
@@ -97,43 +111,6 @@ pub fn tag_ok(option: &str, key: &str, value: &str) -> Result<()> {
         Some(why) => bail_with!(Exit::Usage, "{option}: {why}"),
         None => Ok(()),
     }
-}
-
-/// `--influx` with `--gateway` (or the original's variable) is a mistake
-/// worth saying.
-fn one_destination(connection: &GatewayArgs) -> Result<()> {
-    let gateway = if connection.gateway.is_some() {
-        Some("--gateway (or SIMPLEPIPE_GATEWAY)")
-    } else if super::env_nonempty("PUSH_GATEWAY_HOSTNAME").is_some() {
-        Some("PUSH_GATEWAY_HOSTNAME")
-    } else {
-        None
-    };
-    if let Some(g) = gateway {
-        bail_with!(
-            Exit::Usage,
-            "--influx and {g} are both given; give exactly one destination"
-        );
-    }
-    Ok(())
-}
-
-/// `push`'s options only the Pushgateway understands, next to `--influx`:
-/// each would be silently meaningless, so each is refused.
-pub fn push_options_unused(args: &PushArgs) -> Result<()> {
-    if args.method == Method::Post {
-        bail_with!(
-            Exit::Usage,
-            "--method post applies to the Pushgateway; InfluxDB adds points and has no groups to replace"
-        );
-    }
-    if args.format.is_some() {
-        bail_with!(
-            Exit::Usage,
-            "--format applies to the Pushgateway; InfluxDB is sent line protocol"
-        );
-    }
-    Ok(())
 }
 
 fn api(ia: &InfluxArgs) -> Result<Api> {
@@ -170,6 +147,12 @@ pub fn unused(args: &InfluxArgs) -> Result<()> {
         ("--influx-org", args.influx_org.is_some()),
         ("--influx-bucket", args.influx_bucket.is_some()),
         ("--influx-token-file", args.influx_token_file.is_some()),
+        ("--influx-username", args.influx_username.is_some()),
+        (
+            "--influx-password-file",
+            args.influx_password_file.is_some(),
+        ),
+        ("--influx-batch", args.influx_batch.is_some()),
     ];
     if let Some((option, _)) = given.iter().find(|(_, on)| *on) {
         bail_with!(

@@ -1,7 +1,6 @@
 //! `run` and `watch` arguments → their typed configuration, before anything
-//! starts: the push target (the same options and variables as `push`:
-//! exactly one of a Pushgateway, remote write or InfluxDB), the
-//! interval, the line format (a bad `--metrics-regex` is a usage error, not
+//! starts: the destinations (the same options, variables and resolver as
+//! `push`), the interval, the line format (a bad `--metrics-regex` is a usage error, not
 //! a surprise an hour into training), the `--engine-names` map.
 
 use std::collections::HashMap;
@@ -11,34 +10,41 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 
-use super::{influx, labels, remote_write, target};
-use crate::cli::{
-    BestEffort, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat,
-};
-use crate::encode::line_protocol;
+use super::destinations::{self, Mode};
+use super::labels;
+use crate::cli::{LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat};
 use crate::error::{fail, Exit};
+use crate::live::state::Rules;
 use crate::live::{child, lines::LineParser, modelop::ModelOp};
-use crate::sink::pushgateway::{PushOptions, WireFormat};
-use crate::sink::Sink;
+use crate::pushgateway::{PushOptions, WireFormat};
+use crate::sink::Destinations;
 
 /// What `run` and `watch` share.
 #[derive(Debug, Clone)]
 pub struct LiveConfig {
-    /// Where the state goes: one PUT of the whole group each time.
-    pub sink: Sink,
-    /// The grouping label names, which series labels may not reuse.
-    pub grouping: Vec<String>,
-    /// What the destination cannot carry in a label (InfluxDB's tag rule,
-    /// as `push` applies it); `None` when it carries anything.
-    pub label_check: Option<fn(&str, &str) -> Option<String>>,
-    /// Whether NaN and ±Inf are refused as they are read (InfluxDB cannot
-    /// store them; skipping them at every push would warn every interval).
-    pub finite_only: bool,
-    pub best_effort: Option<BestEffort>,
+    /// Where the state goes, each destination on its own every interval
+    /// (the gateway: one PUT of the whole group each time).
+    pub dest: Destinations,
     pub interval: Duration,
     pub labels: Vec<(String, String)>,
     pub max_series: usize,
     pub quiet: bool,
+}
+
+impl LiveConfig {
+    /// The rules the live state checks readings against: the `--label`
+    /// labels, the grouping names, the names the command writes itself
+    /// (`reserved`), and what the destinations can't store.
+    pub fn rules(&self, reserved: &[&str]) -> Rules {
+        Rules {
+            labels: self.labels.clone(),
+            grouping: self.dest.grouping_names(),
+            reserved: reserved.iter().map(|s| s.to_string()).collect(),
+            max_series: self.max_series,
+            label_check: self.dest.label_check(),
+            finite_only: self.dest.finite_only(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -140,64 +146,22 @@ pub fn watch(args: WatchArgs) -> Result<WatchConfig> {
 
 fn live(args: &LiveArgs) -> Result<LiveConfig> {
     let job = args.grouping.job.clone();
-    let influx = influx::wanted(&args.influx, false);
-    let sink = match (&args.remote_write, influx) {
-        (Some(_), true) => {
-            return Err(fail(
-                Exit::Usage,
-                anyhow!("--remote-write and --influx are both given; give exactly one destination"),
-            ))
-        }
-        (Some(raw), false) => {
-            influx::unused(&args.influx)?;
-            let max = args.max_samples_per_request;
-            let target =
-                remote_write::target(raw, &args.gateway, &args.grouping, &args.net, job, max)?;
-            Sink::RemoteWrite(target)
-        }
-        (None, true) => {
-            let (ia, gw, net) = (&args.influx, &args.gateway, &args.net);
-            Sink::Influx(influx::target(ia, gw, &args.grouping, net, job, false)?)
-        }
-        (None, false) => {
-            influx::unused(&args.influx)?;
-            let target = target::target(&args.gateway, &args.grouping, &args.net, job, false)?;
-            // Always a PUT of the whole group, as protobuf: each push is the
-            // whole current state, so the group holds exactly the latest values.
-            let how = PushOptions {
-                replace: true,
-                format: WireFormat::Protobuf,
-                gzip: false,
-            };
-            Sink::Pushgateway { target, how }
-        }
+    // Always a PUT of the whole group, as protobuf: each push is the whole
+    // current state, so the group holds exactly the latest values.
+    let mode = Mode {
+        dry_run: false,
+        gateway: PushOptions {
+            replace: true,
+            format: WireFormat::Protobuf,
+            gzip: false,
+        },
+        influx_gzip: false,
     };
-    let grouping_pairs = match &sink {
-        Sink::Pushgateway { target, .. } => &target.grouping,
-        Sink::RemoteWrite(target) => &target.labels,
-        Sink::Influx(target) => &target.tags,
-    };
-    let labels = labels(&args.labels, grouping_pairs)?;
-    // InfluxDB tags: the same rule `push` applies to its labels, for
-    // `--label` here and for every series label the state records.
-    let label_check: Option<fn(&str, &str) -> Option<String>> = match &sink {
-        Sink::Influx(_) => {
-            for (k, v) in &labels {
-                influx::tag_ok(&format!("--label {k}"), k, v)?;
-            }
-            Some(line_protocol::tag_problem)
-        }
-        _ => None,
-    };
-    let grouping = grouping_pairs.iter().map(|(k, _)| k.clone()).collect();
+    let dest = destinations::resolve(&args.dest, &args.grouping, &args.net, job, mode)?;
     Ok(LiveConfig {
-        finite_only: matches!(sink, Sink::Influx(_)),
-        sink,
-        grouping,
-        label_check,
-        best_effort: args.gateway.best_effort,
-        interval: duration("--interval", &args.interval)?,
-        labels,
+        labels: labels(&args.labels.labels, &dest)?,
+        dest,
+        interval: args.interval,
         max_series: args.max_series,
         quiet: args.quiet,
     })
@@ -207,53 +171,4 @@ fn parser(args: &LiveArgs, print: bool) -> Result<LineParser> {
     let builtins = args.metrics_format == MetricsFormat::Auto;
     let regex = args.metrics_regex.as_deref();
     LineParser::configured(builtins, regex, print).map_err(|e| fail(Exit::Usage, e))
-}
-
-/// `15s`, `500ms`, `2m`, `1h`, or a number of seconds.
-pub fn duration(option: &str, raw: &str) -> Result<Duration> {
-    let raw = raw.trim();
-    let split = raw
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(raw.len());
-    let (number, unit) = raw.split_at(split);
-    let scale = match unit {
-        "" | "s" => 1.0,
-        "ms" => 0.001,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => f64::NAN,
-    };
-    match number.parse::<f64>() {
-        Ok(n) if (n * scale).is_finite() && n * scale >= 0.001 && n * scale < 1e9 => {
-            Ok(Duration::from_secs_f64(n * scale))
-        }
-        _ => Err(fail(
-            Exit::Usage,
-            anyhow!("{option} {raw:?}: expected a duration such as 15s, 500ms, 2m or 1h"),
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        let d = |s| duration("--interval", s).map_err(|e| e.to_string());
-        assert_eq!(d("15s"), Ok(Duration::from_secs(15)));
-        assert_eq!(d("15"), Ok(Duration::from_secs(15)));
-        assert_eq!(d("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(d("1.5m"), Ok(Duration::from_secs(90)));
-        assert_eq!(d("1h"), Ok(Duration::from_secs(3600)));
-        for bad in ["", "s", "0", "-1s", "15 s", "1d", "1e3"] {
-            assert_eq!(
-                d(bad),
-                Err(format!(
-                    "--interval {bad:?}: expected a duration such as 15s, 500ms, 2m or 1h"
-                )),
-                "{bad}"
-            );
-        }
-    }
 }

@@ -9,23 +9,31 @@
 //! one is also a usage error before anything is sent.
 //!
 //! - [`aws`]: S3 options from flags and the AWS variables.
+//! - [`kube`]: `argo://` sources: the Kubernetes API and the service account.
+//! - [`destinations`]: which destinations `push`, `run` and `watch` send to, each checked.
 //! - [`target`]: the gateway URL and the grouping key.
-//! - [`remote_write`]: the remote-write endpoint, its labels and request size.
+//! - [`remote_write`]: the remote-write endpoint, its credentials and request size.
 //! - [`influx`]: the InfluxDB target (`--influx`).
+//! - [`mlflow`]: the MLflow target (`--mlflow`) and MLflow's client variables.
 //! - [`credentials`]: auth, TLS and the HTTP options every sink shares.
 //! - [`mod@groups`]: the whole gateway and the group selection, for `groups` and `prune`.
 //! - [`standard`]: the options of the generators (`rules`, `dashboard`).
-//! - [`live`]: `run` and `watch`: the sink, the interval, the line format.
+//! - [`alertmanager`]: `alertmanager`'s options and the secret values it writes in.
+//! - [`live`]: `run` and `watch`: the destinations, the interval, the line format.
 //! - [`mod@env`]: booleans and lists as ConfigMaps write them.
 //! - [`inline`]: the `--metric` grammar.
 
+pub mod alertmanager;
 pub mod aws;
 pub mod credentials;
+pub mod destinations;
 pub mod env;
 pub mod groups;
 pub mod influx;
 pub mod inline;
+pub mod kube;
 pub mod live;
+pub mod mlflow;
 pub mod remote_write;
 pub mod standard;
 pub mod target;
@@ -41,11 +49,11 @@ use crate::cli::{
     ArtifactArgs, BestEffort, Compress, DeleteArgs, Method, NetArgs, Output, PushArgs,
     ValidateArgs, WireFormat,
 };
-use crate::encode::line_protocol;
+use crate::duration::Grammar;
 use crate::error::{bail_with, Exit};
 use crate::model::is_label_name;
-use crate::sink::pushgateway::{self, PushOptions, Target};
-use crate::sink::Sink;
+use crate::pushgateway::{self, PushOptions, Target};
+use crate::sink::Destinations;
 use crate::source::{ReadOptions, Source};
 
 /// How to read and check the artifact, and what the command line adds.
@@ -60,8 +68,10 @@ pub struct ArtifactConfig {
 pub struct PushConfig {
     pub source: Option<Source>,
     pub artifact: ArtifactConfig,
-    pub sink: Sink,
-    pub best_effort: Option<BestEffort>,
+    pub dest: Destinations,
+    /// `--metrics-if-unreadable`: an unreadable source leaves the inline
+    /// metrics to push.
+    pub metrics_if_unreadable: bool,
     pub dry_run: bool,
     pub quiet: bool,
     pub json: bool,
@@ -77,6 +87,8 @@ pub struct ValidateConfig {
 #[derive(Debug, Clone)]
 pub struct DeleteConfig {
     pub target: Target,
+    /// `--metric`: only these families go.
+    pub metrics: Vec<String>,
     pub best_effort: Option<BestEffort>,
     pub dry_run: bool,
     pub quiet: bool,
@@ -97,82 +109,90 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
     if source.is_none() && inline.is_empty() {
         bail_with!(
             Exit::Usage,
-            "nothing to push: give a SOURCE (a path, - for stdin, or s3://BUCKET/KEY) and a JOB, or at least one --metric NAME=VALUE"
+            "nothing to push: give a SOURCE (a path, - for stdin, s3://BUCKET/KEY or argo://NAME) and a JOB, or at least one --metric NAME=VALUE"
         );
     }
-    let influx = influx::wanted(&args.influx, args.dry_run);
-    let (sink, label_check) = match (&args.remote_write, influx) {
-        (Some(_), true) => bail_with!(
-            Exit::Usage,
-            "--remote-write and --influx are both given; give exactly one destination"
-        ),
-        (Some(raw), false) => {
-            influx::unused(&args.influx)?;
-            remote_write::push_options_unused(&args)?;
-            let max = args.max_samples_per_request;
-            let target =
-                remote_write::target(raw, &args.gateway, &args.grouping, &args.net, job, max)?;
-            (Sink::RemoteWrite(target), None)
-        }
-        (None, true) => {
-            let check: fn(&str, &str) -> Option<String> = line_protocol::tag_problem;
-            let gzip = args.compress == Compress::Gzip;
-            let ia = &args.influx;
-            let target = influx::target(ia, &args.gateway, &args.grouping, &args.net, job, gzip)?;
-            influx::push_options_unused(&args)?;
-            (Sink::Influx(target), Some(check))
-        }
-        (None, false) => {
-            influx::unused(&args.influx)?;
-            (gateway_sink(&args, job)?, None)
-        }
-    };
-    let grouping = match &sink {
-        Sink::Pushgateway { target, .. } => &target.grouping,
-        Sink::RemoteWrite(target) => &target.labels,
-        Sink::Influx(target) => &target.tags,
-    };
-    let labels = labels(&args.labels, grouping)?;
-    if label_check.is_some() {
-        for (k, v) in &labels {
-            influx::tag_ok(&format!("--label {k}"), k, v)?;
-        }
-    }
+    // An Argo Workflow names its own job: with a source and no job, the
+    // job waits for the artifact (`target::settle`).
+    let job = job.or_else(|| source.is_some().then(|| target::FROM_ARTIFACT.to_string()));
+    let mode = push_mode(&args)?;
+    let dest = destinations::resolve(&args.dest, &args.grouping, &args.net, job, mode)?;
+    let labels = labels(&args.labels.labels, &dest)?;
     let build = BuildOptions {
         labels,
-        grouping: grouping.iter().map(|(k, _)| k.clone()).collect(),
+        grouping: dest.grouping_names(),
         inline,
         now: now(),
-        label_check,
+        label_check: dest.label_check(),
     };
     Ok(PushConfig {
-        artifact: artifact(&args.artifact, &args.net, source.as_ref(), build)?,
+        artifact: artifact(&args.artifact, &args.net, source.as_slice(), build)?,
         source,
-        best_effort: args.gateway.best_effort,
-        sink,
+        dest,
+        metrics_if_unreadable: metrics_if_unreadable(&args)?,
         dry_run: args.dry_run,
         quiet: args.quiet,
         json: args.output == Output::Json,
     })
 }
 
-/// The Pushgateway: group, method, wire format and compression.
-fn gateway_sink(args: &PushArgs, job: Option<String>) -> Result<Sink> {
-    let target = target::target(&args.gateway, &args.grouping, &args.net, job, args.dry_run)?;
+/// `--metrics-if-unreadable`, which needs both a source and a `--metric`.
+fn metrics_if_unreadable(args: &PushArgs) -> Result<bool> {
+    if args.metrics_if_unreadable && (args.source.is_none() || args.metrics.is_empty()) {
+        bail_with!(
+            Exit::Usage,
+            "--metrics-if-unreadable needs a SOURCE and at least one --metric (pushed alone if the SOURCE can't be read)"
+        );
+    }
+    Ok(args.metrics_if_unreadable)
+}
+
+/// How `push` sends to the Pushgateway and InfluxDB: `--method`,
+/// `--format` and `--compress`, each refused when no chosen destination
+/// uses it.
+fn push_mode(args: &PushArgs) -> Result<destinations::Mode> {
+    let chosen = destinations::Chosen::from(&args.dest, args.dry_run);
+    let for_gateway = |option: &str| -> Result<()> {
+        if chosen.gateway {
+            return Ok(());
+        }
+        bail_with!(
+            Exit::Usage,
+            "{option} is for the Pushgateway, which is not among the destinations (remote write and InfluxDB add samples and have no groups or wire formats to choose)"
+        )
+    };
+    // `--method put` is what every destination does anyway (a template
+    // may pass it always); `post` only means something to a gateway.
+    if args.method == Some(Method::Post) {
+        for_gateway("--method post")?;
+    }
+    if args.format.is_some() {
+        for_gateway("--format")?;
+    }
+    let gzip = args.compress == Some(Compress::Gzip);
+    if args.compress.is_some() && !(chosen.gateway || chosen.influx) {
+        bail_with!(
+            Exit::Usage,
+            "--compress is for the Pushgateway and InfluxDB; remote write is always snappy-compressed protobuf"
+        );
+    }
     let format = args.format.unwrap_or(if args.dry_run {
         WireFormat::Text
     } else {
         WireFormat::Protobuf
     });
-    let how = PushOptions {
-        replace: args.method == Method::Put,
-        format: match format {
-            WireFormat::Protobuf => pushgateway::WireFormat::Protobuf,
-            WireFormat::Text => pushgateway::WireFormat::Text,
+    Ok(destinations::Mode {
+        dry_run: args.dry_run,
+        gateway: PushOptions {
+            replace: args.method != Some(Method::Post),
+            format: match format {
+                WireFormat::Protobuf => pushgateway::WireFormat::Protobuf,
+                WireFormat::Text => pushgateway::WireFormat::Text,
+            },
+            gzip,
         },
-        gzip: args.compress == Compress::Gzip,
-    };
-    Ok(Sink::Pushgateway { target, how })
+        influx_gzip: gzip,
+    })
 }
 
 pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
@@ -181,47 +201,61 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
         .iter()
         .map(|s| Source::parse(s))
         .collect::<Result<Vec<_>>>()?;
-    let from_s3 = sources.iter().find(|s| matches!(s, Source::S3 { .. }));
     // The same grouping as a push would use, so that validate and push
     // agree on which labels are reserved; `job` always is.
     let job = args.grouping.job.clone().unwrap_or_default();
     let grouping = target::grouping(&args.grouping, job)?;
     let build = BuildOptions {
-        labels: labels(&args.labels, &grouping)?,
+        labels: checked_labels(&args.labels.labels, &grouping)?,
         grouping: grouping.into_iter().map(|(k, _)| k).collect(),
         inline: Vec::new(),
         now: now(),
         label_check: None,
     };
     Ok(ValidateConfig {
-        artifact: artifact(&args.artifact, &args.net, from_s3, build)?,
+        artifact: artifact(&args.artifact, &args.net, &sources, build)?,
         sources,
         json: args.output == Output::Json,
     })
 }
 
 pub fn delete(args: &DeleteArgs) -> Result<DeleteConfig> {
-    let job = args.grouping.job.clone();
+    let job = target::required_job(args.grouping.job.clone())?;
+    let grouping = target::grouping(&args.grouping, job)?;
+    for name in &args.metrics {
+        if pushgateway::group::BOOKKEEPING.contains(&name.as_str()) {
+            bail_with!(
+                Exit::Usage,
+                "--metric {name}: the gateway keeps it for every group itself; delete the group instead"
+            );
+        }
+    }
+    // With --metric even a dry run reads the group from the gateway.
+    let dry_run = args.dry_run && args.metrics.is_empty();
     Ok(DeleteConfig {
-        target: target::target(&args.gateway, &args.grouping, &args.net, job, args.dry_run)?,
+        target: target::target(&args.gateway, &args.net, grouping, dry_run)?,
+        metrics: args.metrics.clone(),
         best_effort: args.gateway.best_effort,
         dry_run: args.dry_run,
         quiet: args.quiet,
     })
 }
 
+/// How to read `sources` (the network options only for the kinds among them).
 fn artifact(
     args: &ArtifactArgs,
     net: &NetArgs,
-    source: Option<&Source>,
+    sources: &[Source],
     build: BuildOptions,
 ) -> Result<ArtifactConfig> {
-    let from_s3 = matches!(source, Some(Source::S3 { .. }));
+    let from_s3 = sources.iter().any(|s| matches!(s, Source::S3 { .. }));
+    let from_argo = sources.iter().any(|s| matches!(s, Source::Argo { .. }));
     Ok(ArtifactConfig {
         read: ReadOptions {
             max_bytes: args.max_bytes,
             member: args.member.clone(),
             s3: aws::s3_options(args, net, from_s3)?,
+            argo: kube::argo_options(net, from_argo)?,
         },
         check: CheckOptions {
             schema: args.schema.as_deref().map(SchemaChoice::parse),
@@ -231,8 +265,22 @@ fn artifact(
     })
 }
 
+/// `--label` pairs for these destinations: checked against the grouping
+/// and against what each destination can carry.
+fn labels(raw: &[String], dest: &Destinations) -> Result<Vec<(String, String)>> {
+    let labels = checked_labels(raw, &dest.grouping)?;
+    if let Some(check) = dest.label_check() {
+        for (k, v) in &labels {
+            if let Some(why) = check(k, v) {
+                bail_with!(Exit::Usage, "--label {k}: {why}");
+            }
+        }
+    }
+    Ok(labels)
+}
+
 /// `--label` pairs, which may not repeat a grouping label.
-fn labels(raw: &[String], grouping: &[(String, String)]) -> Result<Vec<(String, String)>> {
+fn checked_labels(raw: &[String], grouping: &[(String, String)]) -> Result<Vec<(String, String)>> {
     let labels = pairs("--label", raw)?;
     for (name, _) in &labels {
         if grouping.iter().any(|(g, _)| g == name) {
@@ -256,14 +304,15 @@ fn now() -> f64 {
     chrono::Utc::now().timestamp_micros() as f64 / 1e6
 }
 
-fn seconds(option: &str, v: f64) -> Result<Duration> {
-    if !(v.is_finite() && v > 0.0 && v < 1e9) {
-        bail_with!(
+/// A duration option in the one grammar, checked here rather than by
+/// clap where the text is kept for messages (`--older-than`) ([`crate::duration`]).
+fn duration(option: &str, raw: &str, grammar: Grammar) -> Result<Duration> {
+    crate::duration::parse(raw, grammar).map_err(|why| {
+        crate::error::fail(
             Exit::Usage,
-            "{option} {v}: expected a positive number of seconds"
-        );
-    }
-    Ok(Duration::from_secs_f64(v))
+            anyhow::anyhow!("{option} {:?}: {why}", raw.trim()),
+        )
+    })
 }
 
 /// Parse repeated `NAME=VALUE` options into checked label pairs.

@@ -1,35 +1,51 @@
-//! The remote-write target: `--remote-write URL`, the labels every series
-//! carries, and the request size. The Pushgateway's own options are refused
-//! next to it rather than silently ignored.
+//! The remote-write target: `--remote-write URL`, its own credentials, the
+//! labels every series carries, and the request size.
 
 use anyhow::Result;
 use reqwest::Url;
 
-use super::{credentials, env_nonempty, target};
-use crate::cli::{Compress, GatewayArgs, GroupingArgs, Method, NetArgs, PushArgs};
+use super::credentials::{self, AuthFrom};
+use crate::cli::{ConnectionArgs, NetArgs, RemoteWriteArgs};
 use crate::error::{bail_with, Exit};
 use crate::sink::remote_write::Target;
 
-/// The receiver for `--remote-write RAW`, with `job` (required) as
-/// resolved from the positional JOB or `--job`. Any command with the
-/// grouping and network options (`push`, and the long-running ones) builds
-/// its remote-write sink here.
+/// The default of `--max-samples-per-request`.
+pub const DEFAULT_MAX_SAMPLES: u64 = 2000;
+
+/// The receiver, with `grouping` (job first) as labels on every series.
+/// `shared_auth`: the unprefixed credentials are this destination's too
+/// (it is the only one).
 pub fn target(
-    raw: &str,
-    connection: &GatewayArgs,
-    grouping: &GroupingArgs,
+    args: &RemoteWriteArgs,
+    conn: &ConnectionArgs,
+    shared_auth: bool,
     net: &NetArgs,
-    job: Option<String>,
-    max_samples: u64,
+    grouping: Vec<(String, String)>,
 ) -> Result<Target> {
+    let raw = args.remote_write.as_deref().unwrap_or_default();
     let mut url = endpoint(raw)?;
-    one_destination(connection)?;
-    let labels = target::grouping(grouping, target::required_job(job)?)?;
-    let http = credentials::http(connection, net, Some(&mut url))?;
+    let own = AuthFrom {
+        username: args.remote_write_username.as_deref(),
+        username_option: "--remote-write-username",
+        password_file: args.remote_write_password_file.as_deref(),
+        password_option: "--remote-write-password-file",
+        password_var: "SIMPLEPIPE_REMOTE_WRITE_PASSWORD",
+        bearer: Some((
+            args.remote_write_bearer_token_file.as_deref(),
+            "--remote-write-bearer-token-file",
+            "SIMPLEPIPE_REMOTE_WRITE_BEARER_TOKEN",
+        )),
+    };
+    let mut from = vec![own];
+    if shared_auth {
+        from.push(AuthFrom::shared(conn));
+    }
+    let http = credentials::http(conn, net, Some(&mut url), &from)?;
+    let max = args.max_samples_per_request.unwrap_or(DEFAULT_MAX_SAMPLES);
     Ok(Target {
         url,
-        labels,
-        max_samples: usize::try_from(max_samples).unwrap_or(usize::MAX),
+        labels: grouping,
+        max_samples: usize::try_from(max).unwrap_or(usize::MAX),
         http,
     })
 }
@@ -37,6 +53,7 @@ pub fn target(
 /// The receiver's endpoint, given in full (scheme, host and path; a query
 /// such as VictoriaMetrics' `?extra_label=` is kept).
 fn endpoint(raw: &str) -> Result<Url> {
+    super::target::refuse_mistyped("--remote-write", raw, "http://prometheus:9090/api/v1/write")?;
     let url = Url::parse(raw)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
@@ -50,37 +67,31 @@ fn endpoint(raw: &str) -> Result<Url> {
     }
 }
 
-/// A gateway next to `--remote-write` is a second destination: refused.
-fn one_destination(connection: &GatewayArgs) -> Result<()> {
-    let gateway = if connection.gateway.is_some() {
-        Some("--gateway (or SIMPLEPIPE_GATEWAY)")
-    } else if env_nonempty("PUSH_GATEWAY_HOSTNAME").is_some() {
-        Some("PUSH_GATEWAY_HOSTNAME")
-    } else {
-        None
-    };
-    match gateway {
-        Some(gateway) => bail_with!(
-            Exit::Usage,
-            "--remote-write and {gateway} are both given; give one destination"
+/// Remote-write options without `--remote-write`: refused rather than
+/// silently ignored.
+pub fn unused(args: &RemoteWriteArgs) -> Result<()> {
+    let given = [
+        (
+            "--max-samples-per-request",
+            args.max_samples_per_request.is_some(),
         ),
-        None => Ok(()),
-    }
-}
-
-/// `push`'s Pushgateway-only options next to `--remote-write`: each would
-/// be silently meaningless, so each is refused.
-pub fn push_options_unused(args: &PushArgs) -> Result<()> {
-    if args.method == Method::Post {
+        (
+            "--remote-write-username",
+            args.remote_write_username.is_some(),
+        ),
+        (
+            "--remote-write-password-file",
+            args.remote_write_password_file.is_some(),
+        ),
+        (
+            "--remote-write-bearer-token-file",
+            args.remote_write_bearer_token_file.is_some(),
+        ),
+    ];
+    if let Some((option, _)) = given.iter().find(|(_, on)| *on) {
         bail_with!(
             Exit::Usage,
-            "--method post is for the Pushgateway; remote write appends samples and has no group to replace"
-        );
-    }
-    if args.format.is_some() || args.compress != Compress::None {
-        bail_with!(
-            Exit::Usage,
-            "--format and --compress are for the Pushgateway; remote write is always snappy-compressed protobuf"
+            "{option} is given without --remote-write URL (or SIMPLEPIPE_REMOTE_WRITE); add it to push by remote write"
         );
     }
     Ok(())

@@ -27,8 +27,28 @@ pub struct DashboardConfig {
 }
 
 pub fn rules(args: RulesArgs) -> Result<RulesConfig> {
+    let labels = k8s_labels(&args.rule_labels)?;
+    if let (Some(tests), None) = (&args.tests, &args.output) {
+        // The tests name the rules file they prove: printed rules are not
+        // one, and writing one the user didn't ask for would surprise.
+        bail_with!(
+            Exit::Usage,
+            "--tests {} needs -o RULES_FILE: the tests load the rules from that file; e.g. -o rules.yaml",
+            tests.display()
+        );
+    }
+    Ok(RulesConfig {
+        standard: args.standard,
+        prometheus_rule: args.prometheus_rule.then_some(labels),
+        tests: args.tests,
+        output: args.output,
+    })
+}
+
+/// `--rule-label KEY=VALUE` values, each checked as a Kubernetes label.
+pub fn k8s_labels(raw_labels: &[String]) -> Result<Vec<(String, String)>> {
     let mut labels = Vec::new();
-    for raw in &args.rule_labels {
+    for raw in raw_labels {
         let Some((k, v)) = raw.split_once('=') else {
             bail_with!(
                 Exit::Usage,
@@ -43,12 +63,7 @@ pub fn rules(args: RulesArgs) -> Result<RulesConfig> {
         }
         labels.push((k.to_string(), v.to_string()));
     }
-    Ok(RulesConfig {
-        standard: args.standard,
-        prometheus_rule: args.prometheus_rule.then_some(labels),
-        tests: args.tests,
-        output: args.output,
-    })
+    Ok(labels)
 }
 
 pub fn dashboard(args: DashboardArgs) -> DashboardConfig {

@@ -4,29 +4,35 @@
 use anyhow::Result;
 use reqwest::Url;
 
-use super::{credentials, env_nonempty, pairs};
+use super::credentials::{self, AuthFrom};
+use super::{env_nonempty, pairs};
+use crate::artifact::Proposed;
 use crate::cli::{GatewayArgs, GroupingArgs, NetArgs};
 use crate::error::{bail_with, Exit, ExitContext};
-use crate::sink::pushgateway::{Gateway, Target};
+use crate::pushgateway::{Gateway, Target};
+use crate::source::Source;
 
-/// The group to push to or delete: gateway, grouping key and HTTP options.
+/// The group to push to or delete: gateway, grouping key (checked, `job`
+/// first) and HTTP options.
 pub fn target(
     args: &GatewayArgs,
-    grouping_args: &GroupingArgs,
     net: &NetArgs,
-    job: Option<String>,
+    grouping: Vec<(String, String)>,
     dry_run: bool,
 ) -> Result<Target> {
-    // What is missing from the push itself (its job) is named before where
-    // it goes.
-    let job = required_job(job)?;
     let mut gateway = match base_url(args)? {
         Some(url) => Some(url),
         None if dry_run => None,
+        None if grouping
+            .first()
+            .is_some_and(|(_, job)| job == FROM_ARTIFACT) =>
+        {
+            bail_with!(Exit::Usage, "{NO_GATEWAY}; also {NO_JOB}, unless the artifact is an Argo Workflow (which names its own)")
+        }
         None => bail_with!(Exit::Usage, "{NO_GATEWAY}"),
     };
-    let grouping = grouping(grouping_args, job)?;
-    let http = credentials::http(args, net, gateway.as_mut())?;
+    let shared = [AuthFrom::shared(&args.connection)];
+    let http = credentials::http(&args.connection, net, gateway.as_mut(), &shared)?;
     Ok(Target {
         gateway,
         grouping,
@@ -40,9 +46,64 @@ pub fn required_job(job: Option<String>) -> Result<String> {
         Some(job) => Ok(job),
         None => bail_with!(
             Exit::Usage,
-            "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB (the grouping label `job` is required)"
+            "{NO_JOB} (the grouping label `job` is required)"
         ),
     }
+}
+
+const NO_JOB: &str = "no job given: pass JOB, --job JOB or set SIMPLEPIPE_JOB";
+
+/// The job of a push that reads a source but was given none: an Argo
+/// Workflow names its own, so the job waits for the artifact ([`settle`]
+/// puts it in). Never sent.
+pub const FROM_ARTIFACT: &str = "<job from the artifact>";
+
+/// When the artifact the job waited for ([`FROM_ARTIFACT`]) could not be
+/// loaded: the missing job, as the error it was before any artifact could
+/// name one (exit 2, which `--best-effort` never forgives). Not for
+/// `argo://`, which is always a Workflow: its own failure (exit 3) stands.
+pub fn unsettled(grouping: &[(String, String)], source: Option<&Source>) -> Option<anyhow::Error> {
+    let pending = grouping
+        .iter()
+        .any(|(k, v)| k == "job" && v == FROM_ARTIFACT)
+        && !matches!(source, Some(Source::Argo { .. }));
+    pending.then(|| {
+        crate::error::fail(
+            Exit::Usage,
+            anyhow::anyhow!("{NO_JOB} (the grouping label `job` is required; an Argo Workflow names its own, but the artifact could not be read)"),
+        )
+    })
+}
+
+/// The job and user an artifact proposes ([`Proposed`]), where the command
+/// line gave none: its job in place of [`FROM_ARTIFACT`] (a usage error when
+/// it proposes none), its user when neither `--user` nor `--label user=…`
+/// was given (inserted after `job`, where `--user` goes). `None`: the
+/// grouping stands as it is.
+pub fn settle(
+    grouping: &[(String, String)],
+    proposed: &Proposed,
+    labels: &[(String, String)],
+) -> Result<Option<Vec<(String, String)>>> {
+    let mut out = grouping.to_vec();
+    if let Some((_, job)) = out
+        .iter_mut()
+        .find(|(k, v)| k == "job" && v == FROM_ARTIFACT)
+    {
+        let Some(own) = &proposed.job else {
+            bail_with!(
+                Exit::Usage,
+                "{NO_JOB} (the grouping label `job` is required; only an Argo Workflow names its own)"
+            );
+        };
+        *job = own.clone();
+    }
+    let named = |name: &str| out.iter().chain(labels).any(|(k, _)| k == name);
+    if let (Some(user), false) = (&proposed.user, named("user")) {
+        let at = usize::from(!out.is_empty());
+        out.insert(at, ("user".to_string(), user.clone()));
+    }
+    Ok((out != grouping).then_some(out))
 }
 
 /// The whole gateway, for `groups` and `prune`: the same URL, fallback,
@@ -51,7 +112,8 @@ pub fn gateway(args: &GatewayArgs, net: &NetArgs) -> Result<Gateway> {
     let Some(mut base) = base_url(args)? else {
         bail_with!(Exit::Usage, "{NO_GATEWAY}");
     };
-    let http = credentials::http(args, net, Some(&mut base))?;
+    let shared = [AuthFrom::shared(&args.connection)];
+    let http = credentials::http(&args.connection, net, Some(&mut base), &shared)?;
     Ok(Gateway { base, http })
 }
 
@@ -108,6 +170,7 @@ pub fn gateway_url(raw: &str) -> Result<Url> {
 /// http or https, a host, a path prefix at most; `host:port` means
 /// `http://host:port`. Messages show it redacted, with `example`.
 pub fn server_url(option: &str, raw: &str, example: &str) -> Result<Url> {
+    refuse_mistyped(option, raw, example)?;
     let with_scheme = if raw.contains("://") {
         raw.to_string()
     } else {
@@ -136,6 +199,36 @@ pub fn server_url(option: &str, raw: &str, example: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// Refuse a value that starts like a scheme (`http:`, `https:`) but lacks
+/// the `//`: "no `://` means `http://`" would turn `http:/bob:pw@host` into
+/// host `http` with the password in the path, and `https:/h` into plain
+/// http. `host:port` is not mistyped. The value is shown redacted.
+pub fn refuse_mistyped(option: &str, raw: &str, example: &str) -> Result<()> {
+    if mistyped_scheme(raw) {
+        bail_with!(
+            Exit::Usage,
+            "{option} {}: a scheme without \"//\" (a mistyped URL?); write it in full, e.g. {example}",
+            crate::redact::url_str(raw)
+        );
+    }
+    Ok(())
+}
+
+fn mistyped_scheme(raw: &str) -> bool {
+    let Some((word, rest)) = raw.split_once(':') else {
+        return false;
+    };
+    let scheme_like = word.starts_with(|c: char| c.is_ascii_alphabetic())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_like || rest.starts_with("//") {
+        return false;
+    }
+    let port = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +240,29 @@ mod tests {
             "http://pushgateway:9091/"
         );
         assert_eq!(gateway_url("http://h/pgw").unwrap().path(), "/pgw");
+    }
+
+    #[test]
+    fn a_scheme_without_slashes_is_mistyped() {
+        for raw in [
+            "http:/bob:pw@host",
+            "https:/h",
+            "https:h",
+            "http:",
+            "bob:pw@host",
+        ] {
+            assert!(mistyped_scheme(raw), "{raw}");
+        }
+        for raw in [
+            "h:9091",
+            "h:9091/pgw",
+            "http://h",
+            "h",
+            "[::1]:9091",
+            "10.0.0.1:80",
+        ] {
+            assert!(!mistyped_scheme(raw), "{raw}");
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@
 
 use crate::encode::float;
 use crate::error::Problem;
-use crate::model::{series_id, Family, Label, Sample};
+use crate::model::{series_id, Family, Label};
 
 /// The `Content-Type` of a line-protocol body.
 pub const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
@@ -159,32 +159,15 @@ pub fn encode(
                 labels: &s.labels,
                 tags: &merged,
             };
-            match &s.sample {
-                Sample::Scalar(v) => w.line(&line, "", None, *v),
-                Sample::Histogram {
-                    buckets,
-                    sum,
-                    count,
-                } => {
-                    for (le, c) in buckets {
-                        w.line(&line, "_bucket", Some(("le", &float(*le))), *c as f64);
-                    }
-                    w.line(&line, "_bucket", Some(("le", "+Inf")), *count as f64);
-                    w.line(&line, "_sum", None, *sum);
-                    w.line(&line, "_count", None, *count as f64);
-                }
-                Sample::Summary {
-                    quantiles,
-                    sum,
-                    count,
-                } => {
-                    for (q, v) in quantiles {
-                        w.line(&line, "", Some(("quantile", &float(*q))), *v);
-                    }
-                    w.line(&line, "_sum", None, *sum);
-                    w.line(&line, "_count", None, *count as f64);
-                }
-            }
+            super::flat::flatten(&s.sample, |suffix, extra, v| {
+                let bound = extra.map(|(k, b)| (k, float(b)));
+                w.line(
+                    &line,
+                    suffix,
+                    bound.as_ref().map(|(k, b)| (*k, b.as_str())),
+                    v,
+                );
+            });
         }
     }
     if !problems.is_empty() {
@@ -280,7 +263,7 @@ fn escape(out: &mut String, s: &str, equals: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Kind, Series};
+    use crate::model::{Kind, Sample, Series};
 
     fn fam(name: &str, kind: Kind, series: Vec<Series>) -> Family {
         Family {

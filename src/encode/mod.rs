@@ -8,8 +8,13 @@
 //!   remote write 1.0, and the text its `--dry-run` shows.
 //! - [`gzip`]: `--compress gzip`, for any body.
 //! - [`line_protocol`]: InfluxDB line protocol, in batches (`--influx`).
+//! - [`mlflow`]: MLflow `runs/log-batch` bodies (`--mlflow`).
+//! - [`flat`]: histograms and summaries as the series a scrape stores, for
+//!   the encoders whose stores have no histogram type.
 
+pub mod flat;
 pub mod line_protocol;
+pub mod mlflow;
 pub mod protobuf;
 pub mod remote_write;
 pub mod text;

@@ -1,6 +1,6 @@
 //! Delimited protobuf (`io.prometheus.client.MetricFamily`), what goes on the
 //! wire to the Pushgateway by default: it parses it about 3.5 times faster
-//! than text (README, Performance).
+//! than text (BENCHMARKS.md).
 //!
 //! Written straight from the model into the output, field by field, rather
 //! than through the `prometheus` crate's generated message types: those
@@ -10,7 +10,7 @@
 //! `prost`'s (already a dependency, for remote write); only the field
 //! layout of `metrics.proto` is written here. The bytes are the same,
 //! field for field, as the `prometheus` crate's encoder writes: a property
-//! test (`tests/properties.rs`) compares the two on generated artifacts,
+//! test (`tests/suite/properties.rs`) compares the two on generated artifacts,
 //! and the snapshot tests decode every example with the `protobuf` crate.
 //!
 //! A message's length prefix must be known before its fields are written,

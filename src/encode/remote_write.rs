@@ -200,32 +200,7 @@ fn for_each_series(
             let base = |suffix: &str, extra: Option<(&str, f64)>| {
                 labels(&f.name, suffix, common, &s.labels, extra)
             };
-            match &s.sample {
-                ModelSample::Scalar(v) => emit(base("", None), *v),
-                ModelSample::Histogram {
-                    buckets,
-                    sum,
-                    count,
-                } => {
-                    let all = buckets.iter().copied().chain([(f64::INFINITY, *count)]);
-                    for (le, c) in all {
-                        emit(base("_bucket", Some(("le", le))), c as f64);
-                    }
-                    emit(base("_sum", None), *sum);
-                    emit(base("_count", None), *count as f64);
-                }
-                ModelSample::Summary {
-                    quantiles,
-                    sum,
-                    count,
-                } => {
-                    for (q, v) in quantiles {
-                        emit(base("", Some(("quantile", *q))), *v);
-                    }
-                    emit(base("_sum", None), *sum);
-                    emit(base("_count", None), *count as f64);
-                }
-            }
+            super::flat::flatten(&s.sample, |suffix, extra, v| emit(base(suffix, extra), v));
         }
     }
 }

@@ -27,7 +27,7 @@
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -100,43 +100,13 @@ where
 {
     // Registered before the spawn, so a SIGTERM that arrives while the child
     // starts is queued and forwarded, not lost.
-    let mut signals = Signals::new(FORWARDED)?;
+    let signals = Signals::new(FORWARDED)?;
     let handle = signals.handle();
     let started = Instant::now();
-    let (out_piped, err_piped) = match from {
-        MetricsFrom::Stdout => (true, false),
-        MetricsFrom::Stderr => (false, true),
-        MetricsFrom::Both => (true, true),
-    };
-    let pipe = |p: bool| if p { Stdio::piped() } else { Stdio::inherit() };
-    let mut command = Command::new(program);
-    if std::env::var_os("PYTHONUNBUFFERED").is_none() {
-        // Python block-buffers a piped stdout (8 KiB at a time), which
-        // would hold metric lines back for minutes; unbuffered, it behaves
-        // as it does on a terminal. Harmless for anything else.
-        command.env("PYTHONUNBUFFERED", "1");
-    }
-    let mut child = command
-        .args(args)
-        .stdout(pipe(out_piped))
-        .stderr(pipe(err_piped))
-        .spawn()?;
+    let mut child = spawn(program, args, from)?;
     let pid = child.id() as libc::pid_t;
-
     let alive = Arc::new(Mutex::new(true));
-    let forwarder = {
-        let alive = alive.clone();
-        thread::spawn(move || {
-            for sig in signals.forever() {
-                let alive = alive.lock().unwrap_or_else(|e| e.into_inner());
-                if *alive && !((sig == SIGINT || sig == SIGQUIT) && terminal_sent_it()) {
-                    // SAFETY: kill(2) with a pid we have not reaped yet (the
-                    // lock keeps `wait` from reaping it meanwhile).
-                    unsafe { libc::kill(pid, sig) };
-                }
-            }
-        })
-    };
+    let forwarder = forward(signals, pid, alive.clone());
 
     let on_line = Arc::new(on_line);
     let (done_tx, done_rx) = mpsc::channel();
@@ -170,6 +140,52 @@ where
         duration,
         cpu_seconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
         peak_rss_bytes: usage.ru_maxrss as f64 * 1024.0,
+    })
+}
+
+/// Start the child with the streams `from` names piped (the others
+/// inherited), and Python unbuffered.
+fn spawn(
+    program: &OsString,
+    args: &[OsString],
+    from: MetricsFrom,
+) -> io::Result<std::process::Child> {
+    let (out_piped, err_piped) = match from {
+        MetricsFrom::Stdout => (true, false),
+        MetricsFrom::Stderr => (false, true),
+        MetricsFrom::Both => (true, true),
+    };
+    let pipe = |p: bool| if p { Stdio::piped() } else { Stdio::inherit() };
+    let mut command = super::child_env::command(program);
+    if std::env::var_os("PYTHONUNBUFFERED").is_none() {
+        // Python block-buffers a piped stdout (8 KiB at a time), which
+        // would hold metric lines back for minutes; unbuffered, it behaves
+        // as it does on a terminal. Harmless for anything else.
+        command.env("PYTHONUNBUFFERED", "1");
+    }
+    command
+        .args(args)
+        .stdout(pipe(out_piped))
+        .stderr(pipe(err_piped))
+        .spawn()
+}
+
+/// Forward the signals simplepipe receives to the child while it is
+/// `alive` (a terminal's SIGINT and SIGQUIT reach it by themselves).
+fn forward(
+    mut signals: Signals,
+    pid: libc::pid_t,
+    alive: Arc<Mutex<bool>>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        for sig in signals.forever() {
+            let alive = alive.lock().unwrap_or_else(|e| e.into_inner());
+            if *alive && !((sig == SIGINT || sig == SIGQUIT) && terminal_sent_it()) {
+                // SAFETY: kill(2) with a pid we have not reaped yet (the
+                // lock keeps `wait` from reaping it meanwhile).
+                unsafe { libc::kill(pid, sig) };
+            }
+        }
     })
 }
 

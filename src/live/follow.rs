@@ -9,9 +9,18 @@
 //!   new file is opened and read from its start.
 //! - **Truncation** (the file is shorter than what was read:
 //!   logrotate's `copytruncate`, or `: > file`): reading starts again at 0.
+//! - **A rewrite in place** (`echo … > file` between two polls, ending up
+//!   longer than what was read): its size says nothing, so the first bytes
+//!   read are kept (`PREFIX`, 64) and compared before reading on; when they
+//!   changed, reading starts again at 0 (else the start would be lost and
+//!   a fragment such as `oss=0.5` read as a metric line).
 //! - **The path is missing** (between the rename and the create, or before
 //!   the writer first creates it): the open file is kept and the path is
 //!   polled until it appears.
+//!
+//! - **A FIFO** is opened non-blocking and kept open: when a writer closes
+//!   it, reading just finds nothing until the next writer (no seek, no
+//!   size, no rewrite check: a pipe has none).
 //!
 //! Polling, not inotify: it works the same on every filesystem (inotify
 //! misses changes on NFS and in some container overlays), needs no
@@ -26,6 +35,9 @@ use std::time::Duration;
 
 /// How often the file is polled at its end.
 pub const POLL: Duration = Duration::from_millis(250);
+
+/// How many of the file's first bytes are kept to notice a rewrite.
+const PREFIX: usize = 64;
 
 /// What the reader sees.
 #[derive(Debug, PartialEq, Eq)]
@@ -46,6 +58,10 @@ pub struct Follow {
     file: Option<(File, (u64, u64))>,
     pos: u64,
     buf: Vec<u8>,
+    /// The file's first bytes, as read (up to [`PREFIX`]).
+    prefix: Vec<u8>,
+    /// A regular file (not a FIFO): it has a size and can be read again.
+    regular: bool,
 }
 
 impl Follow {
@@ -55,6 +71,8 @@ impl Follow {
             file: None,
             pos: 0,
             buf: vec![0u8; 64 * 1024],
+            prefix: Vec::with_capacity(PREFIX),
+            regular: true,
         }
     }
 
@@ -66,8 +84,10 @@ impl Follow {
             if self.file.is_none() {
                 match open(&self.path)? {
                     Some(f) => {
+                        self.regular = f.0.metadata()?.is_file();
                         self.file = Some(f);
                         self.pos = 0;
+                        self.prefix.clear();
                     }
                     None => {
                         if !waiting_said {
@@ -92,12 +112,8 @@ impl Follow {
                     on(Event::Rotated);
                     continue;
                 }
-                Ok(m) if m.len() < self.pos => {
-                    if let Some((f, _)) = self.file.as_mut() {
-                        f.seek(SeekFrom::Start(0))?;
-                    }
-                    self.pos = 0;
-                    on(Event::Truncated);
+                Ok(m) if self.regular && m.len() < self.pos => {
+                    self.restart(on, Event::Truncated)?;
                     continue;
                 }
                 Ok(_) => {}
@@ -109,30 +125,80 @@ impl Follow {
         Ok(())
     }
 
-    /// Read the open file to its current end; the number of bytes read.
-    fn drain(&mut self, on: &mut dyn FnMut(Event)) -> io::Result<u64> {
-        let Some((f, _)) = self.file.as_mut() else {
-            return Ok(0);
+    /// Read the open file again from its start.
+    fn restart(&mut self, on: &mut dyn FnMut(Event), why: Event) -> io::Result<()> {
+        if let Some((f, _)) = self.file.as_mut() {
+            f.seek(SeekFrom::Start(0))?;
+        }
+        self.pos = 0;
+        self.prefix.clear();
+        on(why);
+        Ok(())
+    }
+
+    /// Whether the first bytes read are no longer the file's first bytes.
+    fn rewritten(&self) -> io::Result<bool> {
+        use std::os::unix::fs::FileExt;
+        let Some((f, _)) = self.file.as_ref() else {
+            return Ok(false);
         };
+        if self.prefix.is_empty() || !self.regular {
+            return Ok(false);
+        }
+        let mut now = vec![0u8; self.prefix.len()];
+        let mut got = 0;
+        while got < now.len() {
+            match f.read_at(&mut now[got..], got as u64)? {
+                0 => break,
+                n => got += n,
+            }
+        }
+        Ok(now[..got] != self.prefix[..])
+    }
+
+    /// Read the open file to its current end; 0 when there was nothing new
+    /// (else the bytes handed on, or 1 for a restart). Read bytes past the first are handed on only once the first bytes
+    /// are seen unchanged, so a rewrite that lands between the check and
+    /// the read can't pass a fragment on: reading starts again instead.
+    fn drain(&mut self, on: &mut dyn FnMut(Event)) -> io::Result<u64> {
         let mut total = 0;
         loop {
-            match f.read(&mut self.buf) {
+            let Some((f, _)) = self.file.as_mut() else {
+                return Ok(total);
+            };
+            let n = match f.read(&mut self.buf) {
                 Ok(0) => return Ok(total),
-                Ok(n) => {
-                    total += n as u64;
-                    self.pos += n as u64;
-                    on(Event::Data(&self.buf[..n]));
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // A FIFO with a writer and nothing written yet.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(total),
                 Err(e) => return Err(e),
+            };
+            if self.rewritten()? {
+                self.restart(on, Event::Truncated)?;
+                return Ok(total + 1);
             }
+            if self.prefix.len() < PREFIX {
+                let room = PREFIX - self.prefix.len();
+                self.prefix.extend_from_slice(&self.buf[..n.min(room)]);
+            }
+            total += n as u64;
+            self.pos += n as u64;
+            on(Event::Data(&self.buf[..n]));
         }
     }
 }
 
 /// Open the file and note its identity, or `None` when it does not exist.
+/// Non-blocking, so that opening a FIFO doesn't wait for a writer (and
+/// reading one without a writer finds nothing); no effect on a file.
 fn open(path: &Path) -> io::Result<Option<(File, (u64, u64))>> {
-    match File::open(path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path);
+    match opened {
         Ok(f) => {
             let m = f.metadata()?;
             Ok(Some((f, (m.dev(), m.ino()))))
@@ -177,7 +243,10 @@ mod tests {
     fn expect(rx: &mpsc::Receiver<String>, want: &str) {
         let mut got = String::new();
         while got.len() < want.len() {
-            got.push_str(&rx.recv().unwrap());
+            match rx.recv_timeout(Duration::from_secs(10)) {
+                Ok(e) => got.push_str(&e),
+                Err(_) => panic!("waited 10s for {want:?}, got {got:?}"),
+            }
         }
         assert_eq!(got, want);
     }
@@ -212,6 +281,30 @@ mod tests {
             .write_all(b"c=1\n")
             .unwrap();
         expect(&rx, "c=1\n");
+        // A rewrite in place that ends up longer than what was read: read
+        // again from the start, not from the old offset ("ning_loss=0.5").
+        std::fs::write(&path, "training_loss=0.5\n").unwrap();
+        expect(&rx, "<Truncated>training_loss=0.5\n");
+        stop.store(true, Ordering::SeqCst);
+        t.join().unwrap();
+    }
+
+    /// A FIFO used to fail with "Illegal seek" when its first writer
+    /// closed; now each writer's lines are read in turn.
+    #[test]
+    fn a_fifo_is_followed_across_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo");
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let (rx, stop, t) = follow(&path);
+        for line in ["a=1\n", "a=2\n", "a=3\n"] {
+            let mut w = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            w.write_all(line.as_bytes()).unwrap();
+            drop(w);
+            expect(&rx, line);
+        }
         stop.store(true, Ordering::SeqCst);
         t.join().unwrap();
     }

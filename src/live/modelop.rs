@@ -3,7 +3,7 @@
 //! ModelOp Center (formerly FastScore) engines publish one JSON message per
 //! line. A `sensor-report` carries `type, timestamp, tap, src, id,
 //! delta_time, data`; an `engine-state` carries `src` and `state`. The taps
-//! map as the README's table says:
+//! map as docs/live-metrics.md's table says:
 //!
 //! | tap | metric |
 //! |---|---|
@@ -152,20 +152,40 @@ impl ModelOp {
             }
         };
         if kind == "engine-state" {
-            let status = match msg.get("state").and_then(Value::as_str) {
-                Some("init") => 0.0,
-                Some("running") => 1.0,
-                Some("error") => 2.0,
-                other => {
-                    return Err(Some(format!(
-                        "engine-state from {src:?}: state {} is not init, running or error",
-                        other.map_or("missing".to_string(), |s| format!("{s:?}"))
-                    )))
-                }
-            };
-            let labels = self.labels(src, &[], state)?;
-            return set(state, STATUS, Kind::Gauge, STATUS_HELP, labels, status);
+            return self.engine_state(msg, src, state);
         }
+        self.sensor_report(msg, src, state)
+    }
+
+    /// An engine-state message: the engine's state as the status gauge.
+    fn engine_state(
+        &self,
+        msg: &Map<String, Value>,
+        src: &str,
+        state: &mut State,
+    ) -> Result<(), Option<String>> {
+        let status = match msg.get("state").and_then(Value::as_str) {
+            Some("init") => 0.0,
+            Some("running") => 1.0,
+            Some("error") => 2.0,
+            other => {
+                return Err(Some(format!(
+                    "engine-state from {src:?}: state {} is not init, running or error",
+                    other.map_or("missing".to_string(), |s| format!("{s:?}"))
+                )))
+            }
+        };
+        let labels = self.labels(src, &[], state)?;
+        set(state, STATUS, Kind::Gauge, STATUS_HELP, labels, status)
+    }
+
+    /// A sensor-report message: its tap decides the metric its number goes to.
+    fn sensor_report(
+        &mut self,
+        msg: &Map<String, Value>,
+        src: &str,
+        state: &mut State,
+    ) -> Result<(), Option<String>> {
         let Some(t) = msg.get("tap").and_then(Value::as_str) else {
             return Err(Some(format!(
                 "sensor-report from {src:?} without a \"tap\""
@@ -195,39 +215,42 @@ impl ModelOp {
                 add(state, REJECTED, REJECTED_HELP, labels, data)
             }
             Tap::Records(slot) => {
-                let dt = match msg.get("delta_time") {
-                    None | Some(Value::Null) => 0.0,
-                    Some(v) => match v.as_f64() {
-                        Some(d) if d >= 0.0 && d.is_finite() => d,
-                        _ => {
-                            return Err(Some(format!(
-                                "sensor-report {t:?} from {src:?}: \"delta_time\" is {v}, not a duration in seconds"
-                            )))
-                        }
-                    },
-                };
-                let labels = self.labels(src, &[("slot", slot)], state)?;
-                add(state, RECORDS, RECORDS_HELP, labels.clone(), data)?;
-                let buffered = self
-                    .pending
-                    .entry((src.to_string(), slot.to_string()))
-                    .or_insert(0.0);
-                *buffered += data;
-                if dt > 0.0 {
-                    let rate = *buffered / dt;
-                    *buffered = 0.0;
-                    set(
-                        state,
-                        THROUGHPUT,
-                        Kind::Gauge,
-                        THROUGHPUT_HELP,
-                        labels,
-                        rate,
-                    )?;
-                }
-                Ok(())
+                let dt = delta_time(msg, t, src)?;
+                self.records(src, slot, data, dt, state)
             }
         }
+    }
+
+    /// A slot's record count: added to the records counter, and buffered
+    /// until a report with a `delta_time` turns the buffer into a throughput.
+    fn records(
+        &mut self,
+        src: &str,
+        slot: &str,
+        data: f64,
+        dt: f64,
+        state: &mut State,
+    ) -> Result<(), Option<String>> {
+        let labels = self.labels(src, &[("slot", slot)], state)?;
+        add(state, RECORDS, RECORDS_HELP, labels.clone(), data)?;
+        let buffered = self
+            .pending
+            .entry((src.to_string(), slot.to_string()))
+            .or_insert(0.0);
+        *buffered += data;
+        if dt > 0.0 {
+            let rate = *buffered / dt;
+            *buffered = 0.0;
+            set(
+                state,
+                THROUGHPUT,
+                Kind::Gauge,
+                THROUGHPUT_HELP,
+                labels,
+                rate,
+            )?;
+        }
+        Ok(())
     }
 
     /// `engine`, `model` (when known) and the given labels, checked.
@@ -243,6 +266,20 @@ impl ModelOp {
         }
         given.extend(more.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         state.labels(&given).map_err(Some)
+    }
+}
+
+/// A records report's `delta_time` (the seconds its count covers): 0 when
+/// absent, so the count waits for a later report's interval.
+fn delta_time(msg: &Map<String, Value>, t: &str, src: &str) -> Result<f64, Option<String>> {
+    match msg.get("delta_time") {
+        None | Some(Value::Null) => Ok(0.0),
+        Some(v) => match v.as_f64() {
+            Some(d) if d >= 0.0 && d.is_finite() => Ok(d),
+            _ => Err(Some(format!(
+                "sensor-report {t:?} from {src:?}: \"delta_time\" is {v}, not a duration in seconds"
+            ))),
+        },
     }
 }
 

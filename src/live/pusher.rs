@@ -64,65 +64,20 @@ impl Pusher {
     pub fn start(
         interval: Duration,
         state: Arc<Mutex<State>>,
-        mut send: SendFn,
+        send: SendFn,
         warn: WarnFn,
     ) -> (Pusher, Arc<Mutex<Tally>>) {
         let (tx, rx) = mpsc::channel();
         let tally = Arc::new(Mutex::new(Tally::default()));
-        let t = tally.clone();
-        let thread = thread::spawn(move || {
-            let mut next = Instant::now() + interval;
-            let mut failing = false;
-            loop {
-                let wait = next.saturating_duration_since(Instant::now());
-                match rx.recv_timeout(wait) {
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        let families = snapshot(&state);
-                        if !families.is_empty() {
-                            let result = send(&families, Push::Periodic);
-                            let mut tally = t.lock().unwrap_or_else(|e| e.into_inner());
-                            match result {
-                                Ok(()) => {
-                                    tally.pushed += 1;
-                                    if failing {
-                                        warn("pushing works again");
-                                        failing = false;
-                                    }
-                                }
-                                Err(e) => {
-                                    tally.failed += 1;
-                                    if !failing {
-                                        warn(&format!("{e:#}; the run goes on, and pushing is tried again every {} (not reported again until it works)", seconds(interval)));
-                                        failing = true;
-                                    }
-                                }
-                            }
-                        }
-                        // A push slower than the interval delays the next
-                        // one; ticks never pile up.
-                        next = (next + interval).max(Instant::now());
-                    }
-                    Ok(Msg::Final(extra, reply)) => {
-                        let mut families = snapshot(&state);
-                        families.extend(extra);
-                        families.sort_by(|a, b| a.name.cmp(&b.name));
-                        // Nothing at all (an empty stream): a PUT of nothing
-                        // would only wipe the group.
-                        let result = if families.is_empty() {
-                            Ok(())
-                        } else {
-                            send(&families, Push::Final)
-                        };
-                        if result.is_ok() && !families.is_empty() {
-                            t.lock().unwrap_or_else(|e| e.into_inner()).pushed += 1;
-                        }
-                        let _ = reply.send(result);
-                        return;
-                    }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
-                }
-            }
-        });
+        let looping = Loop {
+            interval,
+            state,
+            send,
+            warn,
+            tally: tally.clone(),
+            failing: false,
+        };
+        let thread = thread::spawn(move || looping.run(&rx));
         (Pusher { tx, thread }, tally)
     }
 
@@ -130,14 +85,110 @@ impl Pusher {
     /// `extra`. Made on the loop's own thread after any push in flight, so
     /// an older snapshot can never land after the final one.
     pub fn finish(self, extra: Vec<Family>) -> Result<()> {
+        self.finish_later(extra).wait()
+    }
+
+    /// [`Pusher::finish`], without waiting: several destinations' final
+    /// pushes go at once, and [`Final::wait`] collects each.
+    pub fn finish_later(self, extra: Vec<Family>) -> Final {
         let (reply_tx, reply_rx) = mpsc::channel();
-        self.tx
-            .send(Msg::Final(extra, reply_tx))
-            .map_err(|_| anyhow!("the push thread stopped early; please report this"))?;
-        let result = reply_rx
-            .recv()
-            .unwrap_or_else(|_| Err(anyhow!("the push thread stopped early; please report this")));
+        let sent = self.tx.send(Msg::Final(extra, reply_tx)).is_ok();
+        Final {
+            reply: sent.then_some(reply_rx),
+            thread: self.thread,
+        }
+    }
+}
+
+/// A final push under way.
+pub struct Final {
+    reply: Option<mpsc::Receiver<Result<()>>>,
+    thread: thread::JoinHandle<()>,
+}
+
+impl Final {
+    /// The final push's outcome.
+    pub fn wait(self) -> Result<()> {
+        let stopped = || anyhow!("the push thread stopped early; please report this");
+        let result = match self.reply {
+            Some(rx) => rx.recv().unwrap_or_else(|_| Err(stopped())),
+            None => Err(stopped()),
+        };
         let _ = self.thread.join();
+        result
+    }
+}
+
+/// The loop's own state, on its thread.
+struct Loop {
+    interval: Duration,
+    state: Arc<Mutex<State>>,
+    send: SendFn,
+    warn: WarnFn,
+    tally: Arc<Mutex<Tally>>,
+    /// Whether the last periodic push failed (reported once, until it works).
+    failing: bool,
+}
+
+impl Loop {
+    fn run(mut self, rx: &mpsc::Receiver<Msg>) {
+        let mut next = Instant::now() + self.interval;
+        loop {
+            let wait = next.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(wait) {
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    self.periodic();
+                    // A push slower than the interval delays the next one;
+                    // ticks never pile up.
+                    next = (next + self.interval).max(Instant::now());
+                }
+                Ok(Msg::Final(extra, reply)) => {
+                    let _ = reply.send(self.last(extra));
+                    return;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    fn periodic(&mut self) {
+        let families = snapshot(&self.state);
+        if families.is_empty() {
+            return;
+        }
+        let result = (self.send)(&families, Push::Periodic);
+        let mut tally = self.tally.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(()) => {
+                tally.pushed += 1;
+                if self.failing {
+                    (self.warn)("pushing works again");
+                    self.failing = false;
+                }
+            }
+            Err(e) => {
+                tally.failed += 1;
+                if !self.failing {
+                    (self.warn)(&format!("{e:#}; the run goes on, and pushing is tried again every {} (not reported again until it works)", seconds(self.interval)));
+                    self.failing = true;
+                }
+            }
+        }
+    }
+
+    fn last(&mut self, extra: Vec<Family>) -> Result<()> {
+        let mut families = snapshot(&self.state);
+        families.extend(extra);
+        families.sort_by(|a, b| a.name.cmp(&b.name));
+        // Nothing at all (an empty stream): a PUT of nothing would only
+        // wipe the group.
+        if families.is_empty() {
+            return Ok(());
+        }
+        let result = (self.send)(&families, Push::Final);
+        if result.is_ok() {
+            self.tally.lock().unwrap_or_else(|e| e.into_inner()).pushed += 1;
+        }
         result
     }
 }

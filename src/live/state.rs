@@ -2,7 +2,7 @@
 //! checked as `push` checks an artifact, and turned into model families for
 //! the encoders at every push.
 //!
-//! Semantics (README, "Live metrics"): a name is a gauge holding its latest
+//! Semantics (docs/live-metrics.md): a name is a gauge holding its latest
 //! value; a name ending in `_total` is a counter holding its latest value,
 //! which may never go down (a decrease is a warning and the value is
 //! ignored, because Prometheus would read it as a counter reset). A problem
@@ -17,7 +17,10 @@ use std::collections::BTreeMap;
 
 use foldhash::HashMap;
 
-use crate::model::{is_label_name, is_metric_name, series_id, Family, Kind, Label, Sample, Series};
+use crate::model::{
+    is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Label,
+    Sample, Series,
+};
 
 use super::lines::{legal_name_into, Reading};
 
@@ -150,6 +153,9 @@ impl State {
                 return Err(format!(
                     "{name:?} is written by simplepipe itself; rename the metric"
                 ));
+            }
+            if let Some(why) = spelled.and_then(|_| reserved_metric_problem(name)) {
+                return Err(why);
             }
             if self.series >= max {
                 return Err(over());
@@ -329,20 +335,18 @@ impl FamilyState {
 
 /// The label checks `push` makes (see `crate::model`), as one message.
 fn check_label(name: &str, rules: &Rules) -> Result<(), String> {
-    let msg = if !is_label_name(name) {
-        format!("{name:?} is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*)")
-    } else if name.starts_with("__") {
-        format!("{name:?}: label names starting with \"__\" are reserved by Prometheus")
-    } else if name == "le" || name == "quantile" {
-        format!("{name:?} is reserved for histogram buckets and summary quantiles")
-    } else if rules.grouping.iter().any(|g| g == name) {
-        format!("{name:?} is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)")
-    } else if rules.labels.iter().any(|(k, _)| k == name) {
-        format!("{name:?} is also given by --label; set it in one place")
-    } else {
-        return Ok(());
-    };
-    Err(msg)
+    if let Some(why) = label_name_problem(name) {
+        return Err(why);
+    }
+    if rules.grouping.iter().any(|g| g == name) {
+        return Err(format!("{name:?} is also a grouping label; the Pushgateway would silently overwrite this value with the group's (rename the label)"));
+    }
+    if rules.labels.iter().any(|(k, _)| k == name) {
+        return Err(format!(
+            "{name:?} is also given by --label; set it in one place"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

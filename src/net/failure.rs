@@ -84,14 +84,24 @@ pub fn answer_failure(
 }
 
 /// The message in a JSON error answer (`{"error": "…"}` from InfluxDB 1.x,
-/// `{"code": …, "message": "…"}` from 2.x), or the whole answer.
+/// `{"code": …, "message": "…"}` from 2.x, `{"error_code": "…", "message":
+/// "…"}` from MLflow, the code first), or the whole answer.
 fn server_message(text: &str) -> String {
     let json: Option<serde_json::Value> = serde_json::from_str(text.trim()).ok();
-    json.as_ref()
+    let message = json
+        .as_ref()
         .and_then(|v| v.get("error").or_else(|| v.get("message")))
         .and_then(|m| m.as_str())
-        .filter(|m| !m.trim().is_empty())
-        .map_or_else(|| text.to_string(), str::to_string)
+        .filter(|m| !m.trim().is_empty());
+    let code = json
+        .as_ref()
+        .and_then(|v| v.get("error_code"))
+        .and_then(|c| c.as_str());
+    match (code, message) {
+        (Some(code), Some(m)) => format!("{code}: {m}"),
+        (_, Some(m)) => m.to_string(),
+        _ => text.to_string(),
+    }
 }
 
 /// Collapse a server's message to one line, cut short if long.
@@ -118,6 +128,21 @@ pub fn describe(e: &reqwest::Error, timeout: Duration, peer: &str) -> (String, b
     }
 }
 
+/// Why a TCP connection to `url`'s host can't be made now, if it can't
+/// (each of its addresses tried, within `timeout`, at most 2 s).
+pub fn connect_error(url: &reqwest::Url, timeout: Duration) -> Option<std::io::Error> {
+    let addrs = url.socket_addrs(|| None).ok()?;
+    let limit = timeout.min(Duration::from_secs(2));
+    let mut last = None;
+    for addr in addrs {
+        match std::net::TcpStream::connect_timeout(&addr, limit) {
+            Ok(_) => return None,
+            Err(e) => last = Some(e),
+        }
+    }
+    last
+}
+
 /// The innermost error's message (e.g. "Connection refused (os error 111)").
 pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut root = e;
@@ -127,6 +152,10 @@ pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     root.to_string()
 }
 
+/// The hint for a server certificate the client's CAs did not sign (a
+/// source that takes its CA from elsewhere, `argo://`, says its own).
+pub const CA_HINT: &str = " (pass --cacert with the CA that signed the server's certificate)";
+
 /// A hint for TLS failures, or `None` when the error is not about TLS.
 pub fn tls_hint(root: &str) -> Option<&'static str> {
     let r = root.to_ascii_lowercase();
@@ -135,8 +164,12 @@ pub fn tls_hint(root: &str) -> Option<&'static str> {
         || r.contains("badcertificate")
     {
         Some(" (the server requires a client certificate: pass --cert and --key)")
+    } else if r.contains("caasendentity") || r.contains("causedasendentity") {
+        // openssl's default self-signed certificate has CA:TRUE; rustls
+        // (as Go's and browsers' verifiers) refuses a CA as a server's own.
+        Some(" (the server's certificate is a CA certificate, CA:TRUE, used as the server's own, which is refused even with --cacert: sign the server's certificate with a separate CA and pass that CA with --cacert, or make the self-signed certificate with basicConstraints=critical,CA:FALSE and subjectAltName for the host)")
     } else if r.contains("certificate") {
-        Some(" (pass --cacert with the CA that signed the server's certificate)")
+        Some(CA_HINT)
     } else if r.contains("alert")
         || r.contains("handshake")
         || r.contains("corrupt message")
@@ -151,6 +184,17 @@ pub fn tls_hint(root: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ca_certificate_as_the_servers_own_is_explained() {
+        let hint = tls_hint("invalid peer certificate: CaUsedAsEndEntity").unwrap();
+        assert!(
+            hint.contains("CA:TRUE") && hint.contains("CA:FALSE"),
+            "{hint}"
+        );
+        let plain = tls_hint("invalid peer certificate: UnknownIssuer").unwrap();
+        assert!(plain.contains("pass --cacert"), "{plain}");
+    }
 
     #[test]
     fn json_error_answers_give_their_message() {

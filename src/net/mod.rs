@@ -24,7 +24,7 @@ use crate::error::{Exit, ExitContext};
 use crate::redact::Secret;
 
 pub use failure::{describe, root_cause};
-pub use retry::send;
+pub use retry::{send, send_limited};
 
 /// How to talk to a server: the options every sink reads.
 #[derive(Debug, Clone)]
@@ -151,6 +151,45 @@ pub fn client(http: &HttpOptions, https: bool) -> Result<Client> {
     })
 }
 
+/// One HTTP client for a destination, built on first use and kept for the
+/// whole command: the live commands push every interval, and each push
+/// reuses the connection (and the CA store loaded once) instead of a new
+/// TCP and TLS handshake per push.
+#[derive(Debug, Clone, Default)]
+pub struct LazyClient(std::sync::OnceLock<Client>);
+
+impl LazyClient {
+    /// The client, built with `http`'s options the first time. The options
+    /// a client is built with (timeout, TLS) don't change between pushes;
+    /// retries and deadlines are per request.
+    pub fn get(&self, http: &HttpOptions, https: bool) -> Result<&Client> {
+        if let Some(c) = self.0.get() {
+            return Ok(c);
+        }
+        let built = client(http, https)?;
+        Ok(self.0.get_or_init(|| built))
+    }
+}
+
+impl HttpOptions {
+    /// These options with at most `retries` retries and a deadline for the
+    /// whole exchange (a live push's limits).
+    pub fn limited(
+        &self,
+        retries: Option<u32>,
+        deadline: Option<std::time::Instant>,
+    ) -> HttpOptions {
+        let mut http = self.clone();
+        if let Some(r) = retries {
+            http.retries = http.retries.min(r);
+        }
+        if deadline.is_some() {
+            http.deadline = deadline;
+        }
+        http
+    }
+}
+
 /// A request body with its content type, optional content encoding and any
 /// further headers a protocol requires.
 pub struct Body {
@@ -199,7 +238,30 @@ pub struct Request<'a> {
     /// (usually a redirect: the base URL is wrong).
     pub url_hint: &'a str,
     pub body: Option<&'a Body>,
+    /// The most of a successful answer's body that is read; past it the
+    /// request fails (no answer we parse is unbounded): [`ANSWER_LIMIT`],
+    /// or `--max-listing-bytes` for the gateway's listing.
+    pub max_answer: AnswerLimit,
 }
+
+/// A bound on a successful answer, and the option that sets it (named
+/// when it is hit).
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerLimit {
+    pub bytes: u64,
+    pub option: Option<&'static str>,
+}
+
+/// The bound on a successful answer that is parsed (a push's answer is
+/// tiny; 4 MiB leaves room for any server's chatter).
+pub const ANSWER_LIMIT: AnswerLimit = AnswerLimit {
+    bytes: 4 << 20,
+    option: None,
+};
+
+/// How much of an error answer is kept for the message; the rest is not
+/// read, and the connection is dropped.
+pub const ERROR_KEEP: u64 = 4 << 10;
 
 /// A successful answer.
 #[derive(Debug)]

@@ -10,35 +10,41 @@ use anyhow::{anyhow, Result};
 use reqwest::blocking::Client;
 use reqwest::header::HeaderValue;
 
-use super::failure::{answer_failure, transport_failure, AttemptFailure};
+use super::failure::{answer_failure, connect_error, transport_failure, AttemptFailure};
 use super::{Answer, Auth, Content, HttpOptions, Request};
-use crate::error::fail;
+use crate::error::{fail, Exit};
 use crate::report;
 
 /// Send a request, retrying transient failures; the error is tagged with
 /// its exit kind and names the method and the (redacted) URL.
 pub fn send(client: &Client, http: &HttpOptions, req: &Request) -> Result<Answer> {
-    let attempts = http.retries + 1;
+    send_within(client, http, req, None)
+}
+
+/// [`send`], reading at most `max_bytes` of a successful answer: a longer
+/// one fails (not retried) rather than fill memory. For a source read over
+/// HTTP (`argo://`), where the answer is the artifact.
+pub fn send_limited(
+    client: &Client,
+    http: &HttpOptions,
+    req: &Request,
+    max_bytes: u64,
+) -> Result<Answer> {
+    send_within(client, http, req, Some(max_bytes))
+}
+
+fn send_within(
+    client: &Client,
+    http: &HttpOptions,
+    req: &Request,
+    max_bytes: Option<u64>,
+) -> Result<Answer> {
+    let attempts = http.retries.saturating_add(1);
     let (method, shown) = (&req.method, req.shown);
-    report::debug(|| {
-        let size = req.body.map_or(String::new(), |b| {
-            format!(
-                ", {} bytes of {}{}",
-                b.content.len(),
-                b.content_type,
-                b.content_encoding
-                    .map_or(String::new(), |e| format!(", {e}"))
-            )
-        });
-        format!(
-            "{method} {shown}: {}{size}; timeout {:?}, up to {attempts} attempts",
-            http.auth.describe(),
-            http.timeout
-        )
-    });
+    report::debug(|| planned(http, req));
     for attempt in 1..=attempts {
         let started = Instant::now();
-        let failure = match attempt_once(client, http, req) {
+        let failure = match attempt_once(client, http, req, max_bytes) {
             Ok(answer) => {
                 report::debug(|| {
                     format!(
@@ -104,10 +110,32 @@ pub fn send(client: &Client, http: &HttpOptions, req: &Request) -> Result<Answer
     unreachable!("the last attempt returns")
 }
 
+/// What is about to be sent, for `--verbose` (never a secret).
+fn planned(http: &HttpOptions, req: &Request) -> String {
+    let size = req.body.map_or(String::new(), |b| {
+        format!(
+            ", {} bytes of {}{}",
+            b.content.len(),
+            b.content_type,
+            b.content_encoding
+                .map_or(String::new(), |e| format!(", {e}"))
+        )
+    });
+    format!(
+        "{} {}: {}{size}; timeout {:?}, up to {} attempts",
+        req.method,
+        req.shown,
+        http.auth.describe(),
+        http.timeout,
+        http.retries.saturating_add(1)
+    )
+}
+
 fn attempt_once(
     client: &Client,
     http: &HttpOptions,
     req: &Request,
+    max_bytes: Option<u64>,
 ) -> Result<Answer, AttemptFailure> {
     let mut rb = client.request(req.method.clone(), req.url.clone());
     // Under a deadline an attempt gets only the time that is left.
@@ -149,19 +177,79 @@ fn attempt_once(
             rb = rb.header(*name, *value);
         }
     }
-    let resp = rb
-        .send()
-        .map_err(|e| transport_failure(&e, timeout, req.peer))?;
+    let resp = rb.send().map_err(|e| {
+        // A streamed body's writer can lose the race with a failed connect:
+        // reqwest then reports the writer's "receiver is gone" instead of
+        // the connect error. Ask the network which it was.
+        let streamed = req
+            .body
+            .is_some_and(|b| matches!(b.content, Content::Streamed { .. }));
+        if streamed && !e.is_connect() && !e.is_timeout() {
+            if let Some(refused) = connect_error(&req.url, timeout) {
+                return AttemptFailure {
+                    exit: crate::error::Exit::Unreachable,
+                    message: format!("cannot connect to {}: {refused}", req.peer),
+                    retry: true,
+                    retry_after: None,
+                };
+            }
+        }
+        transport_failure(&e, timeout, req.peer)
+    })?;
+    read_answer(resp, timeout, http, req, max_bytes)
+}
+
+/// The answer's body, bounded: a success read up to `req.max_answer`, an
+/// error's first [`super::ERROR_KEEP`] bytes for its message.
+fn read_answer(
+    mut resp: reqwest::blocking::Response,
+    timeout: Duration,
+    http: &HttpOptions,
+    req: &Request,
+    max_bytes: Option<u64>,
+) -> Result<Answer, AttemptFailure> {
     let status = resp.status();
     if status.is_success() {
         let headers = resp.headers().clone();
-        let text = resp
-            .text()
-            .map_err(|e| transport_failure(&e, timeout, req.peer))?;
+        if let Some(max) = max_bytes {
+            let text = bounded_text(resp, max, req.peer)?;
+            return Ok(Answer {
+                status,
+                headers,
+                text,
+            });
+        }
+        let limit = req.max_answer;
+        let (body, over) = read_bounded(&mut resp, limit.bytes).map_err(|e| {
+            match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+                Some(re) => transport_failure(re, timeout, req.peer),
+                None => AttemptFailure {
+                    exit: crate::error::Exit::Unreachable,
+                    message: format!("cannot read the answer of {}: {e}", req.peer),
+                    retry: true,
+                    retry_after: None,
+                },
+            }
+        })?;
+        if over {
+            return Err(AttemptFailure {
+                exit: crate::error::Exit::Unreachable,
+                message: format!(
+                    "the answer of {} is larger than {} bytes{}; it was not read further",
+                    req.peer,
+                    limit.bytes,
+                    limit
+                        .option
+                        .map_or(String::new(), |o| format!(" ({o}; raise it to read more)"))
+                ),
+                retry: false,
+                retry_after: None,
+            });
+        }
         return Ok(Answer {
             status,
             headers,
-            text,
+            text: String::from_utf8_lossy(&body).into_owned(),
         });
     }
     let retry_after = resp
@@ -169,8 +257,61 @@ fn attempt_once(
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(retry_after);
-    let text = resp.text().unwrap_or_default();
+    // A few KB for the message; the rest is never read (the connection is
+    // dropped with the response), so a huge error body costs nothing.
+    let text = match read_bounded(&mut resp, super::ERROR_KEEP) {
+        Ok((kept, over)) => {
+            let mut text = String::from_utf8_lossy(&kept).into_owned();
+            if over {
+                text.push('…');
+            }
+            text
+        }
+        Err(_) => String::new(),
+    };
     Err(answer_failure(status, &text, retry_after, http, req))
+}
+
+/// At most `max` bytes of an answer, as UTF-8 text.
+fn bounded_text(
+    resp: reqwest::blocking::Response,
+    max: u64,
+    peer: &str,
+) -> Result<String, AttemptFailure> {
+    use std::io::Read;
+    let failure = |message: String, retry| AttemptFailure {
+        exit: Exit::Source,
+        message,
+        retry,
+        retry_after: None,
+    };
+    let mut buf = Vec::new();
+    if let Err(e) = resp.take(max.saturating_add(1)).read_to_end(&mut buf) {
+        let cut = format!("the answer from {peer} was cut short: {e}");
+        return Err(AttemptFailure {
+            exit: Exit::Unreachable,
+            ..failure(cut, true)
+        });
+    }
+    if buf.len() as u64 > max {
+        let msg = format!("the answer from {peer} is larger than --max-bytes ({max} bytes); the download was stopped there");
+        return Err(failure(msg, false));
+    }
+    String::from_utf8(buf)
+        .map_err(|_| failure(format!("the answer from {peer} is not UTF-8 text"), false))
+}
+
+/// At most `limit` bytes of a body, and whether there was more.
+fn read_bounded(
+    resp: &mut reqwest::blocking::Response,
+    limit: u64,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    resp.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    let over = buf.len() as u64 > limit;
+    buf.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok((buf, over))
 }
 
 /// `Retry-After`: delay-seconds or an HTTP date.

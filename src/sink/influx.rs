@@ -9,13 +9,17 @@
 //! sent twice (a retry after a lost answer) overwrites itself in InfluxDB
 //! rather than adding points.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
+use reqwest::blocking::Client;
 use reqwest::{Method, Url};
 
+use super::{Effort, LabelCheck, Sink};
 use crate::encode::{self, line_protocol};
 use crate::error::{bail_with, check, Exit};
 use crate::model::Family;
-use crate::net::{self, Body, Content, HttpOptions, Request};
+use crate::net::{self, Body, Content, HttpOptions, LazyClient, Request};
 use crate::report;
 
 /// Where and how to write: the base URL (absent only in a dry run; never
@@ -147,9 +151,77 @@ pub fn dry_run_body(target: &Target, families: &[Family]) -> Result<Vec<u8>> {
     Ok(encode(target, families, now)?.concat().into_bytes())
 }
 
+/// InfluxDB as a destination, with its client kept for the command.
+#[derive(Debug)]
+pub struct InfluxSink {
+    pub target: Target,
+    client: LazyClient,
+}
+
+impl InfluxSink {
+    pub fn new(target: Target) -> InfluxSink {
+        InfluxSink {
+            target,
+            client: LazyClient::default(),
+        }
+    }
+}
+
+impl Sink for InfluxSink {
+    fn kind(&self) -> &'static str {
+        "InfluxDB"
+    }
+
+    fn destination(&self) -> String {
+        format!(
+            "{} (InfluxDB {} line protocol)",
+            shown_url(&self.target),
+            self.target.api.version()
+        )
+    }
+
+    fn request_line(&self) -> String {
+        format!("POST {}", shown_url(&self.target))
+    }
+
+    fn dry_run_body(&self, families: &[Family]) -> Result<Vec<u8>> {
+        dry_run_body(&self.target, families)
+    }
+
+    fn push(&self, families: &Arc<[Family]>, effort: Effort) -> Result<String> {
+        let target = Target {
+            http: self.target.http.limited(effort.retries, effort.deadline),
+            ..self.target.clone()
+        };
+        let https = target.url.as_ref().is_some_and(|u| u.scheme() == "https");
+        let client = self.client.get(&target.http, https)?;
+        push(client, &target, families)?;
+        Ok(self.destination())
+    }
+
+    fn label_check(&self) -> Option<LabelCheck> {
+        Some(line_protocol::tag_problem)
+    }
+
+    fn finite_only(&self) -> bool {
+        true
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        self.target.http.timeout
+    }
+
+    fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink> {
+        Arc::new(InfluxSink::new(Target {
+            tags: grouping.to_vec(),
+            ..self.target.clone()
+        }))
+    }
+}
+
 /// Write the families, one request per batch, in order. When a batch fails
 /// after others were written, the error says how many lines already are.
-pub fn push(target: &Target, families: &[Family]) -> Result<()> {
+pub fn push(client: &Client, target: &Target, families: &[Family]) -> Result<()> {
     let Some(base) = &target.url else {
         bail_with!(Exit::Usage, "no InfluxDB given: pass --influx URL");
     };
@@ -157,7 +229,6 @@ pub fn push(target: &Target, families: &[Family]) -> Result<()> {
     let batches = encode(target, families, now)?;
     let url = write_url(base, &target.api);
     let shown = shown_url(target);
-    let client = net::client(&target.http, url.scheme() == "https")?;
     let total: usize = batches.iter().map(|b| b.lines().count()).sum();
     let mut written = 0;
     for (i, batch) in batches.iter().enumerate() {
@@ -170,8 +241,9 @@ pub fn push(target: &Target, families: &[Family]) -> Result<()> {
             peer: "InfluxDB",
             url_hint: "is --influx InfluxDB's base URL, e.g. http://influxdb:8086?",
             body: Some(&body),
+            max_answer: net::ANSWER_LIMIT,
         };
-        let sent = net::send(&client, &target.http, &req);
+        let sent = net::send(client, &target.http, &req);
         if batches.len() > 1 {
             sent.with_context(|| {
                 format!(

@@ -1,373 +1,116 @@
-//! The Pushgateway sink: a group's URL, and PUT, POST or DELETE on it; and
-//! the whole gateway's listing (`GET /api/v1/metrics`), for `groups` and
-//! `prune` (what a listing means is [`super::groups`]').
+//! The Pushgateway as a destination: a PUT (or POST) of the families to
+//! one group, in protobuf (streamed while it is written) or text, gzipped
+//! or not. The group URL and the request are [`crate::pushgateway`]'s,
+//! which `delete`, `groups` and `prune` share.
 //!
-//! The group URL is `/metrics/job/<JOB>/user/<USER>/<k>/<v>…` below any path
-//! prefix of the base URL, with awkward values in the Pushgateway's
-//! `@base64` form; pushes and prune's deletes share it. The exchange itself
-//! (retries, auth, TLS, exit codes) is [`crate::net`]'s.
+//! With `--expires-in`, this sink alone adds the deadline gauge
+//! ([`crate::pushgateway::expiry`]) to what it sends: only the gateway
+//! keeps groups, so next to remote write or InfluxDB the gauge would be a
+//! meaningless series there.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Result;
-use base64::Engine;
-use reqwest::blocking::Client;
-use reqwest::{Method, Url};
 
-use super::groups::{self, prune::Listing};
-use crate::encode;
+use super::{Effort, Sink};
 use crate::model::Family;
-use crate::net::{self, Answer, Body, Content, HttpOptions, Request};
+use crate::net::LazyClient;
+use crate::pushgateway::{self, expiry, PushOptions, Target, WireFormat};
 
-/// A Pushgateway group: the base URL (absent only in a dry run; never
-/// carrying credentials, which move to [`HttpOptions::auth`]) and the
-/// grouping labels, `job` first.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub gateway: Option<Url>,
-    pub grouping: Vec<(String, String)>,
-    pub http: HttpOptions,
+/// A push to one group.
+#[derive(Debug)]
+pub struct GatewaySink {
+    pub target: Target,
+    pub how: PushOptions,
+    /// `--expires-in`: each push carries its deadline, this long after it.
+    pub expires_in: Option<Duration>,
+    client: LazyClient,
 }
 
-/// The whole gateway, for the commands that work on all its groups: the
-/// base URL (credentials moved to [`HttpOptions::auth`]) and how to reach it.
-#[derive(Debug, Clone)]
-pub struct Gateway {
-    pub base: Url,
-    pub http: HttpOptions,
-}
-
-impl Gateway {
-    /// One client for a whole run: `prune` sends one DELETE per group, and
-    /// one connection pool (one TLS handshake, the CA store loaded once)
-    /// serves them all.
-    pub fn client(&self) -> Result<Client> {
-        net::client(&self.http, self.base.scheme() == "https")
+impl GatewaySink {
+    pub fn new(target: Target, how: PushOptions, expires_in: Option<Duration>) -> GatewaySink {
+        GatewaySink {
+            target,
+            how,
+            expires_in,
+            client: LazyClient::default(),
+        }
     }
 
-    /// One of its groups.
-    pub fn group(&self, grouping: Vec<(String, String)>) -> Target {
-        Target {
-            gateway: Some(self.base.clone()),
-            grouping,
-            http: self.http.clone(),
+    /// What goes to the group: the families, and the deadline gauge when
+    /// the group expires. Copied only then.
+    fn families(&self, families: &Arc<[Family]>) -> Result<Arc<[Family]>> {
+        match self.expires_in {
+            None => Ok(families.clone()),
+            Some(d) => Ok(expiry::with_expiry(families, expiry::now(), d)?.into()),
         }
     }
 }
 
-/// How a push is sent: method, wire format and compression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PushOptions {
-    /// PUT replaces the whole group; POST only the families pushed.
-    pub replace: bool,
-    pub format: WireFormat,
-    pub gzip: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WireFormat {
-    Protobuf,
-    Text,
-}
-
-/// The path segments for a grouping key. A value that is empty, contains
-/// `/`, is `.` or `..`, or is anything but plain URL-safe text goes as
-/// `<name>@base64/<urlsafe base64>`, as the Pushgateway documents.
-pub fn group_segments(grouping: &[(String, String)]) -> Vec<String> {
-    let mut segs = vec!["metrics".to_string()];
-    for (name, value) in grouping {
-        if is_plain(value) {
-            segs.push(name.clone());
-            segs.push(value.clone());
-        } else {
-            segs.push(format!("{name}@base64"));
-            let enc = base64::engine::general_purpose::URL_SAFE.encode(value.as_bytes());
-            // An empty value is spelled as a lone padding character.
-            segs.push(if enc.is_empty() { "=".to_string() } else { enc });
-        }
+impl Sink for GatewaySink {
+    fn kind(&self) -> &'static str {
+        "the Pushgateway"
     }
-    segs
-}
 
-fn is_plain(v: &str) -> bool {
-    !v.is_empty()
-        && v != "."
-        && v != ".."
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
-}
-
-/// The full URL of a group below `base` (which may have a path prefix).
-///
-/// ```
-/// use reqwest::Url;
-/// let base = Url::parse("http://pushgateway:9091/pgw").unwrap();
-/// let grouping = [("job".to_string(), "train".to_string()), ("user".to_string(), "a/b".to_string())];
-/// assert_eq!(
-///     simplepipe::sink::pushgateway::group_url(&base, &grouping).as_str(),
-///     "http://pushgateway:9091/pgw/metrics/job/train/user@base64/YS9i"
-/// );
-/// ```
-pub fn group_url(base: &Url, grouping: &[(String, String)]) -> Url {
-    let mut url = base.clone();
-    {
-        let mut path = url.path_segments_mut().expect("http(s) URLs have a path");
-        path.pop_if_empty();
-        path.extend(group_segments(grouping));
+    fn destination(&self) -> String {
+        format!(
+            "{} ({})",
+            pushgateway::shown_url(&self.target),
+            self.how.method()
+        )
     }
-    url
-}
 
-/// How a group URL is shown: redacted, or relative when no gateway was given
-/// (dry run).
-pub fn shown_url(target: &Target) -> String {
-    match &target.gateway {
-        Some(base) => net::shown_url(group_url(base, &target.grouping), &target.http.auth),
-        None => format!("<gateway>/{}", group_segments(&target.grouping).join("/")),
+    fn request_line(&self) -> String {
+        format!(
+            "{} {}",
+            self.how.method(),
+            pushgateway::shown_url(&self.target)
+        )
     }
-}
 
-impl PushOptions {
-    pub fn method(&self) -> Method {
-        if self.replace {
-            Method::PUT
-        } else {
-            Method::POST
+    fn dry_run_body(&self, families: &[Family]) -> Result<Vec<u8>> {
+        let shown = PushOptions {
+            gzip: false,
+            ..self.how
+        };
+        match self.expires_in {
+            None => Ok(shown.bytes(families)),
+            Some(d) => Ok(shown.bytes(&expiry::with_expiry(families, expiry::now(), d)?)),
         }
     }
 
-    /// The body as it goes on the wire: protobuf (unless gzipped) streamed
-    /// while it is written (see [`encode::protobuf::Reader`]), else bytes
-    /// written beforehand.
-    pub fn body(&self, families: &Arc<[Family]>) -> Body {
-        if self.format == WireFormat::Protobuf && !self.gzip {
-            let shared = families.clone();
-            let open = move || -> Box<dyn std::io::Read + Send> {
-                Box::new(encode::protobuf::Reader::new(shared.clone()))
+    fn push(&self, families: &Arc<[Family]>, effort: Effort) -> Result<String> {
+        crate::report::debug(|| {
+            let format = match self.how.format {
+                WireFormat::Protobuf => "protobuf (delimited MetricFamily)",
+                WireFormat::Text => "text 0.0.4",
             };
-            return Body {
-                content: Content::Streamed {
-                    len: encode::protobuf::protobuf_len(families) as u64,
-                    open: Box::new(open),
-                },
-                content_type: encode::PROTOBUF_CONTENT_TYPE,
-                content_encoding: None,
-                headers: Vec::new(),
-            };
-        }
-        Body {
-            content: Content::Bytes(self.bytes(families).into()),
-            content_type: match self.format {
-                WireFormat::Protobuf => encode::PROTOBUF_CONTENT_TYPE,
-                WireFormat::Text => encode::TEXT_CONTENT_TYPE,
+            let gzip = if self.how.gzip { ", gzip" } else { "" };
+            format!("wire format: {format}{gzip}")
+        });
+        let target = Target {
+            http: self.target.http.limited(effort.retries, effort.deadline),
+            ..self.target.clone()
+        };
+        let families = self.families(families)?;
+        let client = self.client.get(&target.http, target.is_https())?;
+        pushgateway::push_with(client, &target, &self.how, &families)?;
+        Ok(self.destination())
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        self.target.http.timeout
+    }
+
+    fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink> {
+        Arc::new(GatewaySink::new(
+            Target {
+                grouping: grouping.to_vec(),
+                ..self.target.clone()
             },
-            content_encoding: self.gzip.then_some("gzip"),
-            headers: Vec::new(),
-        }
-    }
-
-    /// The body's bytes (what a dry run prints).
-    pub fn bytes(&self, families: &[Family]) -> Vec<u8> {
-        let bytes = match self.format {
-            WireFormat::Protobuf => encode::protobuf(families),
-            WireFormat::Text => encode::text(families).into_bytes(),
-        };
-        if self.gzip {
-            encode::gzip(&bytes)
-        } else {
-            bytes
-        }
-    }
-}
-
-/// Push families to the group.
-pub fn push(target: &Target, how: &PushOptions, families: &Arc<[Family]>) -> Result<()> {
-    crate::report::debug(|| {
-        let format = match how.format {
-            WireFormat::Protobuf => "protobuf (delimited MetricFamily)",
-            WireFormat::Text => "text 0.0.4",
-        };
-        let gzip = if how.gzip { ", gzip" } else { "" };
-        format!("wire format: {format}{gzip}")
-    });
-    send(target, how.method(), Some(&how.body(families))).map(drop)
-}
-
-/// Delete the whole group.
-pub fn delete(target: &Target) -> Result<()> {
-    send(target, Method::DELETE, None).map(drop)
-}
-
-/// Delete a whole group over a client kept for many ([`Gateway::client`]).
-pub fn delete_with(client: &Client, target: &Target) -> Result<()> {
-    send_with(client, target, Method::DELETE, None).map(drop)
-}
-
-/// Every group the gateway holds (`GET /api/v1/metrics`), and the time of
-/// the answer on the gateway's own clock: its `Date` header, whole
-/// seconds, so ages read up to a second young, never old, and a runner's
-/// clock skew can't make a fresh group look stale. This machine's clock
-/// stands in when the header is missing.
-pub fn list(gw: &Gateway, client: &Client) -> Result<Listing> {
-    let mut url = gw.base.clone();
-    url.path_segments_mut()
-        .expect("http(s) URLs have a path")
-        .pop_if_empty()
-        .extend(["api", "v1", "metrics"]);
-    let shown = net::shown_url(url.clone(), &gw.http.auth);
-    let req = Request {
-        method: Method::GET,
-        url,
-        shown: &shown,
-        peer: "the gateway",
-        url_hint: "is --gateway the Pushgateway's base URL?",
-        body: None,
-    };
-    let answer = net::send(client, &gw.http, &req)?;
-    let now = answer
-        .headers
-        .get(reqwest::header::DATE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
-        .map_or_else(
-            || chrono::Utc::now().timestamp_micros() as f64 / 1e6,
-            |d| d.timestamp() as f64,
-        );
-    let groups = groups::parse(answer.text.as_bytes(), &format!("GET {shown}"))?;
-    Ok((groups, now))
-}
-
-/// Send one request to the group's URL, retrying transient failures.
-fn send(target: &Target, method: Method, body: Option<&Body>) -> Result<Answer> {
-    let https = target
-        .gateway
-        .as_ref()
-        .is_some_and(|u| u.scheme() == "https");
-    let client = net::client(&target.http, https)?;
-    send_with(&client, target, method, body)
-}
-
-fn send_with(
-    client: &Client,
-    target: &Target,
-    method: Method,
-    body: Option<&Body>,
-) -> Result<Answer> {
-    let Some(base) = &target.gateway else {
-        crate::error::bail_with!(
-            crate::error::Exit::Usage,
-            "no Pushgateway given: pass --gateway URL"
-        );
-    };
-    let url = group_url(base, &target.grouping);
-    let shown = shown_url(target);
-    let req = Request {
-        method,
-        url,
-        shown: &shown,
-        peer: "the gateway",
-        url_hint: "is --gateway the Pushgateway's base URL?",
-        body,
-    };
-    net::send(client, &target.http, &req)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sink::groups::tests::{captured, find};
-    use crate::sink::groups::Group;
-
-    fn g(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn plain_values_go_as_they_are() {
-        let base = Url::parse("http://h:9091").unwrap();
-        assert_eq!(
-            group_url(&base, &g(&[("job", "train"), ("user", "alice")])).as_str(),
-            "http://h:9091/metrics/job/train/user/alice"
-        );
-    }
-
-    #[test]
-    fn path_prefix_is_kept() {
-        for base in ["http://h/pgw", "http://h/pgw/"] {
-            let base = Url::parse(base).unwrap();
-            assert_eq!(
-                group_url(&base, &g(&[("job", "j")])).as_str(),
-                "http://h/pgw/metrics/job/j"
-            );
-        }
-    }
-
-    #[test]
-    fn awkward_values_use_base64() {
-        let base = Url::parse("http://h").unwrap();
-        let url = group_url(
-            &base,
-            &g(&[
-                ("job", "a/b"),
-                ("user", ""),
-                ("x", "ü"),
-                ("y", ".."),
-                ("z", "a b"),
-            ]),
-        );
-        assert_eq!(
-            url.as_str(),
-            "http://h/metrics/job@base64/YS9i/user@base64/=/x@base64/w7w=/y@base64/Li4=/z@base64/YSBi"
-        );
-    }
-
-    /// prune deletes on the very URLs pushes use: every group of a real
-    /// gateway's listing, including the empty, `/`, `.` and unicode values
-    /// and the explicit empty `instance`.
-    #[test]
-    fn delete_urls_use_the_push_encoding() {
-        let groups = captured();
-        let base = Url::parse("http://gw:9091").unwrap();
-        let mut urls: Vec<String> = groups
-            .iter()
-            .map(|g| group_url(&base, &g.key().unwrap()).path().to_string())
-            .collect();
-        urls.sort();
-        assert_eq!(
-            urls,
-            [
-                "/metrics/job/etl/user@base64/dGVhbS9ldGw=",
-                "/metrics/job/nightly",
-                "/metrics/job/serve/instance/host-1/region/eu",
-                "/metrics/job/train/instance@base64/=/user/alice",
-                "/metrics/job/train/user/alice",
-                "/metrics/job/train/user@base64/=",
-                "/metrics/job/train/user@base64/WsO8cmljaA==",
-                "/metrics/job@base64/Lg==",
-            ]
-        );
-    }
-
-    #[test]
-    fn the_empty_instance_is_in_the_url_only_when_in_the_key() {
-        let groups = captured();
-        let alice = find(&groups, &[("job", "train"), ("user", "alice")]);
-        let empty = find(
-            &groups,
-            &[("instance", ""), ("job", "train"), ("user", "alice")],
-        );
-        let base = Url::parse("http://gw:9091/pgw").unwrap();
-        let url = |g: &Group| group_url(&base, &g.key().unwrap()).to_string();
-        assert_eq!(
-            url(alice),
-            "http://gw:9091/pgw/metrics/job/train/user/alice"
-        );
-        assert_eq!(
-            url(empty),
-            "http://gw:9091/pgw/metrics/job/train/instance@base64/=/user/alice"
-        );
+            self.how,
+            self.expires_in,
+        ))
     }
 }

@@ -13,13 +13,16 @@
 //! as the same samples; pushing everything again later adds one more sample
 //! per series at the new time, which `last_over_time` reads the same.
 
+use std::sync::Arc;
+
 use anyhow::Result;
+use reqwest::blocking::Client;
 use reqwest::{Method, Url};
 
+use super::{Effort, Sink};
 use crate::encode::remote_write as encode;
 use crate::model::Family;
-use crate::net::{self, Body, Content, HttpOptions, Request};
-use crate::redact;
+use crate::net::{self, Body, Content, HttpOptions, LazyClient, Request};
 
 /// A receiver and what every series sent to it carries.
 #[derive(Debug, Clone)]
@@ -88,16 +91,66 @@ impl std::fmt::Display for Partly {
 /// The endpoint as shown in messages: redacted, `***` where the URL
 /// carried credentials.
 pub fn shown_url(target: &Target) -> String {
-    let mut url = target.url.clone();
-    if target.http.auth.from_url() {
-        let _ = url.set_username("***");
-    }
-    redact::url(&url)
+    net::shown_url(target.url.clone(), &target.http.auth)
 }
 
-/// Push `families` to `target`, every sample stamped with the time now.
-pub fn push(target: &Target, families: &[Family]) -> Result<Sent> {
-    send(target, families, chrono::Utc::now().timestamp_millis())
+/// Remote write as a destination, with its client kept for the command.
+#[derive(Debug)]
+pub struct RemoteWriteSink {
+    pub target: Target,
+    client: LazyClient,
+}
+
+impl RemoteWriteSink {
+    pub fn new(target: Target) -> RemoteWriteSink {
+        RemoteWriteSink {
+            target,
+            client: LazyClient::default(),
+        }
+    }
+}
+
+impl Sink for RemoteWriteSink {
+    fn kind(&self) -> &'static str {
+        "remote write"
+    }
+
+    fn destination(&self) -> String {
+        format!("{} (remote write)", shown_url(&self.target))
+    }
+
+    fn request_line(&self) -> String {
+        format!("POST {} (remote write)", shown_url(&self.target))
+    }
+
+    fn dry_run_body(&self, families: &[Family]) -> Result<Vec<u8>> {
+        Ok(dry_run_text(&self.target, families).into_bytes())
+    }
+
+    /// Every sample stamped with the time now.
+    fn push(&self, families: &Arc<[Family]>, effort: Effort) -> Result<String> {
+        let target = Target {
+            http: self.target.http.limited(effort.retries, effort.deadline),
+            ..self.target.clone()
+        };
+        let client = self
+            .client
+            .get(&target.http, target.url.scheme() == "https")?;
+        let now = chrono::Utc::now().timestamp_millis();
+        let sent = send(client, &target, families, now)?;
+        Ok(format!("{} (remote write, {sent})", shown_url(&target)))
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        self.target.http.timeout
+    }
+
+    fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink> {
+        Arc::new(RemoteWriteSink::new(Target {
+            labels: grouping.to_vec(),
+            ..self.target.clone()
+        }))
+    }
 }
 
 /// What `--dry-run` prints: the series as they would be sent now.
@@ -106,14 +159,18 @@ pub fn dry_run_text(target: &Target, families: &[Family]) -> String {
     encode::text(families, &target.labels, now, target.max_samples)
 }
 
-/// Send `families` to `target`, every sample at `timestamp_ms`.
-pub fn send(target: &Target, families: &[Family], timestamp_ms: i64) -> Result<Sent> {
+/// Send `families` to `target` over `client`, every sample at `timestamp_ms`.
+pub fn send(
+    client: &Client,
+    target: &Target,
+    families: &[Family],
+    timestamp_ms: i64,
+) -> Result<Sent> {
     let chunks = encode::requests(families, &target.labels, timestamp_ms, target.max_samples);
     let total = Sent {
         samples: chunks.iter().map(|c| c.samples).sum(),
         requests: chunks.len(),
     };
-    let client = net::client(&target.http, target.url.scheme() == "https")?;
     let shown = shown_url(target);
     let mut landed = 0;
     for (i, chunk) in chunks.into_iter().enumerate() {
@@ -130,8 +187,9 @@ pub fn send(target: &Target, families: &[Family], timestamp_ms: i64) -> Result<S
             peer: "the receiver",
             url_hint: "is --remote-write the receiver's write endpoint (e.g. …/api/v1/write)?",
             body: Some(&body),
+            max_answer: net::ANSWER_LIMIT,
         };
-        net::send(&client, &target.http, &req).map_err(|e| {
+        net::send(client, &target.http, &req).map_err(|e| {
             let partly = Partly {
                 landed: Sent {
                     samples: landed,

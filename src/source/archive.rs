@@ -57,7 +57,7 @@ fn is_tar(bytes: &[u8]) -> bool {
 fn gunzip(bytes: &[u8], max_bytes: u64, origin: &str) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let read = flate2::read::MultiGzDecoder::new(bytes)
-        .take(max_bytes + 1)
+        .take(max_bytes.saturating_add(1))
         .read_to_end(&mut out);
     if let Err(e) = read {
         bail_with!(
@@ -96,6 +96,8 @@ fn tar_member(bytes: &[u8], member: Option<&str>, max_bytes: u64, origin: &str) 
             .path()
             .map(|p| normalize(&p.to_string_lossy()))
             .unwrap_or_default();
+        // As shown in messages: a name can hold a newline or an escape.
+        let shown = crate::report::printable(&path).into_owned();
         let take = match &want {
             Some(w) => *w == path,
             None => files.is_empty(),
@@ -103,19 +105,19 @@ fn tar_member(bytes: &[u8], member: Option<&str>, max_bytes: u64, origin: &str) 
         if take && chosen.is_none() {
             if entry.size() > max_bytes {
                 return Err(super::too_large(
-                    &format!("{origin}: member {path} is larger than"),
+                    &format!("{origin}: member {shown} is larger than"),
                     max_bytes,
                     "",
                 ));
             }
             let mut buf = Vec::with_capacity(entry.size() as usize);
             if let Err(e) = entry.read_to_end(&mut buf) {
-                bail_with!(Exit::Source, "{origin}: cannot read member {path}: {e}");
+                bail_with!(Exit::Source, "{origin}: cannot read member {shown}: {e}");
             }
-            crate::report::debug(|| format!("{origin}: tar member {path}: {} bytes", buf.len()));
+            crate::report::debug(|| format!("{origin}: tar member {shown}: {} bytes", buf.len()));
             chosen = Some(buf);
         }
-        files.push(path);
+        files.push(shown);
     }
     match (member, chosen) {
         (Some(m), None) => bail_with!(

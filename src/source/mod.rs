@@ -1,5 +1,5 @@
-//! Stage 1, source: read the artifact's bytes from a file, stdin or S3, and
-//! unwrap any tar/gzip layers ([`archive`]).
+//! Stage 1, source: read the artifact's bytes from a file, stdin, S3 or the
+//! Kubernetes API ([`argo`]), and unwrap any tar/gzip layers ([`archive`]).
 //!
 //! Reading is bounded by `--max-bytes` so that no artifact can exhaust
 //! memory: we read at most one byte past the limit and stop there (S3
@@ -8,6 +8,7 @@
 //! source.
 
 pub mod archive;
+pub mod argo;
 pub mod s3;
 
 use std::io::Read;
@@ -28,6 +29,12 @@ pub enum Source {
         bucket: String,
         key: String,
     },
+    /// `argo://[NAMESPACE/]NAME`: an Argo Workflow from the Kubernetes API;
+    /// the namespace defaults to the pod's.
+    Argo {
+        namespace: Option<String>,
+        name: String,
+    },
 }
 
 impl Source {
@@ -35,14 +42,20 @@ impl Source {
         if raw == "-" {
             return Ok(Source::Stdin);
         }
+        if let Some(rest) = raw.strip_prefix("argo://") {
+            return argo_source(raw, rest);
+        }
         let Some(rest) = raw.strip_prefix("s3://") else {
             return Ok(Source::Path(PathBuf::from(raw)));
         };
         match rest.split_once('/') {
-            Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => Ok(Source::S3 {
-                bucket: bucket.to_string(),
-                key: key.to_string(),
-            }),
+            Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => {
+                contained(raw, bucket, key)?;
+                Ok(Source::S3 {
+                    bucket: bucket.to_string(),
+                    key: key.to_string(),
+                })
+            }
             _ => bail_with!(Exit::Usage, "{raw:?}: expected s3://BUCKET/KEY"),
         }
     }
@@ -53,6 +66,11 @@ impl Source {
             Source::Stdin => "<stdin>".to_string(),
             Source::Path(p) => p.display().to_string(),
             Source::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
+            Source::Argo {
+                namespace: Some(ns),
+                name,
+            } => format!("argo://{ns}/{name}"),
+            Source::Argo { name, .. } => format!("argo://{name}"),
         }
     }
 
@@ -61,9 +79,34 @@ impl Source {
     pub fn base_dir(&self) -> PathBuf {
         match self {
             Source::Path(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
-            Source::Stdin | Source::S3 { .. } => PathBuf::new(),
+            Source::Stdin | Source::S3 { .. } | Source::Argo { .. } => PathBuf::new(),
         }
     }
+}
+
+/// Refuse what would leave the bucket: the S3 client builds an `http` URL
+/// from bucket and key, and URL parsing resolves `.` and `..` segments (and
+/// a bucket's `%2e`), so `s3://bkt/../other/k` would be signed and sent as
+/// a read of bucket `other`. rust-s3 can't send such a key verbatim, so it
+/// is refused, as is a bucket name outside S3's characters.
+fn contained(raw: &str, bucket: &str, key: &str) -> Result<()> {
+    let bucket_ok = bucket
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && bucket.chars().any(|c| c != '.');
+    if !bucket_ok {
+        bail_with!(
+            Exit::Usage,
+            "{raw:?}: {bucket:?} is not a bucket name (letters, digits, dots, hyphens and underscores, not only dots)"
+        );
+    }
+    if key.split('/').any(|seg| seg == "." || seg == "..") {
+        bail_with!(
+            Exit::Usage,
+            "{raw:?}: the key has a \".\" or \"..\" segment, which the S3 request path would resolve away (reading another key or bucket); name the object without them"
+        );
+    }
+    Ok(())
 }
 
 /// How to read a source: the stage's own options, built by config.
@@ -73,12 +116,20 @@ pub struct ReadOptions {
     /// `--member`: the file to take from a tar archive.
     pub member: Option<String>,
     pub s3: s3::S3Options,
+    pub argo: argo::ArgoOptions,
 }
 
 /// Read the source and unwrap any archive layers: the artifact's own bytes.
 pub fn read(source: &Source, opts: &ReadOptions) -> Result<Vec<u8>> {
     let bytes = match source {
         Source::S3 { bucket, key } => s3::fetch(bucket, key, &opts.s3, opts.max_bytes)?,
+        Source::Argo { namespace, name } => argo::fetch(
+            &source.name(),
+            namespace.as_deref(),
+            name,
+            &opts.argo,
+            opts.max_bytes,
+        )?,
         _ => read_local(source, opts.max_bytes)?,
     };
     crate::report::debug(|| format!("read {}: {} bytes", source.name(), bytes.len()));
@@ -88,6 +139,50 @@ pub fn read(source: &Source, opts: &ReadOptions) -> Result<Vec<u8>> {
         opts.max_bytes,
         &source.name(),
     )
+}
+
+/// `argo://NAME` or `argo://NAMESPACE/NAME`, the names checked as
+/// Kubernetes checks them (so that they can go into the API's URL as they
+/// are).
+fn argo_source(raw: &str, rest: &str) -> Result<Source> {
+    let (namespace, name) = match rest.split_once('/') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, rest),
+    };
+    let usage = "expected argo://NAME or argo://NAMESPACE/NAME (a Workflow's name, e.g. argo://{{workflow.name}})";
+    if let Some(ns) = namespace.filter(|ns| !is_dns_label(ns)) {
+        bail_with!(
+            Exit::Usage,
+            "{raw:?}: {ns:?} is not a namespace name (lowercase letters, digits and -); {usage}"
+        );
+    }
+    if !is_dns_subdomain(name) {
+        bail_with!(
+            Exit::Usage,
+            "{raw:?}: {name:?} is not a Workflow name (lowercase letters, digits, - and .); {usage}"
+        );
+    }
+    Ok(Source::Argo {
+        namespace: namespace.map(str::to_string),
+        name: name.to_string(),
+    })
+}
+
+/// A Kubernetes DNS-1123 label (a namespace): `[a-z0-9]([-a-z0-9]*[a-z0-9])?`,
+/// at most 63 characters.
+fn is_dns_label(s: &str) -> bool {
+    let ok = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let b = s.as_bytes();
+    (1..=63).contains(&b.len())
+        && ok(b[0])
+        && ok(b[b.len() - 1])
+        && b.iter().all(|&c| ok(c) || c == b'-')
+}
+
+/// A Kubernetes DNS-1123 subdomain (most object names): labels joined by
+/// dots, at most 253 characters.
+fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
 /// A local file read as it is parsed (see `artifact::load_streamed`), so
@@ -157,7 +252,7 @@ fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
     let name = source.name();
     let mut buf = Vec::new();
     let read = match source {
-        Source::S3 { .. } => unreachable!("S3 is read by crate::s3"),
+        Source::S3 { .. } | Source::Argo { .. } => unreachable!("read over the network"),
         Source::Stdin => {
             if stdin_is_closed() {
                 bail_with!(
@@ -167,7 +262,7 @@ fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
             }
             std::io::stdin()
                 .lock()
-                .take(max_bytes + 1)
+                .take(max_bytes.saturating_add(1))
                 .read_to_end(&mut buf)
         }
         Source::Path(path) => {
@@ -181,9 +276,9 @@ fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
                         "cannot read {name}: it is a directory, not a metric artifact"
                     );
                 }
-                buf.reserve(meta.len().min(max_bytes + 1) as usize);
+                buf.reserve(meta.len().min(max_bytes.saturating_add(1)) as usize);
             }
-            file.take(max_bytes + 1).read_to_end(&mut buf)
+            file.take(max_bytes.saturating_add(1)).read_to_end(&mut buf)
         }
     };
     if let Err(e) = read {
@@ -231,6 +326,35 @@ mod tests {
         let e = read_local(&src, 9).unwrap_err();
         assert_eq!(crate::error::exit_code(&e), Exit::Source);
         assert!(format!("{e:#}").contains("--max-bytes"));
+    }
+
+    #[test]
+    fn argo_sources() {
+        let argo = |ns: Option<&str>, name: &str| Source::Argo {
+            namespace: ns.map(String::from),
+            name: name.to_string(),
+        };
+        assert_eq!(
+            Source::parse("argo://train-x7k2p").unwrap(),
+            argo(None, "train-x7k2p")
+        );
+        let both = Source::parse("argo://alice/train.v2").unwrap();
+        assert_eq!(both, argo(Some("alice"), "train.v2"));
+        assert_eq!(both.name(), "argo://alice/train.v2");
+        for bad in [
+            "argo://",
+            "argo://a/b/c",
+            "argo://Train",
+            "argo://../x",
+            "argo:///x",
+            "argo://a/",
+            "argo://-a",
+        ] {
+            let e = Source::parse(bad).unwrap_err();
+            assert_eq!(crate::error::exit_code(&e), Exit::Usage, "{bad}");
+            assert!(format!("{e:#}").contains("expected argo://NAME"), "{e:#}");
+        }
+        assert!(is_dns_label(&"a".repeat(63)) && !is_dns_label(&"a".repeat(64)));
     }
 
     #[test]

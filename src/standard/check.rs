@@ -6,43 +6,24 @@
 use crate::error::Problem;
 use crate::model::{is_label_name, is_metric_name};
 
-use super::{Standard, API_VERSION, KIND};
+use super::{Bounds, Duration, LabelRules, MetricRule, Spec, Standard, API_VERSION, KIND};
 
-/// Whole-second Prometheus durations: units y, w, d, h, m, s, each at most
-/// once and in that order.
+/// A standard's duration in the common grammar ([`crate::duration`], `y`
+/// allowed, and `0s` so that the checks below can say why zero is no
+/// good), in whole seconds.
 pub fn parse_duration(text: &str) -> Result<u64, String> {
-    const UNITS: [(char, u64); 6] = [
-        ('y', 365 * 86400),
-        ('w', 7 * 86400),
-        ('d', 86400),
-        ('h', 3600),
-        ('m', 60),
-        ('s', 1),
-    ];
-    let bad = || format!("{text:?} is not a duration like 90s, 30m, 26h, 7d or 1h30m");
-    let mut rest = text;
-    let mut next_unit = 0;
-    let mut total: u64 = 0;
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        let unit = rest[digits..].chars().next().ok_or_else(bad)?;
-        let at = UNITS[next_unit..]
-            .iter()
-            .position(|(u, _)| *u == unit)
-            .ok_or_else(bad)?;
-        total = n
-            .checked_mul(UNITS[next_unit + at].1)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(bad)?;
-        next_unit += at + 1;
-        rest = &rest[digits + 1..];
-    }
-    Ok(total)
+    let grammar = crate::duration::Grammar {
+        years: true,
+        zero: true,
+        ..Default::default()
+    };
+    crate::duration::parse(text, grammar)
+        .map(|d| d.as_secs())
+        .map_err(|why| {
+            format!("{text:?} is not a duration like 90s, 30m, 1.5h, 7d or 1h30m: {why}")
+        })
 }
+
 /// The longest `freshness` or `for` that makes sense (and keeps the promtool
 /// tests, one sample a minute, a reasonable size).
 const MAX_DURATION: u64 = 365 * 86400;
@@ -51,6 +32,22 @@ const MAX_DURATION: u64 = 365 * 86400;
 pub(super) fn problems(std: &Standard) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut bad = |p: &str, m: String| out.push(Problem::new(p, m));
+    header(std, &mut bad);
+    jobs(&std.spec, &mut bad);
+    labels(&std.spec.labels, &mut bad);
+    freshness(std.spec.freshness.as_ref(), &mut bad);
+    if std.spec.metrics.is_empty() {
+        bad("/spec/metrics", "must list at least one metric".into());
+    }
+    for (i, m) in std.spec.metrics.iter().enumerate() {
+        metric(&std.spec.metrics[..i], i, m, &mut bad);
+    }
+    out
+}
+
+/// The envelope: a version and kind this build reads, and a name fit for
+/// Kubernetes objects and dashboard uids.
+fn header(std: &Standard, bad: &mut impl FnMut(&str, String)) {
     if std.api_version != API_VERSION {
         bad(
             "/apiVersion",
@@ -74,7 +71,11 @@ pub(super) fn problems(std: &Standard) -> Vec<Problem> {
     if !dns {
         bad("/metadata/name", format!("{name:?} must be lower-case letters, digits and '-' (at most 63), as it names Kubernetes objects and dashboard uids"));
     }
-    let spec = &std.spec;
+}
+
+/// The jobs the rules select runs by, and the job outcomes are pushed under:
+/// an empty one would match nothing.
+fn jobs(spec: &Spec, bad: &mut impl FnMut(&str, String)) {
     if spec.jobs.is_empty() {
         bad(
             "/spec/jobs",
@@ -89,10 +90,14 @@ pub(super) fn problems(std: &Standard) -> Vec<Problem> {
     if spec.outcome_job.is_empty() {
         bad("/spec/outcomeJob", "is empty".into());
     }
-    label_list(&spec.labels.required, "/spec/labels/required", &mut bad);
-    if let Some(allowed) = &spec.labels.allowed {
-        label_list(allowed, "/spec/labels/allowed", &mut bad);
-        for (i, r) in spec.labels.required.iter().enumerate() {
+}
+
+/// The run-wide label lists: legal names, and every required label allowed.
+fn labels(labels: &LabelRules, bad: &mut impl FnMut(&str, String)) {
+    label_list(&labels.required, "/spec/labels/required", bad);
+    if let Some(allowed) = &labels.allowed {
+        label_list(allowed, "/spec/labels/allowed", bad);
+        for (i, r) in labels.required.iter().enumerate() {
             if !allowed.contains(r) {
                 bad(
                     &format!("/spec/labels/required/{i}"),
@@ -101,7 +106,11 @@ pub(super) fn problems(std: &Standard) -> Vec<Problem> {
             }
         }
     }
-    if let Some(f) = &spec.freshness {
+}
+
+/// The staleness alert's window: neither instant nor beyond what Prometheus keeps.
+fn freshness(freshness: Option<&Duration>, bad: &mut impl FnMut(&str, String)) {
+    if let Some(f) = freshness {
         if f.secs == 0 {
             bad(
                 "/spec/freshness",
@@ -115,70 +124,87 @@ pub(super) fn problems(std: &Standard) -> Vec<Problem> {
             );
         }
     }
-    if spec.metrics.is_empty() {
-        bad("/spec/metrics", "must list at least one metric".into());
-    }
-    for (i, m) in spec.metrics.iter().enumerate() {
-        let at = format!("/spec/metrics/{i}");
-        if let Some(d) = m.for_.as_ref().filter(|d| d.secs > MAX_DURATION) {
-            bad(
-                &format!("{at}/for"),
-                format!("{} is longer than a year", d.text),
-            );
-        }
-        if !is_metric_name(&m.name) {
-            bad(
-                &format!("{at}/name"),
-                format!(
-                    "{:?} is not a legal Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
-                    m.name
-                ),
-            );
-        }
-        if let Some(j) = spec.metrics[..i].iter().position(|o| o.name == m.name) {
-            bad(
-                &format!("{at}/name"),
-                format!("duplicate metric {:?} (also /spec/metrics/{j})", m.name),
-            );
-        }
-        label_list(&m.labels, &format!("{at}/labels"), &mut bad);
-        for (key, b) in [("valid", m.valid), ("expect", m.expect)] {
-            let Some(b) = b else { continue };
-            let p = format!("{at}/{key}");
-            if !m.kind.has_value() {
-                bad(&p, format!("bounds apply to a single value; a {} has none (use gauge, counter or untyped)", m.kind.name()));
-            }
-            if b.min.is_none() && b.max.is_none() {
-                bad(&p, "give min, max or both".into());
-            }
-            for (k, v) in [("min", b.min), ("max", b.max)] {
-                if v.is_some_and(|v| !v.is_finite()) {
-                    bad(&format!("{p}/{k}"), "must be a finite number".into());
-                }
-            }
-            if let (Some(lo), Some(hi)) = (b.min, b.max) {
-                if lo > hi {
-                    bad(&p, format!("min {lo} is above max {hi}"));
-                }
-            }
-        }
-        if let (Some(e), Some(v)) = (m.expect, m.valid) {
-            for (k, x) in [("min", e.min), ("max", e.max)] {
-                let Some(x) = x else { continue };
-                let below = v.min.is_some_and(|lo| x < lo);
-                let above = v.max.is_some_and(|hi| x > hi);
-                if below || above {
-                    bad(
-                        &format!("{at}/expect/{k}"),
-                        format!("{x} is outside the valid range, so the alert could never fire"),
-                    );
-                }
-            }
-        }
-    }
-    out
 }
 
+/// One metric rule (`earlier` are the rules before it, for duplicates): its
+/// `for`, name, labels and bounds.
+fn metric(earlier: &[MetricRule], i: usize, m: &MetricRule, bad: &mut impl FnMut(&str, String)) {
+    let at = format!("/spec/metrics/{i}");
+    if let Some(d) = m.for_.as_ref().filter(|d| d.secs > MAX_DURATION) {
+        bad(
+            &format!("{at}/for"),
+            format!("{} is longer than a year", d.text),
+        );
+    }
+    if !is_metric_name(&m.name) {
+        bad(
+            &format!("{at}/name"),
+            format!(
+                "{:?} is not a legal Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+                m.name
+            ),
+        );
+    }
+    if let Some(j) = earlier.iter().position(|o| o.name == m.name) {
+        bad(
+            &format!("{at}/name"),
+            format!("duplicate metric {:?} (also /spec/metrics/{j})", m.name),
+        );
+    }
+    label_list(&m.labels, &format!("{at}/labels"), bad);
+    for (key, b) in [("valid", m.valid), ("expect", m.expect)] {
+        if let Some(b) = b {
+            bounds(&format!("{at}/{key}"), m, b, bad);
+        }
+    }
+    if let (Some(e), Some(v)) = (m.expect, m.valid) {
+        expect_within_valid(&at, e, v, bad);
+    }
+}
+
+/// One `valid` or `expect` range at `p`: on a metric with a single value,
+/// not empty, finite and in order.
+fn bounds(p: &str, m: &MetricRule, b: Bounds, bad: &mut impl FnMut(&str, String)) {
+    if !m.kind.has_value() {
+        bad(
+            p,
+            format!(
+                "bounds apply to a single value; a {} has none (use gauge, counter or untyped)",
+                m.kind.name()
+            ),
+        );
+    }
+    if b.min.is_none() && b.max.is_none() {
+        bad(p, "give min, max or both".into());
+    }
+    for (k, v) in [("min", b.min), ("max", b.max)] {
+        if v.is_some_and(|v| !v.is_finite()) {
+            bad(&format!("{p}/{k}"), "must be a finite number".into());
+        }
+    }
+    if let (Some(lo), Some(hi)) = (b.min, b.max) {
+        if lo > hi {
+            bad(p, format!("min {lo} is above max {hi}"));
+        }
+    }
+}
+
+/// An `expect` bound outside the `valid` range is an alert that could never fire.
+fn expect_within_valid(at: &str, e: Bounds, v: Bounds, bad: &mut impl FnMut(&str, String)) {
+    for (k, x) in [("min", e.min), ("max", e.max)] {
+        let Some(x) = x else { continue };
+        let below = v.min.is_some_and(|lo| x < lo);
+        let above = v.max.is_some_and(|hi| x > hi);
+        if below || above {
+            bad(
+                &format!("{at}/expect/{k}"),
+                format!("{x} is outside the valid range, so the alert could never fire"),
+            );
+        }
+    }
+}
+
+/// A list of label names: each legal and listed once.
 fn label_list(names: &[String], at: &str, bad: &mut impl FnMut(&str, String)) {
     for (i, l) in names.iter().enumerate() {
         if !is_label_name(l) || l.starts_with("__") {

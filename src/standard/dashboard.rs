@@ -33,46 +33,72 @@ const LOOKBACK: &str = "30d";
 
 /// The dashboard JSON.
 pub fn dashboard(std: &Standard, storage: Storage) -> Value {
-    let mut panels = Vec::new();
-    let mut id = 0;
-    let mut next = || {
-        id += 1;
-        id
-    };
-    let mut y = 0;
-    let sel = |metric: &str, job: &str| format!("{metric}{{job=~{job}, user=~\"$user\"}}");
     let q = Queries { storage };
-    panels.push(row(next(), "Standard metrics", y));
-    y += 1;
+    let mut at = Layout::default();
+    metric_panels(&mut at, std, &q);
+    outcome_panels(&mut at, std, &q);
+    freshness_panel(&mut at, std, storage);
+    envelope(std, at.panels)
+}
+
+/// The panels placed so far, top to bottom: each panel takes the next id, and
+/// `y` is the first free grid row.
+#[derive(Default)]
+struct Layout {
+    panels: Vec<Value>,
+    id: u32,
+    y: u32,
+}
+
+impl Layout {
+    /// The next panel id (ids start at 1 and follow the order of the panels).
+    fn next(&mut self) -> u32 {
+        self.id += 1;
+        self.id
+    }
+
+    /// A row header across the full width, one grid unit high.
+    fn row(&mut self, title: &str) {
+        let id = self.next();
+        self.panels.push(row(id, title, self.y));
+        self.y += 1;
+    }
+}
+
+/// The series of `metric` from the jobs matched by `job` (a quoted regex) and
+/// the users picked in the dashboard's variables.
+fn selector(metric: &str, job: &str) -> String {
+    format!("{metric}{{job=~{job}, user=~\"$user\"}}")
+}
+
+/// The "Standard metrics" row: per metric, the latest value per user beside
+/// its value over time.
+fn metric_panels(at: &mut Layout, std: &Standard, q: &Queries) {
+    at.row("Standard metrics");
     for m in &std.spec.metrics {
-        let s = sel(&m.name, "\"$job\"");
+        let s = selector(&m.name, "\"$job\"");
         let look = Look {
             description: m.help.clone().unwrap_or_else(|| m.name.clone()),
             unit: unit(m.unit.as_deref()),
             thresholds: thresholds(m.expect),
         };
         let title = format!("{}: latest per user", m.name);
-        panels.push(latest(
-            next(),
-            &title,
-            &q.latest("max", &s),
-            &look,
-            (0, y, 8),
-        ));
+        let id = at.next();
+        let panel = latest(id, &title, &q.latest("max", &s), &look, (0, at.y, 8));
+        at.panels.push(panel);
         let title = format!("{} over time", m.name);
-        panels.push(over_time(
-            next(),
-            &title,
-            &q.over_time(&s),
-            &look,
-            (8, y, 16),
-        ));
-        y += 8;
+        let id = at.next();
+        let panel = over_time(id, &title, &q.over_time(&s), &look, (8, at.y, 16));
+        at.panels.push(panel);
+        at.y += 8;
     }
+}
 
+/// The "Run outcomes" row: what the Argo exit handler pushes under the
+/// standard's outcome job (success, duration).
+fn outcome_panels(at: &mut Layout, std: &Standard, q: &Queries) {
     let outcome = promql_any_of(std::slice::from_ref(&std.spec.outcome_job));
-    panels.push(row(next(), "Run outcomes", y));
-    y += 1;
+    at.row("Run outcomes");
     let by_exit_handler = |metric: &str, unit: &str, expect: Option<Bounds>| Look {
         description: format!("{metric}, pushed by the Argo exit handler"),
         unit: unit.to_string(),
@@ -83,27 +109,32 @@ pub fn dashboard(std: &Standard, storage: Storage) -> Value {
         max: None,
     };
     let look = by_exit_handler("workflow_succeeded", "none", Some(ok));
-    let expr = q.latest("min", &sel("workflow_succeeded", &outcome));
-    panels.push(latest(
-        next(),
+    let expr = q.latest("min", &selector("workflow_succeeded", &outcome));
+    let id = at.next();
+    at.panels.push(latest(
+        id,
         "Last workflow succeeded (1) or failed (0)",
         &expr,
         &look,
-        (0, y, 8),
+        (0, at.y, 8),
     ));
     let look = by_exit_handler("workflow_duration_seconds", "s", None);
-    let expr = q.over_time(&sel("workflow_duration_seconds", &outcome));
-    panels.push(over_time(
-        next(),
+    let expr = q.over_time(&selector("workflow_duration_seconds", &outcome));
+    let id = at.next();
+    at.panels.push(over_time(
+        id,
         "Workflow duration",
         &expr,
         &look,
-        (8, y, 16),
+        (8, at.y, 16),
     ));
-    y += 8;
+    at.y += 8;
+}
 
-    panels.push(row(next(), "Freshness", y));
-    y += 1;
+/// The "Freshness" row: time since each job and user last pushed, against the
+/// standard's freshness limit.
+fn freshness_panel(at: &mut Layout, std: &Standard, storage: Storage) {
+    at.row("Freshness");
     let stale = std.spec.freshness.as_ref().map(|f| f.secs as f64);
     let look = Look {
         description: "Per job and user; the standard's freshness limit is the red threshold."
@@ -114,11 +145,11 @@ pub fn dashboard(std: &Standard, storage: Storage) -> Value {
             max: stale,
         })),
     };
-    let first = sel(&std.spec.metrics[0].name, "\"$job\"");
+    let first = selector(&std.spec.metrics[0].name, "\"$job\"");
     let since = match storage {
         Storage::Pushgateway => format!(
             "time() - max by (job, user) ({})",
-            sel("push_time_seconds", "\"$job\"")
+            selector("push_time_seconds", "\"$job\"")
         ),
         // One sample per push: the time of the newest sample, found by a
         // subquery whose 1m steps each see the samples of the 5m before.
@@ -126,16 +157,15 @@ pub fn dashboard(std: &Standard, storage: Storage) -> Value {
             "time() - max by (job, user) (max_over_time(timestamp({first})[{LOOKBACK}:1m]))"
         ),
     };
-    let mut p = latest(
-        next(),
-        "Time since the last push",
-        &since,
-        &look,
-        (0, y, 24),
-    );
+    let id = at.next();
+    let mut p = latest(id, "Time since the last push", &since, &look, (0, at.y, 24));
     p["targets"][0]["legendFormat"] = json!("{{user}} ({{job}})");
-    panels.push(p);
+    at.panels.push(p);
+}
 
+/// The dashboard around its panels: uid, title, time range and the
+/// data source, job and user variables.
+fn envelope(std: &Standard, panels: Vec<Value>) -> Value {
     let jobs = promql_any_of(&std.spec.jobs);
     let first_metric = &std.spec.metrics[0].name;
     json!({

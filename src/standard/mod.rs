@@ -1,6 +1,7 @@
 //! The admin's standard: one short YAML (or JSON) file from which
-//! validation ([`schema`]), the alert rules ([`rules`]) and the Grafana
-//! dashboard ([`dashboard`]) are all derived, so the three cannot drift apart.
+//! validation ([`schema`]), the alert rules ([`rules`]), the Grafana
+//! dashboard ([`dashboard`]) and who is told about the alerts ([`notify`],
+//! [`alertmanager`]) are all derived, so they cannot drift apart.
 //!
 //! This module holds the types and the loader. A broken standard is a usage
 //! error (exit 2) naming the file, the JSON pointer of each problem and, for
@@ -8,8 +9,10 @@
 //! Unknown keys are errors, because a misspelt `expcet:` would otherwise
 //! silently switch an alert off.
 
+pub mod alertmanager;
 mod check;
 pub mod dashboard;
+pub mod notify;
 pub mod promtool;
 pub mod rules;
 pub mod schema;
@@ -63,6 +66,9 @@ pub struct Spec {
     #[serde(default = "default_outcome_job")]
     pub outcome_job: String,
     pub metrics: Vec<MetricRule>,
+    /// Who is told about the alerts ([`notify`]).
+    #[serde(default)]
+    pub notify: Option<notify::Notify>,
 }
 
 fn default_outcome_job() -> String {
@@ -163,8 +169,9 @@ impl Severity {
     }
 }
 
-/// A Prometheus duration (`90s`, `26h`, `1h30m`, `7d`), kept as written
-/// for the rule file and as seconds for arithmetic.
+/// A duration (`90s`, `26h`, `1h30m`, `7d`, `1.5h`), kept as written for
+/// the rule file (a fraction, which Prometheus doesn't take, as whole
+/// units: `1.5h` is `1h30m`) and as seconds for arithmetic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duration {
     pub text: String,
@@ -174,9 +181,13 @@ pub struct Duration {
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        parse_duration(&text)
-            .map(|secs| Duration { text, secs })
-            .map_err(serde::de::Error::custom)
+        let secs = parse_duration(&text).map_err(serde::de::Error::custom)?;
+        let text = if text.contains('.') {
+            crate::duration::format(std::time::Duration::from_secs(secs))
+        } else {
+            text
+        };
+        Ok(Duration { text, secs })
     }
 }
 
@@ -239,7 +250,10 @@ pub fn from_text(text: &str, origin: &str) -> Result<Standard> {
             .unwrap_or_default();
         usage(origin, &[Problem::new(pointer, format!("{msg}{line}"))])
     })?;
-    let problems = check::problems(&standard);
+    let mut problems = check::problems(&standard);
+    if let Some(n) = &standard.spec.notify {
+        problems.extend(notify::problems(&standard, n));
+    }
     if problems.is_empty() {
         Ok(standard)
     } else {
@@ -247,14 +261,15 @@ pub fn from_text(text: &str, origin: &str) -> Result<Standard> {
     }
 }
 
-fn usage(origin: &str, problems: &[Problem]) -> anyhow::Error {
+/// A broken standard (exit 2): one line per problem, naming the file.
+pub fn usage(origin: &str, problems: &[Problem]) -> anyhow::Error {
     let mut text = String::new();
     for p in problems {
         let _ = writeln!(text, "standard {origin}: {p}");
     }
     let _ = write!(
         text,
-        "standard {origin}: not a usable standard (see \"Standards, alerts and dashboards\" in the README)"
+        "standard {origin}: not a usable standard (see docs/standards.md)"
     );
     fail(Exit::Usage, anyhow!(text))
 }

@@ -95,8 +95,8 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(humanize_duration(97320), "1d 3h 2m 0s");
-        assert_eq!(humanize_duration(90), "1m 30s");
+        assert_eq!(humanize_duration(97320.0), "1d 3h 2m 0s");
+        assert_eq!(humanize_duration(90.0), "1m 30s");
         assert_eq!(
             with_user("a{job=\"t\"}", "bob"),
             "a{job=\"t\",user=\"bob\"}"

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use super::values::Side;
-use super::values::{humanize_duration, inside, outside, Values};
-use super::{promql_any_of, Bounds, MetricRule, Standard};
+use super::values::{go_g, humanize_duration, inside, outside, Human, Values};
+use super::{promql_any_of, Bounds, Duration, MetricRule, Standard};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleFile {
@@ -108,7 +108,18 @@ pub(super) fn cases(std: &Standard) -> Vec<Case> {
             }
         }
     }
-    let base = |alert: &str, expr: String, severity: &str| Rule {
+    if let Some(f) = &std.spec.freshness {
+        out.push(stale_case(std, f, &jobs, job));
+    }
+    out.push(push_failed_case(std, &jobs, job));
+    out.push(run_failed_case(std));
+    out
+}
+
+/// A rule firing at once (`for: 0s`) with the severity and standard labels
+/// every simplepipe alert carries; the caller adds its annotations.
+fn base_rule(std: &Standard, alert: &str, expr: String, severity: &str) -> Rule {
+    Rule {
         alert: alert.to_string(),
         expr,
         for_: "0s".to_string(),
@@ -117,43 +128,55 @@ pub(super) fn cases(std: &Standard) -> Vec<Case> {
             ("standard".to_string(), std.name().to_string()),
         ]),
         annotations: BTreeMap::new(),
-    };
-    let alice = |job: &str| {
-        BTreeMap::from([
-            ("job".to_string(), job.to_string()),
-            ("user".to_string(), "alice".to_string()),
-        ])
-    };
-    if let Some(f) = &std.spec.freshness {
-        let mut rule = base(
-            "SimplepipeNoRecentPush",
-            format!(
-                "time() - max by (job, user) (push_time_seconds{{job=~{jobs}}}) > {}",
-                f.secs
-            ),
-            "warning",
-        );
-        rule.annotations = stale(std, USER, JOB, "{{ $value | humanizeDuration }}", &f.text);
-        let eval = (f.secs / 60 + 2) * 60;
-        out.push(Case {
-            annotations: stale(std, "alice", job, &humanize_duration(eval), &f.text),
-            rule,
-            eval_secs: eval,
-            series: vec![(
-                format!("push_time_seconds{{job=\"{job}\"}}"),
-                Values(0.0, 0.0),
-                Values(0.0, 60.0),
-            )],
-            alert_labels: alice(job),
-        });
     }
-    let mut rule = base(
+}
+
+/// The labels of alice's alert from `job`: the tests' firing user.
+fn alice(job: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("job".to_string(), job.to_string()),
+        ("user".to_string(), "alice".to_string()),
+    ])
+}
+
+/// No push within the standard's freshness: alice last pushed at 0, bob
+/// keeps pushing.
+fn stale_case(std: &Standard, f: &Duration, jobs: &str, job: &str) -> Case {
+    let mut rule = base_rule(
+        std,
+        "SimplepipeNoRecentPush",
+        format!(
+            "time() - max by (job, user) (push_time_seconds{{job=~{jobs}}}) > {}",
+            f.secs
+        ),
+        "warning",
+    );
+    rule.annotations = stale(std, USER, JOB, "{{ $value | humanizeDuration }}", &f.text);
+    let eval = (f.secs / 60 + 2) * 60;
+    Case {
+        annotations: stale(std, "alice", job, &humanize_duration(eval as f64), &f.text),
+        rule,
+        eval_secs: eval,
+        series: vec![(
+            format!("push_time_seconds{{job=\"{job}\"}}"),
+            Values(0.0, 0.0),
+            Values(0.0, 60.0),
+        )],
+        alert_labels: alice(job),
+    }
+}
+
+/// A push that failed after the last one that worked: alice's failure is
+/// newer than her success, bob has none.
+fn push_failed_case(std: &Standard, jobs: &str, job: &str) -> Case {
+    let mut rule = base_rule(
+        std,
         "SimplepipePushFailed",
         format!("max by (job, user) (push_failure_time_seconds{{job=~{jobs}}}) > max by (job, user) (push_time_seconds{{job=~{jobs}}})"),
         "warning",
     );
     rule.annotations = push_failed(std, USER, JOB);
-    out.push(Case {
+    Case {
         annotations: push_failed(std, "alice", job),
         rule,
         eval_secs: 60,
@@ -170,9 +193,15 @@ pub(super) fn cases(std: &Standard) -> Vec<Case> {
             ),
         ],
         alert_labels: alice(job),
-    });
+    }
+}
+
+/// A workflow the Argo exit handler reported failed, per workflow: alice's
+/// run failed, bob's succeeded.
+fn run_failed_case(std: &Standard) -> Case {
     let outcome = &std.spec.outcome_job;
-    let mut rule = base(
+    let mut rule = base_rule(
+        std,
         "SimplepipeRunFailed",
         format!(
             "min by (job, user, workflow) (workflow_succeeded{{job=~{}}}) == 0",
@@ -183,7 +212,7 @@ pub(super) fn cases(std: &Standard) -> Vec<Case> {
     rule.annotations = run_failed(USER, "{{ $labels.workflow }}");
     let mut labels = alice(outcome);
     labels.insert("workflow".into(), "train-x7k2p".into());
-    out.push(Case {
+    Case {
         annotations: run_failed("alice", "train-x7k2p"),
         rule,
         eval_secs: 60,
@@ -193,8 +222,7 @@ pub(super) fn cases(std: &Standard) -> Vec<Case> {
             Values(1.0, 0.0),
         )],
         alert_labels: labels,
-    });
-    out
+    }
 }
 
 fn bound_case(
@@ -227,13 +255,22 @@ fn bound_case(
     let good = inside(b, valid);
     let eval = (for_secs / 60 + 1) * 60;
     let series_labels: String = m.labels.iter().map(|l| format!(",{l}=\"x\"")).collect();
+    let human = Human::of(m.unit.as_deref());
     Case {
         rule: Rule {
             alert,
             expr,
             for_,
             labels,
-            annotations: bound_annotations(std, m, side, bound, USER, JOB, VALUE),
+            annotations: bound_annotations(
+                std,
+                m,
+                side,
+                bound,
+                USER,
+                JOB,
+                (VALUE, human.template()),
+            ),
         },
         eval_secs: eval,
         series: vec![(
@@ -245,11 +282,20 @@ fn bound_case(
             ("job".to_string(), job.to_string()),
             ("user".to_string(), "alice".to_string()),
         ]),
-        annotations: bound_annotations(std, m, side, bound, "alice", job, &bad.to_string()),
+        annotations: bound_annotations(
+            std,
+            m,
+            side,
+            bound,
+            "alice",
+            job,
+            (&go_g(bad, None), &human.render(bad)),
+        ),
     }
 }
 
-/// The annotations of a bound's alert, for a user, job and value as text.
+/// The annotations of a bound's alert, for a user, job and value as text
+/// (exact, and humanized for people, as `Human` renders it).
 pub fn bound_annotations(
     std: &Standard,
     m: &MetricRule,
@@ -257,7 +303,7 @@ pub fn bound_annotations(
     bound: f64,
     user: &str,
     job: &str,
-    value: &str,
+    (value, human): (&str, &str),
 ) -> BTreeMap<String, String> {
     let (dir, limit) = match side {
         Side::Max => ("above", "at most"),
@@ -266,7 +312,7 @@ pub fn bound_annotations(
     BTreeMap::from([
         (
             "summary".to_string(),
-            format!("{} of {user} is {value}, {dir} the expected {bound}", m.name),
+            format!("{} of {user} is {human}, {dir} the expected {bound}", m.name),
         ),
         (
             "description".to_string(),

@@ -60,12 +60,7 @@ fn object(map: Map<String, Value>, out: &mut Parsed<'_>) {
 fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => match s.as_str() {
-            "NaN" => Some(f64::NAN),
-            "+Inf" => Some(f64::INFINITY),
-            "-Inf" => Some(f64::NEG_INFINITY),
-            _ => None,
-        },
+        Value::String(s) => crate::model::non_finite(s),
         _ => None,
     }
 }
@@ -102,8 +97,9 @@ fn entry(map: Map<String, Value>, out: &mut Parsed<'_>) {
     };
     let Some(value) = number(&map["value"]) else {
         out.warnings.push(problem(format!(
-            "value {} is not a number (a string must be \"NaN\", \"+Inf\" or \"-Inf\")",
-            map["value"]
+            "value {} is not a number (a string must be {})",
+            map["value"],
+            crate::model::NON_FINITE
         )));
         return;
     };
