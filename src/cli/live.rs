@@ -15,10 +15,14 @@ const METRIC_LINES: &str = "\
 Metric lines (read from stdout and stderr; --metrics-from for one) update the state that is pushed:
   name=value pairs, anywhere in a line, several per line, with labels as --metric takes them:
       epoch=3 loss=0.41 lr=1e-5 acc{split=\"val\"}=0.9
-  JSON objects of numbers, native-format entries, Python dicts (Hugging Face's Trainer):
-      {\"loss\": 0.38, \"epoch\": 4}    {'loss': 0.41, 'learning_rate': 4.5e-05}
-  Keras (Epoch 3/10, accuracy: 0.38 - loss: 0.89), XGBoost and LightGBM ([4]<TAB>train-rmse:0.4),
-  and the postfix of a tqdm or Lightning bar ([00:01<00:02, 9.1it/s, loss=0.05]).
+  a JSON object whose values are all numbers, or a Python dict (as Hugging Face's Trainer prints):
+      {\"loss\": 0.38, \"epoch\": 4}
+      {'learning_rate': 4.5e-05, 'grad_norm': 1.2, 'note': 'not a number, skipped'}
+  a native-format entry:
+      {\"name\": \"images_total\", \"type\": \"counter\", \"value\": 1200}
+  Keras lines (and Epoch N/M), XGBoost's and LightGBM's [N]<TAB>... lines, a tqdm bar's postfix:
+      5/5 - 0s - 544us/step - accuracy: 0.91 - val_loss: 0.25
+      Epoch 0: 100%|##| 20/20 [00:01<00:00, 9.1it/s, train_loss=0.05]
 A value is any number push accepts (1e-5, nan, +Inf); a name is made legal (val/acc: val_acc).
 A name holds its latest value as a gauge; a name ending in _total as a counter, which never goes
 down. --metrics-regex adds a format of your own. More: docs/live-metrics.md, docs/frameworks.md";
