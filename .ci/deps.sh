@@ -64,10 +64,25 @@ need_npm() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
-# need_venv DIR REQUIREMENTS MODULE...: a virtualenv at DIR (outside the
-# clone, so CI keeps it between runs) with REQUIREMENTS installed, unless
-# DIR already has exactly that file's pins and every MODULE imports there.
+# need_venv DIR MODULE PACKAGE...: a Python virtual environment at DIR (kept
+# outside the clone, so CI can keep it between runs) with PACKAGE installed,
+# unless MODULE already imports there.
 need_venv() {
+    local dir=$1 module=$2; shift 2
+    if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c "import $module" >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "--- python venv $dir: pip install $*"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
+    "$dir/bin/python" -c "import $module" || { echo "pip install $* in $dir did not provide $module" >&2; return 1; }
+}
+
+# need_venv_pinned DIR REQUIREMENTS MODULE...: a virtualenv at DIR (outside
+# the clone, so CI keeps it between runs) with a requirements file's exact
+# pins installed, unless DIR already has that file's pins and every MODULE
+# imports there (made again from scratch when the pins change).
+need_venv_pinned() {
     local dir=$1 req=$2; shift 2
     local imports
     imports=$(printf 'import %s; ' "$@")

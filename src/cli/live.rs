@@ -12,16 +12,20 @@ use super::{DestinationArgs, GroupingArgs, LabelArgs, NetArgs};
 /// The metric-line grammar, at the end of `run --help` (the whole of it:
 /// docs/live-metrics.md).
 const METRIC_LINES: &str = "\
-Metric lines (read from stdout; --metrics-from for stderr) update the state that is pushed:
-  name=value pairs, anywhere in a line, several per line:
-      epoch=3 loss=0.41 lr=1e-5
-  a JSON object whose values are all numbers:
+Metric lines (read from stdout and stderr; --metrics-from for one) update the state that is pushed:
+  name=value pairs, anywhere in a line, several per line, with labels as --metric takes them:
+      epoch=3 loss=0.41 lr=1e-5 acc{split=\"val\"}=0.9
+  a JSON object whose values are all numbers, or a Python dict (as Hugging Face's Trainer prints):
       {\"loss\": 0.38, \"epoch\": 4}
+      {'learning_rate': 4.5e-05, 'grad_norm': 1.2, 'note': 'not a number, skipped'}
   a native-format entry:
       {\"name\": \"images_total\", \"type\": \"counter\", \"value\": 1200}
-A value is any number push accepts (1e-5, nan, +Inf). A name holds its latest value as a
-gauge; a name ending in _total as a counter, which never goes down. Anything else is not a
-metric. --metrics-regex reads a format of your own instead. More: docs/live-metrics.md";
+  Keras lines (and Epoch N/M), XGBoost's and LightGBM's [N]<TAB>... lines, a tqdm bar's postfix:
+      5/5 - 0s - 544us/step - accuracy: 0.91 - val_loss: 0.25
+      Epoch 0: 100%|##| 20/20 [00:01<00:00, 9.1it/s, train_loss=0.05]
+A value is any number push accepts (1e-5, nan, +Inf); a name is made legal (val/acc: val_acc).
+A name holds its latest value as a gauge; a name ending in _total as a counter, which never goes
+down. --metrics-regex adds a format of your own. More: docs/live-metrics.md, docs/frameworks.md";
 
 #[derive(Debug, Args)]
 #[command(after_help = METRIC_LINES)]

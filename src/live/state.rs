@@ -2,7 +2,7 @@
 //! checked as `push` checks an artifact, and turned into model families for
 //! the encoders at every push.
 //!
-//! Semantics (README, "Live metrics"): a name is a gauge holding its latest
+//! Semantics (docs/live-metrics.md): a name is a gauge holding its latest
 //! value; a name ending in `_total` is a counter holding its latest value,
 //! which may never go down (a decrease is a warning and the value is
 //! ignored, because Prometheus would read it as a counter reset). A problem
@@ -154,8 +154,8 @@ impl State {
                     "{name:?} is written by simplepipe itself; rename the metric"
                 ));
             }
-            if let Some(msg) = spelled.and_then(|_| reserved_metric_problem(name)) {
-                return Err(msg);
+            if let Some(why) = spelled.and_then(|_| reserved_metric_problem(name)) {
+                return Err(why);
             }
             if self.series >= max {
                 return Err(over());

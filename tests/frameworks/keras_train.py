@@ -1,5 +1,5 @@
 """A small real Keras training on JAX, written as a user would:
-fit(..., validation_split=..., verbose=2). Run by tests/frameworks.rs
+fit(..., validation_split=..., verbose=2). Run by tests/suite/frameworks.rs
 under `simplepipe run`.
 
 argv[1]: where to write what the last printed lines say, as

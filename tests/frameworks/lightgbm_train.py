@@ -1,5 +1,5 @@
 """A small real LightGBM training, written as a user would: valid_sets and
-log_evaluation(1). Run by tests/frameworks.rs under `simplepipe run`.
+log_evaluation(1). Run by tests/suite/frameworks.rs under `simplepipe run`.
 
 argv[1]: where to write what the last printed line says, as
 {metric name simplepipe gives it: value as printed}. LightGBM prints

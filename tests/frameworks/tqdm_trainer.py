@@ -2,7 +2,7 @@
 set_postfix(...), that logs as Hugging Face's Trainer does: its
 ProgressCallback prints each log dict with `bar.write(str(logs))`, a
 single-quoted Python dict on stdout. (transformers itself is too heavy for
-CI; the lines are the same.) Run by tests/frameworks.rs under
+CI; the lines are the same.) Run by tests/suite/frameworks.rs under
 `simplepipe run`.
 
 argv[1]: where to write the last printed value of each metric. tqdm

@@ -1,5 +1,5 @@
 """A small real XGBoost training, written as a user would: evals and
-verbose_eval. Run by tests/frameworks.rs under `simplepipe run`.
+verbose_eval. Run by tests/suite/frameworks.rs under `simplepipe run`.
 
 argv[1]: where to write what the last printed line says, as
 {metric name simplepipe gives it: value as printed}. XGBoost prints each

@@ -3,7 +3,7 @@
 //! `--metrics-regex` adding to the built-in readers and `--metrics-format
 //! none` turning them off, `--print-metrics` and `-v`, the note of a run
 //! that found no metric, the name rule's one collision warning.
-//! (tests/frameworks.rs runs the real frameworks.)
+//! (tests/suite/frameworks.rs runs the real frameworks.)
 
 use crate::common;
 

@@ -726,6 +726,11 @@ fn inline_metrics_take_labels_and_a_type() {
 // tests/suite/doc_examples.rs and CONTRIBUTING.md ("Examples in the docs are
 // run"). Pages added to docs/ later are covered without editing these tests.
 
+/// Pages other branches are writing, linked before they land: a link to one
+/// of them may dangle until it is merged (then it resolves like any other;
+/// take it off this list).
+const PENDING_PAGES: [&str; 0] = [];
+
 #[test]
 fn readme_examples_run_as_written() {
     let mut servers = doc_examples::Servers::default();
@@ -828,11 +833,14 @@ fn docs_links_resolve() {
                 .unwrap_or(&target)
                 .display()
                 .to_string();
-            assert!(
-                target.exists(),
-                "{}:{line}: ({link}) points at {shown}, which doesn't exist",
-                page.path
-            );
+            if !target.exists() {
+                assert!(
+                    PENDING_PAGES.contains(&shown.as_str()),
+                    "{}:{line}: ({link}) points at {shown}, which doesn't exist",
+                    page.path
+                );
+                continue;
+            }
             if let Some(anchor) = anchor {
                 let text = std::fs::read_to_string(&target).unwrap();
                 let anchors = doc_examples::anchors(&text);
@@ -943,7 +951,7 @@ fn run_help_states_the_metric_line_grammar_truly() {
         .filter(|l| l.starts_with("      "))
         .map(str::trim)
         .collect();
-    assert_eq!(examples.len(), 3, "{grammar}");
+    assert_eq!(examples.len(), 6, "{grammar}");
     let dir = tempfile::tempdir().unwrap();
     let lines = dir.path().join("out.txt");
     std::fs::write(&lines, examples.join("\n") + "\n").unwrap();
@@ -959,15 +967,24 @@ fn run_help_states_the_metric_line_grammar_truly() {
         lines.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{r:?}");
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
     let g = gw.group(&[("job", "help")]).expect("pushed");
     // Each form is seen: lr only in the pairs, epoch and loss last in the
-    // JSON object (the latest value wins), images_total only in the entry.
+    // JSON object (the latest value wins), images_total only in the entry,
+    // the dict's numbers but not its string, Keras's and the bar's values.
     assert_eq!(g.value("epoch"), "4");
     assert_eq!(g.value("loss"), "0.38");
     assert_eq!(g.value("lr"), "1e-05");
+    assert_eq!(g.series("acc")[0].0["split"], "val");
+    assert_eq!(g.value("learning_rate"), "4.5e-05");
+    assert_eq!(g.value("grad_norm"), "1.2");
+    assert!(!g.families.contains_key("note"));
     assert_eq!(g.value("images_total"), "1200");
     assert_eq!(g.kind("images_total"), "COUNTER");
     assert_eq!(g.kind("loss"), "GAUGE");
+    assert_eq!(g.value("accuracy"), "0.91");
+    assert_eq!(g.value("val_loss"), "0.25");
+    assert_eq!(g.value("train_loss"), "0.05");
 }
 
 /// The standard docs/standards.md shows is the example one, as it is.
