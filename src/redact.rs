@@ -19,11 +19,13 @@ pub fn url(u: &Url) -> String {
 
 /// Best effort for a string that did not even parse as a URL.
 pub fn url_str(raw: &str) -> String {
-    match (raw.find("://"), raw.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}***{}", &raw[..s + 3], &raw[at..]),
-        (None, Some(at)) => format!("***{}", &raw[at..]),
-        _ => raw.to_string(),
-    }
+    let Some(at) = raw.rfind('@') else {
+        return raw.to_string();
+    };
+    // Everything before the last `@` may be userinfo, whatever the text
+    // looks like (a mistyped `http:/bob:pw@…` has no `://` before it).
+    let start = raw.find("://").filter(|&s| s < at).map_or(0, |s| s + 3);
+    format!("{}***{}", &raw[..start], &raw[at..])
 }
 
 #[cfg(test)]
@@ -36,6 +38,8 @@ mod tests {
         assert_eq!(url(&u), "http://***@h:9091/pgw");
         assert_eq!(url_str("http://bob:s3cr3t@h :1"), "http://***@h :1");
         assert_eq!(url_str("bob:s3cr3t@h"), "***@h");
+        assert_eq!(url_str("http:/bob:s3cr3t@h"), "***@h");
+        assert_eq!(url_str("http:/bob:s3cr3t@http://h:1"), "***@http://h:1");
         let plain = Url::parse("http://h/").unwrap();
         assert_eq!(url(&plain), "http://h/");
     }
