@@ -132,3 +132,43 @@ fn delete_says_when_the_gateway_held_no_such_group() {
     }
     assert!(gw.groups().is_empty());
 }
+
+/// Item 7: a standard that allows a label no artifact can carry (`job`,
+/// `user`: the grouping labels; `le`, `quantile`: the buckets' and
+/// quantiles') is broken: exit 2, with the pointer, from every command that
+/// reads one.
+#[test]
+fn a_standard_allowing_an_uncarriable_label_is_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = repo().join("examples/standard/run-ok.json");
+    let cases = [
+        ("  metrics:\n    - {name: m, type: gauge, labels: [split, user]}\n", "/spec/metrics/0/labels/1: \"user\" is a grouping label"),
+        ("  metrics:\n    - {name: m, type: gauge, labels: [job]}\n", "/spec/metrics/0/labels/0: \"job\" is a grouping label"),
+        ("  metrics:\n    - {name: m, type: gauge}\n    - {name: h, type: histogram, labels: [le]}\n", "/spec/metrics/1/labels/0: \"le\" is reserved for histogram buckets"),
+        ("  labels: {allowed: [model, user]}\n  metrics:\n    - {name: m, type: gauge}\n", "/spec/labels/allowed/1: \"user\" is a grouping label"),
+    ];
+    for (i, (spec, want)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("s{i}.yaml"));
+        std::fs::write(
+            &path,
+            format!("apiVersion: simplepipe/v1\nkind: Standard\nmetadata: {{name: t}}\nspec:\n  jobs: [training]\n{spec}"),
+        )
+        .unwrap();
+        let std = path.to_str().unwrap();
+        for args in [
+            vec!["rules", std],
+            vec!["dashboard", std],
+            vec!["validate", artifact.to_str().unwrap(), "--schema", std],
+        ] {
+            let r = run(&args);
+            assert_eq!(r.code, 2, "{args:?}: {r:?}");
+            assert!(r.stdout.is_empty(), "{args:?}: {r:?}");
+            assert!(
+                r.stderr.contains(&format!("standard {std}: {want}"))
+                    && r.stderr.contains("so no artifact can carry it"),
+                "{args:?}: {}",
+                r.stderr
+            );
+        }
+    }
+}
