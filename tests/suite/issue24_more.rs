@@ -172,3 +172,98 @@ fn a_standard_allowing_an_uncarriable_label_is_broken() {
         }
     }
 }
+
+/// Item 8: a metric the standard lets carry `split` is charted one series
+/// per user and split, each named in its legend: every query of its
+/// panels (both variants), run by a real Prometheus scraping a real
+/// Pushgateway, returns alice's `train` and `validation` apart.
+#[test]
+fn dashboards_chart_a_metrics_labels_as_separate_series() {
+    use common::prometheus::Prometheus;
+    use serde_json::Value;
+    const STANDARD: &str = "examples/standard/ml-training.yaml";
+    let gw = Gateway::start();
+    let prom = Prometheus::scraping(&gw.url);
+    let text = std::fs::read_to_string(repo().join("examples/standard/run-ok.json"))
+        .unwrap()
+        .replace("\"ml-training.yaml\"", &format!("{:?}", repo().join(STANDARD)))
+        .replace(
+            r#""labels": {"split": "train"}}"#,
+            r#""labels": {"split": "train"}},
+    {"name": "images_processed_total", "type": "counter", "value": 5000, "labels": {"split": "validation"}}"#,
+        );
+    let (_dir, path) = artifact(&text);
+    let r = run(&[
+        "push",
+        &path,
+        "--gateway",
+        &gw.url,
+        "--job",
+        "training",
+        "--user",
+        "alice",
+        "--schema",
+        STANDARD,
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    prom.query(r#"images_processed_total{split="validation"}"#);
+
+    let mut seen = 0;
+    for variant in [
+        &["dashboard", STANDARD][..],
+        &["dashboard", STANDARD, "--remote-write"],
+    ] {
+        let r = run(variant);
+        assert_eq!(r.code, 0, "{r:?}");
+        let d: Value = serde_json::from_str(&r.stdout).unwrap();
+        for panel in d["panels"].as_array().unwrap() {
+            let title = panel["title"].as_str().unwrap_or_default();
+            if !title.starts_with("images_processed_total") {
+                continue;
+            }
+            let t = &panel["targets"][0];
+            assert_eq!(t["legendFormat"], "{{user}} split={{split}}", "{title}");
+            let q = t["expr"]
+                .as_str()
+                .unwrap()
+                .replace("$job", "training")
+                .replace("$user", "alice")
+                .replace("$__interval", "1m");
+            let result = if t["instant"] == true {
+                prom.query(&q)
+            } else {
+                prom.query_range(&q, 5)
+            };
+            let mut series: Vec<(String, String, f64)> = result
+                .iter()
+                .map(|s| {
+                    let last = s["value"].as_array().or_else(|| {
+                        s["values"]
+                            .as_array()
+                            .and_then(|v| v.last())
+                            .and_then(Value::as_array)
+                    });
+                    (
+                        s["metric"]["user"].as_str().unwrap().to_string(),
+                        s["metric"]["split"]
+                            .as_str()
+                            .unwrap_or("(none)")
+                            .to_string(),
+                        last.unwrap()[1].as_str().unwrap().parse().unwrap(),
+                    )
+                })
+                .collect();
+            series.sort_by(|a, b| a.1.cmp(&b.1));
+            assert_eq!(
+                series,
+                [
+                    ("alice".to_string(), "train".to_string(), 120000.0),
+                    ("alice".to_string(), "validation".to_string(), 5000.0),
+                ],
+                "{title}: {q}"
+            );
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 4, "two panels in each variant");
+}
