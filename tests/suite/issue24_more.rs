@@ -267,3 +267,46 @@ fn dashboards_chart_a_metrics_labels_as_separate_series() {
     }
     assert_eq!(seen, 4, "two panels in each variant");
 }
+
+/// The ModelOp stream of item 9: engine `e` running, then in a state
+/// ModelOp's docs don't list, then reports without `delta_time`.
+const MODELOP_ODD: &str = r#"{"type":"engine-state","src":"e","state":"running"}
+{"type":"sensor-report","src":"e","tap":"manifold.0.records.count","data":4}
+{"type":"engine-state","src":"e","state":"finishing"}
+{"type":"sensor-report","src":"e","tap":"manifold.0.records.count","data":6}
+{"type":"engine-state","src":"e","state":"finishing"}
+"#;
+
+/// Item 9: an engine state that is not init, running or error reaches the
+/// gateway as -1 (unknown), not as the last known state; reports without
+/// `delta_time` are counted and warned about once.
+#[test]
+fn modelop_unknown_state_and_missing_delta_time() {
+    let gw = Gateway::start();
+    let (_dir, path) = artifact(MODELOP_ODD);
+    let r = run(&[
+        "watch",
+        &path,
+        "--format",
+        "modelop",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "scoring",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let g = gw.group(&[("job", "scoring")]).unwrap();
+    assert_eq!(g.value("modelop_engine_status"), "-1", "{r:?}");
+    assert_eq!(g.value("modelop_records_total"), "10", "{r:?}");
+    assert_eq!(g.value("simplepipe_records_ignored_total"), "0", "{r:?}");
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(
+        warnings,
+        [
+            format!("simplepipe: warning: {path} line 2: sensor-report \"manifold.0.records.count\" from \"e\" has no \"delta_time\": its records are counted, and wait for a report with one to give modelop_records_per_second; said once"),
+            format!("simplepipe: warning: {path} line 3: engine-state from \"e\": state \"finishing\" is not init, running or error, so modelop_engine_status is -1 (unknown); said once per state"),
+        ],
+        "{}",
+        r.stderr
+    );
+}
