@@ -113,6 +113,16 @@ impl ModelOp {
             .collect()
     }
 
+    /// Whether `line` looks like a ModelOp stream message (for `watch`
+    /// without `--format modelop`, to say what the lines were): cheap
+    /// enough for every line of a log.
+    pub fn looks_like(line: &str) -> bool {
+        let line = line.trim();
+        line.starts_with('{')
+            && line.contains("\"type\"")
+            && (line.contains("\"sensor-report\"") || line.contains("\"engine-state\""))
+    }
+
     /// Start the ignored-records counter at 0, so it can be alerted on
     /// before anything is ignored.
     pub fn init(&self, state: &mut State) {

@@ -310,3 +310,47 @@ fn modelop_unknown_state_and_missing_delta_time() {
         r.stderr
     );
 }
+
+/// Item 12: `watch` of a ModelOp stream without `--format modelop` says
+/// that nothing was read and names the option; a file of plain text says
+/// nothing was read (without the ModelOp hint); one with metrics says
+/// neither. (`run`'s child that printed no metric:
+/// live_lines::a_run_that_found_no_metric_says_so_and_what_it_saw.)
+#[test]
+fn watch_that_read_nothing_says_so_and_spots_modelop() {
+    let gw = Gateway::start();
+    let stream = repo().join("tests/data/modelop-stream.jsonl");
+    let stream = stream.to_str().unwrap();
+    let watch = |path: &str| run(&["watch", path, "--gateway", &gw.url, "--job", "w"]);
+    let r = watch(stream);
+    assert_eq!(r.code, 0, "{r:?}");
+    let last = r.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with(&format!(
+            "simplepipe: warning: nothing was read: no metric found in {stream}; it holds JSON log lines"
+        )) && last.ends_with(
+            "; its lines look like ModelOp Center stream messages (sensor-report, engine-state): read them with --format modelop"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(gw.groups().is_empty(), "nothing was pushed");
+
+    let (_dir, text) = artifact("starting\nall done\n");
+    let r = watch(&text);
+    assert_eq!(r.code, 0, "{r:?}");
+    let last = r.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with(&format!(
+            "simplepipe: warning: nothing was read: no metric found in {text}; read are name=value pairs"
+        )) && !last.contains("ModelOp"),
+        "{}",
+        r.stderr
+    );
+
+    let (_dir, metrics) = artifact("epoch=1 loss=0.5\n");
+    let r = watch(&metrics);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!r.stderr.contains("nothing was read"), "{}", r.stderr);
+    assert_eq!(gw.group(&[("job", "w")]).unwrap().value("loss"), "0.5");
+}
