@@ -85,35 +85,15 @@ fn influx_summary_counts_what_was_written() {
 #[test]
 fn delete_says_when_the_gateway_held_no_such_group() {
     let gw = Gateway::start();
+    let group = |user: &'static str| {
+        let key = ["--gateway", &gw.url, "--job", "train", "--user", user];
+        [&key[..], &["--group", "run=r1"]].concat()
+    };
     for user in ["alice", "team/etl"] {
-        let r = run(&[
-            "push",
-            "--gateway",
-            &gw.url,
-            "--job",
-            "train",
-            "--user",
-            user,
-            "--group",
-            "run=r1",
-            "--metric",
-            "m=1",
-        ]);
+        let r = run(&[&["push", "--metric", "m=1"][..], &group(user)].concat());
         assert_eq!(r.code, 0, "{r:?}");
     }
-    let delete = |user: &str| {
-        run(&[
-            "delete",
-            "--gateway",
-            &gw.url,
-            "--job",
-            "train",
-            "--user",
-            user,
-            "--group",
-            "run=r1",
-        ])
-    };
+    let delete = |user: &'static str| run(&[&["delete"][..], &group(user)].concat());
     let r = delete("bob");
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
