@@ -8,18 +8,7 @@ use common::influx::Influx;
 use common::*;
 
 fn push_influx(url: &str, path: &str, db: &str) -> Run {
-    run(&[
-        "push",
-        path,
-        "--job",
-        "train",
-        "--user",
-        "alice",
-        "--influx",
-        url,
-        "--influx-db",
-        db,
-    ])
+    crate::influx::push_influx(url, path, &["--influx-db", db])
 }
 
 /// Item 6: the summary counts the points InfluxDB was sent and the values
@@ -173,19 +162,7 @@ fn dashboards_chart_a_metrics_labels_as_separate_series() {
     {"name": "images_processed_total", "type": "counter", "value": 5000, "labels": {"split": "validation"}}"#,
         );
     let (_dir, path) = artifact(&text);
-    let r = run(&[
-        "push",
-        &path,
-        "--gateway",
-        &gw.url,
-        "--job",
-        "training",
-        "--user",
-        "alice",
-        "--schema",
-        STANDARD,
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
+    crate::standard::push_run(&gw, "alice", &path);
     prom.query(r#"images_processed_total{split="validation"}"#);
 
     let mut seen = 0;
