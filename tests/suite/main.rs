@@ -20,6 +20,7 @@ mod frameworks;
 mod helm;
 mod influx;
 mod issue24;
+mod issue24_words;
 mod live;
 mod live_lines;
 mod mlflow;
