@@ -118,3 +118,105 @@ fn validate_json_fields_are_identifiers_with_a_pinned_shape() {
     }
     assert_eq!(mixed[3]["problems"][0]["kind"], "unreadable");
 }
+
+const STANDARD_HEAD: &str = "apiVersion: simplepipe/v1
+kind: Standard
+metadata: {name: t}
+spec:
+  jobs: [training]
+";
+
+/// Item 15: a broken standard says what is wrong in plain words, where
+/// (file, pointer, line) and what to write instead; a tab in the
+/// indentation is named as such, with its line. None of serde's type
+/// words (`f64`, "a sequence", "struct", "variant") reach the admin.
+#[test]
+fn standard_parse_errors_are_in_plain_words() {
+    let cases = [
+        (
+            "  metrics:\n    - {name: a, type: gauge, valid: {max: one}}\n",
+            "/spec/metrics/0/valid/max: must be a number (e.g. 100 or 0.95), not the text \"one\" (line 7)",
+        ),
+        (
+            "  metrics:\n\t- {name: a, type: gauge}\n",
+            "not valid YAML: line 7 is indented with a tab, and YAML indentation can't use tabs; indent with spaces",
+        ),
+        (
+            "  metrics:\n    - name: a\n\t  type: gauge\n",
+            "line 8 is indented with a tab",
+        ),
+        (
+            "  metrics: {name: a}\n",
+            "/spec/metrics: must be a list ([a, b], or one `- item` per line), not a mapping (line 6)",
+        ),
+        (
+            "  metrics:\n    - hello\n",
+            "/spec/metrics/0: must be a mapping (`key: value` lines, or {key: value}), not the text \"hello\" (line 7)",
+        ),
+        (
+            "  metrics:\n    - {name: a, type: gauge, required: maybe}\n",
+            "/spec/metrics/0/required: must be true or false, not the text \"maybe\" (line 7)",
+        ),
+        (
+            "  metrics:\n    - {name: [a], type: gauge}\n",
+            "/spec/metrics/0/name: must be text, not a list (line 7)",
+        ),
+        (
+            "  metrics:\n    - {name: a, type: gauge, expect: {min: [0]}}\n",
+            "/spec/metrics/0/expect/min: must be a number (e.g. 100 or 0.95), not a list (line 7)",
+        ),
+        (
+            "  metrics:\n    - {name: a, type: gage}\n",
+            "/spec/metrics/0/type: unknown value `gage`; use `gauge`, `counter`, `histogram`, `summary`, `untyped` (line 7)",
+        ),
+        (
+            "  metrics: []\n  notify:\n    receivers: [{name: x, send_resolved: often}]\n    routes: [{match: [a], receiver: x}]\n",
+            "/spec/notify/receivers/0/send_resolved: must be true or false, not the text \"often\" (line 8)",
+        ),
+        (
+            "  metrics: []\n  notify:\n    receivers: [{name: x}]\n    routes: [{match: [a], receiver: x}]\n",
+            "/spec/notify/routes/0/match: must be a mapping (`key: value` lines, or {key: value}), not a list (line 9)",
+        ),
+    ];
+    let rust_words = [
+        "f64",
+        "u64",
+        "i64",
+        "sequence",
+        "a map,",
+        "expected a map",
+        "struct",
+        "variant",
+        "expected a string",
+        "expected a boolean",
+        "invalid type",
+        "cannot start any token",
+    ];
+    for (spec, said) in cases {
+        let (_dir, path) = artifact(&format!("{STANDARD_HEAD}{spec}"));
+        for args in [
+            vec!["rules", path.as_str()],
+            vec![
+                "validate",
+                "examples/simple.json",
+                "--schema",
+                path.as_str(),
+            ],
+        ] {
+            let r = run(&args);
+            assert_eq!(r.code, 2, "{spec}: {r:?}");
+            let first = r.stderr.lines().next().unwrap();
+            assert!(
+                first.starts_with(&format!("simplepipe: error: standard {path}: ")),
+                "{first}"
+            );
+            assert!(
+                first.contains(said),
+                "{spec}\nwanted: {said}\nsaw:    {first}"
+            );
+            for word in rust_words {
+                assert!(!r.stderr.contains(word), "{word:?} in {}", r.stderr);
+            }
+        }
+    }
+}
