@@ -220,3 +220,46 @@ fn standard_parse_errors_are_in_plain_words() {
         }
     }
 }
+
+/// Item 17: a v0 value that isn't a number says what v0 takes (numbers as
+/// text too, as Python's `float()` reads them), not the native formats'
+/// "NaN", "+Inf" or "-Inf"; and what it says it takes is taken: the
+/// numeric strings it names reach the Pushgateway as numbers.
+#[test]
+fn v0_number_message_says_what_v0_takes() {
+    let gw = Gateway::start();
+    let entry = |value: &str| {
+        format!(r#"{{"name": "s", "description": "d", "value": {value}, "metric_type": "gauge"}}"#)
+    };
+    let (_d, bad) = artifact(&format!("[{}]", entry("\"six\"")));
+    let r = run(&["push", &bad, "v0", "--gateway", &gw.url]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert_eq!(
+        r.stderr.lines().next().unwrap(),
+        format!("simplepipe: error: {bad}: /0/value: \"six\" is not a number (the simplepipe-v0 format takes a number, or a string Python's float() reads, such as \"6\", \"2.5e3\", \"nan\", \"inf\" or \"-inf\")")
+    );
+    assert!(gw.groups().is_empty(), "nothing pushed");
+
+    let (_d, native) = artifact(r#"{"s": "six"}"#);
+    let r = run(&["validate", &native]);
+    assert!(
+        r.stderr
+            .contains(r#""six" is not a number (a string must be "NaN", "+Inf" or "-Inf")"#),
+        "the native formats keep theirs: {r:?}"
+    );
+
+    let named = ["\"6\"", "\"2.5e3\"", "\"nan\"", "\"inf\"", "\"-inf\""];
+    let entries: Vec<String> = named
+        .iter()
+        .enumerate()
+        .map(|(i, v)| entry(v).replace("\"s\"", &format!("\"s{i}\"")))
+        .collect();
+    let (_d, good) = artifact(&format!("[{}]", entries.join(",")));
+    let r = run(&["push", &good, "v0", "--gateway", &gw.url]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let g = gw.group(&[("job", "v0")]).unwrap();
+    let values: Vec<String> = (0..named.len())
+        .map(|i| g.value(&format!("s{i}")))
+        .collect();
+    assert_eq!(values, ["6", "2500", "NaN", "+Inf", "-Inf"]);
+}
