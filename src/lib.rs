@@ -53,7 +53,11 @@ use crate::source::Source;
 pub fn run(cli: Cli) -> Result<()> {
     report::set_verbose(cli.verbose);
     require_randomness()?;
-    error::show_all_problems(cli.all_errors);
+    error::show_all_problems(match &cli.command {
+        Command::Push(args) => args.artifact.all_errors,
+        Command::Validate(args) => args.artifact.all_errors,
+        _ => false,
+    });
     match cli.command {
         Command::Push(args) => commands::push::run(&config::push(args)?),
         Command::Validate(args) => commands::validate::run(&config::validate(args)?),

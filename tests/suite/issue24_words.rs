@@ -263,3 +263,88 @@ fn v0_number_message_says_what_v0_takes() {
         .collect();
     assert_eq!(values, ["6", "2500", "NaN", "+Inf", "-Inf"]);
 }
+
+/// The long options a command's `--help` lists.
+fn help_options(command: &str) -> BTreeSet<String> {
+    let r = run(&[command, "--help"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    r.stdout
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace().skip_while(|w| {
+                w.len() == 3 && w.starts_with('-') && w.ends_with(',') // `-v,`
+            });
+            let option = words.next()?.strip_prefix("--")?;
+            let name = option.split(['[', '=']).next().unwrap();
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                .then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// Item 18: `--all-errors` (every problem of an invalid artifact) is an
+/// option of the commands that read an artifact, push and validate, and
+/// no longer of run and watch (or delete, prune, rules…), where it meant
+/// nothing; it still works where it belongs, and `run` refuses it as
+/// unknown instead of taking it silently.
+#[test]
+fn all_errors_is_offered_only_where_there_is_an_artifact() {
+    for command in ["push", "validate"] {
+        assert!(help_options(command).contains("all-errors"), "{command}");
+    }
+    for command in [
+        "run",
+        "watch",
+        "delete",
+        "groups",
+        "prune",
+        "rules",
+        "dashboard",
+        "alertmanager",
+        "schemas",
+        "install",
+    ] {
+        let options = help_options(command);
+        assert!(options.contains("verbose"), "{command}: {options:?}");
+        assert!(!options.contains("all-errors"), "{command}: {options:?}");
+    }
+
+    let many = format!(
+        "{{{}}}",
+        (0..25)
+            .map(|i| format!("\"m{i}\": \"x\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let (_d, path) = artifact(&many);
+    let gw = Gateway::start();
+    let r = run(&["push", &path, "j", "--gateway", &gw.url, "--all-errors"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert_eq!(r.stderr.matches("is not a number").count(), 25, "{r:?}");
+    let r = run(&["validate", &path]);
+    assert_eq!(r.stderr.matches("is not a number").count(), 20, "{r:?}");
+    assert!(gw.groups().is_empty());
+
+    // run takes an option it doesn't know as the start of the command
+    // (with --job after it): it names the option instead of running it.
+    let r = run(&[
+        "run",
+        "--all-errors",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "j",
+        "--",
+        "true",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "simplepipe: error: \"--all-errors\" is not an option of run (`simplepipe run --help` lists them); the command to run goes last, after --: simplepipe run [OPTIONS] -- CMD [ARGS...]\n"
+    );
+    let r = run(&["watch", "--all-errors", "--gateway", &gw.url, "--job", "j"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("'--all-errors'"), "{r:?}");
+    assert!(gw.groups().is_empty(), "nothing pushed");
+}
