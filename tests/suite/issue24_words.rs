@@ -348,3 +348,79 @@ fn all_errors_is_offered_only_where_there_is_an_artifact() {
     assert!(r.stderr.contains("'--all-errors'"), "{r:?}");
     assert!(gw.groups().is_empty(), "nothing pushed");
 }
+
+/// Item 16: `--remote-write` to a path no receiver takes remote write at
+/// warns, once, and goes on. The real VictoriaMetrics shows why: at
+/// `/write` (its InfluxDB endpoint) it answers 204 to a remote-write body
+/// and keeps nothing, while at `/api/v1/write`, with or without a proxy's
+/// prefix, the same push lands without a warning.
+#[test]
+fn remote_write_to_an_unknown_path_warns_once_and_goes_on() {
+    let vm = common::victoria::Victoria::start();
+    let warning = "is not a remote-write path";
+    let push = |path: &str, job: &str| {
+        run(&[
+            "push",
+            "examples/simple.json",
+            "--job",
+            job,
+            "--remote-write",
+            &format!("{}{path}", vm.url),
+        ])
+    };
+    let r = push("/write", "influx_path");
+    assert_eq!(r.code, 0, "it goes on: {r:?}");
+    assert_eq!(r.stderr.matches(warning).count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!("simplepipe: warning: --remote-write {}/write: \"/write\" is not a remote-write path (…/api/v1/write for Prometheus and VictoriaMetrics, …/api/v1/push for Mimir and Cortex, …/api/v1/receive for Thanos)", vm.url)),
+        "{}",
+        r.stderr
+    );
+    for (path, job) in [
+        ("/api/v1/write", "known_path"),
+        ("/prometheus/api/v1/write", "prefixed_path"),
+    ] {
+        let r = push(path, job);
+        assert_eq!(r.code, 0, "{r:?}");
+        assert!(!r.stderr.contains(warning), "{path}: {}", r.stderr);
+    }
+    // Polled until both good pushes are searchable; the /write push, sent
+    // before them, never is.
+    let jobs = || -> Vec<String> {
+        let held = vm.query("count by (job) (run_time_seconds)");
+        let mut jobs: Vec<String> = held
+            .iter()
+            .map(|s| s["metric"]["job"].as_str().unwrap().to_string())
+            .collect();
+        jobs.sort_unstable();
+        jobs
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut held = jobs();
+    while held.len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        held = jobs();
+    }
+    assert_eq!(
+        held,
+        ["known_path", "prefixed_path"],
+        "the /write push was dropped"
+    );
+
+    // A run pushes every interval and at the end: still one warning.
+    let r = run(&[
+        "run",
+        "--remote-write",
+        &format!("{}/write", vm.url),
+        "--job",
+        "live",
+        "--interval",
+        "0.2s",
+        "--",
+        "sh",
+        "-c",
+        "echo loss=1; sleep 1; echo loss=2",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stderr.matches(warning).count(), 1, "{}", r.stderr);
+}
