@@ -105,12 +105,26 @@ fn problems_json(name: &str, e: &anyhow::Error) -> Value {
             let kind = match exit_code(e) {
                 Exit::Source => "unreadable",
                 Exit::Usage => "usage",
-                _ => "invalid",
+                Exit::Rejected => "rejected",
+                Exit::Unreachable => "unreachable",
+                Exit::Internal | Exit::Ok => "internal",
+                Exit::Invalid => "invalid",
             };
-            let text = format!("{e:#}");
-            let message = text.strip_prefix(&format!("{name}: ")).unwrap_or(&text);
-            (kind, message.to_string())
+            (kind, without_name(&format!("{e:#}"), name))
         }
     };
     json!([{"pointer": "/", "message": message, "kind": kind}])
+}
+
+/// A message without the source's name, which has its own key: `NAME:
+/// why` is `why`, `cannot open NAME: why` is `cannot open: why`, `NAME is
+/// larger than …` is `is larger than …`.
+fn without_name(text: &str, name: &str) -> String {
+    if let Some(rest) = text.strip_prefix(&format!("{name}: ")) {
+        return rest.to_string();
+    }
+    if let Some(rest) = text.strip_prefix(&format!("{name} ")) {
+        return rest.to_string();
+    }
+    text.replacen(&format!(" {name}: "), ": ", 1)
 }

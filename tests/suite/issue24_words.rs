@@ -117,6 +117,10 @@ fn validate_json_fields_are_identifiers_with_a_pinned_shape() {
         assert!(message.contains("line 1 column"), "{message}");
     }
     assert_eq!(mixed[3]["problems"][0]["kind"], "unreadable");
+    assert_eq!(
+        mixed[3]["problems"][0]["message"],
+        "cannot open: no such file"
+    );
 }
 
 const STANDARD_HEAD: &str = "apiVersion: simplepipe/v1
