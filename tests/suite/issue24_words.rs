@@ -428,3 +428,45 @@ fn remote_write_to_an_unknown_path_warns_once_and_goes_on() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.stderr.matches(warning).count(), 1, "{}", r.stderr);
 }
+
+/// Item 15, the other reader serde's type words reached: a ModelOp line
+/// that is JSON but not an object says so in words ("an array"), not
+/// "invalid type: sequence, expected a map"; the messages around it still
+/// reach the Pushgateway.
+#[test]
+fn modelop_line_of_another_json_kind_is_named_in_words() {
+    let gw = Gateway::start();
+    let recorded = std::fs::read_to_string(repo().join("tests/data/modelop-stream.jsonl")).unwrap();
+    let first: Vec<&str> = recorded.lines().take(5).collect();
+    let stream = format!("[1, 2]\n\"done\"\n{}\n", first.join("\n"));
+    let (_dir, path) = artifact(&stream);
+    let r = run(&[
+        "watch",
+        &path,
+        "--format",
+        "modelop",
+        "--gateway",
+        &gw.url,
+        "--job",
+        "scoring",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let said: Vec<&str> = r.stderr.lines().take(2).collect();
+    assert_eq!(
+        said,
+        [
+            format!("simplepipe: warning: {path} line 1: not a ModelOp message: JSON, but an array, not an object (one JSON object per line)"),
+            format!("simplepipe: warning: {path} line 2: not a ModelOp message: JSON, but a string, not an object (one JSON object per line)"),
+        ]
+    );
+    for word in ["invalid type", "sequence", "expected a map"] {
+        assert!(!r.stderr.contains(word), "{word:?} in {}", r.stderr);
+    }
+    let g = gw.group(&[("job", "scoring")]).unwrap();
+    let records: Vec<String> = g
+        .series("modelop_records_total")
+        .into_iter()
+        .map(|(labels, s)| format!("{labels:?}={}", s["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(records, [r#"{"engine": "engine-1", "slot": "0"}=100"#],);
+}
