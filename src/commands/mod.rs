@@ -20,7 +20,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::artifact::{self, Model, Origin};
+use crate::artifact::{self, Model, Origin, Validated};
 use crate::cli::BestEffort;
 use crate::config::ArtifactConfig;
 use crate::error::{exit_code, Exit, ExitContext};
@@ -38,6 +38,13 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         report::debug(|| format!("--metric: {}", counts(&model)));
         return Ok((model, "inline metrics".to_string()));
     };
+    let (model, validated) = load_source(source, cfg)?;
+    Ok((model, validated.describe()))
+}
+
+/// [`load`] of a source, returning which schemas it satisfied as they are
+/// (`validate --output json` gives each its own field).
+pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Validated)> {
     let origin = Origin {
         name: source.name(),
         base_dir: source.base_dir(),
@@ -64,7 +71,7 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
     for w in &model.warnings {
         report::warn(format!("{}: {w}", origin.name));
     }
-    Ok((model, validated.describe()))
+    Ok((model, validated))
 }
 
 /// `--best-effort`: turn the forgivable failures into a warning and exit 0.

@@ -145,9 +145,7 @@ impl ModelOp {
         }
         let outcome = match serde_json::from_str::<Map<String, Value>>(line) {
             Ok(msg) => self.message(&msg, state),
-            Err(e) => Err(Some(format!(
-                "not a ModelOp message (one JSON object per line): {e}"
-            ))),
+            Err(e) => Err(Some(not_a_message(line, &e))),
         };
         match outcome {
             Ok(()) => Ok(()),
@@ -361,6 +359,23 @@ const CPU_HELP: &str = "Engine CPU utilization (ModelOp sensor sys.cpu.utilizati
 const MEMORY_HELP: &str = "Engine memory in bytes (ModelOp sensor sys.memory)";
 const STATUS_HELP: &str = "Engine state: 0 init, 1 running, 2 error, -1 unknown";
 const IGNORED_HELP: &str = "Stream records simplepipe did not map to a metric (other message types, unknown taps, malformed lines)";
+
+/// Why a line is not a ModelOp message: not JSON (serde's reason, with
+/// its column), or JSON of another kind, named in words rather than
+/// serde's ("invalid type: sequence, expected a map").
+fn not_a_message(line: &str, e: &serde_json::Error) -> String {
+    let kind = match serde_json::from_str::<Value>(line) {
+        Ok(Value::Array(_)) => "an array",
+        Ok(Value::String(_)) => "a string",
+        Ok(Value::Number(_)) => "a number",
+        Ok(Value::Bool(_)) => "true or false",
+        Ok(Value::Null) => "null",
+        Ok(Value::Object(_)) | Err(_) => {
+            return format!("not a ModelOp message (one JSON object per line): {e}")
+        }
+    };
+    format!("not a ModelOp message: JSON, but {kind}, not an object (one JSON object per line)")
+}
 
 #[cfg(test)]
 mod tests {

@@ -21,6 +21,7 @@ mod helm;
 mod influx;
 mod issue24;
 mod issue24_more;
+mod issue24_words;
 mod live;
 mod live_lines;
 mod mlflow;
