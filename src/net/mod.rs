@@ -24,7 +24,7 @@ use crate::error::{Exit, ExitContext};
 use crate::redact::Secret;
 
 pub use failure::{describe, root_cause};
-pub use retry::{send, send_limited};
+pub use retry::{fetch, send, send_limited, Fetched};
 
 /// How to talk to a server: the options every sink reads.
 #[derive(Debug, Clone)]

@@ -18,7 +18,9 @@ use crate::report;
 /// Send a request, retrying transient failures; the error is tagged with
 /// its exit kind and names the method and the (redacted) URL.
 pub fn send(client: &Client, http: &HttpOptions, req: &Request) -> Result<Answer> {
-    send_within(client, http, req, None)
+    send_within(client, http, req, |resp, t| {
+        read_answer(resp, t, http, req, None)
+    })
 }
 
 /// [`send`], reading at most `max_bytes` of a successful answer: a longer
@@ -30,30 +32,80 @@ pub fn send_limited(
     req: &Request,
     max_bytes: u64,
 ) -> Result<Answer> {
-    send_within(client, http, req, Some(max_bytes))
+    send_within(client, http, req, |resp, t| {
+        read_answer(resp, t, http, req, Some(max_bytes))
+    })
 }
 
-fn send_within(
+/// What [`fetch`] got: the body, or a refusal the caller explains itself.
+#[derive(Debug)]
+pub enum Fetched {
+    /// A successful answer's body, at most `max_bytes + 1` bytes of it (one
+    /// more than allowed says it is too large).
+    Body(Vec<u8>),
+    /// A 4xx answer (not 408 or 429, which are retried): its status and its
+    /// first [`super::ERROR_KEEP`] bytes. For a store whose refusals have
+    /// their own vocabulary (S3's `<Code>`).
+    Refused { status: u16, text: String },
+}
+
+/// [`send`] for an object store: the same retries, timeouts and bounds,
+/// the body as bytes (an object may be an archive), and a refusal handed
+/// back rather than put in the gateway's words.
+pub fn fetch(
     client: &Client,
     http: &HttpOptions,
     req: &Request,
-    max_bytes: Option<u64>,
-) -> Result<Answer> {
+    max_bytes: u64,
+) -> Result<Fetched> {
+    send_within(client, http, req, |mut resp, t| {
+        let status = resp.status();
+        let transient = matches!(status.as_u16(), 408 | 429);
+        if status.is_client_error() && !transient {
+            let text = kept_error_text(&mut resp);
+            return Ok(Fetched::Refused {
+                status: status.as_u16(),
+                text,
+            });
+        }
+        if !status.is_success() {
+            return Err(not_success(resp, http, req));
+        }
+        use std::io::Read;
+        let mut buf = Vec::new();
+        resp.take(max_bytes.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| cut_short(&e, t, req.peer))?;
+        Ok(Fetched::Body(buf))
+    })
+}
+
+fn send_within<T>(
+    client: &Client,
+    http: &HttpOptions,
+    req: &Request,
+    read: impl Fn(reqwest::blocking::Response, Duration) -> Result<T, AttemptFailure>,
+) -> Result<T> {
     let attempts = http.retries.saturating_add(1);
     let (method, shown) = (&req.method, req.shown);
     report::debug(|| planned(http, req));
     for attempt in 1..=attempts {
         let started = Instant::now();
-        let failure = match attempt_once(client, http, req, max_bytes) {
-            Ok(answer) => {
-                report::debug(|| {
-                    format!(
-                        "{method} {shown}: HTTP {} after {:.0?}",
-                        answer.status,
-                        started.elapsed()
-                    )
-                });
-                return Ok(answer);
+        let failure = match attempt_once(client, http, req) {
+            Ok((resp, timeout)) => {
+                let status = resp.status();
+                match read(resp, timeout) {
+                    Ok(answer) => {
+                        report::debug(|| {
+                            format!(
+                                "{method} {shown}: HTTP {status} after {:.0?}",
+                                started.elapsed()
+                            )
+                        });
+                        return Ok(answer);
+                    }
+                    Err(f) => f,
+                }
             }
             Err(f) => f,
         };
@@ -131,12 +183,13 @@ fn planned(http: &HttpOptions, req: &Request) -> String {
     )
 }
 
+/// One attempt: the response (headers read, body not yet) and the timeout
+/// the attempt had.
 fn attempt_once(
     client: &Client,
     http: &HttpOptions,
     req: &Request,
-    max_bytes: Option<u64>,
-) -> Result<Answer, AttemptFailure> {
+) -> Result<(reqwest::blocking::Response, Duration), AttemptFailure> {
     let mut rb = client.request(req.method.clone(), req.url.clone());
     // Under a deadline an attempt gets only the time that is left.
     let timeout = match http.deadline {
@@ -196,7 +249,7 @@ fn attempt_once(
         }
         transport_failure(&e, timeout, req.peer)
     })?;
-    read_answer(resp, timeout, http, req, max_bytes)
+    Ok((resp, timeout))
 }
 
 /// The answer's body, bounded: a success read up to `req.max_answer`, an
@@ -220,17 +273,8 @@ fn read_answer(
             });
         }
         let limit = req.max_answer;
-        let (body, over) = read_bounded(&mut resp, limit.bytes).map_err(|e| {
-            match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
-                Some(re) => transport_failure(re, timeout, req.peer),
-                None => AttemptFailure {
-                    exit: crate::error::Exit::Unreachable,
-                    message: format!("cannot read the answer of {}: {e}", req.peer),
-                    retry: true,
-                    retry_after: None,
-                },
-            }
-        })?;
+        let (body, over) =
+            read_bounded(&mut resp, limit.bytes).map_err(|e| cut_short(&e, timeout, req.peer))?;
         if over {
             return Err(AttemptFailure {
                 exit: crate::error::Exit::Unreachable,
@@ -252,14 +296,29 @@ fn read_answer(
             text: String::from_utf8_lossy(&body).into_owned(),
         });
     }
+    Err(not_success(resp, http, req))
+}
+
+/// Why an answer that is not 2xx failed, with its kept text.
+fn not_success(
+    mut resp: reqwest::blocking::Response,
+    http: &HttpOptions,
+    req: &Request,
+) -> AttemptFailure {
     let retry_after = resp
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(retry_after);
-    // A few KB for the message; the rest is never read (the connection is
-    // dropped with the response), so a huge error body costs nothing.
-    let text = match read_bounded(&mut resp, super::ERROR_KEEP) {
+    let text = kept_error_text(&mut resp);
+    answer_failure(resp.status(), &text, retry_after, http, req)
+}
+
+/// An error answer's first [`super::ERROR_KEEP`] bytes, for its message;
+/// the rest is never read (the connection is dropped with the response),
+/// so a huge error body costs nothing.
+fn kept_error_text(resp: &mut reqwest::blocking::Response) -> String {
+    match read_bounded(resp, super::ERROR_KEEP) {
         Ok((kept, over)) => {
             let mut text = String::from_utf8_lossy(&kept).into_owned();
             if over {
@@ -268,8 +327,20 @@ fn read_answer(
             text
         }
         Err(_) => String::new(),
-    };
-    Err(answer_failure(status, &text, retry_after, http, req))
+    }
+}
+
+/// A body that broke off while it was read.
+fn cut_short(e: &std::io::Error, timeout: Duration, peer: &str) -> AttemptFailure {
+    match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+        Some(re) => transport_failure(re, timeout, peer),
+        None => AttemptFailure {
+            exit: Exit::Unreachable,
+            message: format!("cannot read the answer of {peer}: {e}"),
+            retry: true,
+            retry_after: None,
+        },
+    }
 }
 
 /// At most `max` bytes of an answer, as UTF-8 text.

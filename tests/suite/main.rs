@@ -28,6 +28,7 @@ mod prune;
 mod push;
 mod remote_write;
 mod s3;
+mod s3_faults;
 mod secure;
 mod standard;
 mod ux;
