@@ -21,6 +21,7 @@ mod helm;
 mod influx;
 mod issue24;
 mod live;
+mod live_contained;
 mod live_lines;
 mod mlflow;
 mod properties;
