@@ -5,7 +5,7 @@
 //!   is read as it comes (`read` returns whatever the pipe holds) and
 //!   written to our own stdout/stderr and flushed before it is parsed: a
 //!   stdout line never waits for its newline to show. Stderr, which our own
-//!   warnings share, is passed on in whole lines ([`Relay`]), so a warning
+//!   warnings share, is passed on in whole lines (`Relay`), so a warning
 //!   never lands inside a child's line; a progress bar drawn with `\r`
 //!   keeps working on both. Lines (split at `\n`, and at `\r` for progress
 //!   bars) go to a callback on the reader's thread; the callback must not
