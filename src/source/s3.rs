@@ -1,4 +1,4 @@
-//! Remote source: stream an object from MinIO or any S3-compatible store,
+//! Remote source: read an object from MinIO or any S3-compatible store,
 //! stopping past `--max-bytes`.
 //!
 //! Configuration follows the AWS tools' conventions; config resolves them
