@@ -27,6 +27,7 @@ use crate::error::{exit_code, Exit, ExitContext};
 use crate::report;
 use crate::sink::fanout::SomeFailed;
 use crate::sink::remote_write::Partly;
+use crate::source::mlflow::MlflowRef;
 use crate::source::{self, Source};
 
 /// source -> unpack -> parse -> validate -> families, or the inline
@@ -38,6 +39,9 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         report::debug(|| format!("--metric: {}", counts(&model)));
         return Ok((model, "inline metrics".to_string()));
     };
+    if let Source::Mlflow(what) = source {
+        return load_mlflow(what, cfg);
+    }
     let origin = Origin {
         name: source.name(),
         base_dir: source.base_dir(),
@@ -65,6 +69,22 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         report::warn(format!("{}: {w}", origin.name));
     }
     Ok((model, validated.describe()))
+}
+
+/// An `mlflow://` source: the runs read from the tracking server, then
+/// families (`artifact::mlflow`); the history only when a destination
+/// keeps timestamps.
+fn load_mlflow(what: &MlflowRef, cfg: &ArtifactConfig) -> Result<(Model, String)> {
+    let opts = cfg
+        .read
+        .mlflow
+        .as_ref()
+        .expect("config builds the MLflow options for an mlflow:// source");
+    let fetched = source::mlflow::fetch(what, opts)?;
+    let name = what.name();
+    let model = artifact::mlflow::build(&fetched, &opts.labels, &name, &cfg.build)?;
+    report::debug(|| format!("{name}: {} run(s), {}", fetched.runs.len(), counts(&model)));
+    Ok((model, "MLflow runs".to_string()))
 }
 
 /// `--best-effort`: turn the forgivable failures into a warning and exit 0.

@@ -10,6 +10,7 @@
 //! PUT that gets redirected would be replayed as a GET.
 
 pub mod failure;
+pub mod mlflow;
 pub mod retry;
 
 use std::fmt;

@@ -199,6 +199,34 @@ impl Sink for InfluxSink {
         Ok(self.destination())
     }
 
+    fn keeps_timestamps(&self) -> bool {
+        true
+    }
+
+    /// One write (or more, by `--influx-batch`) per timestamp, oldest first.
+    fn push_history(&self, points: &[(i64, Vec<Family>)], effort: Effort) -> Result<String> {
+        let target = Target {
+            http: self.target.http.limited(effort.retries, effort.deadline),
+            ..self.target.clone()
+        };
+        let https = target.url.as_ref().is_some_and(|u| u.scheme() == "https");
+        let client = self.client.get(&target.http, https)?;
+        for (i, (ts, families)) in points.iter().enumerate() {
+            push_at(client, &target, families, *ts).with_context(|| {
+                format!(
+                    "history point {} of {} (the earlier ones landed)",
+                    i + 1,
+                    points.len()
+                )
+            })?;
+        }
+        Ok(format!(
+            "{}, {} point(s) in time",
+            self.destination(),
+            points.len()
+        ))
+    }
+
     fn label_check(&self) -> Option<LabelCheck> {
         Some(line_protocol::tag_problem)
     }
@@ -222,11 +250,20 @@ impl Sink for InfluxSink {
 /// Write the families, one request per batch, in order. When a batch fails
 /// after others were written, the error says how many lines already are.
 pub fn push(client: &Client, target: &Target, families: &[Family]) -> Result<()> {
+    push_at(
+        client,
+        target,
+        families,
+        chrono::Utc::now().timestamp_millis(),
+    )
+}
+
+/// [`push`], every line stamped `timestamp_ms`.
+fn push_at(client: &Client, target: &Target, families: &[Family], timestamp_ms: i64) -> Result<()> {
     let Some(base) = &target.url else {
         bail_with!(Exit::Usage, "no InfluxDB given: pass --influx URL");
     };
-    let now = chrono::Utc::now().timestamp_millis();
-    let batches = encode(target, families, now)?;
+    let batches = encode(target, families, timestamp_ms)?;
     let url = write_url(base, &target.api);
     let shown = shown_url(target);
     let total: usize = batches.iter().map(|b| b.lines().count()).sum();

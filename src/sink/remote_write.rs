@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use reqwest::blocking::Client;
 use reqwest::{Method, Url};
 
@@ -139,6 +139,38 @@ impl Sink for RemoteWriteSink {
         let now = chrono::Utc::now().timestamp_millis();
         let sent = send(client, &target, families, now)?;
         Ok(format!("{} (remote write, {sent})", shown_url(&target)))
+    }
+
+    fn keeps_timestamps(&self) -> bool {
+        true
+    }
+
+    /// One `send` per timestamp, oldest first: a receiver takes each
+    /// series' samples in time order.
+    fn push_history(&self, points: &[(i64, Vec<Family>)], effort: Effort) -> Result<String> {
+        let target = Target {
+            http: self.target.http.limited(effort.retries, effort.deadline),
+            ..self.target.clone()
+        };
+        let client = self
+            .client
+            .get(&target.http, target.url.scheme() == "https")?;
+        let mut samples = 0;
+        for (i, (ts, families)) in points.iter().enumerate() {
+            let sent = send(client, &target, families, *ts).with_context(|| {
+                format!(
+                    "history point {} of {}: {samples} samples had landed",
+                    i + 1,
+                    points.len()
+                )
+            })?;
+            samples += sent.samples;
+        }
+        Ok(format!(
+            "{} (remote write, {samples} samples at {} points in time)",
+            shown_url(&target),
+            points.len()
+        ))
     }
 
     fn timeout(&self) -> std::time::Duration {

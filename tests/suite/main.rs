@@ -23,6 +23,7 @@ mod issue24;
 mod live;
 mod live_lines;
 mod mlflow;
+mod mlflow_source;
 mod properties;
 mod prune;
 mod push;
