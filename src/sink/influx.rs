@@ -165,6 +165,17 @@ impl InfluxSink {
             client: LazyClient::default(),
         }
     }
+
+    /// The target with one push's effort, and the command's client.
+    fn prepared(&self, effort: Effort) -> Result<(Target, &Client)> {
+        let target = Target {
+            http: self.target.http.limited(effort.retries, effort.deadline),
+            ..self.target.clone()
+        };
+        let https = target.url.as_ref().is_some_and(|u| u.scheme() == "https");
+        let client = self.client.get(&target.http, https)?;
+        Ok((target, client))
+    }
 }
 
 impl Sink for InfluxSink {
@@ -189,12 +200,7 @@ impl Sink for InfluxSink {
     }
 
     fn push(&self, families: &Arc<[Family]>, effort: Effort) -> Result<String> {
-        let target = Target {
-            http: self.target.http.limited(effort.retries, effort.deadline),
-            ..self.target.clone()
-        };
-        let https = target.url.as_ref().is_some_and(|u| u.scheme() == "https");
-        let client = self.client.get(&target.http, https)?;
+        let (target, client) = self.prepared(effort)?;
         push(client, &target, families)?;
         Ok(self.destination())
     }
@@ -205,12 +211,7 @@ impl Sink for InfluxSink {
 
     /// One write (or more, by `--influx-batch`) per timestamp, oldest first.
     fn push_history(&self, points: &[(i64, Vec<Family>)], effort: Effort) -> Result<String> {
-        let target = Target {
-            http: self.target.http.limited(effort.retries, effort.deadline),
-            ..self.target.clone()
-        };
-        let https = target.url.as_ref().is_some_and(|u| u.scheme() == "https");
-        let client = self.client.get(&target.http, https)?;
+        let (target, client) = self.prepared(effort)?;
         for (i, (ts, families)) in points.iter().enumerate() {
             push_at(client, &target, families, *ts).with_context(|| {
                 format!(

@@ -108,6 +108,18 @@ impl RemoteWriteSink {
             client: LazyClient::default(),
         }
     }
+
+    /// The target with one push's effort, and the command's client.
+    fn prepared(&self, effort: Effort) -> Result<(Target, &Client)> {
+        let target = Target {
+            http: self.target.http.limited(effort.retries, effort.deadline),
+            ..self.target.clone()
+        };
+        let client = self
+            .client
+            .get(&target.http, target.url.scheme() == "https")?;
+        Ok((target, client))
+    }
 }
 
 impl Sink for RemoteWriteSink {
@@ -129,13 +141,7 @@ impl Sink for RemoteWriteSink {
 
     /// Every sample stamped with the time now.
     fn push(&self, families: &Arc<[Family]>, effort: Effort) -> Result<String> {
-        let target = Target {
-            http: self.target.http.limited(effort.retries, effort.deadline),
-            ..self.target.clone()
-        };
-        let client = self
-            .client
-            .get(&target.http, target.url.scheme() == "https")?;
+        let (target, client) = self.prepared(effort)?;
         let now = chrono::Utc::now().timestamp_millis();
         let sent = send(client, &target, families, now)?;
         Ok(format!("{} (remote write, {sent})", shown_url(&target)))
@@ -148,13 +154,7 @@ impl Sink for RemoteWriteSink {
     /// One `send` per timestamp, oldest first: a receiver takes each
     /// series' samples in time order.
     fn push_history(&self, points: &[(i64, Vec<Family>)], effort: Effort) -> Result<String> {
-        let target = Target {
-            http: self.target.http.limited(effort.retries, effort.deadline),
-            ..self.target.clone()
-        };
-        let client = self
-            .client
-            .get(&target.http, target.url.scheme() == "https")?;
+        let (target, client) = self.prepared(effort)?;
         let mut samples = 0;
         for (i, (ts, families)) in points.iter().enumerate() {
             let sent = send(client, &target, families, *ts).with_context(|| {

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::collections::BTreeMap;
 
-use common::argo::{container_env, dockerfile_entrypoint, strings, yaml};
+use common::argo::{container_env, dockerfile_entrypoint, entry_container, strings, yaml};
 use common::mlflow::shared;
 use common::prometheus::Prometheus;
 use common::*;
@@ -223,13 +223,7 @@ fn the_sync_cron_runs_as_argo_runs_it() {
     let cron = yaml("argo/workflows/mlflow-sync-cron.yaml");
     assert_eq!(cron["spec"]["schedules"][0], "*/15 * * * *");
     let spec = &cron["spec"]["workflowSpec"];
-    let t = spec["templates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == spec["entrypoint"])
-        .unwrap();
-    let c = &t["container"];
+    let c = &entry_container(&cron);
     assert_eq!(c["command"], dockerfile_entrypoint());
     assert_eq!(spec["arguments"]["parameters"][0]["name"], "experiment");
     // `argo submit --from cronwf/mlflow-sync -p experiment=cron-exp`.
