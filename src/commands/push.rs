@@ -65,25 +65,34 @@ fn push(cfg: &PushConfig) -> Result<()> {
     }
     let (pushed, series) = (counts(&model), model.series_count());
     let families: Arc<[Family]> = model.families.into();
-    let outcomes = match &cfg.source {
-        // MLflow runs: the history where it is kept, a group per user.
-        Some(Source::Mlflow(what)) => split::push(
-            &dest.sinks,
-            &dest.grouping,
-            &families,
-            &model.history,
-            matches!(what, MlflowRef::Experiment(_)),
-            Effort::default(),
+    let (outcomes, said) = match &cfg.source {
+        // MLflow runs: the history where it is kept, a group per user; each
+        // part says what it held.
+        Some(Source::Mlflow(what)) => {
+            let parts = split::push(
+                &dest.sinks,
+                &dest.grouping,
+                &families,
+                &model.history,
+                matches!(what, MlflowRef::Experiment(_)),
+                Effort::default(),
+            );
+            (parts, None)
+        }
+        _ => (
+            push_all(&dest.sinks, &families, Effort::default()),
+            Some(pushed),
         ),
-        _ => push_all(&dest.sinks, &families, Effort::default()),
     };
     if cfg.json {
         let summary = summary(cfg, &outcomes, &described, families.len(), series);
         print(format!("{summary}\n").as_bytes())?;
     } else if !cfg.quiet {
         for o in &outcomes {
-            if let Ok(went) = &o.result {
-                report::info(format!("pushed {pushed} to {went}"));
+            match (&o.result, &said) {
+                (Ok(went), Some(pushed)) => report::info(format!("pushed {pushed} to {went}")),
+                (Ok(part), None) => report::info(format!("pushed {part}")),
+                (Err(_), _) => {}
             }
         }
     }

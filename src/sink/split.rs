@@ -21,7 +21,8 @@ use crate::model::{Family, Label};
 
 /// What one destination is sent.
 enum Part {
-    Latest(Arc<dyn Sink>, Arc<[Family]>),
+    /// Latest values; and whose, when one user's.
+    Latest(Arc<dyn Sink>, Arc<[Family]>, Option<Label>),
     History(Arc<dyn Sink>),
 }
 
@@ -43,25 +44,39 @@ pub fn push(
             for (user, fams) in by_user(families) {
                 let mut key = grouping.to_vec();
                 key.insert(1.min(key.len()), ("user".to_string(), user.to_string()));
-                parts.push(Part::Latest(sink.regroup(&key), fams.into()));
+                parts.push(Part::Latest(sink.regroup(&key), fams.into(), Some(user)));
             }
         } else {
-            parts.push(Part::Latest(sink.clone(), families.clone()));
+            parts.push(Part::Latest(sink.clone(), families.clone(), None));
         }
     }
     parts
         .into_iter()
         .map(|part| match part {
-            Part::Latest(sink, fams) => Outcome {
-                result: sink.push(&fams, effort),
-                sink,
-            },
+            Part::Latest(sink, fams, user) => {
+                let whose = user.map_or(String::new(), |u| format!("user {u}'s "));
+                let what = format!("{whose}latest values ({})", counts(&fams));
+                Outcome {
+                    result: sink
+                        .push(&fams, effort)
+                        .map(|went| format!("{what} to {went}")),
+                    sink,
+                }
+            }
             Part::History(sink) => Outcome {
-                result: sink.push_history(history, effort),
+                result: sink
+                    .push_history(history, effort)
+                    .map(|went| format!("the history to {went}")),
                 sink,
             },
         })
         .collect()
+}
+
+/// "2 families (3 series)".
+fn counts(families: &[Family]) -> String {
+    let (f, s) = (families.len(), crate::model::series_count(families));
+    format!("{f} famil{} ({s} series)", if f == 1 { "y" } else { "ies" })
 }
 
 /// The families of each user, the `user` label taken off their series.

@@ -8,6 +8,7 @@ use crate::common;
 use std::collections::BTreeMap;
 
 use common::argo::{container_env, dockerfile_entrypoint, entry_container, strings, yaml};
+use common::influx::Influx;
 use common::mlflow::shared;
 use common::prometheus::Prometheus;
 use common::*;
@@ -95,7 +96,7 @@ fn an_experiment_lands_as_one_group_per_user_from_each_latest_finished_run() {
 }
 
 #[test]
-fn remote_write_gets_every_history_point_at_mlflow_times() {
+fn remote_write_and_influxdb_get_every_history_point_at_mlflow_times() {
     let runs = make_runs("src-hist");
     let prom = Prometheus::start_with("global: {}\n", &[], &["--web.enable-remote-write-receiver"]);
     let write = format!("{}/api/v1/write", prom.url);
@@ -131,6 +132,31 @@ fn remote_write_gets_every_history_point_at_mlflow_times() {
         res,
         [("alice".into(), "3".into()), ("bob".into(), "3".into())]
     );
+
+    // InfluxDB: the three points at MLflow's times (a second apart, as
+    // logged), oldest first.
+    let db = Influx::start();
+    db.create_database("ml");
+    let r = push(
+        &format!("mlflow://runs/{latest_alice}"),
+        &["--influx", &db.url, "--influx-db", "ml"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = db.query(
+        "ml",
+        r#"SELECT "value" FROM "val_accuracy" WHERE "user"='alice'"#,
+    );
+    let got: Vec<(i64, f64)> = rows
+        .iter()
+        .map(|r| (r["time"].as_i64().unwrap(), r["value"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(
+        got.iter().map(|p| p.1).collect::<Vec<_>>(),
+        [0.8, 0.9, 0.95]
+    );
+    assert_eq!(got[1].0 - got[0].0, 1000, "{got:?}");
+    assert_eq!(got[2].0 - got[1].0, 1000, "{got:?}");
 }
 
 #[test]
