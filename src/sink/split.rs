@@ -55,7 +55,7 @@ pub fn push(
         .map(|part| match part {
             Part::Latest(sink, fams, user) => {
                 let whose = user.map_or(String::new(), |u| format!("user {u}'s "));
-                let what = format!("{whose}latest values ({})", counts(&fams));
+                let what = format!("{whose}latest values, {},", counts(&fams));
                 Outcome {
                     result: sink
                         .push(&fams, effort)

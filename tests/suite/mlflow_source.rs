@@ -66,6 +66,13 @@ fn an_experiment_lands_as_one_group_per_user_from_each_latest_finished_run() {
         &["--gateway", &gw.url, "--mlflow-labels", "lr"],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
+    for user in ["alice", "bob"] {
+        let said = format!(
+            "simplepipe: pushed user {user}'s latest values, 2 families (2 series), to {}/metrics/job/src-exp/user/{user}",
+            gw.url
+        );
+        assert!(r.stderr.contains(&said), "{said}\n{}", r.stderr);
+    }
     let groups = gw.groups();
     assert_eq!(groups.len(), 2, "one group per user: {groups:#?}");
     let alice = gw.group(&[("job", "src-exp"), ("user", "alice")]).unwrap();
