@@ -286,3 +286,54 @@ fn the_sync_cron_runs_as_argo_runs_it() {
     let bob = gw.group(&[("job", "cron-exp"), ("user", "bob")]).unwrap();
     assert_eq!(bob.value("val_accuracy"), "0.5");
 }
+
+/// What a scripted tracking server answers every read of one run with:
+/// enough for `runs/get` and `experiments/get` alike.
+const RUN_ANSWER: &str = r#"{
+ "run": {"info": {"run_id": "abc123", "experiment_id": "7", "user_id": "alice"},
+         "data": {"metrics": [{"key": "val/acc", "value": 0.9, "timestamp": 1, "step": 0}]}},
+ "experiment": {"experiment_id": "7", "name": "exp"}}"#;
+
+/// The source's reads go through the shared network layer: a 503 is
+/// retried, MLflow's token is sent as a bearer token on every read and
+/// shown nowhere.
+#[test]
+fn a_source_read_retries_a_503_and_sends_the_token_unshown() {
+    let s = common::scripted::Scripted::start(vec![
+        common::scripted::Reply::Status(503, &[("Retry-After", "0")], "busy"),
+        common::scripted::Reply::Status(200, &[], RUN_ANSWER),
+    ]);
+    let gw = Gateway::start();
+    let token = "mlflow-tok-93ac";
+    let r = run_env(
+        &[
+            "push",
+            "mlflow://runs/abc123",
+            "--gateway",
+            &gw.url,
+            "--verbose",
+        ],
+        &[
+            ("MLFLOW_TRACKING_URI", s.url.as_str()),
+            ("MLFLOW_TRACKING_TOKEN", token),
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!format!("{r:?}").contains(token), "{r:?}");
+    let reqs = s.requests();
+    let paths: Vec<&str> = reqs.iter().map(|q| q.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/2.0/mlflow/runs/get?run_id=abc123",
+            "/api/2.0/mlflow/runs/get?run_id=abc123",
+            "/api/2.0/mlflow/experiments/get?experiment_id=7",
+        ]
+    );
+    let bearer = format!("Bearer {token}");
+    for q in &reqs {
+        assert_eq!(q.header("authorization"), Some(bearer.as_str()), "{q:?}");
+    }
+    let g = gw.group(&[("job", "exp"), ("user", "alice")]).unwrap();
+    assert_eq!(g.value("val_acc"), "0.9");
+}
