@@ -51,11 +51,6 @@ pub struct Cli {
     #[arg(long, short, global = true, env = "SIMPLEPIPE_VERBOSE")]
     pub verbose: bool,
 
-    /// Print every problem found in an invalid artifact (default: the first
-    /// 20, then a count of the rest by kind).
-    #[arg(long, global = true, env = "SIMPLEPIPE_ALL_ERRORS")]
-    pub all_errors: bool,
-
     #[command(subcommand)]
     pub command: Command,
 }
@@ -253,6 +248,11 @@ pub struct ArtifactArgs {
     /// shape.
     #[arg(long, env = "SIMPLEPIPE_SCHEMA", value_name = "NAME|PATH")]
     pub schema: Option<String>,
+
+    /// Print every problem found in an invalid artifact (default: the first
+    /// 20, then a count of the rest by kind).
+    #[arg(long, env = "SIMPLEPIPE_ALL_ERRORS")]
+    pub all_errors: bool,
 
     /// Refuse artifacts larger than this many bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024, env = "SIMPLEPIPE_MAX_BYTES", value_name = "BYTES")]

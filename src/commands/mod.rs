@@ -20,7 +20,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::artifact::{self, Model, Origin};
+use crate::artifact::{self, Model, Origin, Validated};
 use crate::cli::BestEffort;
 use crate::config::ArtifactConfig;
 use crate::error::{exit_code, Exit, ExitContext};
@@ -39,8 +39,21 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         report::debug(|| format!("--metric: {}", counts(&model)));
         return Ok((model, "inline metrics".to_string()));
     };
+    let (model, validated) = load_source(source, cfg)?;
+    Ok((model, described(validated.as_ref())))
+}
+
+/// What a source satisfied, in words: its schemas, or "MLflow runs".
+pub fn described(validated: Option<&Validated>) -> String {
+    validated.map_or_else(|| "MLflow runs".to_string(), Validated::describe)
+}
+
+/// [`load`] of a source, returning which schemas it satisfied as they are
+/// (`validate --output json` gives each its own field); `None` for MLflow
+/// runs, which are read through MLflow's API, not as a document.
+pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Option<Validated>)> {
     if let Source::Mlflow(what) = source {
-        return load_mlflow(what, cfg);
+        return load_mlflow(what, cfg).map(|model| (model, None));
     }
     let origin = Origin {
         name: source.name(),
@@ -68,13 +81,13 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
     for w in &model.warnings {
         report::warn(format!("{}: {w}", origin.name));
     }
-    Ok((model, validated.describe()))
+    Ok((model, Some(validated)))
 }
 
 /// An `mlflow://` source: the runs read from the tracking server, then
 /// families (`artifact::mlflow`); the history only when a destination
 /// keeps timestamps.
-fn load_mlflow(what: &MlflowRef, cfg: &ArtifactConfig) -> Result<(Model, String)> {
+fn load_mlflow(what: &MlflowRef, cfg: &ArtifactConfig) -> Result<Model> {
     let opts = cfg
         .read
         .mlflow
@@ -84,7 +97,7 @@ fn load_mlflow(what: &MlflowRef, cfg: &ArtifactConfig) -> Result<(Model, String)
     let name = what.name();
     let model = artifact::mlflow::build(&fetched, &opts.labels, &name, &cfg.build)?;
     report::debug(|| format!("{name}: {} run(s), {}", fetched.runs.len(), counts(&model)));
-    Ok((model, "MLflow runs".to_string()))
+    Ok(model)
 }
 
 /// `--best-effort`: turn the forgivable failures into a warning and exit 0.

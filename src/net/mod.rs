@@ -9,6 +9,7 @@
 //! from being answered, or a 5xx, is exit 6. Redirects are not followed: a
 //! PUT that gets redirected would be replayed as a GET.
 
+pub mod answer;
 pub mod failure;
 pub mod mlflow;
 pub mod retry;
@@ -24,8 +25,9 @@ use reqwest::{Method, Url};
 use crate::error::{Exit, ExitContext};
 use crate::redact::Secret;
 
+pub use answer::Fetched;
 pub use failure::{describe, root_cause};
-pub use retry::{send, send_limited};
+pub use retry::{fetch, send, send_limited};
 
 /// How to talk to a server: the options every sink reads.
 #[derive(Debug, Clone)]
