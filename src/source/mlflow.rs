@@ -307,3 +307,43 @@ fn number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_parse_and_bad_ones_are_usage_errors() {
+        let parse = |raw: &str| MlflowRef::parse(raw, raw.strip_prefix("mlflow://").unwrap());
+        let run = parse("mlflow://runs/5d09ceeaab614d3d").unwrap();
+        assert_eq!(run, MlflowRef::Run("5d09ceeaab614d3d".into()));
+        assert_eq!(run.name(), "mlflow://runs/5d09ceeaab614d3d");
+        let exp = parse("mlflow://experiments/ml training/v2").unwrap();
+        assert_eq!(exp, MlflowRef::Experiment("ml training/v2".into()));
+        for bad in [
+            "mlflow://runs/",
+            "mlflow://runs/../x",
+            "mlflow://runs/a b",
+            "mlflow://experiments/",
+            "mlflow://models/m",
+            "mlflow://abc",
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(crate::error::exit_code(&e), Exit::Usage, "{bad}");
+            assert!(
+                format!("{e:#}").contains("expected mlflow://runs/RUN_ID"),
+                "{e:#}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_read_as_mlflow_writes_them() {
+        let p: Point = serde_json::from_str(r#"{"key": "a", "value": "NaN"}"#).unwrap();
+        assert!(p.value.is_nan());
+        let p: Point =
+            serde_json::from_str(r#"{"key": "a", "value": "-Infinity", "timestamp": 5}"#).unwrap();
+        assert_eq!((p.value, p.timestamp, p.step), (f64::NEG_INFINITY, 5, 0));
+        assert!(serde_json::from_str::<Point>(r#"{"key": "a", "value": "x"}"#).is_err());
+    }
+}

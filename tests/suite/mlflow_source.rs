@@ -239,11 +239,23 @@ with mlflow.start_run(tags={"mlflow.user": "carol"}) as r:
 #[test]
 fn validate_reads_a_run() {
     let runs = make_runs("src-validate");
-    let r = run_env(
-        &["validate", &format!("mlflow://runs/{}", runs[0].1)],
-        &[("MLFLOW_TRACKING_URI", shared().url.as_str())],
-    );
+    let source = format!("mlflow://runs/{}", runs[0].1);
+    let env = [("MLFLOW_TRACKING_URI", shared().url.as_str())];
+    let r = run_env(&["validate", &source], &env);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!("{source}: valid (MLflow runs): 2 families (2 series)\n")
+    );
+    let r = run_env(&["validate", &source, "--output", "json"], &env);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(
+        v["schema"],
+        serde_json::Value::Null,
+        "no document, no schema: {v}"
+    );
+    assert_eq!(v["series"], 2, "{v}");
 }
 
 /// argo/workflows/mlflow-sync-cron.yaml's container, run as its pod would
