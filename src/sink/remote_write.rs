@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use reqwest::blocking::Client;
 use reqwest::{Method, Url};
 
@@ -157,12 +157,16 @@ impl Sink for RemoteWriteSink {
         let (target, client) = self.prepared(effort)?;
         let mut samples = 0;
         for (i, (ts, families)) in points.iter().enumerate() {
-            let sent = send(client, &target, families, *ts).with_context(|| {
-                format!(
-                    "history point {} of {}: {samples} samples had landed",
+            let sent = send(client, &target, families, *ts).map_err(|e| {
+                let too_old = format!("{e:#}").contains("out of bounds");
+                let at = chrono::DateTime::from_timestamp_millis(*ts)
+                    .map_or_else(|| ts.to_string(), |t| t.to_rfc3339());
+                e.context(format!(
+                    "history point {} of {} ({at}){}: {samples} samples had landed",
                     i + 1,
-                    points.len()
-                )
+                    points.len(),
+                    if too_old { TOO_OLD } else { "" }
+                ))
             })?;
             samples += sent.samples;
         }
@@ -184,6 +188,11 @@ impl Sink for RemoteWriteSink {
         }))
     }
 }
+
+/// Said when a receiver refuses a history point as out of bounds
+/// (measured: Prometheus 2.42 holding a current sample answers 400 "out of
+/// bounds" to MLflow history 3 to 5 hours old; a fresh one takes it).
+const TOO_OLD: &str = " is older than the receiver takes (Prometheus takes samples only within its head block, about the last hour or two, unless storage.tsdb.out_of_order_time_window is set); push the latest values to the Pushgateway instead, or the history to InfluxDB";
 
 /// What `--dry-run` prints: the series as they would be sent now.
 pub fn dry_run_text(target: &Target, families: &[Family]) -> String {

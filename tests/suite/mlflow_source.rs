@@ -140,6 +140,26 @@ fn remote_write_and_influxdb_get_every_history_point_at_mlflow_times() {
         [("alice".into(), "3".into()), ("bob".into(), "3".into())]
     );
 
+    // History hours old, to a Prometheus that holds current samples: it
+    // answers "out of bounds"; exit 5, saying why and what to do.
+    let out = shared().python(
+        r#"
+import time, mlflow
+mlflow.set_experiment("src-old")
+with mlflow.start_run(tags={"mlflow.user": "alice"}) as r:
+    mlflow.log_metric("acc", 0.5, timestamp=int(time.time() * 1000) - 4 * 3600 * 1000)
+    print("RUN", r.info.run_id)
+"#,
+    );
+    let old = out.lines().find_map(|l| l.strip_prefix("RUN ")).unwrap();
+    let r = push(&format!("mlflow://runs/{old}"), &["--remote-write", &write]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is older than the receiver takes") && r.stderr.contains("out of bounds"),
+        "{}",
+        r.stderr
+    );
+
     // InfluxDB: the three points at MLflow's times (a second apart, as
     // logged), oldest first.
     let db = Influx::start();
