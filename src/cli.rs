@@ -30,7 +30,7 @@ pub use influx::InfluxArgs;
 pub use live::{
     InstallArgs, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat,
 };
-pub use mlflow::MlflowArgs;
+pub use mlflow::{MlflowArgs, MlflowSourceArgs};
 pub use standard::{DashboardArgs, RulesArgs};
 
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
@@ -294,6 +294,9 @@ pub struct ArtifactArgs {
         value_name = "N"
     )]
     pub max_series: usize,
+
+    #[command(flatten)]
+    pub mlflow: MlflowSourceArgs,
 }
 
 /// A duration in the one grammar ([`crate::duration`]), or a number of

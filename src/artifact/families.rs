@@ -59,6 +59,10 @@ pub struct Model {
     /// The grouping the artifact names for itself, used where the command
     /// line names none (an Argo Workflow's template and creator).
     pub proposed: Proposed,
+    /// The same series at earlier times (Unix ms), oldest first: an
+    /// MLflow run's metric history, for destinations that keep timestamps.
+    /// Empty for artifacts.
+    pub history: Vec<(i64, Vec<crate::model::Family>)>,
 }
 
 /// A `job` and `user` an artifact proposes for its own grouping key.
@@ -196,6 +200,7 @@ impl<'a> FamilySet<'a> {
             families: self.families,
             warnings: self.warnings,
             proposed: self.proposed,
+            history: Vec::new(),
         })
     }
 

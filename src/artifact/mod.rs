@@ -9,6 +9,7 @@
 //! - [`native`], [`flat`]: the format readers, entry by entry, strict enough
 //!   to stand in for the built-in schemas ([`fast`]).
 //! - [`workflow`]: an Argo Workflow object's status read as metrics.
+//! - [`mlflow`]: MLflow runs (an `mlflow://` source) read as metrics.
 //! - [`onepass`]: the native format read straight into the family set,
 //!   through a bounded [`window`] over the input.
 //! - [`number`]: values as artifacts write them.
@@ -22,6 +23,7 @@ pub mod dupkeys;
 pub mod families;
 pub mod flat;
 pub mod hashing;
+pub mod mlflow;
 pub mod native;
 pub mod number;
 pub mod onepass;

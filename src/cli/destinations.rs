@@ -109,7 +109,7 @@ pub struct GatewayArgs {
 /// the only destination when there is one; remote write and InfluxDB next
 /// to a gateway take their own (`--remote-write-…`, `--influx-…`). TLS
 /// options apply to every destination.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct ConnectionArgs {
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process

@@ -27,6 +27,7 @@ use crate::error::{exit_code, Exit, ExitContext};
 use crate::report;
 use crate::sink::fanout::SomeFailed;
 use crate::sink::remote_write::Partly;
+use crate::source::mlflow::MlflowRef;
 use crate::source::{self, Source};
 
 /// source -> unpack -> parse -> validate -> families, or the inline
@@ -39,12 +40,21 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         return Ok((model, "inline metrics".to_string()));
     };
     let (model, validated) = load_source(source, cfg)?;
-    Ok((model, validated.describe()))
+    Ok((model, described(validated.as_ref())))
+}
+
+/// What a source satisfied, in words: its schemas, or "MLflow runs".
+pub fn described(validated: Option<&Validated>) -> String {
+    validated.map_or_else(|| "MLflow runs".to_string(), Validated::describe)
 }
 
 /// [`load`] of a source, returning which schemas it satisfied as they are
-/// (`validate --output json` gives each its own field).
-pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Validated)> {
+/// (`validate --output json` gives each its own field); `None` for MLflow
+/// runs, which are read through MLflow's API, not as a document.
+pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Option<Validated>)> {
+    if let Source::Mlflow(what) = source {
+        return load_mlflow(what, cfg).map(|model| (model, None));
+    }
     let origin = Origin {
         name: source.name(),
         base_dir: source.base_dir(),
@@ -71,7 +81,23 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Vali
     for w in &model.warnings {
         report::warn(format!("{}: {w}", origin.name));
     }
-    Ok((model, validated))
+    Ok((model, Some(validated)))
+}
+
+/// An `mlflow://` source: the runs read from the tracking server, then
+/// families (`artifact::mlflow`); the history only when a destination
+/// keeps timestamps.
+fn load_mlflow(what: &MlflowRef, cfg: &ArtifactConfig) -> Result<Model> {
+    let opts = cfg
+        .read
+        .mlflow
+        .as_ref()
+        .expect("config builds the MLflow options for an mlflow:// source");
+    let fetched = source::mlflow::fetch(what, opts)?;
+    let name = what.name();
+    let model = artifact::mlflow::build(&fetched, &opts.labels, &name, &cfg.build)?;
+    report::debug(|| format!("{name}: {} run(s), {}", fetched.runs.len(), counts(&model)));
+    Ok(model)
 }
 
 /// `--best-effort`: turn the forgivable failures into a warning and exit 0.

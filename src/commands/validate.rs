@@ -11,7 +11,7 @@
 use anyhow::Result;
 use serde_json::{json, Value};
 
-use super::{counts, load_source, print};
+use super::{counts, described, load_source, print};
 use crate::artifact::parse::unparsable_in;
 use crate::artifact::{Model, Validated};
 use crate::config::ValidateConfig;
@@ -26,7 +26,7 @@ pub fn run(cfg: &ValidateConfig) -> Result<()> {
         let line = match (&outcome, cfg.json) {
             (Ok((model, validated)), false) => format!(
                 "{name}: valid ({}): {}\n",
-                validated.describe(),
+                described(validated.as_ref()),
                 counts(model)
             ),
             (outcome, true) => format!("{}\n", summary(&name, outcome)),
@@ -59,14 +59,18 @@ pub fn run(cfg: &ValidateConfig) -> Result<()> {
 }
 
 /// One source's line of `--output json`: always the same keys.
-fn summary(name: &str, outcome: &Result<(Model, Validated)>) -> Value {
+fn summary(name: &str, outcome: &Result<(Model, Option<Validated>)>) -> Value {
     match outcome {
         Ok((model, validated)) => json!({
             "source": name,
             "valid": true,
             "exit": 0,
-            "schema": validated.format.name(),
-            "custom_schema": validated.custom.as_ref().map(|p| p.display().to_string()),
+            // MLflow runs are no document: no schema.
+            "schema": validated.as_ref().map(|v| v.format.name()),
+            "custom_schema": validated
+                .as_ref()
+                .and_then(|v| v.custom.as_ref())
+                .map(|p| p.display().to_string()),
             "families": model.families.len(),
             "series": model.series_count(),
             "problems": [],

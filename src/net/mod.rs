@@ -11,6 +11,7 @@
 
 pub mod answer;
 pub mod failure;
+pub mod mlflow;
 pub mod retry;
 
 use std::fmt;

@@ -196,6 +196,17 @@ impl InfluxSink {
             client: LazyClient::default(),
         }
     }
+
+    /// The target with one push's effort, and the command's client.
+    fn prepared(&self, effort: Effort) -> Result<(Target, &Client)> {
+        let target = Target {
+            http: self.target.http.limited(effort.retries, effort.deadline),
+            ..self.target.clone()
+        };
+        let https = target.url.as_ref().is_some_and(|u| u.scheme() == "https");
+        let client = self.client.get(&target.http, https)?;
+        Ok((target, client))
+    }
 }
 
 impl Sink for InfluxSink {
@@ -220,14 +231,34 @@ impl Sink for InfluxSink {
     }
 
     fn push(&self, families: &Arc<[Family]>, effort: Effort) -> Result<String> {
-        let target = Target {
-            http: self.target.http.limited(effort.retries, effort.deadline),
-            ..self.target.clone()
-        };
-        let https = target.url.as_ref().is_some_and(|u| u.scheme() == "https");
-        let client = self.client.get(&target.http, https)?;
+        let (target, client) = self.prepared(effort)?;
         let out = push(client, &target, families)?;
         Ok(format!("{}: {}", self.destination(), written(&out)))
+    }
+
+    fn keeps_timestamps(&self) -> bool {
+        true
+    }
+
+    /// One write (or more, by `--influx-batch`) per timestamp, oldest first.
+    fn push_history(&self, points: &[(i64, Vec<Family>)], effort: Effort) -> Result<String> {
+        let (target, client) = self.prepared(effort)?;
+        let mut lines = 0;
+        for (i, (ts, families)) in points.iter().enumerate() {
+            let out = push_at(client, &target, families, *ts).with_context(|| {
+                format!(
+                    "history point {} of {}: {lines} points had been written",
+                    i + 1,
+                    points.len()
+                )
+            })?;
+            lines += out.lines;
+        }
+        Ok(format!(
+            "{}: {lines} points written, at {} times",
+            self.destination(),
+            points.len()
+        ))
     }
 
     fn label_check(&self) -> Option<LabelCheck> {
@@ -258,11 +289,25 @@ pub fn push(
     target: &Target,
     families: &[Family],
 ) -> Result<line_protocol::Encoded> {
+    push_at(
+        client,
+        target,
+        families,
+        chrono::Utc::now().timestamp_millis(),
+    )
+}
+
+/// [`push`], every line stamped `timestamp_ms`.
+fn push_at(
+    client: &Client,
+    target: &Target,
+    families: &[Family],
+    timestamp_ms: i64,
+) -> Result<line_protocol::Encoded> {
     let Some(base) = &target.url else {
         bail_with!(Exit::Usage, "no InfluxDB given: pass --influx URL");
     };
-    let now = chrono::Utc::now().timestamp_millis();
-    let out = encode(target, families, now)?;
+    let out = encode(target, families, timestamp_ms)?;
     let batches = &out.batches;
     let url = write_url(base, &target.api);
     let shown = shown_url(target);

@@ -1,5 +1,6 @@
 //! Stage 1, source: read the artifact's bytes from a file, stdin, S3 or the
-//! Kubernetes API ([`argo`]), and unwrap any tar/gzip layers ([`archive`]).
+//! Kubernetes API ([`argo`]), and unwrap any tar/gzip layers ([`archive`]);
+//! or read MLflow runs from a tracking server ([`mlflow`]).
 //!
 //! Reading is bounded by `--max-bytes` so that no artifact can exhaust
 //! memory: we read at most one byte past the limit and stop there (S3
@@ -9,6 +10,7 @@
 
 pub mod archive;
 pub mod argo;
+pub mod mlflow;
 pub mod s3;
 
 use std::io::Read;
@@ -35,6 +37,9 @@ pub enum Source {
         namespace: Option<String>,
         name: String,
     },
+    /// `mlflow://runs/RUN_ID` or `mlflow://experiments/NAME`: runs read
+    /// from MLflow's REST API (not bytes: see `commands::load`).
+    Mlflow(mlflow::MlflowRef),
 }
 
 impl Source {
@@ -44,6 +49,9 @@ impl Source {
         }
         if let Some(rest) = raw.strip_prefix("argo://") {
             return argo_source(raw, rest);
+        }
+        if let Some(rest) = raw.strip_prefix("mlflow://") {
+            return mlflow::MlflowRef::parse(raw, rest).map(Source::Mlflow);
         }
         let Some(rest) = raw.strip_prefix("s3://") else {
             return Ok(Source::Path(PathBuf::from(raw)));
@@ -71,6 +79,7 @@ impl Source {
                 name,
             } => format!("argo://{ns}/{name}"),
             Source::Argo { name, .. } => format!("argo://{name}"),
+            Source::Mlflow(what) => what.name(),
         }
     }
 
@@ -79,7 +88,9 @@ impl Source {
     pub fn base_dir(&self) -> PathBuf {
         match self {
             Source::Path(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
-            Source::Stdin | Source::S3 { .. } | Source::Argo { .. } => PathBuf::new(),
+            Source::Stdin | Source::S3 { .. } | Source::Argo { .. } | Source::Mlflow(_) => {
+                PathBuf::new()
+            }
         }
     }
 }
@@ -117,6 +128,8 @@ pub struct ReadOptions {
     pub member: Option<String>,
     pub s3: s3::S3Options,
     pub argo: argo::ArgoOptions,
+    /// The tracking server, when a source is `mlflow://`.
+    pub mlflow: Option<mlflow::MlflowOptions>,
 }
 
 /// Read the source and unwrap any archive layers: the artifact's own bytes.
@@ -130,6 +143,11 @@ pub fn read(source: &Source, opts: &ReadOptions) -> Result<Vec<u8>> {
             &opts.argo,
             opts.max_bytes,
         )?,
+        Source::Mlflow(_) => bail_with!(
+            Exit::Internal,
+            "{}: MLflow runs are read by source::mlflow::fetch, not as bytes",
+            source.name()
+        ),
         _ => read_local(source, opts.max_bytes)?,
     };
     crate::report::debug(|| format!("read {}: {} bytes", source.name(), bytes.len()));
@@ -252,7 +270,9 @@ fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
     let name = source.name();
     let mut buf = Vec::new();
     let read = match source {
-        Source::S3 { .. } | Source::Argo { .. } => unreachable!("read over the network"),
+        Source::S3 { .. } | Source::Argo { .. } | Source::Mlflow(_) => {
+            unreachable!("read over the network")
+        }
         Source::Stdin => {
             if stdin_is_closed() {
                 bail_with!(

@@ -26,6 +26,7 @@ mod live;
 mod live_contained;
 mod live_lines;
 mod mlflow;
+mod mlflow_source;
 mod properties;
 mod prune;
 mod push;
