@@ -467,7 +467,7 @@ fn max_series_is_enforced_before_any_request() {
     assert_eq!(r.code, 4, "{r:?}");
     assert!(
         r.stderr
-            .contains("examples/training-run.json: 5 series is more than --max-series (4)"),
+            .contains("examples/training-run.json: more than --max-series (4) series (series 5 is at /metrics/4)"),
         "{}",
         r.stderr
     );

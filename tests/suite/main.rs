@@ -30,5 +30,6 @@ mod remote_write;
 mod s3;
 mod secure;
 mod standard;
+mod streamed;
 mod ux;
 mod workflow;
