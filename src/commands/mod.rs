@@ -42,8 +42,9 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         name: source.name(),
         base_dir: source.base_dir(),
     };
-    let streamed = source::stream(source, &cfg.read).and_then(|mut input| {
-        let done = artifact::load_streamed(&mut input, &origin, &cfg.check, &cfg.build)?;
+    let mut input = source::stream(source, &cfg.read);
+    let streamed = input.as_mut().and_then(|input| {
+        let done = artifact::load_streamed(&mut *input, &origin, &cfg.check, &cfg.build)?;
         report::debug(|| {
             format!(
                 "read {}: {} bytes, in one pass",
@@ -56,7 +57,7 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
     let (model, validated) = match streamed {
         Some(done) => done?,
         None => {
-            let bytes = source::read(source, &cfg.read)?;
+            let bytes = source::read_again(source, input, &cfg.read)?;
             artifact::load_after_one_pass(&bytes, &origin, &cfg.check, &cfg.build)?
         }
     };

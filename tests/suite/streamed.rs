@@ -8,7 +8,7 @@ use crate::common;
 
 use std::process::Stdio;
 
-use common::measured::run_measured;
+use common::measured::{run_measured, run_measured_with};
 use common::scripted::{Reply, Scripted};
 use common::*;
 
@@ -191,5 +191,82 @@ fn streamed_bodies_go_chunked_and_whole() {
             body == dry.stdout,
             "{extra:?}: the sent body is the dry run's"
         );
+    }
+}
+
+/// Stdin goes through the same window as a file: refused at 10 series, a
+/// 60,000-series artifact on stdin peaks no higher than 10 series do (it
+/// was read whole first: +20 MiB in a debug build).
+#[test]
+fn stdin_is_read_through_the_window() {
+    let (_dir, path) = artifact(&big(60_000));
+    let (_small_dir, small) = artifact(&big(10));
+    let args = ["push", "-", "j", "--dry-run", "--max-series", "10"];
+    let stdin = |p: &str| Stdio::from(std::fs::File::open(p).unwrap());
+    let (r, small_mib) = run_measured_with(&args, stdin(&small));
+    assert_eq!(r.code, 0, "{r:?}");
+    let (r, big_mib) = run_measured_with(&args, stdin(&path));
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(
+        r.stderr.contains("<stdin>: more than --max-series (10)"),
+        "{r:?}"
+    );
+    assert!(
+        big_mib <= small_mib + 4,
+        "refused at 10 series: {big_mib} MiB, 10 series: {small_mib} MiB"
+    );
+}
+
+/// Where the one pass gives way on stdin, the long way reads the copy it
+/// spilled to $TMPDIR, then the rest of stdin: what it says and pushes is
+/// what it says and pushes for the same file, and the copy is gone after.
+#[test]
+fn stdin_the_long_way_reads_its_copy_from_tmpdir() {
+    let whole = big(3_000);
+    let bad_last = format!(
+        "{}, {{\"name\": \"late\", \"type\": \"gauge\", \"value\": \"x\"}}]}}",
+        &whole[..whole.len() - 2]
+    );
+    let labels_last = format!(
+        "{{\"metrics\": {}, \"labels\": {{\"pipeline\": \"stream\"}}}}",
+        &whole[whole.find('[').unwrap()..whole.len() - 1]
+    );
+    let gzipped = {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(whole.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    let cases: [(&str, &[u8]); 4] = [
+        ("a bad value in the last entry", bad_last.as_bytes()),
+        ("labels after the entries", labels_last.as_bytes()),
+        ("gzipped", &gzipped),
+        ("cut short", &whole.as_bytes()[..whole.len() - 40]),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let tmpdir = tmp.path().to_str().unwrap();
+    for (what, input) in cases {
+        let (_dir, path) = artifact("");
+        std::fs::write(&path, input).unwrap();
+        let from_file = run(&["push", &path, "j", "--dry-run", "--format", "text"]);
+        let out = simplepipe()
+            .args(["push", "-", "j", "--dry-run", "--format", "text"])
+            .env("TMPDIR", tmpdir)
+            .stdin(Stdio::from(std::fs::File::open(&path).unwrap()))
+            .output()
+            .unwrap();
+        let from_stdin = Run::from(out);
+        assert_eq!(from_stdin.code, from_file.code, "{what}: {from_stdin:?}");
+        assert!(
+            from_stdin.stdout == from_file.stdout,
+            "{what}: the same body"
+        );
+        assert_eq!(
+            from_stdin.stderr,
+            from_file.stderr.replace(&path, "<stdin>"),
+            "{what}"
+        );
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "{what}: {left:?} left in $TMPDIR");
     }
 }
