@@ -196,8 +196,8 @@ fn a_reset_mid_body_is_retried() {
         ));
     }
     doc.push_str("]}");
-    // Text goes as bytes written beforehand; protobuf is written while it
-    // is sent, by a reader made anew for the retry.
+    // Both are written while sent (text chunked, protobuf with its
+    // length), by a reader made anew for the retry.
     for format in ["text", "protobuf"] {
         let s = Scripted::start(vec![Reply::ResetMidBody, OK]);
         let args = [
