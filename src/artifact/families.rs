@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Result;
 
 use super::hashing::ContentHasher;
+use super::limit::Limit;
 use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
 use crate::error::{check, Problem};
@@ -121,10 +122,14 @@ pub struct FamilySet<'a> {
     mismatches: Vec<Problem>,
     /// The grouping the artifact proposes ([`Model::proposed`]).
     pub proposed: Proposed,
+    /// `--max-series`: once passed, readers may stop; nothing more is
+    /// stored, and [`Self::finish`] refuses.
+    pub limit: Limit,
 }
 
 impl<'a> FamilySet<'a> {
-    pub fn new(opts: &'a BuildOptions) -> Self {
+    /// An empty set that refuses more than `max_series` series.
+    pub fn new(opts: &'a BuildOptions, max_series: usize) -> Self {
         FamilySet {
             opts,
             families: Vec::new(),
@@ -135,6 +140,7 @@ impl<'a> FamilySet<'a> {
             warnings: Vec::new(),
             mismatches: Vec::new(),
             proposed: Proposed::default(),
+            limit: Limit::new(max_series),
         }
     }
 
@@ -167,6 +173,9 @@ impl<'a> FamilySet<'a> {
     /// The fast path then gives way to the schema, which says what is
     /// wrong in its own words (see [`super::fast`]).
     pub fn mismatch(&mut self, pointer: impl Into<String>, why: impl Into<String>) {
+        if self.limit.passed() {
+            return;
+        }
         self.mismatches.push(Problem::new(pointer, why));
     }
 
@@ -192,8 +201,10 @@ impl<'a> FamilySet<'a> {
         self.families.is_empty() && self.problems.is_empty()
     }
 
-    /// The model, or every problem found (exit 4).
+    /// The model, or every problem found (exit 4); past `--max-series`,
+    /// that alone (what came after was not read).
     pub fn finish(mut self, origin: &str) -> Result<Model> {
+        self.limit.check(origin)?;
         self.name_collisions();
         check(origin, self.problems)?;
         Ok(Model {
@@ -267,6 +278,9 @@ impl<'a> FamilySet<'a> {
         'a: 'e,
     {
         let at = at.into();
+        if self.limit.passed() {
+            return;
+        }
         if !is_metric_name(&e.name) {
             let pointer =
                 matches!(&at, At::Item { .. }) || matches!(&at, At::Shown(s) if s.starts_with('/'));
@@ -305,6 +319,9 @@ impl<'a> FamilySet<'a> {
                 first
             );
             self.problem_of("duplicate-series", &at, msg);
+            return;
+        }
+        if !self.limit.admit(&at) {
             return;
         }
         let series = self.families[idx].series.len();

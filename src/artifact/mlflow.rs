@@ -48,14 +48,16 @@ fn legal(key: &str, ok: impl Fn(char) -> bool) -> String {
 }
 
 /// The families of what was read (latest values), with the job and user
-/// it proposes, and its history when it was read.
+/// it proposes, and its history when it was read; refused past
+/// `max_series` series (each timestamp of the history too).
 pub fn build(
     fetched: &Fetched,
     labels: &[String],
     origin: &str,
     opts: &BuildOptions,
+    max_series: usize,
 ) -> Result<Model> {
-    let mut set = FamilySet::new(opts);
+    let mut set = FamilySet::new(opts, max_series);
     for run in &fetched.runs {
         add_points(&mut set, fetched, run, &run.metrics, labels);
     }
@@ -67,7 +69,7 @@ pub fn build(
         },
     };
     let mut model = set.finish(origin)?;
-    model.history = history(fetched, labels, origin, opts)?;
+    model.history = history(fetched, labels, origin, opts, max_series)?;
     Ok(model)
 }
 
@@ -77,6 +79,7 @@ fn history(
     labels: &[String],
     origin: &str,
     opts: &BuildOptions,
+    max_series: usize,
 ) -> Result<Vec<(i64, Vec<Family>)>> {
     // timestamp -> run -> key -> the point (the later step wins).
     let mut at: BTreeMap<i64, Vec<HashMap<&str, &Point>>> = BTreeMap::new();
@@ -90,7 +93,7 @@ fn history(
     }
     let mut out = Vec::with_capacity(at.len());
     for (ts, runs) in at {
-        let mut set = FamilySet::new(opts);
+        let mut set = FamilySet::new(opts, max_series);
         for (run, points) in fetched.runs.iter().zip(runs) {
             let mut points: Vec<Point> = points.into_values().cloned().collect();
             points.sort_by(|a, b| a.key.cmp(&b.key));
@@ -223,7 +226,7 @@ mod tests {
             "mlflow.source.git.commit".into(),
             "absent".into(),
         ];
-        let m = build(&fetched, &picks, "mlflow://runs/r1", &opts).unwrap();
+        let m = build(&fetched, &picks, "mlflow://runs/r1", &opts, usize::MAX).unwrap();
         assert_eq!(m.proposed.job.as_deref(), Some("exp"));
         assert_eq!(m.proposed.user.as_deref(), Some("alice"));
         assert_eq!(
@@ -252,6 +255,7 @@ mod tests {
             &[],
             "mlflow://experiments/exp",
             &BuildOptions::default(),
+            usize::MAX,
         )
         .unwrap();
         assert_eq!(m.proposed.user, None);
@@ -275,7 +279,14 @@ mod tests {
             )],
             per_user: false,
         };
-        let e = build(&fetched, &[], "mlflow://runs/r1", &BuildOptions::default()).unwrap_err();
+        let e = build(
+            &fetched,
+            &[],
+            "mlflow://runs/r1",
+            &BuildOptions::default(),
+            usize::MAX,
+        )
+        .unwrap_err();
         assert_eq!(crate::error::exit_code(&e), crate::error::Exit::Invalid);
         let said = format!("{e:#}");
         assert!(said.contains("/metrics/val.acc"), "{said}");

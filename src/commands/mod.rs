@@ -59,8 +59,9 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Opti
         name: source.name(),
         base_dir: source.base_dir(),
     };
-    let streamed = source::stream(source, &cfg.read).and_then(|mut input| {
-        let done = artifact::load_streamed(&mut input, &origin, &cfg.check, &cfg.build)?;
+    let mut input = source::stream(source, &cfg.read);
+    let streamed = input.as_mut().and_then(|input| {
+        let done = artifact::load_streamed(&mut *input, &origin, &cfg.check, &cfg.build)?;
         report::debug(|| {
             format!(
                 "read {}: {} bytes, in one pass",
@@ -73,7 +74,7 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Opti
     let (model, validated) = match streamed {
         Some(done) => done?,
         None => {
-            let bytes = source::read(source, &cfg.read)?;
+            let bytes = source::read_again(source, input, &cfg.read)?;
             artifact::load_after_one_pass(&bytes, &origin, &cfg.check, &cfg.build)?
         }
     };
@@ -95,7 +96,13 @@ fn load_mlflow(what: &MlflowRef, cfg: &ArtifactConfig) -> Result<Model> {
         .expect("config builds the MLflow options for an mlflow:// source");
     let fetched = source::mlflow::fetch(what, opts)?;
     let name = what.name();
-    let model = artifact::mlflow::build(&fetched, &opts.labels, &name, &cfg.build)?;
+    let model = artifact::mlflow::build(
+        &fetched,
+        &opts.labels,
+        &name,
+        &cfg.build,
+        cfg.check.max_series,
+    )?;
     report::debug(|| format!("{name}: {} run(s), {}", fetched.runs.len(), counts(&model)));
     Ok(model)
 }

@@ -132,8 +132,10 @@ fn send_within<T>(
 fn planned(http: &HttpOptions, req: &Request) -> String {
     let size = req.body.map_or(String::new(), |b| {
         format!(
-            ", {} bytes of {}{}",
-            b.content.len(),
+            ", {} of {}{}",
+            b.content
+                .known_len()
+                .map_or("a streamed body".to_string(), |n| format!("{n} bytes")),
             b.content_type,
             b.content_encoding
                 .map_or(String::new(), |e| format!(", {e}"))
@@ -188,7 +190,11 @@ fn attempt_once<T>(
             .header(reqwest::header::CONTENT_TYPE, body.content_type)
             .body(match &body.content {
                 Content::Bytes(bytes) => reqwest::blocking::Body::from(bytes.clone()),
-                Content::Streamed { len, open } => reqwest::blocking::Body::sized(open(), *len),
+                Content::Streamed {
+                    len: Some(len),
+                    open,
+                } => reqwest::blocking::Body::sized(open(), *len),
+                Content::Streamed { len: None, open } => reqwest::blocking::Body::new(open()),
             });
         if let Some(enc) = body.content_encoding {
             rb = rb.header(reqwest::header::CONTENT_ENCODING, enc);

@@ -35,5 +35,6 @@ mod s3;
 mod s3_faults;
 mod secure;
 mod standard;
+mod streamed;
 mod ux;
 mod workflow;
