@@ -12,6 +12,7 @@
 //! - [`mlflow`]: MLflow runs (an `mlflow://` source) read as metrics.
 //! - [`onepass`]: the native format read straight into the family set,
 //!   through a bounded [`window`] over the input.
+//! - [`split`]: the one pass on two cores, for a big file.
 //! - [`number`]: values as artifacts write them.
 //! - [`strict`]: serde readers that refuse what the schemas refuse.
 //! - [`families`]: the family set, and the checks a schema can't express.
@@ -33,6 +34,7 @@ pub mod parse;
 pub mod place;
 pub mod schema;
 pub mod series_index;
+pub mod split;
 pub mod strict;
 pub mod validate;
 pub mod violation;
@@ -129,12 +131,13 @@ pub fn one_pass(
     schema: Option<&SchemaChoice>,
     opts: &BuildOptions,
 ) -> Option<Result<(Model, Validated)>> {
-    one_pass_within(input, origin, schema, opts, usize::MAX)
+    one_pass_within(input, None, origin, schema, opts, usize::MAX)
 }
 
 /// [`one_pass`], refusing as soon as `max_series` series have been read.
 fn one_pass_within(
     input: impl std::io::Read,
+    file: Option<&std::path::Path>,
     origin: &Origin,
     schema: Option<&SchemaChoice>,
     opts: &BuildOptions,
@@ -144,7 +147,10 @@ fn one_pass_within(
         return None;
     }
     let mut set = FamilySet::new(opts, max_series);
-    let skeleton = onepass::read(input, &mut set)?;
+    let skeleton = match file {
+        Some(path) => split::read(input, path, &mut set)?,
+        None => onepass::read(input, &mut set)?,
+    };
     let doc = parse::Document {
         origin: origin.name.clone(),
         base_dir: origin.base_dir.clone(),
@@ -219,15 +225,17 @@ fn add_inline(set: &mut FamilySet, opts: &BuildOptions) {
 
 /// [`check`] from a reader, refusing as soon as more than `--max-series`
 /// series were read, when [`one_pass`] can answer alone: the input is never
-/// held whole. `None`: read it all and call [`load_after_one_pass`].
+/// held whole. `file`: the input is that file's, and may be read on two
+/// threads ([`split`]). `None`: read it all and call [`load_after_one_pass`].
 pub fn load_streamed(
     input: impl std::io::Read,
+    file: Option<&std::path::Path>,
     origin: &Origin,
     check_opts: &CheckOptions,
     opts: &BuildOptions,
 ) -> Option<Result<(Model, Validated)>> {
     let schema = check_opts.schema.as_ref();
-    one_pass_within(input, origin, schema, opts, check_opts.max_series)
+    one_pass_within(input, file, origin, schema, opts, check_opts.max_series)
 }
 
 /// [`check`] with the `--max-series` limit after [`load_streamed`] gave

@@ -108,6 +108,24 @@ pub(super) struct MetricEntry<'a> {
     count: Option<Count>,
 }
 
+impl MetricEntry<'_> {
+    /// The same entry, owning its strings: for an entry read on one thread
+    /// and added to the set on another ([`super::split`]).
+    pub(super) fn into_owned(self) -> MetricEntry<'static> {
+        MetricEntry {
+            name: Cow::Owned(self.name.into_owned()),
+            help: Cow::Owned(self.help.into_owned()),
+            labels: self.labels.into_owned(),
+            kind: self.kind,
+            value: self.value,
+            buckets: self.buckets,
+            quantiles: self.quantiles,
+            sum: self.sum,
+            count: self.count,
+        }
+    }
+}
+
 /// An entry read as an [`Object`].
 pub(super) fn from_object<'a, E>(
     r: Result<Object<MetricEntry<'a>>, E>,

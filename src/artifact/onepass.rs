@@ -27,14 +27,52 @@ use super::window::{Lend, Stop, Window};
 /// this pass does not apply or the input holds anything the typed reader
 /// refuses.
 pub fn read(input: impl Read, set: &mut FamilySet) -> Option<Value> {
+    read_with(input, set, &mut NoTail)
+}
+
+/// [`read`], offering `tail` each entry's turn before it is read: another
+/// thread may have read the rest of the `"metrics"` array ([`super::split`]).
+pub(super) fn read_with(
+    input: impl Read,
+    set: &mut FamilySet,
+    tail: &mut dyn Tail,
+) -> Option<Value> {
     let mut window = Window::new(input).ok()?;
-    let skeleton = top(&mut window, set).ok()?;
+    let skeleton = top(&mut window, set, tail).ok()?;
     native::top_keys(set, &skeleton);
     (!set.mismatched()).then_some(Value::Object(skeleton))
 }
 
+/// The entries from some place on, read elsewhere.
+pub(super) trait Tail {
+    /// Before entry `i` is read: add the entries from `i` on that were
+    /// read elsewhere (each through [`native::entry`], in order), if any.
+    fn entries(&mut self, i: usize, set: &mut FamilySet, labels: &Labels) -> Rest;
+}
+
+/// What a [`Tail`] did at an entry's turn.
+pub(super) enum Rest {
+    /// Nothing: the entry is read here.
+    Nothing,
+    /// Added the entries up to this one (excluded), and the input after
+    /// them is `]`, `}` and its end (or the set passed `--max-series`).
+    Whole(usize),
+    /// Added the entries up to this one (excluded); the rest is read here,
+    /// past those, as if they had been read here.
+    Added(usize),
+}
+
+/// No tail: everything is read here.
+struct NoTail;
+
+impl Tail for NoTail {
+    fn entries(&mut self, _: usize, _: &mut FamilySet, _: &Labels) -> Rest {
+        Rest::Nothing
+    }
+}
+
 /// An entry, lending its strings from the window.
-struct EntryOf;
+pub(super) struct EntryOf;
 
 impl Lend for EntryOf {
     type Of<'de> = Object<MetricEntry<'de>>;
@@ -48,10 +86,15 @@ impl Lend for LabelsOf {
 }
 
 /// `{"key": value, …}` with the entries of `"metrics"` read as they come.
-fn top<R: Read>(w: &mut Window<R>, set: &mut FamilySet) -> Result<Map<String, Value>, Stop> {
+fn top<R: Read>(
+    w: &mut Window<R>,
+    set: &mut FamilySet,
+    tail: &mut dyn Tail,
+) -> Result<Map<String, Value>, Stop> {
     let mut skeleton = Map::new();
     let mut labels: Option<Labels<'static>> = None;
     let mut count: Option<usize> = None;
+    let mut whole = false;
     if !w.eat(b'{')? {
         return Err(Stop);
     }
@@ -66,7 +109,9 @@ fn top<R: Read>(w: &mut Window<R>, set: &mut FamilySet) -> Result<Map<String, Va
         match key.as_str() {
             "metrics" => {
                 let top = labels.get_or_insert_with(Labels::default);
-                count = Some(entries(w, set, top)?);
+                let (n, rest_read) = entries(w, set, top, tail)?;
+                count = Some(n);
+                whole = rest_read;
             }
             // The entries already read went without these labels.
             "labels" if count.is_some() => return Err(Stop),
@@ -89,14 +134,14 @@ fn top<R: Read>(w: &mut Window<R>, set: &mut FamilySet) -> Result<Map<String, Va
             }
         }
         // Past --max-series the rest is not read: the set refuses.
-        if set.limit.passed() || w.eat(b'}')? {
+        if whole || set.limit.passed() || w.eat(b'}')? {
             break;
         }
         if !w.eat(b',')? {
             return Err(Stop);
         }
     }
-    if !set.limit.passed() && (w.peek()?.is_some() || count.unwrap_or(0) == 0) {
+    if !whole && !set.limit.passed() && (w.peek()?.is_some() || count.unwrap_or(0) == 0) {
         return Err(Stop);
     }
     skeleton.insert("metrics".into(), Value::Array(Vec::new()));
@@ -115,24 +160,39 @@ fn names_this_format(value: &Value) -> bool {
     }
 }
 
-/// The `"metrics"` array, each entry added as it is read; yields the count.
+/// The `"metrics"` array, each entry added as it is read; yields the count
+/// and whether `tail` read the rest of the input.
 fn entries<R: Read>(
     w: &mut Window<R>,
     set: &mut FamilySet,
     labels: &Labels,
-) -> Result<usize, Stop> {
+    tail: &mut dyn Tail,
+) -> Result<(usize, bool), Stop> {
     if !w.eat(b'[')? {
         return Err(Stop);
     }
     if w.eat(b']')? {
-        return Ok(0);
+        return Ok((0, false));
     }
     let mut i = 0;
+    // Entries before this one were added by `tail`: only skipped here.
+    let mut added = 0;
     loop {
-        w.lend::<EntryOf, _>(|m| native::entry(set, labels, i, Ok(m.0)))?;
+        if i >= added {
+            match tail.entries(i, set, labels) {
+                Rest::Nothing => {}
+                Rest::Whole(n) => return Ok((n, true)),
+                Rest::Added(n) => added = n,
+            }
+        }
+        if i < added {
+            w.lend::<EntryOf, _>(|_| ())?;
+        } else {
+            w.lend::<EntryOf, _>(|m| native::entry(set, labels, i, Ok(m.0)))?;
+        }
         i += 1;
         if set.limit.passed() || w.eat(b']')? {
-            return Ok(i);
+            return Ok((i, false));
         }
         if !w.eat(b',')? {
             return Err(Stop);

@@ -60,8 +60,14 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Opti
         base_dir: source.base_dir(),
     };
     let mut input = source::stream(source, &cfg.read);
+    let file = match source {
+        Source::Path(path) if artifact::split::worth_it(path, cfg.read.max_bytes) => {
+            Some(path.as_path())
+        }
+        _ => None,
+    };
     let streamed = input.as_mut().and_then(|input| {
-        let done = artifact::load_streamed(&mut *input, &origin, &cfg.check, &cfg.build)?;
+        let done = artifact::load_streamed(&mut *input, file, &origin, &cfg.check, &cfg.build)?;
         report::debug(|| {
             format!(
                 "read {}: {} bytes, in one pass",
