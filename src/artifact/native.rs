@@ -109,20 +109,13 @@ pub(super) struct MetricEntry<'a> {
 }
 
 impl MetricEntry<'_> {
-    /// The same entry, owning its strings: for an entry read on one thread
-    /// and added to the set on another ([`super::split`]).
+    /// The entry owning its strings, to hand to another thread ([`super::split`]).
+    #[rustfmt::skip]
     pub(super) fn into_owned(self) -> MetricEntry<'static> {
-        MetricEntry {
-            name: Cow::Owned(self.name.into_owned()),
-            help: Cow::Owned(self.help.into_owned()),
-            labels: self.labels.into_owned(),
-            kind: self.kind,
-            value: self.value,
-            buckets: self.buckets,
-            quantiles: self.quantiles,
-            sum: self.sum,
-            count: self.count,
-        }
+        let MetricEntry { name, kind, help, labels, value, buckets, quantiles, sum, count } = self;
+        let (name, help) = (Cow::Owned(name.into_owned()), Cow::Owned(help.into_owned()));
+        let labels = labels.into_owned();
+        MetricEntry { name, kind, help, labels, value, buckets, quantiles, sum, count }
     }
 }
 
