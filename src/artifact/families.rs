@@ -12,10 +12,11 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 
+use super::found::Found;
 use super::hashing::ContentHasher;
 use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
-use crate::error::{check, Problem};
+use crate::error::Problem;
 use crate::model::{
     is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Label,
     Sample, Series,
@@ -111,7 +112,7 @@ pub struct FamilySet<'a> {
     by_name: HashMap<String, FirstSeen, ContentHasher>,
     index: SeriesIndex,
     interner: HashSet<Label, ContentHasher>,
-    problems: Vec<Problem>,
+    problems: Found,
     warnings: Vec<Problem>,
     /// Where a reader met something its format's schema would refuse.
     mismatches: Vec<Problem>,
@@ -127,7 +128,7 @@ impl<'a> FamilySet<'a> {
             by_name: HashMap::default(),
             index: SeriesIndex::default(),
             interner: HashSet::default(),
-            problems: Vec::new(),
+            problems: Found::default(),
             warnings: Vec::new(),
             mismatches: Vec::new(),
             proposed: Proposed::default(),
@@ -163,7 +164,10 @@ impl<'a> FamilySet<'a> {
     /// The fast path then gives way to the schema, which says what is
     /// wrong in its own words (see [`super::fast`]).
     pub fn mismatch(&mut self, pointer: impl Into<String>, why: impl Into<String>) {
-        self.mismatches.push(Problem::new(pointer, why));
+        // One is enough to give way; a few say where (a bug report's).
+        if self.mismatches.len() < super::found::PER_ARRAY {
+            self.mismatches.push(Problem::new(pointer, why));
+        }
     }
 
     /// Whether a reader met anything its format's schema would refuse.
@@ -191,7 +195,7 @@ impl<'a> FamilySet<'a> {
     /// The model, or every problem found (exit 4).
     pub fn finish(mut self, origin: &str) -> Result<Model> {
         self.name_collisions();
-        check(origin, self.problems)?;
+        self.problems.check(origin)?;
         Ok(Model {
             families: self.families,
             warnings: self.warnings,
@@ -244,7 +248,9 @@ impl<'a> FamilySet<'a> {
                 }
             }
         }
-        self.problems.extend(found);
+        for p in found {
+            self.problems.push(p);
+        }
     }
 
     fn intern(&mut self, s: &str) -> Label {

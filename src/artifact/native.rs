@@ -130,7 +130,7 @@ struct Quantile {
 }
 
 /// The keys besides the native format's top level ones.
-const TOP_KEYS: [&str; 3] = ["$schema", "labels", "metrics"];
+pub(super) const TOP_KEYS: [&str; 3] = ["$schema", "labels", "metrics"];
 
 /// Add a native document's entries to the set.
 pub fn read(set: &mut FamilySet, doc: &Document) {

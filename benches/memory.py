@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Peak RSS and wall time of one binary on the hostile shapes of issue 23.
+
+Each shape is built at each size (default 4 and 16 MiB) in a temporary
+directory and run once under the binary, its stdout counted and thrown
+away. Peak RSS is the child's own `ru_maxrss` (os.wait4, the figure GNU
+`time -v` prints as "Maximum resident set size"); a run past --timeout is
+killed and shown as `>TIMEOUT`. The goal the issue sets is printed beside
+each figure: RSS at most 8 x the input + 64 MB, and a 16/4 time ratio near
+4 (linear), not 16 (quadratic). The time is the child's CPU time (user +
+system), which a busy machine does not inflate as it does the wall time
+(also shown). This prints; tests/suite/memory.rs asserts.
+
+usage: python3 benches/memory.py [--sizes 4,16] [--timeout 120] [--only v0,...] BIN
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+MIB = 1 << 20
+
+
+def repeat(head, item, tail, size):
+    """head + item,item,… + tail, about `size` bytes in all."""
+    n = max(1, (size - len(head) - len(tail)) // (len(item) + 1))
+    return head + ",".join([item] * n) + tail
+
+
+def standard(size):
+    """A standard (JSON, which is YAML) with as many distinct metrics as fit."""
+    head = ('{"apiVersion":"simplepipe/v1","kind":"Standard","metadata":{"name":"big"},'
+            '"spec":{"jobs":["training"],"metrics":[')
+    item = '{"name":"m%08d","type":"gauge"}'
+    n = (size - len(head)) // (len(item % 0) + 1)
+    return head + ",".join(item % i for i in range(n)) + "]}}"
+
+
+# name -> (build(size) -> text, argv after the binary, with {f} the file)
+SHAPES = {
+    "v0": (lambda s: repeat("[", "0", "]", s), ["validate", "{f}"]),
+    "metrics-empty": (lambda s: repeat('{"metrics":[', "{}", "]}", s), ["validate", "{f}"]),
+    "a-array": (lambda s: repeat('{"a":[', "0", "]}", s), ["validate", "{f}"]),
+    "v0-json": (lambda s: repeat("[", "0", "]", s), ["validate", "--output", "json", "{f}"]),
+    "token": (
+        lambda s: '{"metrics":[{"name":"a","type":"gauge","value":1,"help":"'
+        + "x" * (s - 64) + '"}]}',
+        ["validate", "{f}"],
+    ),
+    "standard": (standard, ["rules", "{f}"]),
+    "yaml-deep": (lambda s: "[" * (s // 2) + "]" * (s // 2), ["rules", "{f}"]),
+}
+
+
+def measure(argv, timeout):
+    """(peak RSS bytes, CPU seconds (user + system), wall seconds, exit code
+    or None when killed, stdout bytes)."""
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out:
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - start > timeout:
+                child.send_signal(signal.SIGKILL)
+                _, status, usage = os.wait4(child.pid, 0)
+                status = None
+                break
+            time.sleep(0.005)
+        child.returncode = 0  # reaped above; keep Popen from waiting again
+        elapsed = time.monotonic() - start
+        code = None if status is None else os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
+        return usage.ru_maxrss * 1024, cpu, elapsed, code, out.tell()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("bin")
+    p.add_argument("--sizes", default="4,16")
+    p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--only", default=",".join(SHAPES))
+    a = p.parse_args()
+    sizes = [float(s) for s in a.sizes.split(",")]
+    print(f"{'shape':14} {'MiB':>5} {'peak RSS':>10} {'goal':>8} {'CPU':>9} {'wall':>9} {'exit':>4} {'stdout':>10}")
+    with tempfile.TemporaryDirectory() as d:
+        for name in a.only.split(","):
+            build, args = SHAPES[name]
+            times = []
+            for mib in sizes:
+                path = os.path.join(d, f"{name}.{'yaml' if name.startswith('yaml') else 'json'}")
+                with open(path, "w") as f:
+                    f.write(build(int(mib * MIB)))
+                size = os.path.getsize(path)
+                argv = [a.bin] + [x.replace("{f}", path) for x in args]
+                rss, secs, wall, code, out = measure(argv, a.timeout)
+                goal = 8 * size + 64 * 10**6
+                shown = f">{a.timeout:.0f}s" if code is None else f"{secs:.2f}s"
+                times.append(None if code is None else secs)
+                print(f"{name:14} {mib:5g} {rss / 1e6:8.0f}MB {goal / 1e6:6.0f}MB {shown:>9} {wall:8.2f}s "
+                      f"{'-' if code is None else code:>4} {out:>10}", flush=True)
+            if len(times) == 2 and None not in times and times[0] > 0:
+                print(f"{'':14} ratio {times[1] / times[0]:.1f} (linear 4, quadratic 16)", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
