@@ -108,19 +108,22 @@ pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Resu
     let mut found = Found::default();
     match (&doc.entries, format) {
         (Some(entries), Format::Metrics) => streamed(&schema, &doc.value, entries, &mut found),
+        (None, Format::V0) if doc.value.is_array() => per_item(&schema, &doc.value, &mut found),
         (entries, _) => {
             // A native-shaped document checked against another format: the
             // skeleton's placeholders must never reach a message.
             let whole = entries.as_ref().map(|_| doc.full_value());
             let builtin = jsonschema::validator_for(&schema).expect("built-in schemas compile");
             let value = whole.as_ref().unwrap_or(&doc.value);
-            collect(&builtin, &schema, value, "", None, &mut found);
+            let seen = (format == Format::Simple).then(|| stand_in(value));
+            let seen = seen.as_ref().unwrap_or(value);
+            collect(&builtin, &schema, (seen, value), "", None, &mut found);
         }
     }
     if let Some(path) = &plan.custom {
         let (schema, validator, who) = load_custom(path, (!explicit).then_some(&doc.origin[..]))?;
         let whole = doc.full_value();
-        collect(&validator, &schema, &whole, "", Some(&who), &mut found);
+        collect(&validator, &schema, (&whole, &whole), "", Some(&who), &mut found);
     }
     found.check(&doc.origin)
 }
@@ -203,7 +206,7 @@ fn streamed(
     let mut top = schema.clone();
     top["properties"]["metrics"]["items"] = Value::Bool(true);
     let top_validator = jsonschema::validator_for(&top).expect("built-in schemas compile");
-    collect(&top_validator, &top, skeleton, "", None, found);
+    collect(&top_validator, &top, (skeleton, skeleton), "", None, found);
     let entry = serde_json::json!({"$defs": schema["$defs"].clone(), "$ref": "#/$defs/metric"});
     let entry_validator = jsonschema::validator_for(&entry).expect("built-in schemas compile");
     for (i, raw) in entries.iter().enumerate() {
@@ -225,22 +228,60 @@ fn streamed(
         };
         if !entry_validator.is_valid(&value) {
             let at = format!("/metrics/{i}");
-            collect(&entry_validator, &entry, &value, &at, None, found);
+            collect(&entry_validator, &entry, (&value, &value), &at, None, found);
         }
     }
 }
 
+/// The v0 format (a top-level array) as [`streamed`] reads the native one:
+/// the array with `items` relaxed, then each item against `items`.
+/// jsonschema gathers the errors of every item before it yields the first
+/// (4 MiB of `[0,…]` held 800 MB of them).
+fn per_item(schema: &Value, value: &Value, found: &mut Found) {
+    let mut top = schema.clone();
+    top["items"] = Value::Bool(true);
+    let top_validator = jsonschema::validator_for(&top).expect("built-in schemas compile");
+    collect(&top_validator, &top, (value, value), "", None, found);
+    let mut item = schema["items"].clone();
+    item["$schema"] = schema["$schema"].clone();
+    let item_validator = jsonschema::validator_for(&item).expect("built-in schemas compile");
+    for (i, v) in value.as_array().into_iter().flatten().enumerate() {
+        if !item_validator.is_valid(v) {
+            collect(&item_validator, &item, (v, v), &format!("/{i}"), None, found);
+        }
+    }
+}
+
+/// The simple format's document with each array or object value empty:
+/// every simple value is a scalar, so the verdict is the same, but
+/// jsonschema copies an instance into each failed branch of an `anyOf`
+/// (a 16 MiB array, twice).
+fn stand_in(value: &Value) -> Value {
+    let Value::Object(top) = value else {
+        return value.clone();
+    };
+    let empty = |v: &Value| match v {
+        Value::Array(_) => Value::Array(Vec::new()),
+        Value::Object(_) => Value::Object(serde_json::Map::new()),
+        v => v.clone(),
+    };
+    Value::Object(top.iter().map(|(k, v)| (k.clone(), empty(v))).collect())
+}
+
 /// Every violation into `found`, with its pointer (below `prefix`) and a plain message,
 /// naming the custom schema or standard (`who`) it comes from.
+///
+/// `(seen, given)`: the value validated, and the one given, which messages
+/// quote (different only through a [`stand_in`]).
 fn collect(
     validator: &Validator,
     schema: &Value,
-    value: &Value,
+    (seen, given): (&Value, &Value),
     prefix: &str,
     who: Option<&str>,
     found: &mut Found,
 ) {
-    for e in validator.iter_errors(value) {
+    for e in validator.iter_errors(seen) {
         let pointer = format!("{prefix}{}", e.instance_path().as_str());
         let kind = e.kind().keyword();
         // Past the cap only counted: the message (which may quote a big
@@ -248,7 +289,9 @@ fn collect(
         if !found.wants(&pointer, kind) {
             continue;
         }
-        let mut msg = message(&e, schema, value, who);
+        let path = e.instance_path().as_str();
+        let instance = given.pointer(path).unwrap_or(e.instance().as_ref());
+        let mut msg = message(&e, instance, schema, given, who);
         if let Some(who) = who.filter(|w| !msg.contains(w)) {
             msg.push_str(&format!(" ({who})"));
         }

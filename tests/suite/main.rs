@@ -22,6 +22,7 @@ mod influx;
 mod issue24;
 mod live;
 mod live_lines;
+mod memory;
 mod mlflow;
 mod properties;
 mod prune;
