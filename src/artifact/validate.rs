@@ -123,7 +123,14 @@ pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Resu
     if let Some(path) = &plan.custom {
         let (schema, validator, who) = load_custom(path, (!explicit).then_some(&doc.origin[..]))?;
         let whole = doc.full_value();
-        collect(&validator, &schema, (&whole, &whole), "", Some(&who), &mut found);
+        collect(
+            &validator,
+            &schema,
+            (&whole, &whole),
+            "",
+            Some(&who),
+            &mut found,
+        );
     }
     found.check(&doc.origin)
 }
@@ -247,7 +254,14 @@ fn per_item(schema: &Value, value: &Value, found: &mut Found) {
     let item_validator = jsonschema::validator_for(&item).expect("built-in schemas compile");
     for (i, v) in value.as_array().into_iter().flatten().enumerate() {
         if !item_validator.is_valid(v) {
-            collect(&item_validator, &item, (v, v), &format!("/{i}"), None, found);
+            collect(
+                &item_validator,
+                &item,
+                (v, v),
+                &format!("/{i}"),
+                None,
+                found,
+            );
         }
     }
 }

@@ -124,7 +124,10 @@ fn bounded_at(
         std::fs::write(&path, build(size)).unwrap();
         let input = std::fs::metadata(&path).unwrap().len();
         let f = path.to_str().unwrap();
-        let argv: Vec<&str> = args.iter().map(|a| if *a == "{f}" { f } else { a }).collect();
+        let argv: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "{f}" { f } else { a })
+            .collect();
         let cost = measured(&argv);
         let what = format!("{argv:?} on {} MiB", size / MIB);
         assert_eq!(cost.code, code, "{what}: exit code");
@@ -162,7 +165,13 @@ fn v0_array_of_scalars() {
 #[test]
 fn v0_array_of_scalars_as_json() {
     let args = ["validate", "--output", "json", "{f}"];
-    bounded_by(WHOLE_VALUE, "v0.json", |s| repeat("[", "0", "]", s), &args, 4);
+    bounded_by(
+        WHOLE_VALUE,
+        "v0.json",
+        |s| repeat("[", "0", "]", s),
+        &args,
+        4,
+    );
 }
 
 /// `{"metrics":[{},{},…]}`: 2.4 GB at 16 MiB, two problems an entry kept.
@@ -214,7 +223,8 @@ fn deeply_nested_yaml() {
     let r = run(&["rules", path.to_str().unwrap()]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("/: nested more than 128 levels deep (line 1)"),
+        r.stderr
+            .contains("/: nested more than 128 levels deep (line 1)"),
         "{}",
         r.stderr
     );
