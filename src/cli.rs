@@ -51,8 +51,9 @@ pub struct Cli {
     #[arg(long, short, global = true, env = "SIMPLEPIPE_VERBOSE")]
     pub verbose: bool,
 
-    /// Print every problem found in an invalid artifact (default: the first
-    /// 20, then a count of the rest by kind).
+    /// Print every problem found in an invalid artifact, up to 100 of one
+    /// kind in one array (default: the first 20), then a count of the rest
+    /// by kind.
     #[arg(long, global = true, env = "SIMPLEPIPE_ALL_ERRORS")]
     pub all_errors: bool,
 
