@@ -15,11 +15,9 @@ usage: python3 benches/memory.py [--sizes 4,16] [--timeout 120] [--only v0,...] 
 """
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 MIB = 1 << 20
 
@@ -55,27 +53,44 @@ SHAPES = {
 }
 
 
+# Run from a fresh, small Python: Linux counts the memory of the process
+# that starts the child into the child's peak RSS, and this one has built
+# 16 MiB inputs (over 100 MB).
+MEASURE = r"""
+import os, signal, sys, subprocess, time
+timeout = float(sys.argv[1])
+start = time.monotonic()
+child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+out = 0
+os.set_blocking(child.stdout.fileno(), False)
+while True:
+    chunk = child.stdout.read(1 << 16)
+    out += len(chunk or b"")
+    pid, status, use = os.wait4(child.pid, os.WNOHANG)
+    if pid:
+        break
+    if time.monotonic() - start > timeout:
+        child.send_signal(signal.SIGKILL)
+        _, status, use = os.wait4(child.pid, 0)
+        status = None
+        break
+    if not chunk:
+        time.sleep(0.005)
+out += len(child.stdout.read() or b"")
+child.returncode = 0
+code = "-" if status is None else os.waitstatus_to_exitcode(status)
+print(use.ru_maxrss * 1024, use.ru_utime + use.ru_stime, time.monotonic() - start, code, out)
+"""
+
+
 def measure(argv, timeout):
     """(peak RSS bytes, CPU seconds (user + system), wall seconds, exit code
     or None when killed, stdout bytes)."""
-    start = time.monotonic()
-    with tempfile.TemporaryFile() as out:
-        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > timeout:
-                child.send_signal(signal.SIGKILL)
-                _, status, usage = os.wait4(child.pid, 0)
-                status = None
-                break
-            time.sleep(0.005)
-        child.returncode = 0  # reaped above; keep Popen from waiting again
-        elapsed = time.monotonic() - start
-        code = None if status is None else os.waitstatus_to_exitcode(status)
-        cpu = usage.ru_utime + usage.ru_stime
-        return usage.ru_maxrss * 1024, cpu, elapsed, code, out.tell()
+    out = subprocess.run([sys.executable, "-c", MEASURE, str(timeout)] + argv,
+                         capture_output=True, text=True, check=True).stdout.split()
+    rss, cpu, wall, code, size = out
+    return int(rss), float(cpu), float(wall), None if code == "-" else int(code), int(size)
 
 
 def main():
