@@ -8,6 +8,7 @@ before every run (its consistency check slows down as it holds more):
   simplepipe          the release binary (protobuf on the wire, the default)
   simplepipe --text   the same, sending the text format
   simplepipe --gzip   the same, protobuf gzip-compressed
+  simplepipe stdin    the same, the artifact piped in (`push -`)
   simplepipe remote-write  the same artifact by remote write 1.0 to a real
                       Prometheus 2.42 (--web.enable-remote-write-receiver)
   python              benches/python_pusher.py: jsonschema + prometheus_client.push_to_gateway
@@ -153,18 +154,19 @@ class Gateway:
         self.proc.wait()
 
 
-def measure(cmd, log):
-    """Run cmd; return (wall seconds, peak RSS in MB, exit code).
+def measure(cmd, log, stdin=None):
+    """Run cmd (stdin from the file `stdin`, if given); return (wall
+    seconds, peak RSS in MB, exit code).
 
     Peak RSS comes from GNU time (/usr/bin/time), which forks and execs the
     command from its own tiny process: a fork from this Python process would
     report Python's resident size for every command (ru_maxrss counts the
     pages a child holds before exec)."""
     rss_file = log + ".rss"
-    with open(log, "ab") as err:
+    with open(log, "ab") as err, open(stdin or os.devnull, "rb") as inp:
         t0 = time.perf_counter()
         code = subprocess.call(["/usr/bin/time", "-o", rss_file, "-f", "%M"] + cmd,
-                               stdout=subprocess.DEVNULL, stderr=err)
+                               stdin=inp, stdout=subprocess.DEVNULL, stderr=err)
         wall = time.perf_counter() - t0
     with open(rss_file) as f:
         kb = int(f.read().split()[-1])
@@ -216,6 +218,7 @@ def main():
                 "simplepipe": sp,
                 "simplepipe --text": sp + ["--format", "text"],
                 "simplepipe --gzip": sp + ["--compress", "gzip"],
+                "simplepipe stdin": [binary, "push", "-"] + sp[3:],
                 "simplepipe remote-write": [binary, "push", path, "bench", "--user", "bench", "--quiet",
                                             "--retries", "0", "--remote-write", rx.url + "/api/v1/write"],
                 "python": [sys.executable, pusher, path, f"127.0.0.1:{gw.port}", "bench", "bench", schema],
@@ -232,7 +235,7 @@ def main():
             for run in range(args.runs):
                 for name, cmd in tools.items():  # interleaved, so drift hits every tool alike
                     gw.wipe()
-                    wall, mb, code = measure(cmd, log)
+                    wall, mb, code = measure(cmd, log, path if name == "simplepipe stdin" else None)
                     if code != 0:
                         raise SystemExit(f"{name} failed (exit {code}); see {log}")
                     if run == 0 and name.endswith("remote-write"):
@@ -266,7 +269,7 @@ def main():
     print(f"\nbinary: {binary}, {size / 1e6:.2f} MB")
     if not args.bin.endswith("target/release/simplepipe"):
         return
-    print("\ntargets (BENCHMARKS.md; issue 15's):")
+    print("\ntargets (BENCHMARKS.md; issues 15 and 31):")
     rows = []
     small = min(results) if results else None
     if 10 in results:
@@ -276,7 +279,8 @@ def main():
         r = results[100000]
         rows.append(("100k series, wall, simplepipe / curl protobuf", r["ratios"]["simplepipe / curl protobuf"], "<=", 1.2))
         rows.append(("100k series, wall, simplepipe / curl text", r["ratios"]["simplepipe / curl text"], "<=", 0.35))
-        rows.append(("100k series, peak RSS, simplepipe (MB)", statistics.median(r["rss"]["simplepipe"]), "<=", 40))
+        for tool in ("simplepipe", "simplepipe --text", "simplepipe --gzip", "simplepipe stdin"):
+            rows.append((f"100k series, peak RSS, {tool} (MB)", statistics.median(r["rss"][tool]), "<=", 40))
         rows.append(("100k series, wall, python / simplepipe", r["ratios"]["python / simplepipe"], ">=", 40))
     rows.append(("stripped release binary (MB)", size / 1e6, "<=", 10))
     for what, got, op, want in rows:

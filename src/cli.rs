@@ -30,7 +30,7 @@ pub use influx::InfluxArgs;
 pub use live::{
     InstallArgs, LiveArgs, MetricsFormat, MetricsFrom, RunArgs, WatchArgs, WatchFormat,
 };
-pub use mlflow::MlflowArgs;
+pub use mlflow::{MlflowArgs, MlflowSourceArgs};
 pub use standard::{DashboardArgs, RulesArgs};
 
 /// Validate metric JSON artifacts and push them to a Prometheus Pushgateway.
@@ -50,12 +50,6 @@ pub struct Cli {
     /// never logged.
     #[arg(long, short, global = true, env = "SIMPLEPIPE_VERBOSE")]
     pub verbose: bool,
-
-    /// Print every problem found in an invalid artifact, up to 100 of one
-    /// kind in one array (default: the first 20), then a count of the rest
-    /// by kind.
-    #[arg(long, global = true, env = "SIMPLEPIPE_ALL_ERRORS")]
-    pub all_errors: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -255,6 +249,12 @@ pub struct ArtifactArgs {
     #[arg(long, env = "SIMPLEPIPE_SCHEMA", value_name = "NAME|PATH")]
     pub schema: Option<String>,
 
+    /// Print every problem found in an invalid artifact, up to 100 of one
+    /// kind in one array (default: the first 20), then a count of the rest
+    /// by kind.
+    #[arg(long, env = "SIMPLEPIPE_ALL_ERRORS")]
+    pub all_errors: bool,
+
     /// Refuse artifacts larger than this many bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024, env = "SIMPLEPIPE_MAX_BYTES", value_name = "BYTES")]
     pub max_bytes: u64,
@@ -295,6 +295,9 @@ pub struct ArtifactArgs {
         value_name = "N"
     )]
     pub max_series: usize,
+
+    #[command(flatten)]
+    pub mlflow: MlflowSourceArgs,
 }
 
 /// A duration in the one grammar ([`crate::duration`]), or a number of

@@ -21,6 +21,7 @@
 //! - [`model`]: the metric types and the name and number rules (a leaf).
 //! - [`duration`]: the one duration grammar (`90s`, `1m30s`, `1.5h`, `1d12h`), a leaf.
 //! - [`error`]: exit-code kinds, tagged where errors happen; the "every problem, with its pointer" report.
+//! - [`serde_words`]: serde's messages ("expected f64", "a sequence") in a user's words, a leaf.
 //! - [`report`]: the only writer of stderr lines (warnings, notices, `-v`).
 //! - [`redact`]: keeps credentials out of anything shown.
 
@@ -37,6 +38,7 @@ pub mod net;
 pub mod pushgateway;
 pub mod redact;
 pub mod report;
+pub mod serde_words;
 pub mod sink;
 pub mod source;
 pub mod standard;
@@ -51,7 +53,11 @@ use crate::source::Source;
 pub fn run(cli: Cli) -> Result<()> {
     report::set_verbose(cli.verbose);
     require_randomness()?;
-    error::show_all_problems(cli.all_errors);
+    error::show_all_problems(match &cli.command {
+        Command::Push(args) => args.artifact.all_errors,
+        Command::Validate(args) => args.artifact.all_errors,
+        _ => false,
+    });
     match cli.command {
         Command::Push(args) => commands::push::run(&config::push(args)?),
         Command::Validate(args) => commands::validate::run(&config::validate(args)?),

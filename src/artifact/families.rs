@@ -14,6 +14,7 @@ use anyhow::Result;
 
 use super::found::Found;
 use super::hashing::ContentHasher;
+use super::limit::Limit;
 use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
 use crate::error::Problem;
@@ -60,6 +61,10 @@ pub struct Model {
     /// The grouping the artifact names for itself, used where the command
     /// line names none (an Argo Workflow's template and creator).
     pub proposed: Proposed,
+    /// The same series at earlier times (Unix ms), oldest first: an
+    /// MLflow run's metric history, for destinations that keep timestamps.
+    /// Empty for artifacts.
+    pub history: Vec<(i64, Vec<crate::model::Family>)>,
 }
 
 /// A `job` and `user` an artifact proposes for its own grouping key.
@@ -118,10 +123,14 @@ pub struct FamilySet<'a> {
     mismatches: Vec<Problem>,
     /// The grouping the artifact proposes ([`Model::proposed`]).
     pub proposed: Proposed,
+    /// `--max-series`: once passed, readers may stop; nothing more is
+    /// stored, and [`Self::finish`] refuses.
+    pub limit: Limit,
 }
 
 impl<'a> FamilySet<'a> {
-    pub fn new(opts: &'a BuildOptions) -> Self {
+    /// An empty set that refuses more than `max_series` series.
+    pub fn new(opts: &'a BuildOptions, max_series: usize) -> Self {
         FamilySet {
             opts,
             families: Vec::new(),
@@ -132,6 +141,7 @@ impl<'a> FamilySet<'a> {
             warnings: Vec::new(),
             mismatches: Vec::new(),
             proposed: Proposed::default(),
+            limit: Limit::new(max_series),
         }
     }
 
@@ -164,6 +174,9 @@ impl<'a> FamilySet<'a> {
     /// The fast path then gives way to the schema, which says what is
     /// wrong in its own words (see [`super::fast`]).
     pub fn mismatch(&mut self, pointer: impl Into<String>, why: impl Into<String>) {
+        if self.limit.passed() {
+            return;
+        }
         // One is enough to give way; a few say where (a bug report's).
         if self.mismatches.len() < super::found::PER_ARRAY {
             self.mismatches.push(Problem::new(pointer, why));
@@ -192,14 +205,17 @@ impl<'a> FamilySet<'a> {
         self.families.is_empty() && self.problems.is_empty()
     }
 
-    /// The model, or every problem found (exit 4).
+    /// The model, or every problem found (exit 4); past `--max-series`,
+    /// that alone (what came after was not read).
     pub fn finish(mut self, origin: &str) -> Result<Model> {
+        self.limit.check(origin)?;
         self.name_collisions();
         self.problems.check(origin)?;
         Ok(Model {
             families: self.families,
             warnings: self.warnings,
             proposed: self.proposed,
+            history: Vec::new(),
         })
     }
 
@@ -268,6 +284,9 @@ impl<'a> FamilySet<'a> {
         'a: 'e,
     {
         let at = at.into();
+        if self.limit.passed() {
+            return;
+        }
         if !is_metric_name(&e.name) {
             let pointer =
                 matches!(&at, At::Item { .. }) || matches!(&at, At::Shown(s) if s.starts_with('/'));
@@ -306,6 +325,9 @@ impl<'a> FamilySet<'a> {
                 first
             );
             self.problem_of("duplicate-series", &at, msg);
+            return;
+        }
+        if !self.limit.admit(&at) {
             return;
         }
         let series = self.families[idx].series.len();

@@ -9,6 +9,7 @@
 //! - [`native`], [`flat`]: the format readers, entry by entry, strict enough
 //!   to stand in for the built-in schemas ([`fast`]).
 //! - [`workflow`]: an Argo Workflow object's status read as metrics.
+//! - [`mlflow`]: MLflow runs (an `mlflow://` source) read as metrics.
 //! - [`onepass`]: the native format read straight into the family set,
 //!   through a bounded [`window`] over the input.
 //! - [`number`]: values as artifacts write them.
@@ -18,12 +19,15 @@
 //! - [`series_index`]: the family set's duplicate-series index.
 //! - [`place`]: where an entry was given, a pointer only for messages.
 //! - [`hashing`]: the hashers of the family set's maps, in one place.
+//! - [`limit`]: `--max-series`, counted as the family set stores series.
 
 pub mod dupkeys;
 pub mod families;
 pub mod flat;
 pub mod found;
 pub mod hashing;
+pub mod limit;
+pub mod mlflow;
 pub mod native;
 pub mod number;
 pub mod onepass;
@@ -46,7 +50,6 @@ pub use families::{BuildOptions, InlineMetric, Model, Proposed};
 pub use schema::{Format, SchemaChoice};
 pub use validate::Validated;
 
-use crate::error::{bail_with, Exit};
 use families::{Entry, FamilySet};
 
 /// Where an artifact came from: its name in messages, and the directory a
@@ -92,26 +95,28 @@ pub fn check(
 ) -> Result<(Model, Validated)> {
     match one_pass(bytes, origin, schema, opts) {
         Some(done) => done,
-        None => two_passes(bytes, origin, schema, opts),
+        None => two_passes(bytes, origin, schema, opts, usize::MAX),
     }
 }
 
-/// [`check`] without trying [`one_pass`] first (when it was tried already).
+/// [`check`] without trying [`one_pass`] first (when it was tried already),
+/// refusing past `max_series` series.
 fn two_passes(
     bytes: &[u8],
     origin: &Origin,
     schema: Option<&SchemaChoice>,
     opts: &BuildOptions,
+    max_series: usize,
 ) -> Result<(Model, Validated)> {
     let doc = parse::parse(bytes, origin)?;
     let plan = validate::plan(&doc, schema)?;
     if plan.custom.is_none() {
-        if let Some(model) = fast(&doc, plan.format, opts) {
+        if let Some(model) = fast_within(&doc, plan.format, opts, max_series) {
             return Ok((model?, plan));
         }
     }
     validate::against_schemas(&doc, &plan, schema.is_some())?;
-    let model = build(Some((&doc, plan.format)), opts)?;
+    let model = build_within(Some((&doc, plan.format)), opts, max_series)?;
     Ok((model, plan))
 }
 
@@ -126,10 +131,21 @@ pub fn one_pass(
     schema: Option<&SchemaChoice>,
     opts: &BuildOptions,
 ) -> Option<Result<(Model, Validated)>> {
+    one_pass_within(input, origin, schema, opts, usize::MAX)
+}
+
+/// [`one_pass`], refusing as soon as `max_series` series have been read.
+fn one_pass_within(
+    input: impl std::io::Read,
+    origin: &Origin,
+    schema: Option<&SchemaChoice>,
+    opts: &BuildOptions,
+    max_series: usize,
+) -> Option<Result<(Model, Validated)>> {
     if schema.is_some_and(|s| *s != SchemaChoice::Builtin(Format::Metrics)) {
         return None;
     }
-    let mut set = FamilySet::new(opts);
+    let mut set = FamilySet::new(opts, max_series);
     let skeleton = onepass::read(input, &mut set)?;
     let doc = parse::Document {
         origin: origin.name.clone(),
@@ -151,13 +167,23 @@ pub fn one_pass(
 /// schema path then says what). The fast path of [`check`]; public for
 /// the property test that keeps it equal to the schema path.
 pub fn fast(doc: &parse::Document, format: Format, opts: &BuildOptions) -> Option<Result<Model>> {
+    fast_within(doc, format, opts, usize::MAX)
+}
+
+/// [`fast`], refusing past `max_series` series.
+fn fast_within(
+    doc: &parse::Document,
+    format: Format,
+    opts: &BuildOptions,
+    max_series: usize,
+) -> Option<Result<Model>> {
     // A Workflow is read only after its schema accepted it: its reader
     // relies on the schema's types rather than repeating them, and the
     // object is small (the API server keeps objects under 1.5 MB).
     if format == Format::Workflow {
         return None;
     }
-    let mut set = FamilySet::new(opts);
+    let mut set = FamilySet::new(opts, max_series);
     read(&mut set, doc, format);
     if set.mismatched() {
         return None;
@@ -193,21 +219,20 @@ fn add_inline(set: &mut FamilySet, opts: &BuildOptions) {
     }
 }
 
-/// [`check`] from a reader, then the `--max-series` limit, in one pass,
-/// when [`one_pass`] can answer alone:
-/// the input is never held whole. `None`: read it all and call
-/// [`load_after_one_pass`].
+/// [`check`] from a reader, refusing as soon as more than `--max-series`
+/// series were read, when [`one_pass`] can answer alone: the input is never
+/// held whole. `None`: read it all and call [`load_after_one_pass`].
 pub fn load_streamed(
     input: impl std::io::Read,
     origin: &Origin,
     check_opts: &CheckOptions,
     opts: &BuildOptions,
 ) -> Option<Result<(Model, Validated)>> {
-    let checked = one_pass(input, origin, check_opts.schema.as_ref(), opts)?;
-    Some(within_limit(checked, origin, check_opts))
+    let schema = check_opts.schema.as_ref();
+    one_pass_within(input, origin, schema, opts, check_opts.max_series)
 }
 
-/// [`check`] and the `--max-series` limit after [`load_streamed`] gave
+/// [`check`] with the `--max-series` limit after [`load_streamed`] gave
 /// way: the long way only.
 pub fn load_after_one_pass(
     bytes: &[u8],
@@ -215,34 +240,24 @@ pub fn load_after_one_pass(
     check_opts: &CheckOptions,
     opts: &BuildOptions,
 ) -> Result<(Model, Validated)> {
-    let checked = two_passes(bytes, origin, check_opts.schema.as_ref(), opts);
-    within_limit(checked, origin, check_opts)
-}
-
-/// The `--max-series` limit.
-fn within_limit(
-    checked: Result<(Model, Validated)>,
-    origin: &Origin,
-    check_opts: &CheckOptions,
-) -> Result<(Model, Validated)> {
-    let (model, validated) = checked?;
-    let series = model.series_count();
-    if series > check_opts.max_series {
-        bail_with!(
-            Exit::Invalid,
-            "{}: {series} series is more than --max-series ({}); raise --max-series or split the artifact",
-            origin.name,
-            check_opts.max_series
-        );
-    }
-    Ok((model, validated))
+    let schema = check_opts.schema.as_ref();
+    two_passes(bytes, origin, schema, opts, check_opts.max_series)
 }
 
 /// The families of a schema-valid document (if any) plus the inline
 /// `--metric` values.
 pub fn build(doc: Option<(&parse::Document, Format)>, opts: &BuildOptions) -> Result<Model> {
+    build_within(doc, opts, usize::MAX)
+}
+
+/// [`build`], refusing past `max_series` series.
+fn build_within(
+    doc: Option<(&parse::Document, Format)>,
+    opts: &BuildOptions,
+    max_series: usize,
+) -> Result<Model> {
     let origin = doc.map_or_else(|| "--metric".to_string(), |(d, _)| d.origin.clone());
-    let mut set = FamilySet::new(opts);
+    let mut set = FamilySet::new(opts, max_series);
     if let Some((doc, format)) = doc {
         read(&mut set, doc, format);
         set.mismatches_are_bugs();

@@ -91,14 +91,15 @@ fn top<R: Read>(w: &mut Window<R>, set: &mut FamilySet) -> Result<Map<String, Va
                 skeleton.insert(key, value);
             }
         }
-        if w.eat(b'}')? {
+        // Past --max-series the rest is not read: the set refuses.
+        if set.limit.passed() || w.eat(b'}')? {
             break;
         }
         if !w.eat(b',')? {
             return Err(Stop);
         }
     }
-    if w.peek()?.is_some() || count.unwrap_or(0) == 0 {
+    if !set.limit.passed() && (w.peek()?.is_some() || count.unwrap_or(0) == 0) {
         return Err(Stop);
     }
     skeleton.insert("metrics".into(), Value::Array(Vec::new()));
@@ -133,7 +134,7 @@ fn entries<R: Read>(
     loop {
         w.lend::<EntryOf, _>(|m| native::entry(set, labels, i, Ok(m.0)))?;
         i += 1;
-        if w.eat(b']')? {
+        if set.limit.passed() || w.eat(b']')? {
             return Ok(i);
         }
         if !w.eat(b',')? {

@@ -29,7 +29,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::Origin;
-use crate::error::{bail_with, Exit};
+use crate::error::Exit;
 
 /// A parsed artifact and where it came from.
 #[derive(Debug)]
@@ -73,16 +73,18 @@ pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
     let bytes = without_bom(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let (line, col) = line_col(bytes, e.valid_up_to());
-        bail_with!(
-            Exit::Invalid,
-            "{origin}: not UTF-8 text (invalid byte at line {line} column {col}); a metric artifact must be UTF-8 JSON"
-        );
+        return Err(unparsable(
+            &origin,
+            "encoding",
+            format!("not UTF-8 text (invalid byte at line {line} column {col}); a metric artifact must be UTF-8 JSON"),
+        ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        bail_with!(
-            Exit::Invalid,
-            "{origin}: is empty; expected a JSON metric artifact"
-        );
+        return Err(unparsable(
+            &origin,
+            "empty",
+            "is empty; expected a JSON metric artifact".to_string(),
+        ));
     }
     let text = std::str::from_utf8(bytes).expect("checked above");
     let parsed = match skeleton(text) {
@@ -109,18 +111,63 @@ pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
                 text,
             })
         }
-        Err(e) => {
-            let msg = e.to_string();
-            if msg.starts_with("recursion limit exceeded") {
-                bail_with!(
-                    Exit::Invalid,
-                    "{origin}: JSON nested more than 128 levels deep (line {} column {}); no metric artifact needs that",
-                    e.line(),
-                    e.column()
-                );
-            }
-            bail_with!(Exit::Invalid, "{origin}: not valid JSON: {msg}")
-        }
+        Err(e) => Err(not_json(&origin, &e)),
+    }
+}
+
+/// An artifact that is not JSON at all (empty, not UTF-8, cut off, a
+/// syntax error, nested too deep): one problem with no pointer. Typed, so
+/// that `validate --output json` can give its kind and its reason apart
+/// from the file's name; shown as `NAME: REASON`.
+#[derive(Debug)]
+pub struct Unparsable {
+    pub origin: String,
+    /// `empty`, `encoding`, `truncated`, `syntax` or `nesting`.
+    pub kind: &'static str,
+    pub reason: String,
+}
+
+impl fmt::Display for Unparsable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.origin, self.reason)
+    }
+}
+
+impl std::error::Error for Unparsable {}
+
+fn unparsable(origin: &str, kind: &'static str, reason: String) -> anyhow::Error {
+    let origin = origin.to_string();
+    crate::error::fail(
+        Exit::Invalid,
+        Unparsable {
+            origin,
+            kind,
+            reason,
+        },
+    )
+}
+
+/// The [`Unparsable`] in an error's chain, if that is what it is.
+pub fn unparsable_in(err: &anyhow::Error) -> Option<&Unparsable> {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<crate::error::Failure>())
+        .find_map(|f| f.error.downcast_ref::<Unparsable>())
+}
+
+fn not_json(origin: &str, e: &serde_json::Error) -> anyhow::Error {
+    let msg = e.to_string();
+    let (line, column) = (e.line(), e.column());
+    if msg.starts_with("recursion limit exceeded") {
+        let reason = format!("JSON nested more than 128 levels deep (line {line} column {column}); no metric artifact needs that");
+        return unparsable(origin, "nesting", reason);
+    }
+    match e.classify() {
+        serde_json::error::Category::Eof => unparsable(
+            origin,
+            "truncated",
+            format!("not valid JSON: {msg}; the file ends too early (was it cut off while being written?)"),
+        ),
+        _ => unparsable(origin, "syntax", format!("not valid JSON: {msg}")),
     }
 }
 

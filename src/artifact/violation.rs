@@ -31,7 +31,7 @@ pub(super) fn message(
             format!("{shown} is not a number or \"+Inf\"")
         }
         ValidationErrorKind::AnyOf { .. } if matches!(instance, Value::String(_)) => {
-            format!("{shown} is not a number (a string must be \"NaN\", \"+Inf\" or \"-Inf\")")
+            format!("{shown} is not a number ({})", strings_taken(e, schema))
         }
         ValidationErrorKind::AnyOf { .. } => format!("{shown} is not a number"),
         ValidationErrorKind::AdditionalProperties { unexpected }
@@ -66,6 +66,21 @@ pub(super) fn message(
         // jsonschema's own message quotes the whole instance: shorten the
         // instance, never the reason after it ("has more than 1 item").
         _ => reason_kept(&e.to_string(), instance),
+    }
+}
+
+/// Which strings a number may be given as: "NaN", "+Inf" or "-Inf" in the
+/// native formats; in simplepipe-v0, whose schema takes a string by a
+/// pattern (any string Python's `float()` reads), numbers as text too.
+fn strings_taken(e: &ValidationError<'_>, schema: &Value) -> &'static str {
+    let by_pattern = schema
+        .pointer(e.schema_path().as_str())
+        .and_then(Value::as_array)
+        .is_some_and(|branches| branches.iter().any(|b| b.get("pattern").is_some()));
+    if by_pattern {
+        "the simplepipe-v0 format takes a number, or a string Python's float() reads, such as \"6\", \"2.5e3\", \"nan\", \"inf\" or \"-inf\""
+    } else {
+        "a string must be \"NaN\", \"+Inf\" or \"-Inf\""
     }
 }
 

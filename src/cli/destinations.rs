@@ -98,9 +98,9 @@ pub struct GatewayArgs {
     /// Never fail the pipeline because of monitoring: `unreachable` (the
     /// default when the flag is given) turns "a destination unreachable
     /// after the retries" (and any failed destination when there are
-    /// several) into a warning and exit 0; `all` also forgives an
-    /// unreadable or invalid artifact and a rejected push. Usage errors
-    /// still fail.
+    /// several) into a warning and exit 0; `all` also forgives a rejected
+    /// push and, for `push`, an unreadable or invalid artifact. Usage
+    /// errors still fail.
     #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "unreachable", env = "SIMPLEPIPE_BEST_EFFORT", value_name = "WHAT")]
     pub best_effort: Option<BestEffort>,
 }
@@ -109,7 +109,7 @@ pub struct GatewayArgs {
 /// the only destination when there is one; remote write and InfluxDB next
 /// to a gateway take their own (`--remote-write-…`, `--influx-…`). TLS
 /// options apply to every destination.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct ConnectionArgs {
     /// Basic-auth user name. The password comes from --password-file or the
     /// SIMPLEPIPE_PASSWORD variable, never from a flag (flags show in process

@@ -32,3 +32,26 @@ pub struct MlflowArgs {
     #[arg(long, env = "SIMPLEPIPE_MLFLOW_EXPERIMENT", value_name = "NAME")]
     pub mlflow_experiment: Option<String>,
 }
+
+/// Reading `mlflow://runs/RUN_ID` and `mlflow://experiments/NAME` sources.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "MLflow sources")]
+pub struct MlflowSourceArgs {
+    /// The tracking server an mlflow:// source is read from, e.g.
+    /// http://mlflow:5000; else MLFLOW_TRACKING_URI. Honours
+    /// MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN,
+    /// MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH.
+    #[arg(long, value_name = "URL", hide_env_values = true)]
+    pub mlflow_tracking_uri: Option<String>,
+
+    /// Params (else tags) of an mlflow:// source's runs to carry as labels,
+    /// comma-separated, e.g. lr,mlflow.source.git.commit (names made legal:
+    /// lr, mlflow_source_git_commit).
+    #[arg(
+        long,
+        env = "SIMPLEPIPE_MLFLOW_LABELS",
+        value_name = "KEY,…",
+        value_delimiter = ','
+    )]
+    pub mlflow_labels: Vec<String>,
+}

@@ -10,7 +10,7 @@ use anyhow::{anyhow, Result};
 use super::{forgive, print};
 use crate::config::DeleteConfig;
 use crate::error::{fail, Exit};
-use crate::pushgateway::{self, expiry, group, Gateway, PushOptions, WireFormat};
+use crate::pushgateway::{self, expiry, group, Gateway, PushOptions, Target, WireFormat};
 use crate::report;
 
 pub fn run(cfg: &DeleteConfig) -> Result<()> {
@@ -22,11 +22,38 @@ pub fn run(cfg: &DeleteConfig) -> Result<()> {
         report::info_plain(format!("DELETE {shown} (dry run: nothing sent)"));
         return Ok(());
     }
+    // The listing says whether there was a group to delete; the DELETE
+    // goes out either way (the gateway's answer is the same), so a group
+    // the listing spells differently is never left behind.
+    let held = held(&cfg.target);
     let deleted = pushgateway::delete(&cfg.target);
     if deleted.is_ok() && !cfg.quiet {
-        report::info(format!("deleted group {shown}"));
+        report::info(match held {
+            Some(false) => format!("the gateway held no group at {shown}; nothing was deleted"),
+            _ => format!("deleted group {shown}"),
+        });
     }
     forgive(cfg.best_effort, deleted)
+}
+
+/// Whether the gateway's listing (`GET /api/v1/metrics`, one attempt)
+/// holds the group; `None` when it can't be read, and the DELETE that
+/// follows reports the trouble with its own retries.
+fn held(t: &Target) -> Option<bool> {
+    let gw = Gateway {
+        base: t.gateway.clone()?,
+        http: t.http.limited(Some(0), None),
+    };
+    let listed = gw
+        .client()
+        .and_then(|c| pushgateway::list_json(&gw, &c, pushgateway::DEFAULT_LISTING_BYTES));
+    match listed {
+        Ok(data) => Some(group::find(&data, &t.grouping).is_some()),
+        Err(e) => {
+            report::debug(|| format!("no listing, so whether the group existed is unknown: {e:#}"));
+            None
+        }
+    }
 }
 
 /// Read the group, drop the named families, PUT the rest back (or DELETE

@@ -20,13 +20,14 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::artifact::{self, Model, Origin};
+use crate::artifact::{self, Model, Origin, Validated};
 use crate::cli::BestEffort;
 use crate::config::ArtifactConfig;
 use crate::error::{exit_code, Exit, ExitContext};
 use crate::report;
 use crate::sink::fanout::SomeFailed;
 use crate::sink::remote_write::Partly;
+use crate::source::mlflow::MlflowRef;
 use crate::source::{self, Source};
 
 /// source -> unpack -> parse -> validate -> families, or the inline
@@ -38,12 +39,29 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
         report::debug(|| format!("--metric: {}", counts(&model)));
         return Ok((model, "inline metrics".to_string()));
     };
+    let (model, validated) = load_source(source, cfg)?;
+    Ok((model, described(validated.as_ref())))
+}
+
+/// What a source satisfied, in words: its schemas, or "MLflow runs".
+pub fn described(validated: Option<&Validated>) -> String {
+    validated.map_or_else(|| "MLflow runs".to_string(), Validated::describe)
+}
+
+/// [`load`] of a source, returning which schemas it satisfied as they are
+/// (`validate --output json` gives each its own field); `None` for MLflow
+/// runs, which are read through MLflow's API, not as a document.
+pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Option<Validated>)> {
+    if let Source::Mlflow(what) = source {
+        return load_mlflow(what, cfg).map(|model| (model, None));
+    }
     let origin = Origin {
         name: source.name(),
         base_dir: source.base_dir(),
     };
-    let streamed = source::stream(source, &cfg.read).and_then(|mut input| {
-        let done = artifact::load_streamed(&mut input, &origin, &cfg.check, &cfg.build)?;
+    let mut input = source::stream(source, &cfg.read);
+    let streamed = input.as_mut().and_then(|input| {
+        let done = artifact::load_streamed(&mut *input, &origin, &cfg.check, &cfg.build)?;
         report::debug(|| {
             format!(
                 "read {}: {} bytes, in one pass",
@@ -56,7 +74,7 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
     let (model, validated) = match streamed {
         Some(done) => done?,
         None => {
-            let bytes = source::read(source, &cfg.read)?;
+            let bytes = source::read_again(source, input, &cfg.read)?;
             artifact::load_after_one_pass(&bytes, &origin, &cfg.check, &cfg.build)?
         }
     };
@@ -64,7 +82,29 @@ pub fn load(source: Option<&Source>, cfg: &ArtifactConfig) -> Result<(Model, Str
     for w in &model.warnings {
         report::warn(format!("{}: {w}", origin.name));
     }
-    Ok((model, validated.describe()))
+    Ok((model, Some(validated)))
+}
+
+/// An `mlflow://` source: the runs read from the tracking server, then
+/// families (`artifact::mlflow`); the history only when a destination
+/// keeps timestamps.
+fn load_mlflow(what: &MlflowRef, cfg: &ArtifactConfig) -> Result<Model> {
+    let opts = cfg
+        .read
+        .mlflow
+        .as_ref()
+        .expect("config builds the MLflow options for an mlflow:// source");
+    let fetched = source::mlflow::fetch(what, opts)?;
+    let name = what.name();
+    let model = artifact::mlflow::build(
+        &fetched,
+        &opts.labels,
+        &name,
+        &cfg.build,
+        cfg.check.max_series,
+    )?;
+    report::debug(|| format!("{name}: {} run(s), {}", fetched.runs.len(), counts(&model)));
+    Ok(model)
 }
 
 /// `--best-effort`: turn the forgivable failures into a warning and exit 0.

@@ -13,7 +13,9 @@ use crate::config::{target, PushConfig};
 use crate::error::{exit_code, invalid_mut, Exit};
 use crate::model::Family;
 use crate::report;
-use crate::sink::{fanout, push_all, Effort, Outcome};
+use crate::sink::{fanout, push_all, split, Effort, Outcome};
+use crate::source::mlflow::MlflowRef;
+use crate::source::Source;
 
 pub fn run(cfg: &PushConfig) -> Result<()> {
     forgive(cfg.dest.best_effort, push(cfg))
@@ -63,14 +65,34 @@ fn push(cfg: &PushConfig) -> Result<()> {
     }
     let (pushed, series) = (counts(&model), model.series_count());
     let families: Arc<[Family]> = model.families.into();
-    let outcomes = push_all(&dest.sinks, &families, Effort::default());
+    let (outcomes, said) = match &cfg.source {
+        // MLflow runs: the history where it is kept, a group per user; each
+        // part says what it held.
+        Some(Source::Mlflow(what)) => {
+            let parts = split::push(
+                &dest.sinks,
+                &dest.grouping,
+                &families,
+                &model.history,
+                matches!(what, MlflowRef::Experiment(_)),
+                Effort::default(),
+            );
+            (parts, None)
+        }
+        _ => (
+            push_all(&dest.sinks, &families, Effort::default()),
+            Some(pushed),
+        ),
+    };
     if cfg.json {
         let summary = summary(cfg, &outcomes, &described, families.len(), series);
         print(format!("{summary}\n").as_bytes())?;
     } else if !cfg.quiet {
         for o in &outcomes {
-            if let Ok(went) = &o.result {
-                report::info(format!("pushed {pushed} to {went}"));
+            match (&o.result, &said) {
+                (Ok(went), Some(pushed)) => report::info(format!("pushed {pushed} to {went}")),
+                (Ok(part), None) => report::info(format!("pushed {part}")),
+                (Err(_), _) => {}
             }
         }
     }

@@ -19,7 +19,7 @@ use signal_hook::iterator::Signals;
 use super::forgive;
 use crate::config::live::{Records, WatchConfig};
 use crate::error::{Exit, ExitContext};
-use crate::live::lines::Splitter;
+use crate::live::lines::{LineParser, Splitter};
 use crate::live::modelop::{self, ModelOp};
 use crate::live::records::{self, follow_file, read_all};
 use crate::live::session::Session;
@@ -55,14 +55,8 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
     };
     let live = &cfg.live;
     let session = Session::start(&live.dest, live.interval, live.rules(reserved));
-    let mut handler: Handler = match &cfg.records {
-        Records::Lines(p) => Box::new(session.on_line(p.clone())),
-        Records::ModelOp(names) => Box::new(records::modelop(
-            ModelOp::new(names.clone()),
-            session.state.clone(),
-            session.warnings.clone(),
-        )),
-    };
+    let modelop_like = Arc::new(AtomicBool::new(false));
+    let mut handler = handler(&cfg.records, &session, modelop_like.clone());
     let stop = Arc::new(AtomicBool::new(false));
     let (done_tx, done_rx) = mpsc::channel();
     let mut signals = Signals::new([SIGTERM, SIGINT]).context("cannot handle signals")?;
@@ -110,6 +104,47 @@ pub fn run(cfg: WatchConfig) -> Result<()> {
             report::info(line);
         }
     }
+    if let (Ok(()), Records::Lines(parser)) = (&read, &cfg.records) {
+        let modelop = modelop_like.load(Ordering::Relaxed);
+        if let Some(note) = nothing_read(parser, &origin, modelop) {
+            report::warn(note);
+        }
+    }
     read?;
     forgive(live.dest.best_effort, finished.verdict())
+}
+
+/// What turns each record into metrics: the line parser (which also notes
+/// whether a line looks like a ModelOp message, in `modelop_like`) or the
+/// ModelOp mapper.
+fn handler(records: &Records, session: &Session, modelop_like: Arc<AtomicBool>) -> Handler {
+    match records {
+        Records::Lines(p) => {
+            let on_line = session.on_line(p.clone());
+            Box::new(move |at: &dyn Fn() -> String, line: &str| {
+                if !modelop_like.load(Ordering::Relaxed) && ModelOp::looks_like(line) {
+                    modelop_like.store(true, Ordering::Relaxed);
+                }
+                on_line(at, line);
+            })
+        }
+        Records::ModelOp(names) => Box::new(records::modelop(
+            ModelOp::new(names.clone()),
+            session.state.clone(),
+            session.warnings.clone(),
+        )),
+    }
+}
+
+/// The warning a `watch` that read no metric ends with: that nothing was
+/// read from `origin`, what its lines were, and, when they look like a
+/// ModelOp stream, the option that reads one.
+fn nothing_read(parser: &LineParser, origin: &str, modelop_like: bool) -> Option<String> {
+    let mut note = parser.no_metric_note_in(origin)?;
+    if modelop_like {
+        note.push_str(
+            "; its lines look like ModelOp Center stream messages (sensor-report, engine-state): read them with --format modelop",
+        );
+    }
+    Some(format!("nothing was read: {note}"))
 }

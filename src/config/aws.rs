@@ -56,6 +56,7 @@ pub fn s3_options(args: &ArtifactArgs, net: &NetArgs, from_s3: bool) -> Result<S
         path_style,
         timeout: net.timeout,
         retries: net.retries,
+        retry_max_wait: net.retry_max_wait,
         credentials: if from_s3 {
             credentials()?
         } else {

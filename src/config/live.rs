@@ -81,6 +81,15 @@ pub fn run(args: RunArgs) -> Result<RunConfig> {
             anyhow!("no command given: simplepipe run [OPTIONS] -- CMD [ARGS...]"),
         )
     })?;
+    // An option run doesn't know starts the command (clap takes the rest
+    // as CMD), and what follows it, --job included, goes with it: say so
+    // rather than report a missing job or fail to run "--all-errors".
+    if let Some(option) = program.to_str().filter(|p| p.starts_with('-')) {
+        return Err(fail(
+            Exit::Usage,
+            anyhow!("{option:?} is not an option of run (`simplepipe run --help` lists them); the command to run goes last, after --: simplepipe run [OPTIONS] -- CMD [ARGS...]"),
+        ));
+    }
     Ok(RunConfig {
         live: live(&args.live)?,
         parser: parser(&args.live, args.print_metrics)?,

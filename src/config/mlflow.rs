@@ -15,11 +15,14 @@ use anyhow::Result;
 
 use super::credentials::{self, AuthFrom};
 use super::{env_nonempty, target};
-use crate::cli::{ConnectionArgs, MlflowArgs, NetArgs};
+use reqwest::Url;
+
+use crate::cli::{ConnectionArgs, MlflowArgs, MlflowSourceArgs, NetArgs};
 use crate::encode::mlflow::tag_problem;
 use crate::error::{bail_with, Exit, ExitContext};
 use crate::net::HttpOptions;
 use crate::sink::mlflow::Target;
+use crate::source::mlflow::MlflowOptions;
 
 /// The checked target. `grouping` is job first, then user and `--group`.
 pub fn target(
@@ -49,21 +52,7 @@ pub fn target(
         }
     }
     let run_id = run_id()?;
-    let user_var = env_nonempty("MLFLOW_TRACKING_USERNAME");
-    let own = AuthFrom {
-        username: user_var.as_deref(),
-        username_option: "MLFLOW_TRACKING_USERNAME",
-        password_file: None,
-        password_option: "MLFLOW_TRACKING_PASSWORD",
-        password_var: "MLFLOW_TRACKING_PASSWORD",
-        bearer: Some((None, "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_TOKEN")),
-    };
-    let mut from = vec![own];
-    if shared_auth {
-        from.push(AuthFrom::shared(conn));
-    }
-    let mut http = credentials::http(conn, net, Some(&mut url), &from)?;
-    tls(&mut http)?;
+    let http = connection(&mut url, conn, shared_auth.then_some(conn), net)?;
     let user = grouping
         .iter()
         .find(|(k, _)| k == "user")
@@ -76,6 +65,78 @@ pub fn target(
         grouping,
         http,
     })
+}
+
+/// How to talk to a tracking server at `url`: MLflow's credential
+/// variables, user info in the URL, the unprefixed options (`shared`,
+/// when MLflow is the only destination), and MLflow's TLS variables on
+/// top of the shared TLS options. Shared by the sink and the source.
+fn connection(
+    url: &mut Url,
+    conn: &ConnectionArgs,
+    shared: Option<&ConnectionArgs>,
+    net: &NetArgs,
+) -> Result<HttpOptions> {
+    let user_var = env_nonempty("MLFLOW_TRACKING_USERNAME");
+    let own = AuthFrom {
+        username: user_var.as_deref(),
+        username_option: "MLFLOW_TRACKING_USERNAME",
+        password_file: None,
+        password_option: "MLFLOW_TRACKING_PASSWORD",
+        password_var: "MLFLOW_TRACKING_PASSWORD",
+        bearer: Some((None, "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_TOKEN")),
+    };
+    let mut from = vec![own];
+    from.extend(shared.map(AuthFrom::shared));
+    let mut http = credentials::http(conn, net, Some(url), &from)?;
+    tls(&mut http)?;
+    Ok(http)
+}
+
+/// The options of an `mlflow://` source: the server from
+/// `--mlflow-tracking-uri`, else `MLFLOW_TRACKING_URI` (MLflow's own
+/// convention); looked at only when a source is one (`from_mlflow`), so a
+/// training pod's variable never fails a local push. `history`: a
+/// destination keeps timestamps.
+pub fn source_options(
+    args: &MlflowSourceArgs,
+    net: &NetArgs,
+    from_mlflow: bool,
+    history: bool,
+) -> Result<Option<MlflowOptions>> {
+    if !from_mlflow {
+        if args.mlflow_tracking_uri.is_some() || !args.mlflow_labels.is_empty() {
+            bail_with!(
+                Exit::Usage,
+                "--mlflow-tracking-uri and --mlflow-labels are for mlflow:// sources (mlflow://runs/RUN_ID, mlflow://experiments/NAME), and no source is one"
+            );
+        }
+        return Ok(None);
+    }
+    let (option, raw) = match &args.mlflow_tracking_uri {
+        Some(raw) => ("--mlflow-tracking-uri", raw.clone()),
+        None => match env_nonempty("MLFLOW_TRACKING_URI") {
+            Some(raw) => ("MLFLOW_TRACKING_URI", raw),
+            None => bail_with!(
+                Exit::Usage,
+                "an mlflow:// source needs its tracking server: pass --mlflow-tracking-uri URL or set MLFLOW_TRACKING_URI (e.g. http://mlflow:5000)"
+            ),
+        },
+    };
+    let mut url = target::server_url(option, &raw, "http://mlflow:5000")?;
+    let http = connection(&mut url, &ConnectionArgs::default(), None, net)?;
+    let labels = args
+        .mlflow_labels
+        .iter()
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    Ok(Some(MlflowOptions {
+        url,
+        http,
+        labels,
+        history,
+    }))
 }
 
 /// `--mlflow-experiment` without `--mlflow`: refused rather than ignored.

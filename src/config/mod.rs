@@ -54,6 +54,7 @@ use crate::error::{bail_with, Exit};
 use crate::model::is_label_name;
 use crate::pushgateway::{self, PushOptions, Target};
 use crate::sink::Destinations;
+use crate::source::mlflow::MlflowRef;
 use crate::source::{ReadOptions, Source};
 
 /// How to read and check the artifact, and what the command line adds.
@@ -109,7 +110,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
     if source.is_none() && inline.is_empty() {
         bail_with!(
             Exit::Usage,
-            "nothing to push: give a SOURCE (a path, - for stdin, s3://BUCKET/KEY or argo://NAME) and a JOB, or at least one --metric NAME=VALUE"
+            "nothing to push: give a SOURCE (a path, - for stdin, s3://BUCKET/KEY, argo://NAME or mlflow://runs/RUN_ID) and a JOB, or at least one --metric NAME=VALUE"
         );
     }
     // An Argo Workflow names its own job: with a source and no job, the
@@ -118,6 +119,15 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
     let mode = push_mode(&args)?;
     let dest = destinations::resolve(&args.dest, &args.grouping, &args.net, job, mode)?;
     let labels = labels(&args.labels.labels, &dest)?;
+    if let Some(Source::Mlflow(MlflowRef::Experiment(_))) = &source {
+        if args.grouping.user.is_some() {
+            bail_with!(
+                Exit::Usage,
+                "--user: an mlflow://experiments/ source pushes each user's latest run under its own user; drop --user, or push one run with mlflow://runs/RUN_ID --user NAME"
+            );
+        }
+    }
+    let history = dest.sinks.iter().any(|s| s.keeps_timestamps());
     let build = BuildOptions {
         labels,
         grouping: dest.grouping_names(),
@@ -126,7 +136,7 @@ pub fn push(args: PushArgs) -> Result<PushConfig> {
         label_check: dest.label_check(),
     };
     Ok(PushConfig {
-        artifact: artifact(&args.artifact, &args.net, source.as_slice(), build)?,
+        artifact: artifact(&args.artifact, &args.net, source.as_slice(), build, history)?,
         source,
         dest,
         metrics_if_unreadable: metrics_if_unreadable(&args)?,
@@ -213,7 +223,7 @@ pub fn validate(args: ValidateArgs) -> Result<ValidateConfig> {
         label_check: None,
     };
     Ok(ValidateConfig {
-        artifact: artifact(&args.artifact, &args.net, &sources, build)?,
+        artifact: artifact(&args.artifact, &args.net, &sources, build, false)?,
         sources,
         json: args.output == Output::Json,
     })
@@ -241,21 +251,26 @@ pub fn delete(args: &DeleteArgs) -> Result<DeleteConfig> {
     })
 }
 
-/// How to read `sources` (the network options only for the kinds among them).
+/// How to read `sources` (the network options only for the kinds among
+/// them); `history`: a destination keeps timestamps, so an `mlflow://`
+/// source reads its runs' history.
 fn artifact(
     args: &ArtifactArgs,
     net: &NetArgs,
     sources: &[Source],
     build: BuildOptions,
+    history: bool,
 ) -> Result<ArtifactConfig> {
     let from_s3 = sources.iter().any(|s| matches!(s, Source::S3 { .. }));
     let from_argo = sources.iter().any(|s| matches!(s, Source::Argo { .. }));
+    let from_mlflow = sources.iter().any(|s| matches!(s, Source::Mlflow(_)));
     Ok(ArtifactConfig {
         read: ReadOptions {
             max_bytes: args.max_bytes,
             member: args.member.clone(),
             s3: aws::s3_options(args, net, from_s3)?,
             argo: kube::argo_options(net, from_argo)?,
+            mlflow: mlflow::source_options(&args.mlflow, net, from_mlflow, history)?,
         },
         check: CheckOptions {
             schema: args.schema.as_deref().map(SchemaChoice::parse),

@@ -24,6 +24,14 @@ pub fn target(
 ) -> Result<Target> {
     let raw = args.remote_write.as_deref().unwrap_or_default();
     let mut url = endpoint(raw)?;
+    if !is_remote_write_path(url.path()) {
+        crate::report::warn(format!(
+            "--remote-write {}: {:?} is not a remote-write path ({}); a receiver may read another format there (VictoriaMetrics reads InfluxDB lines at /write), answer 204 and keep nothing; pushing anyway",
+            crate::redact::url_str(raw),
+            url.path(),
+            KNOWN_PATHS
+        ));
+    }
     let own = AuthFrom {
         username: args.remote_write_username.as_deref(),
         username_option: "--remote-write-username",
@@ -48,6 +56,34 @@ pub fn target(
         max_samples: usize::try_from(max).unwrap_or(usize::MAX),
         http,
     })
+}
+
+/// Where the receivers take remote write, for the warning.
+const KNOWN_PATHS: &str = "…/api/v1/write for Prometheus and VictoriaMetrics, …/api/v1/push for Mimir and Cortex, …/api/v1/receive for Thanos";
+
+/// Whether `path` ends as a remote-write receiver's does: Prometheus and
+/// VictoriaMetrics `/api/v1/write` (VictoriaMetrics also under
+/// `/prometheus/` and a cluster's `/insert/0/prometheus/`), Mimir and
+/// Cortex `/api/v1/push` (Grafana Cloud `/api/prom/push`), Thanos Receive
+/// `/api/v1/receive`, M3 `/api/v1/prom/remote/write`, InfluxDB 1.8
+/// `/api/v1/prom/write`, Grafana Alloy `/api/v1/metrics/write`. A proxy
+/// may add a prefix, so only the end is compared. Another path is most
+/// likely a mistake that the receiver won't report: VictoriaMetrics reads
+/// a remote-write body sent to `/write` as InfluxDB lines, logs them as
+/// bad and answers 204.
+fn is_remote_write_path(path: &str) -> bool {
+    const ENDS: [&str; 8] = [
+        "/api/v1/write",
+        "/api/v1/push",
+        "/api/v1/receive",
+        "/receive",
+        "/api/prom/push",
+        "/api/v1/prom/remote/write",
+        "/api/v1/prom/write",
+        "/api/v1/metrics/write",
+    ];
+    let path = path.trim_end_matches('/');
+    ENDS.iter().any(|end| path.ends_with(end))
 }
 
 /// The receiver's endpoint, given in full (scheme, host and path; a query

@@ -61,12 +61,13 @@ pub const FROM_ARTIFACT: &str = "<job from the artifact>";
 /// When the artifact the job waited for ([`FROM_ARTIFACT`]) could not be
 /// loaded: the missing job, as the error it was before any artifact could
 /// name one (exit 2, which `--best-effort` never forgives). Not for
-/// `argo://`, which is always a Workflow: its own failure (exit 3) stands.
+/// `argo://`, which is always a Workflow, nor `mlflow://`, which always
+/// names its experiment: their own failure (exit 3) stands.
 pub fn unsettled(grouping: &[(String, String)], source: Option<&Source>) -> Option<anyhow::Error> {
     let pending = grouping
         .iter()
         .any(|(k, v)| k == "job" && v == FROM_ARTIFACT)
-        && !matches!(source, Some(Source::Argo { .. }));
+        && !matches!(source, Some(Source::Argo { .. } | Source::Mlflow(_)));
     pending.then(|| {
         crate::error::fail(
             Exit::Usage,
@@ -93,7 +94,7 @@ pub fn settle(
         let Some(own) = &proposed.job else {
             bail_with!(
                 Exit::Usage,
-                "{NO_JOB} (the grouping label `job` is required; only an Argo Workflow names its own)"
+                "{NO_JOB} (the grouping label `job` is required; only an Argo Workflow or an mlflow:// source names its own)"
             );
         };
         *job = own.clone();

@@ -7,6 +7,7 @@
 //! - [`remote_write`]: snappy-compressed `WriteRequest`s for Prometheus
 //!   remote write 1.0, and the text its `--dry-run` shows.
 //! - [`gzip`]: `--compress gzip`, for any body.
+//! - [`stream`]: a body written while it is sent, gzipped or not.
 //! - [`line_protocol`]: InfluxDB line protocol, in batches (`--influx`).
 //! - [`mlflow`]: MLflow `runs/log-batch` bodies (`--mlflow`).
 //! - [`flat`]: histograms and summaries as the series a scrape stores, for
@@ -17,6 +18,7 @@ pub mod line_protocol;
 pub mod mlflow;
 pub mod protobuf;
 pub mod remote_write;
+pub mod stream;
 pub mod text;
 
 pub use protobuf::protobuf;

@@ -69,70 +69,23 @@ pub fn protobuf_len(families: &[Family]) -> usize {
         .sum()
 }
 
-/// [`protobuf`]'s output as a reader that writes it as it is read, a few
-/// series at a time: a body that is sent while it is encoded, so that the
-/// receiver parses while the rest is written, and only [`Reader::CHUNK`]
-/// bytes of it are ever held.
-pub struct Reader<F> {
-    families: F,
-    family: usize,
-    /// The next series of `family` to write; `None` before its head.
-    series: Option<usize>,
-    buf: Vec<u8>,
-    pos: usize,
-}
+/// [`protobuf`]'s pieces, for a body written while it is sent
+/// ([`super::stream::Reader`]).
+pub struct Protobuf;
 
-impl<F: AsRef<[Family]>> Reader<F> {
-    /// About how much is written at a time.
-    pub const CHUNK: usize = 64 * 1024;
+impl super::stream::Pieces for Protobuf {
+    type Buf = Vec<u8>;
 
-    pub fn new(families: F) -> Reader<F> {
-        Reader {
-            families,
-            family: 0,
-            series: None,
-            buf: Vec::with_capacity(Self::CHUNK),
-            pos: 0,
-        }
+    fn clear(buf: &mut Vec<u8>) {
+        buf.clear();
     }
 
-    /// Write the next [`Self::CHUNK`] bytes or so; `false` at the end.
-    fn refill(&mut self) -> bool {
-        self.buf.clear();
-        self.pos = 0;
-        let families = self.families.as_ref();
-        while self.buf.len() < Self::CHUNK {
-            let Some(f) = families.get(self.family) else {
-                break;
-            };
-            match self.series {
-                None => {
-                    write_head(&mut self.buf, f);
-                    self.series = Some(0);
-                }
-                Some(i) if i < f.series.len() => {
-                    write_metric_field(&mut self.buf, f.kind, &f.series[i]);
-                    self.series = Some(i + 1);
-                }
-                Some(_) => {
-                    self.family += 1;
-                    self.series = None;
-                }
-            }
-        }
-        !self.buf.is_empty()
+    fn head(buf: &mut Vec<u8>, f: &Family) {
+        write_head(buf, f);
     }
-}
 
-impl<F: AsRef<[Family]>> std::io::Read for Reader<F> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos == self.buf.len() && !self.refill() {
-            return Ok(0);
-        }
-        let n = out.len().min(self.buf.len() - self.pos);
-        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+    fn series(buf: &mut Vec<u8>, f: &Family, s: &Series) {
+        write_metric_field(buf, f.kind, s);
     }
 }
 
@@ -311,54 +264,5 @@ mod tests {
         let mut out = Vec::new();
         varint(&mut out, 300);
         assert_eq!(out, [0xac, 0x02]);
-    }
-
-    #[test]
-    fn the_reader_writes_what_protobuf_writes_whatever_the_reads() {
-        use crate::model::{Family, Sample, Series};
-        use std::io::Read;
-        let family = |name: &str, kind, n: usize| Family {
-            name: name.into(),
-            help: if n.is_multiple_of(2) {
-                "h".into()
-            } else {
-                String::new()
-            },
-            kind,
-            series: (0..n)
-                .map(|i| Series {
-                    labels: vec![("shard".into(), format!("s{i}").into())],
-                    sample: match kind {
-                        Kind::Histogram => Sample::Histogram {
-                            buckets: vec![(1.0, 1), (2.0, i as u64)],
-                            sum: 3.0,
-                            count: i as u64 + 1,
-                        },
-                        _ => Sample::Scalar(i as f64),
-                    },
-                })
-                .collect(),
-        };
-        let families = vec![
-            family("a", Kind::Gauge, 9_000),
-            family("b", Kind::Counter, 0),
-            family("c", Kind::Histogram, 3_001),
-            family("d", Kind::Untyped, 1),
-        ];
-        let whole = protobuf(&families);
-        assert_eq!(whole.len(), protobuf_len(&families));
-        assert!(whole.len() > 3 * Reader::<&[Family]>::CHUNK);
-        for size in [1, 7, 8192, 1 << 20] {
-            let mut reader = Reader::new(&families[..]);
-            let (mut read, mut buf) = (Vec::new(), vec![0; size]);
-            loop {
-                let n = reader.read(&mut buf).unwrap();
-                if n == 0 {
-                    break;
-                }
-                read.extend_from_slice(&buf[..n]);
-            }
-            assert!(read == whole, "reads of {size} bytes");
-        }
     }
 }

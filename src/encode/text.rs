@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Family, Kind, Label, Sample};
+use crate::model::{Family, Kind, Label, Sample, Series};
 
 /// The `Content-Type` of [`text`]'s output.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -24,7 +24,41 @@ pub fn text(families: &[Family]) -> String {
     out
 }
 
+/// [`text`]'s pieces, for a body written while it is sent
+/// ([`super::stream::Reader`]).
+pub struct Text;
+
+impl super::stream::Pieces for Text {
+    type Buf = String;
+
+    fn clear(buf: &mut String) {
+        buf.clear();
+    }
+
+    fn head(buf: &mut String, f: &Family) {
+        write_head(buf, f);
+    }
+
+    fn series(buf: &mut String, f: &Family, s: &Series) {
+        write_series(buf, f, s);
+    }
+}
+
 fn write_family(out: &mut String, f: &Family) {
+    write_head(out, f);
+    for s in &f.series {
+        write_series(out, f, s);
+    }
+    debug_assert!(
+        f.kind != Kind::Untyped
+            || f.series
+                .iter()
+                .all(|s| matches!(s.sample, Sample::Scalar(_)))
+    );
+}
+
+/// A family's `# HELP` and `# TYPE` lines.
+fn write_head(out: &mut String, f: &Family) {
     let name = &f.name;
     if !f.help.is_empty() {
         out.push_str("# HELP ");
@@ -34,60 +68,57 @@ fn write_family(out: &mut String, f: &Family) {
         out.push('\n');
     }
     let _ = writeln!(out, "# TYPE {name} {}", f.kind.name());
-    for s in &f.series {
-        match (&s.sample, f.kind) {
-            (Sample::Scalar(v), _) => sample(out, name, "", &s.labels, None, *v),
-            (
-                Sample::Histogram {
-                    buckets,
-                    sum,
-                    count,
-                },
-                _,
-            ) => {
-                for (le, c) in buckets {
-                    sample(
-                        out,
-                        name,
-                        "_bucket",
-                        &s.labels,
-                        Some(("le", *le)),
-                        *c as f64,
-                    );
-                }
+}
+
+/// One series' lines (a histogram's or summary's several).
+fn write_series(out: &mut String, f: &Family, s: &Series) {
+    let name = &f.name;
+    match (&s.sample, f.kind) {
+        (Sample::Scalar(v), _) => sample(out, name, "", &s.labels, None, *v),
+        (
+            Sample::Histogram {
+                buckets,
+                sum,
+                count,
+            },
+            _,
+        ) => {
+            for (le, c) in buckets {
                 sample(
                     out,
                     name,
                     "_bucket",
                     &s.labels,
-                    Some(("le", f64::INFINITY)),
-                    *count as f64,
+                    Some(("le", *le)),
+                    *c as f64,
                 );
-                sample(out, name, "_sum", &s.labels, None, *sum);
-                sample(out, name, "_count", &s.labels, None, *count as f64);
             }
-            (
-                Sample::Summary {
-                    quantiles,
-                    sum,
-                    count,
-                },
-                _,
-            ) => {
-                for (q, v) in quantiles {
-                    sample(out, name, "", &s.labels, Some(("quantile", *q)), *v);
-                }
-                sample(out, name, "_sum", &s.labels, None, *sum);
-                sample(out, name, "_count", &s.labels, None, *count as f64);
+            sample(
+                out,
+                name,
+                "_bucket",
+                &s.labels,
+                Some(("le", f64::INFINITY)),
+                *count as f64,
+            );
+            sample(out, name, "_sum", &s.labels, None, *sum);
+            sample(out, name, "_count", &s.labels, None, *count as f64);
+        }
+        (
+            Sample::Summary {
+                quantiles,
+                sum,
+                count,
+            },
+            _,
+        ) => {
+            for (q, v) in quantiles {
+                sample(out, name, "", &s.labels, Some(("quantile", *q)), *v);
             }
+            sample(out, name, "_sum", &s.labels, None, *sum);
+            sample(out, name, "_count", &s.labels, None, *count as f64);
         }
     }
-    debug_assert!(
-        f.kind != Kind::Untyped
-            || f.series
-                .iter()
-                .all(|s| matches!(s.sample, Sample::Scalar(_)))
-    );
 }
 
 fn sample(
@@ -150,7 +181,6 @@ pub fn float(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Series;
 
     #[test]
     fn floats() {

@@ -2,10 +2,12 @@
 //!
 //! - **Output.** Only the streams metrics are read from are piped; the
 //!   others are inherited, so they are exactly the child's. A piped stream
-//!   is read as it comes (`read` returns whatever the pipe holds) and each
-//!   chunk is written to our own stdout/stderr and flushed before it is
-//!   parsed: no line waits for a newline to show, and a progress bar drawn
-//!   with `\r` keeps working. Lines (split at `\n`, and at `\r` for progress
+//!   is read as it comes (`read` returns whatever the pipe holds) and
+//!   written to our own stdout/stderr and flushed before it is parsed: a
+//!   stdout line never waits for its newline to show. Stderr, which our own
+//!   warnings share, is passed on in whole lines (`Relay`), so a warning
+//!   never lands inside a child's line; a progress bar drawn with `\r`
+//!   keeps working on both. Lines (split at `\n`, and at `\r` for progress
 //!   bars) go to a callback on the reader's thread; the callback must not
 //!   block (it updates shared state; pushing happens elsewhere).
 //!   `PYTHONUNBUFFERED=1` is set for the child unless already set: Python
@@ -243,8 +245,8 @@ where
 {
     thread::spawn(move || {
         let mut lines = Splitter::new(|n: u64, l: &str| on_line(stream, n, l));
+        let mut relay = Relay::new(stream);
         let mut buf = vec![0u8; 64 * 1024];
-        let mut passing = true;
         loop {
             let n = match from.read(&mut buf) {
                 Ok(0) => break,
@@ -252,16 +254,72 @@ where
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => break,
             };
-            if passing {
-                // If our own output is gone (a closed pipe), keep draining
-                // the child's so that it never blocks, and keep parsing.
-                passing = pass_through(stream, &buf[..n]).is_ok();
-            }
+            relay.feed(&buf[..n]);
             lines.feed(&buf[..n]);
         }
+        relay.finish();
         lines.finish();
         let _ = done.send(());
     });
+}
+
+/// The longest part of a line held back on stderr: past it, the part is
+/// written anyway (a "line" that long is not one a person reads).
+const HELD_MAX: usize = 64 * 1024;
+
+/// Passes a piped stream on to ours. Stdout goes through as it comes. On
+/// stderr, which simplepipe's own warnings share, only whole lines are
+/// written (up to the last `\n` or `\r`, the rest held until its end
+/// comes): a warning written between two chunks of a child's line would
+/// otherwise be spliced into it (`loss=simplepipe: warning: …`). Each write
+/// is one `write_all` under the lock, as `report`'s lines are.
+struct Relay {
+    stream: Stream,
+    held: Vec<u8>,
+    /// Cleared when our own output is gone (a closed pipe): the child's is
+    /// still drained, so that it never blocks, and still parsed.
+    passing: bool,
+}
+
+impl Relay {
+    fn new(stream: Stream) -> Relay {
+        Relay {
+            stream,
+            held: Vec::new(),
+            passing: true,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        if self.stream == Stream::Stdout {
+            return self.write(bytes);
+        }
+        let whole = bytes.iter().rposition(|&b| b == b'\n' || b == b'\r');
+        match whole {
+            Some(end) => {
+                self.held.extend_from_slice(&bytes[..=end]);
+                let lines = std::mem::take(&mut self.held);
+                self.write(&lines);
+                self.held.extend_from_slice(&bytes[end + 1..]);
+            }
+            None => self.held.extend_from_slice(bytes),
+        }
+        if self.held.len() > HELD_MAX {
+            self.finish();
+        }
+    }
+
+    /// Write what is held (at the end of the stream).
+    fn finish(&mut self) {
+        let rest = std::mem::take(&mut self.held);
+        self.write(&rest);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if self.passing && !bytes.is_empty() {
+            self.passing = pass_through(self.stream, bytes).is_ok();
+        }
+    }
 }
 
 fn pass_through(stream: Stream, bytes: &[u8]) -> io::Result<()> {

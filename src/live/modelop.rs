@@ -12,19 +12,25 @@
 //! | `manifold.N.records.rejected.by.encoding` | counter `modelop_records_rejected_total{slot="N",reason="encoding"}` (+ `data`) |
 //! | `sys.cpu.utilization` | gauge `modelop_cpu_utilization` |
 //! | `sys.memory` | gauge `modelop_memory_bytes` |
-//! | `engine-state` message | gauge `modelop_engine_status`: init 0, running 1, error 2 |
+//! | `engine-state` message | gauge `modelop_engine_status`: init 0, running 1, error 2, any other state -1 (unknown) |
 //!
 //! Throughput is the records counted since the last report with a non-zero
 //! `delta_time`, divided by that `delta_time`: a report with `delta_time`
 //! 0 (several reports in one instant) adds to a buffer kept per engine and
 //! slot, and the next non-zero one divides the buffer plus its own count.
+//! A report with no `delta_time` at all is taken as 0, and warned about
+//! once: a stream that never carries one never gives a throughput.
+//!
+//! An engine state other than the three (`finishing`, `ERROR`) sets the
+//! status to [`UNKNOWN`] rather than leave the last known state standing,
+//! with one warning per such state.
 //!
 //! Every series carries `engine` = `src`, and `model` when `--engine-names`
 //! maps that `src` to a name. Other message types and unknown taps are
 //! counted in `simplepipe_records_ignored_total`, silently; a line that is
 //! not a valid message is counted too, and also returned as a warning.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -40,6 +46,9 @@ pub const MEMORY: &str = "modelop_memory_bytes";
 pub const STATUS: &str = "modelop_engine_status";
 pub const IGNORED: &str = "simplepipe_records_ignored_total";
 
+/// `modelop_engine_status` for a state that is not init, running or error.
+pub const UNKNOWN: f64 = -1.0;
+
 /// Maps ModelOp messages onto a [`State`].
 #[derive(Debug, Default)]
 pub struct ModelOp {
@@ -47,6 +56,11 @@ pub struct ModelOp {
     names: HashMap<String, String>,
     /// Records counted at zero `delta_time`, per (engine, slot).
     pending: HashMap<(String, String), f64>,
+    /// What was warned about once already (an unknown state, a missing
+    /// `delta_time`).
+    warned: HashSet<String>,
+    /// A warning about the message just applied ([`ModelOp::take_note`]).
+    note: Option<String>,
 }
 
 /// What a sensor tap is.
@@ -81,7 +95,7 @@ impl ModelOp {
     pub fn new(names: HashMap<String, String>) -> ModelOp {
         ModelOp {
             names,
-            pending: HashMap::new(),
+            ..ModelOp::default()
         }
     }
 
@@ -99,6 +113,16 @@ impl ModelOp {
             .collect()
     }
 
+    /// Whether `line` looks like a ModelOp stream message (for `watch`
+    /// without `--format modelop`, to say what the lines were): cheap
+    /// enough for every line of a log.
+    pub fn looks_like(line: &str) -> bool {
+        let line = line.trim();
+        line.starts_with('{')
+            && line.contains("\"type\"")
+            && (line.contains("\"sensor-report\"") || line.contains("\"engine-state\""))
+    }
+
     /// Start the ignored-records counter at 0, so it can be alerted on
     /// before anything is ignored.
     pub fn init(&self, state: &mut State) {
@@ -111,7 +135,9 @@ impl ModelOp {
     }
 
     /// Apply one line of the stream. `Err` is a warning for the caller to
-    /// print with the line number; the record is counted as ignored either way.
+    /// print with the line number; the record is counted as ignored either
+    /// way. A record that was applied may still leave a warning in
+    /// [`ModelOp::take_note`].
     pub fn apply(&mut self, line: &str, state: &mut State) -> Result<(), String> {
         let line = line.trim();
         if line.is_empty() {
@@ -119,9 +145,7 @@ impl ModelOp {
         }
         let outcome = match serde_json::from_str::<Map<String, Value>>(line) {
             Ok(msg) => self.message(&msg, state),
-            Err(e) => Err(Some(format!(
-                "not a ModelOp message (one JSON object per line): {e}"
-            ))),
+            Err(e) => Err(Some(not_a_message(line, &e))),
         };
         match outcome {
             Ok(()) => Ok(()),
@@ -130,6 +154,19 @@ impl ModelOp {
                 let _ = state.add(IGNORED, IGNORED_HELP, labels, 1.0);
                 warning.map_or(Ok(()), Err)
             }
+        }
+    }
+
+    /// A warning about the record [`ModelOp::apply`] just applied, for
+    /// the caller to print with the line number (not an ignored record).
+    pub fn take_note(&mut self) -> Option<String> {
+        self.note.take()
+    }
+
+    /// Leave `note` for the caller, the first time `key` comes up.
+    fn note_once(&mut self, key: String, note: impl FnOnce() -> String) {
+        if self.warned.insert(key) {
+            self.note = Some(note());
         }
     }
 
@@ -159,7 +196,7 @@ impl ModelOp {
 
     /// An engine-state message: the engine's state as the status gauge.
     fn engine_state(
-        &self,
+        &mut self,
         msg: &Map<String, Value>,
         src: &str,
         state: &mut State,
@@ -168,10 +205,15 @@ impl ModelOp {
             Some("init") => 0.0,
             Some("running") => 1.0,
             Some("error") => 2.0,
-            other => {
+            Some(other) => {
+                self.note_once(format!("state {other}"), || {
+                    format!("engine-state from {src:?}: state {other:?} is not init, running or error, so {STATUS} is {UNKNOWN} (unknown); said once per state")
+                });
+                UNKNOWN
+            }
+            None => {
                 return Err(Some(format!(
-                    "engine-state from {src:?}: state {} is not init, running or error",
-                    other.map_or("missing".to_string(), |s| format!("{s:?}"))
+                    "engine-state from {src:?}: state missing is not init, running or error"
                 )))
             }
         };
@@ -216,6 +258,11 @@ impl ModelOp {
             }
             Tap::Records(slot) => {
                 let dt = delta_time(msg, t, src)?;
+                if msg.get("delta_time").is_none() {
+                    self.note_once("delta_time".into(), || {
+                        format!("sensor-report {t:?} from {src:?} has no \"delta_time\": its records are counted, and wait for a report with one to give {THROUGHPUT}; said once")
+                    });
+                }
                 self.records(src, slot, data, dt, state)
             }
         }
@@ -310,8 +357,25 @@ const REJECTED_HELP: &str = "Records rejected by the engine's input slot, by rea
 const THROUGHPUT_HELP: &str = "Records per second on the slot over the last sensor interval";
 const CPU_HELP: &str = "Engine CPU utilization (ModelOp sensor sys.cpu.utilization)";
 const MEMORY_HELP: &str = "Engine memory in bytes (ModelOp sensor sys.memory)";
-const STATUS_HELP: &str = "Engine state: 0 init, 1 running, 2 error";
+const STATUS_HELP: &str = "Engine state: 0 init, 1 running, 2 error, -1 unknown";
 const IGNORED_HELP: &str = "Stream records simplepipe did not map to a metric (other message types, unknown taps, malformed lines)";
+
+/// Why a line is not a ModelOp message: not JSON (serde's reason, with
+/// its column), or JSON of another kind, named in words rather than
+/// serde's ("invalid type: sequence, expected a map").
+fn not_a_message(line: &str, e: &serde_json::Error) -> String {
+    let kind = match serde_json::from_str::<Value>(line) {
+        Ok(Value::Array(_)) => "an array",
+        Ok(Value::String(_)) => "a string",
+        Ok(Value::Number(_)) => "a number",
+        Ok(Value::Bool(_)) => "true or false",
+        Ok(Value::Null) => "null",
+        Ok(Value::Object(_)) | Err(_) => {
+            return format!("not a ModelOp message (one JSON object per line): {e}")
+        }
+    };
+    format!("not a ModelOp message: JSON, but {kind}, not an object (one JSON object per line)")
+}
 
 #[cfg(test)]
 mod tests {
@@ -326,13 +390,20 @@ mod tests {
         })
     }
 
-    /// Apply a stream; return the warnings as "line N: …".
+    /// Apply a stream; return the warnings as "line N: …" (a record
+    /// applied with a warning: "line N (applied): …").
     fn run(m: &mut ModelOp, s: &mut State, text: &str) -> Vec<String> {
         m.init(s);
-        text.lines()
-            .enumerate()
-            .filter_map(|(i, l)| m.apply(l, s).err().map(|w| format!("line {}: {w}", i + 1)))
-            .collect()
+        let mut out = Vec::new();
+        for (i, l) in text.lines().enumerate() {
+            if let Err(w) = m.apply(l, s) {
+                out.push(format!("line {}: {w}", i + 1));
+            }
+            if let Some(note) = m.take_note() {
+                out.push(format!("line {} (applied): {note}", i + 1));
+            }
+        }
+        out
     }
 
     fn recorded() -> String {
@@ -436,12 +507,51 @@ mod tests {
                 r#"line 3: sensor-report "sys.memory" from "e": "data" is "lots", not a number"#,
                 r#"line 4: sensor-report "manifold.0.records.count" from "e": "delta_time" is -1, not a duration in seconds"#,
                 r#"line 5: modelop_records_total{engine="e",slot="0"}: cannot add -5 to a counter"#,
-                r#"line 6: engine-state from "e": state "paused" is not init, running or error"#,
+                r#"line 6 (applied): engine-state from "e": state "paused" is not init, running or error, so modelop_engine_status is -1 (unknown); said once per state"#,
                 r#"line 7: engine-state from "e": state missing is not init, running or error"#,
             ]
         );
-        assert_eq!(s.get(IGNORED, &[]), Some(9.0));
+        assert_eq!(s.get(IGNORED, &[]), Some(8.0));
         assert_eq!(s.get(RECORDS, &[("engine", "e"), ("slot", "0")]), None);
+    }
+
+    /// A state beyond the three sets the status to -1, each such state
+    /// warned about once; reports without `delta_time` count their records
+    /// and are warned about once in all.
+    #[test]
+    fn unknown_states_and_missing_delta_time() {
+        let (mut m, mut s) = (ModelOp::default(), state());
+        let text = [
+            r#"{"type":"engine-state","src":"e","state":"running"}"#,
+            r#"{"type":"engine-state","src":"e","state":"finishing"}"#,
+            r#"{"type":"engine-state","src":"e","state":"running"}"#,
+            r#"{"type":"engine-state","src":"e","state":"finishing"}"#,
+            r#"{"type":"engine-state","src":"f","state":"ERROR"}"#,
+            r#"{"type":"sensor-report","src":"e","tap":"manifold.0.records.count","data":4}"#,
+            r#"{"type":"sensor-report","src":"e","tap":"manifold.0.records.count","data":6}"#,
+            r#"{"type":"sensor-report","src":"e","tap":"manifold.0.records.count","data":2,"delta_time":4}"#,
+        ]
+        .join("\n");
+        let w = run(&mut m, &mut s, &text);
+        assert_eq!(
+            w,
+            [
+                r#"line 2 (applied): engine-state from "e": state "finishing" is not init, running or error, so modelop_engine_status is -1 (unknown); said once per state"#,
+                r#"line 5 (applied): engine-state from "f": state "ERROR" is not init, running or error, so modelop_engine_status is -1 (unknown); said once per state"#,
+                r#"line 6 (applied): sensor-report "manifold.0.records.count" from "e" has no "delta_time": its records are counted, and wait for a report with one to give modelop_records_per_second; said once"#,
+            ]
+        );
+        assert_eq!(s.get(STATUS, &[("engine", "e")]), Some(UNKNOWN));
+        assert_eq!(s.get(STATUS, &[("engine", "f")]), Some(UNKNOWN));
+        assert_eq!(
+            s.get(RECORDS, &[("engine", "e"), ("slot", "0")]),
+            Some(12.0)
+        );
+        assert_eq!(
+            s.get(THROUGHPUT, &[("engine", "e"), ("slot", "0")]),
+            Some(3.0)
+        );
+        assert_eq!(s.get(IGNORED, &[]), Some(0.0));
     }
 
     #[test]

@@ -12,6 +12,13 @@
 //! periodic one, which the next interval supersedes anyway, or the final
 //! one, which must land; the caller picks retries and timeouts from that.
 //!
+//! Periodic pushes are sent from a thread of their own, so that the final
+//! push never waits long for one in flight: a gateway that hangs would hold
+//! it for a whole `--timeout` before the final push's own `--timeout`
+//! began. The final push waits at most [`GRACE`] for it (a healthy push is
+//! over by then, and its older snapshot can't land after the final one),
+//! then goes without it; the abandoned request ends with the process.
+//!
 //! Failed periodic pushes are reported once when they start failing and
 //! once when pushing works again, not every interval: simplepipe's stderr
 //! is the child's log too, and a gateway down for a day must not fill it.
@@ -36,7 +43,11 @@ pub enum Push {
 }
 
 /// Sends one snapshot; `Err` is reported (periodic) or returned (final).
-pub type SendFn = Box<dyn FnMut(&[Family], Push) -> Result<()> + Send>;
+/// Shared by the periodic pushes' thread and the final push.
+pub type SendFn = Arc<dyn Fn(&[Family], Push) -> Result<()> + Send + Sync>;
+
+/// How long the final push waits for a periodic one still in flight.
+pub const GRACE: Duration = Duration::from_secs(1);
 
 /// Writes one warning line (the caller's reporter).
 pub type WarnFn = fn(&str);
@@ -72,6 +83,7 @@ impl Pusher {
         let looping = Loop {
             interval,
             state,
+            periodic: Periodic::start(send.clone()),
             send,
             warn,
             tally: tally.clone(),
@@ -82,8 +94,8 @@ impl Pusher {
     }
 
     /// Stop the periodic pushes and make the final one: the state plus
-    /// `extra`. Made on the loop's own thread after any push in flight, so
-    /// an older snapshot can never land after the final one.
+    /// `extra`. Made on the loop's own thread once the push in flight is
+    /// over, or after [`GRACE`] without it.
     pub fn finish(self, extra: Vec<Family>) -> Result<()> {
         self.finish_later(extra).wait()
     }
@@ -124,10 +136,54 @@ struct Loop {
     interval: Duration,
     state: Arc<Mutex<State>>,
     send: SendFn,
+    periodic: Periodic,
     warn: WarnFn,
     tally: Arc<Mutex<Tally>>,
     /// Whether the last periodic push failed (reported once, until it works).
     failing: bool,
+}
+
+/// The thread that sends periodic pushes, one at a time.
+struct Periodic {
+    jobs: mpsc::Sender<Vec<Family>>,
+    results: mpsc::Receiver<Result<()>>,
+    /// Whether a push was handed over and its result not yet taken.
+    in_flight: bool,
+}
+
+impl Periodic {
+    fn start(send: SendFn) -> Periodic {
+        let (jobs, jobs_rx) = mpsc::channel::<Vec<Family>>();
+        let (results_tx, results) = mpsc::channel();
+        // Ends when the loop drops `jobs` (after its push in flight, if
+        // one was abandoned, or with the process).
+        thread::spawn(move || {
+            for families in jobs_rx {
+                if results_tx.send(send(&families, Push::Periodic)).is_err() {
+                    return;
+                }
+            }
+        });
+        Periodic {
+            jobs,
+            results,
+            in_flight: false,
+        }
+    }
+
+    /// The result of the push in flight, once it is over (within `wait`).
+    fn ended(&mut self, wait: Duration) -> Option<Result<()>> {
+        if !self.in_flight {
+            return None;
+        }
+        let got = match self.results.recv_timeout(wait) {
+            Ok(result) => Some(result),
+            Err(mpsc::RecvTimeoutError::Timeout) => return None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => None,
+        };
+        self.in_flight = false;
+        got
+    }
 }
 
 impl Loop {
@@ -137,12 +193,23 @@ impl Loop {
             let wait = next.saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    self.periodic();
-                    // A push slower than the interval delays the next one;
-                    // ticks never pile up.
+                    if let Some(result) = self.periodic.ended(Duration::ZERO) {
+                        self.count(result);
+                    }
+                    // A push slower than the interval skips the ticks
+                    // until it is over; they never pile up.
+                    if !self.periodic.in_flight {
+                        self.tick();
+                    }
                     next = (next + self.interval).max(Instant::now());
                 }
                 Ok(Msg::Final(extra, reply)) => {
+                    if let Some(result) = self.periodic.ended(GRACE) {
+                        self.count(result);
+                    }
+                    if self.periodic.in_flight {
+                        (self.warn)(&format!("a periodic push still under way after {} was abandoned; the final push goes now", seconds(GRACE)));
+                    }
                     let _ = reply.send(self.last(extra));
                     return;
                 }
@@ -151,12 +218,17 @@ impl Loop {
         }
     }
 
-    fn periodic(&mut self) {
+    /// Hand the state to the periodic pushes' thread (nothing while empty).
+    fn tick(&mut self) {
         let families = snapshot(&self.state);
         if families.is_empty() {
             return;
         }
-        let result = (self.send)(&families, Push::Periodic);
+        self.periodic.in_flight = self.periodic.jobs.send(families).is_ok();
+    }
+
+    /// Count a periodic push's result, and report a change of fortune.
+    fn count(&mut self, result: Result<()>) {
         let mut tally = self.tally.lock().unwrap_or_else(|e| e.into_inner());
         match result {
             Ok(()) => {
@@ -232,7 +304,7 @@ mod tests {
 
     fn recorder(log: &Log, fail: bool) -> SendFn {
         let log = log.clone();
-        Box::new(move |f, push| {
+        Arc::new(move |f, push| {
             log.lock().unwrap().push((push, flat(f)));
             if fail {
                 Err(anyhow!("PUT http://gw/metrics/job/x: cannot connect"))
@@ -353,6 +425,44 @@ mod tests {
             ["PUT http://gw/metrics/job/x: cannot connect; the run goes on, and pushing is tried again every 0.001s (not reported again until it works)"]
         );
         assert!(tally.lock().unwrap().failed >= 4);
+    }
+
+    static ABANDONED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    #[test]
+    fn a_hung_periodic_push_does_not_hold_the_final_one() {
+        let (log, st) = (Log::default(), state());
+        set(&st, "x", 1.0);
+        let (release, hold) = mpsc::channel::<()>();
+        let hold = Mutex::new(hold);
+        let record = recorder(&log, false);
+        let send: SendFn = Arc::new(move |f, push| {
+            record(f, push)?;
+            if push == Push::Periodic {
+                // A gateway that never answers.
+                let _ = hold.lock().unwrap().recv();
+            }
+            Ok(())
+        });
+        let (p, tally) = Pusher::start(Duration::from_millis(1), st.clone(), send, |w| {
+            ABANDONED.lock().unwrap().push(w.to_string())
+        });
+        wait_for(&log, 1);
+        set(&st, "x", 2.0);
+        p.finish(vec![]).unwrap();
+        assert_eq!(
+            *log.lock().unwrap(),
+            vec![
+                (Push::Periodic, vec![("x".to_string(), 1.0)]),
+                (Push::Final, vec![("x".to_string(), 2.0)])
+            ]
+        );
+        assert_eq!(
+            *ABANDONED.lock().unwrap(),
+            ["a periodic push still under way after 1s was abandoned; the final push goes now"]
+        );
+        assert_eq!(tally.lock().unwrap().pushed, 1, "the final one");
+        drop(release);
     }
 
     #[test]

@@ -74,5 +74,8 @@ pub fn modelop(
         if let Err(w) = applied {
             warnings.warn(&at(), &w);
         }
+        if let Some(note) = m.take_note() {
+            report::warn(format!("{}: {note}", at()));
+        }
     }
 }

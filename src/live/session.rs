@@ -191,7 +191,7 @@ impl Finished {
 /// only hold the final push up. The final push gets `push`'s retries, all
 /// within `--timeout` from when it starts.
 fn send_fn(sink: Arc<dyn Sink>) -> SendFn {
-    Box::new(move |families: &[Family], push: Push| {
+    Arc::new(move |families: &[Family], push: Push| {
         let effort = match push {
             Push::Periodic => Effort {
                 retries: Some(0),

@@ -9,7 +9,9 @@
 //! from being answered, or a 5xx, is exit 6. Redirects are not followed: a
 //! PUT that gets redirected would be replayed as a GET.
 
+pub mod answer;
 pub mod failure;
+pub mod mlflow;
 pub mod retry;
 
 use std::fmt;
@@ -23,8 +25,9 @@ use reqwest::{Method, Url};
 use crate::error::{Exit, ExitContext};
 use crate::redact::Secret;
 
+pub use answer::Fetched;
 pub use failure::{describe, root_cause};
-pub use retry::{send, send_limited};
+pub use retry::{fetch, send, send_limited};
 
 /// How to talk to a server: the options every sink reads.
 #[derive(Debug, Clone)]
@@ -204,26 +207,23 @@ pub enum Content {
     /// Bytes written beforehand, shared (not copied) by each attempt: a
     /// copy per attempt was 12.6 MB on 100,000 series.
     Bytes(bytes::Bytes),
-    /// `len` bytes, written while they are sent (the receiver parses the
-    /// first while the rest is written), by a reader made anew for each
-    /// attempt.
-    Streamed { len: u64, open: Box<Opener> },
+    /// Bytes written while they are sent (the receiver parses the first
+    /// while the rest is written), by a reader made anew for each attempt:
+    /// `len` of them when known beforehand, else sent chunked (a gzipped
+    /// body's length is known only once it is written).
+    Streamed { len: Option<u64>, open: Box<Opener> },
 }
 
 /// What makes a streamed body's reader.
 pub type Opener = dyn Fn() -> Box<dyn std::io::Read + Send> + Send + Sync;
 
 impl Content {
-    pub fn len(&self) -> u64 {
+    /// The length, when it is known before the body is sent.
+    pub fn known_len(&self) -> Option<u64> {
         match self {
-            Content::Bytes(b) => b.len() as u64,
+            Content::Bytes(b) => Some(b.len() as u64),
             Content::Streamed { len, .. } => *len,
         }
-    }
-
-    /// Whether the body is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -10,15 +10,18 @@ use anyhow::{anyhow, Result};
 use reqwest::blocking::Client;
 use reqwest::header::HeaderValue;
 
-use super::failure::{answer_failure, connect_error, transport_failure, AttemptFailure};
+use super::answer::{fetched, read_answer, Fetched};
+use super::failure::{connect_error, transport_failure, AttemptFailure};
 use super::{Answer, Auth, Content, HttpOptions, Request};
-use crate::error::{fail, Exit};
+use crate::error::fail;
 use crate::report;
 
 /// Send a request, retrying transient failures; the error is tagged with
 /// its exit kind and names the method and the (redacted) URL.
 pub fn send(client: &Client, http: &HttpOptions, req: &Request) -> Result<Answer> {
-    send_within(client, http, req, None)
+    send_within(client, http, req, |resp, t| {
+        read_answer(resp, t, http, req, None)
+    })
 }
 
 /// [`send`], reading at most `max_bytes` of a successful answer: a longer
@@ -30,26 +33,41 @@ pub fn send_limited(
     req: &Request,
     max_bytes: u64,
 ) -> Result<Answer> {
-    send_within(client, http, req, Some(max_bytes))
+    send_within(client, http, req, |resp, t| {
+        read_answer(resp, t, http, req, Some(max_bytes))
+    })
 }
 
-fn send_within(
+/// [`send`] for an object store: the same retries, timeouts and bounds,
+/// the body as bytes (an object may be an archive), and a refusal handed
+/// back rather than put in the gateway's words.
+pub fn fetch(
     client: &Client,
     http: &HttpOptions,
     req: &Request,
-    max_bytes: Option<u64>,
-) -> Result<Answer> {
+    max_bytes: u64,
+) -> Result<Fetched> {
+    send_within(client, http, req, |resp, t| {
+        fetched(resp, t, http, req, max_bytes)
+    })
+}
+
+fn send_within<T>(
+    client: &Client,
+    http: &HttpOptions,
+    req: &Request,
+    read: impl Fn(reqwest::blocking::Response, Duration) -> Result<T, AttemptFailure>,
+) -> Result<T> {
     let attempts = http.retries.saturating_add(1);
     let (method, shown) = (&req.method, req.shown);
     report::debug(|| planned(http, req));
     for attempt in 1..=attempts {
         let started = Instant::now();
-        let failure = match attempt_once(client, http, req, max_bytes) {
-            Ok(answer) => {
+        let failure = match attempt_once(client, http, req, &read) {
+            Ok((answer, status)) => {
                 report::debug(|| {
                     format!(
-                        "{method} {shown}: HTTP {} after {:.0?}",
-                        answer.status,
+                        "{method} {shown}: HTTP {status} after {:.0?}",
                         started.elapsed()
                     )
                 });
@@ -114,8 +132,10 @@ fn send_within(
 fn planned(http: &HttpOptions, req: &Request) -> String {
     let size = req.body.map_or(String::new(), |b| {
         format!(
-            ", {} bytes of {}{}",
-            b.content.len(),
+            ", {} of {}{}",
+            b.content
+                .known_len()
+                .map_or("a streamed body".to_string(), |n| format!("{n} bytes")),
             b.content_type,
             b.content_encoding
                 .map_or(String::new(), |e| format!(", {e}"))
@@ -131,12 +151,14 @@ fn planned(http: &HttpOptions, req: &Request) -> String {
     )
 }
 
-fn attempt_once(
+/// One attempt, its answer read by `read` (given the attempt's timeout);
+/// with the answer's status.
+fn attempt_once<T>(
     client: &Client,
     http: &HttpOptions,
     req: &Request,
-    max_bytes: Option<u64>,
-) -> Result<Answer, AttemptFailure> {
+    read: &impl Fn(reqwest::blocking::Response, Duration) -> Result<T, AttemptFailure>,
+) -> Result<(T, reqwest::StatusCode), AttemptFailure> {
     let mut rb = client.request(req.method.clone(), req.url.clone());
     // Under a deadline an attempt gets only the time that is left.
     let timeout = match http.deadline {
@@ -168,7 +190,11 @@ fn attempt_once(
             .header(reqwest::header::CONTENT_TYPE, body.content_type)
             .body(match &body.content {
                 Content::Bytes(bytes) => reqwest::blocking::Body::from(bytes.clone()),
-                Content::Streamed { len, open } => reqwest::blocking::Body::sized(open(), *len),
+                Content::Streamed {
+                    len: Some(len),
+                    open,
+                } => reqwest::blocking::Body::sized(open(), *len),
+                Content::Streamed { len: None, open } => reqwest::blocking::Body::new(open()),
             });
         if let Some(enc) = body.content_encoding {
             rb = rb.header(reqwest::header::CONTENT_ENCODING, enc);
@@ -196,135 +222,8 @@ fn attempt_once(
         }
         transport_failure(&e, timeout, req.peer)
     })?;
-    read_answer(resp, timeout, http, req, max_bytes)
-}
-
-/// The answer's body, bounded: a success read up to `req.max_answer`, an
-/// error's first [`super::ERROR_KEEP`] bytes for its message.
-fn read_answer(
-    mut resp: reqwest::blocking::Response,
-    timeout: Duration,
-    http: &HttpOptions,
-    req: &Request,
-    max_bytes: Option<u64>,
-) -> Result<Answer, AttemptFailure> {
     let status = resp.status();
-    if status.is_success() {
-        let headers = resp.headers().clone();
-        if let Some(max) = max_bytes {
-            let text = bounded_text(resp, max, req.peer)?;
-            return Ok(Answer {
-                status,
-                headers,
-                text,
-            });
-        }
-        let limit = req.max_answer;
-        let (body, over) = read_bounded(&mut resp, limit.bytes).map_err(|e| {
-            match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
-                Some(re) => transport_failure(re, timeout, req.peer),
-                None => AttemptFailure {
-                    exit: crate::error::Exit::Unreachable,
-                    message: format!("cannot read the answer of {}: {e}", req.peer),
-                    retry: true,
-                    retry_after: None,
-                },
-            }
-        })?;
-        if over {
-            return Err(AttemptFailure {
-                exit: crate::error::Exit::Unreachable,
-                message: format!(
-                    "the answer of {} is larger than {} bytes{}; it was not read further",
-                    req.peer,
-                    limit.bytes,
-                    limit
-                        .option
-                        .map_or(String::new(), |o| format!(" ({o}; raise it to read more)"))
-                ),
-                retry: false,
-                retry_after: None,
-            });
-        }
-        return Ok(Answer {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&body).into_owned(),
-        });
-    }
-    let retry_after = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(retry_after);
-    // A few KB for the message; the rest is never read (the connection is
-    // dropped with the response), so a huge error body costs nothing.
-    let text = match read_bounded(&mut resp, super::ERROR_KEEP) {
-        Ok((kept, over)) => {
-            let mut text = String::from_utf8_lossy(&kept).into_owned();
-            if over {
-                text.push('…');
-            }
-            text
-        }
-        Err(_) => String::new(),
-    };
-    Err(answer_failure(status, &text, retry_after, http, req))
-}
-
-/// At most `max` bytes of an answer, as UTF-8 text.
-fn bounded_text(
-    resp: reqwest::blocking::Response,
-    max: u64,
-    peer: &str,
-) -> Result<String, AttemptFailure> {
-    use std::io::Read;
-    let failure = |message: String, retry| AttemptFailure {
-        exit: Exit::Source,
-        message,
-        retry,
-        retry_after: None,
-    };
-    let mut buf = Vec::new();
-    if let Err(e) = resp.take(max.saturating_add(1)).read_to_end(&mut buf) {
-        let cut = format!("the answer from {peer} was cut short: {e}");
-        return Err(AttemptFailure {
-            exit: Exit::Unreachable,
-            ..failure(cut, true)
-        });
-    }
-    if buf.len() as u64 > max {
-        let msg = format!("the answer from {peer} is larger than --max-bytes ({max} bytes); the download was stopped there");
-        return Err(failure(msg, false));
-    }
-    String::from_utf8(buf)
-        .map_err(|_| failure(format!("the answer from {peer} is not UTF-8 text"), false))
-}
-
-/// At most `limit` bytes of a body, and whether there was more.
-fn read_bounded(
-    resp: &mut reqwest::blocking::Response,
-    limit: u64,
-) -> std::io::Result<(Vec<u8>, bool)> {
-    use std::io::Read;
-    let mut buf = Vec::new();
-    resp.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
-    let over = buf.len() as u64 > limit;
-    buf.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    Ok((buf, over))
-}
-
-/// `Retry-After`: delay-seconds or an HTTP date.
-fn retry_after(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let ms = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
-        .num_milliseconds()
-        .max(0);
-    Some(Duration::from_millis(ms as u64))
+    read(resp, timeout).map(|answer| (answer, status))
 }
 
 /// Exponential backoff with full jitter: uniform in [0, min(cap, 1s·2^(n-1))].
@@ -351,16 +250,6 @@ fn random_fraction() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(retry_after("2"), Some(Duration::from_secs(2)));
-        assert_eq!(
-            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(retry_after("soon"), None);
-    }
 
     #[test]
     fn backoff_is_jittered_and_capped() {

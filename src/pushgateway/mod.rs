@@ -161,32 +161,24 @@ impl PushOptions {
         }
     }
 
-    /// The body as it goes on the wire: protobuf (unless gzipped) streamed
-    /// while it is written (see [`encode::protobuf::Reader`]), else bytes
-    /// written beforehand.
+    /// The body as it goes on the wire, written while it is sent (see
+    /// [`encode::stream`]): its length is known beforehand for plain
+    /// protobuf only, the others go chunked.
     pub fn body(&self, families: &Arc<[Family]>) -> Body {
-        if self.format == WireFormat::Protobuf && !self.gzip {
-            let shared = families.clone();
-            let open = move || -> Box<dyn std::io::Read + Send> {
-                Box::new(encode::protobuf::Reader::new(shared.clone()))
-            };
-            return Body {
-                content: Content::Streamed {
-                    len: encode::protobuf::protobuf_len(families) as u64,
-                    open: Box::new(open),
-                },
-                content_type: encode::PROTOBUF_CONTENT_TYPE,
-                content_encoding: None,
-                headers: Vec::new(),
-            };
-        }
+        let (shared, format, gzip) = (families.clone(), self.format, self.gzip);
+        let open = move || body_reader(shared.clone(), format, gzip);
+        let len = (format == WireFormat::Protobuf && !gzip)
+            .then(|| encode::protobuf::protobuf_len(families) as u64);
         Body {
-            content: Content::Bytes(self.bytes(families).into()),
-            content_type: match self.format {
+            content: Content::Streamed {
+                len,
+                open: Box::new(open),
+            },
+            content_type: match format {
                 WireFormat::Protobuf => encode::PROTOBUF_CONTENT_TYPE,
                 WireFormat::Text => encode::TEXT_CONTENT_TYPE,
             },
-            content_encoding: self.gzip.then_some("gzip"),
+            content_encoding: gzip.then_some("gzip"),
             headers: Vec::new(),
         }
     }
@@ -202,6 +194,25 @@ impl PushOptions {
         } else {
             bytes
         }
+    }
+}
+
+/// A reader of the body [`PushOptions::body`] sends: the encoder's
+/// output as it is read, gzipped as it is read with `--compress gzip`.
+fn body_reader(
+    families: Arc<[Family]>,
+    format: WireFormat,
+    gzip: bool,
+) -> Box<dyn std::io::Read + Send> {
+    use encode::stream::{self, Reader};
+    let body: Box<dyn std::io::Read + Send> = match format {
+        WireFormat::Protobuf => Box::new(Reader::<_, encode::protobuf::Protobuf>::new(families)),
+        WireFormat::Text => Box::new(Reader::<_, encode::text::Text>::new(families)),
+    };
+    if gzip {
+        Box::new(stream::gzip(body))
+    } else {
+        body
     }
 }
 

@@ -114,15 +114,33 @@ pub fn shown_url(target: &Target) -> String {
 
 /// The line-protocol batches for these families, stamped `timestamp_ms`.
 /// A tag InfluxDB cannot carry is an invalid artifact (exit 4); NaN and
-/// ±Inf values are skipped with one warning.
-pub fn encode(target: &Target, families: &[Family], timestamp_ms: i64) -> Result<Vec<String>> {
+/// ±Inf values are skipped with one warning, and when every value is one
+/// of them there is nothing to write: that is an invalid artifact too
+/// (exit 4, nothing sent), not a push that claims to have landed.
+pub fn encode(
+    target: &Target,
+    families: &[Family],
+    timestamp_ms: i64,
+) -> Result<line_protocol::Encoded> {
     let out = line_protocol::encode(families, &target.tags, timestamp_ms, target.batch_lines)
         .map_err(|problems| {
             check("InfluxDB line protocol", problems).expect_err("the list is never empty")
         })?;
+    let first = out.first_skipped.as_deref().unwrap_or("?");
+    if out.lines == 0 && out.skipped > 0 {
+        bail_with!(
+            Exit::Invalid,
+            "nothing to write to InfluxDB: {} NaN or ±Inf, which InfluxDB cannot store (the first: {first}); nothing was sent",
+            if out.skipped == 1 {
+                "the only value is".to_string()
+            } else {
+                format!("all {} values are", out.skipped)
+            }
+        );
+    }
     if out.skipped > 0 {
         report::warn(format!(
-            "{} value{} NaN or ±Inf, which InfluxDB cannot store, so {} skipped (the first: {})",
+            "{} value{} NaN or ±Inf, which InfluxDB cannot store, so {} skipped (the first: {first})",
             out.skipped,
             if out.skipped == 1 { " is" } else { "s are" },
             if out.skipped == 1 {
@@ -130,7 +148,6 @@ pub fn encode(target: &Target, families: &[Family], timestamp_ms: i64) -> Result
             } else {
                 "they are"
             },
-            out.first_skipped.as_deref().unwrap_or("?")
         ));
     }
     report::debug(|| {
@@ -142,13 +159,27 @@ pub fn encode(target: &Target, families: &[Family], timestamp_ms: i64) -> Result
             if out.batches.len() == 1 { "" } else { "s" }
         )
     });
-    Ok(out.batches)
+    Ok(out)
+}
+
+/// What a push wrote, for the summary: `6 points written, 2 skipped (NaN
+/// or ±Inf)`.
+fn written(out: &line_protocol::Encoded) -> String {
+    let mut text = format!(
+        "{} point{} written",
+        out.lines,
+        if out.lines == 1 { "" } else { "s" }
+    );
+    if out.skipped > 0 {
+        text.push_str(&format!(", {} skipped (NaN or ±Inf)", out.skipped));
+    }
+    text
 }
 
 /// What a dry run prints: the exact body (all batches, uncompressed).
 pub fn dry_run_body(target: &Target, families: &[Family]) -> Result<Vec<u8>> {
     let now = chrono::Utc::now().timestamp_millis();
-    Ok(encode(target, families, now)?.concat().into_bytes())
+    Ok(encode(target, families, now)?.body().into_bytes())
 }
 
 /// InfluxDB as a destination, with its client kept for the command.
@@ -164,6 +195,17 @@ impl InfluxSink {
             target,
             client: LazyClient::default(),
         }
+    }
+
+    /// The target with one push's effort, and the command's client.
+    fn prepared(&self, effort: Effort) -> Result<(Target, &Client)> {
+        let target = Target {
+            http: self.target.http.limited(effort.retries, effort.deadline),
+            ..self.target.clone()
+        };
+        let https = target.url.as_ref().is_some_and(|u| u.scheme() == "https");
+        let client = self.client.get(&target.http, https)?;
+        Ok((target, client))
     }
 }
 
@@ -189,14 +231,34 @@ impl Sink for InfluxSink {
     }
 
     fn push(&self, families: &Arc<[Family]>, effort: Effort) -> Result<String> {
-        let target = Target {
-            http: self.target.http.limited(effort.retries, effort.deadline),
-            ..self.target.clone()
-        };
-        let https = target.url.as_ref().is_some_and(|u| u.scheme() == "https");
-        let client = self.client.get(&target.http, https)?;
-        push(client, &target, families)?;
-        Ok(self.destination())
+        let (target, client) = self.prepared(effort)?;
+        let out = push(client, &target, families)?;
+        Ok(format!("{}: {}", self.destination(), written(&out)))
+    }
+
+    fn keeps_timestamps(&self) -> bool {
+        true
+    }
+
+    /// One write (or more, by `--influx-batch`) per timestamp, oldest first.
+    fn push_history(&self, points: &[(i64, Vec<Family>)], effort: Effort) -> Result<String> {
+        let (target, client) = self.prepared(effort)?;
+        let mut lines = 0;
+        for (i, (ts, families)) in points.iter().enumerate() {
+            let out = push_at(client, &target, families, *ts).with_context(|| {
+                format!(
+                    "history point {} of {}: {lines} points had been written",
+                    i + 1,
+                    points.len()
+                )
+            })?;
+            lines += out.lines;
+        }
+        Ok(format!(
+            "{}: {lines} points written, at {} times",
+            self.destination(),
+            points.len()
+        ))
     }
 
     fn label_check(&self) -> Option<LabelCheck> {
@@ -219,14 +281,34 @@ impl Sink for InfluxSink {
     }
 }
 
-/// Write the families, one request per batch, in order. When a batch fails
-/// after others were written, the error says how many lines already are.
-pub fn push(client: &Client, target: &Target, families: &[Family]) -> Result<()> {
+/// Write the families, one request per batch, in order; returns what was
+/// written. When a batch fails after others were written, the error says
+/// how many lines already are.
+pub fn push(
+    client: &Client,
+    target: &Target,
+    families: &[Family],
+) -> Result<line_protocol::Encoded> {
+    push_at(
+        client,
+        target,
+        families,
+        chrono::Utc::now().timestamp_millis(),
+    )
+}
+
+/// [`push`], every line stamped `timestamp_ms`.
+fn push_at(
+    client: &Client,
+    target: &Target,
+    families: &[Family],
+    timestamp_ms: i64,
+) -> Result<line_protocol::Encoded> {
     let Some(base) = &target.url else {
         bail_with!(Exit::Usage, "no InfluxDB given: pass --influx URL");
     };
-    let now = chrono::Utc::now().timestamp_millis();
-    let batches = encode(target, families, now)?;
+    let out = encode(target, families, timestamp_ms)?;
+    let batches = &out.batches;
     let url = write_url(base, &target.api);
     let shown = shown_url(target);
     let total: usize = batches.iter().map(|b| b.lines().count()).sum();
@@ -257,7 +339,7 @@ pub fn push(client: &Client, target: &Target, families: &[Family]) -> Result<()>
         }
         written += lines;
     }
-    Ok(())
+    Ok(out)
 }
 
 fn body(batch: &str, gzip: bool) -> Body {

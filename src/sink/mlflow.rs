@@ -18,14 +18,15 @@
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
-use reqwest::{Method, Url};
-use serde_json::{json, Value};
+use reqwest::Url;
+use serde_json::json;
 
 use super::{Effort, End, Sink};
 use crate::encode::mlflow::{self as encode, Tag};
-use crate::error::{bail_with, check, Exit};
+use crate::error::check;
 use crate::model::Family;
-use crate::net::{self, Body, Content, HttpOptions, LazyClient, Request};
+use crate::net::mlflow::Api;
+use crate::net::{self, HttpOptions, LazyClient};
 
 /// Where and how to log.
 #[derive(Debug, Clone)]
@@ -78,6 +79,7 @@ impl MlflowSink {
             client,
             http: http.clone(),
             base: &self.target.url,
+            url_hint: "is --mlflow the tracking server's base URL, e.g. http://mlflow:5000?",
         })
     }
 
@@ -289,104 +291,4 @@ fn log(api: &Api, run_id: &str, metrics: &[encode::Metric], tags: &[Tag]) -> Res
         landed += n;
     }
     Ok(())
-}
-
-/// MLflow's REST API, through `net`.
-struct Api<'a> {
-    client: &'a reqwest::blocking::Client,
-    http: HttpOptions,
-    base: &'a Url,
-}
-
-impl Api<'_> {
-    fn url(&self, path: &str) -> Url {
-        let mut url = self.base.clone();
-        {
-            let mut segs = url.path_segments_mut().expect("http(s) URLs have a path");
-            segs.pop_if_empty();
-            segs.extend(["api", "2.0", "mlflow"]);
-            segs.extend(path.split('/'));
-        }
-        url
-    }
-
-    fn send(&self, path: &str, body: Vec<u8>) -> Result<Value> {
-        let url = self.url(path);
-        let shown = net::shown_url(url.clone(), &self.http.auth);
-        let body = Body {
-            content: Content::Bytes(body.into()),
-            content_type: "application/json",
-            content_encoding: None,
-            headers: Vec::new(),
-        };
-        let req = Request {
-            method: Method::POST,
-            url,
-            shown: &shown,
-            peer: "MLflow",
-            url_hint: "is --mlflow the tracking server's base URL, e.g. http://mlflow:5000?",
-            body: Some(&body),
-            max_answer: net::ANSWER_LIMIT,
-        };
-        let answer = net::send(self.client, &self.http, &req)?;
-        Ok(serde_json::from_str(&answer.text).unwrap_or(Value::Null))
-    }
-
-    fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        self.send(
-            path,
-            serde_json::to_vec(body).expect("JSON values serialise"),
-        )
-    }
-
-    fn update(&self, run_id: &str, status: &str) -> Result<()> {
-        let mut body = json!({"run_id": run_id, "status": status});
-        if status != "RUNNING" {
-            body["end_time"] = json!(chrono::Utc::now().timestamp_millis());
-        }
-        self.post("runs/update", &body).map(drop)
-    }
-
-    /// The experiment's id, creating it when missing. Looked up by
-    /// `experiments/search` (a missing experiment is an empty answer, not
-    /// an error); a create that loses a race with another client is looked
-    /// up again.
-    fn experiment(&self, name: &str) -> Result<String> {
-        if let Some(id) = self.find(name)? {
-            return Ok(id);
-        }
-        match self.post("experiments/create", &json!({ "name": name })) {
-            Ok(v) => v["experiment_id"]
-                .as_str()
-                .map(str::to_string)
-                .context("MLflow's experiments/create answer holds no id"),
-            Err(e) => match self.find(name)? {
-                Some(id) => Ok(id),
-                None => Err(e),
-            },
-        }
-    }
-
-    fn find(&self, name: &str) -> Result<Option<String>> {
-        let filter = format!("name = '{}'", name.replace('\'', "\\'"));
-        let v = self.post(
-            "experiments/search",
-            &json!({"filter": filter, "max_results": 10, "view_type": "ALL"}),
-        )?;
-        let found = v["experiments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|e| e["name"] == name);
-        let Some(e) = found else {
-            return Ok(None);
-        };
-        if e["lifecycle_stage"] == "deleted" {
-            bail_with!(
-                Exit::Rejected,
-                "the MLflow experiment {name:?} is deleted; restore it in MLflow or pick another name (--mlflow-experiment)"
-            );
-        }
-        Ok(e["experiment_id"].as_str().map(str::to_string))
-    }
 }

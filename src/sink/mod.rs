@@ -19,6 +19,7 @@ pub mod influx;
 pub mod mlflow;
 pub mod pushgateway;
 pub mod remote_write;
+pub mod split;
 
 use std::fmt;
 use std::sync::Arc;
@@ -74,6 +75,26 @@ pub trait Sink: fmt::Debug + Send + Sync {
     /// The same destination with another grouping (an artifact that names
     /// its own job and user, as an Argo Workflow does).
     fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink>;
+    /// Whether series go into groups named by the grouping key (the
+    /// Pushgateway): several users' runs read at once
+    /// (`mlflow://experiments/NAME`) go there as one group per user, and
+    /// elsewhere as series with a `user` label ([`split`]).
+    fn has_groups(&self) -> bool {
+        false
+    }
+    /// Whether samples keep their own timestamps (remote write, InfluxDB):
+    /// an `mlflow://` source then sends its runs' whole history.
+    fn keeps_timestamps(&self) -> bool {
+        false
+    }
+    /// Send the same series as they were at several times (Unix ms,
+    /// oldest first). Called only where [`Sink::keeps_timestamps`].
+    fn push_history(&self, _points: &[(i64, Vec<Family>)], _effort: Effort) -> Result<String> {
+        Err(anyhow::anyhow!(
+            "{} keeps no timestamps; this is a bug, please report it",
+            self.kind()
+        ))
+    }
     /// A live session (`run`, `watch`) begins, before its first push. A
     /// destination that keeps a record of the session (an MLflow run)
     /// opens it here; the others have nothing to do.

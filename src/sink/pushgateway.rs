@@ -103,6 +103,10 @@ impl Sink for GatewaySink {
         self.target.http.timeout
     }
 
+    fn has_groups(&self) -> bool {
+        true
+    }
+
     fn regroup(&self, grouping: &[(String, String)]) -> Arc<dyn Sink> {
         Arc::new(GatewaySink::new(
             Target {

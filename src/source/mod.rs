@@ -1,5 +1,6 @@
 //! Stage 1, source: read the artifact's bytes from a file, stdin, S3 or the
-//! Kubernetes API ([`argo`]), and unwrap any tar/gzip layers ([`archive`]).
+//! Kubernetes API ([`argo`]), and unwrap any tar/gzip layers ([`archive`]);
+//! or read MLflow runs from a tracking server ([`mlflow`]).
 //!
 //! Reading is bounded by `--max-bytes` so that no artifact can exhaust
 //! memory: we read at most one byte past the limit and stop there (S3
@@ -9,7 +10,11 @@
 
 pub mod archive;
 pub mod argo;
+pub mod mlflow;
 pub mod s3;
+pub mod stream;
+
+pub use stream::{read_again, stream, Stream};
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -35,6 +40,9 @@ pub enum Source {
         namespace: Option<String>,
         name: String,
     },
+    /// `mlflow://runs/RUN_ID` or `mlflow://experiments/NAME`: runs read
+    /// from MLflow's REST API (not bytes: see `commands::load`).
+    Mlflow(mlflow::MlflowRef),
 }
 
 impl Source {
@@ -44,6 +52,9 @@ impl Source {
         }
         if let Some(rest) = raw.strip_prefix("argo://") {
             return argo_source(raw, rest);
+        }
+        if let Some(rest) = raw.strip_prefix("mlflow://") {
+            return mlflow::MlflowRef::parse(raw, rest).map(Source::Mlflow);
         }
         let Some(rest) = raw.strip_prefix("s3://") else {
             return Ok(Source::Path(PathBuf::from(raw)));
@@ -71,6 +82,7 @@ impl Source {
                 name,
             } => format!("argo://{ns}/{name}"),
             Source::Argo { name, .. } => format!("argo://{name}"),
+            Source::Mlflow(what) => what.name(),
         }
     }
 
@@ -79,7 +91,9 @@ impl Source {
     pub fn base_dir(&self) -> PathBuf {
         match self {
             Source::Path(p) => p.parent().map(PathBuf::from).unwrap_or_default(),
-            Source::Stdin | Source::S3 { .. } | Source::Argo { .. } => PathBuf::new(),
+            Source::Stdin | Source::S3 { .. } | Source::Argo { .. } | Source::Mlflow(_) => {
+                PathBuf::new()
+            }
         }
     }
 }
@@ -117,10 +131,17 @@ pub struct ReadOptions {
     pub member: Option<String>,
     pub s3: s3::S3Options,
     pub argo: argo::ArgoOptions,
+    /// The tracking server, when a source is `mlflow://`.
+    pub mlflow: Option<mlflow::MlflowOptions>,
 }
 
 /// Read the source and unwrap any archive layers: the artifact's own bytes.
 pub fn read(source: &Source, opts: &ReadOptions) -> Result<Vec<u8>> {
+    read_from(source, opts, Vec::new())
+}
+
+/// [`read`], the first bytes of stdin (`spilled`) read already.
+fn read_from(source: &Source, opts: &ReadOptions, spilled: Vec<u8>) -> Result<Vec<u8>> {
     let bytes = match source {
         Source::S3 { bucket, key } => s3::fetch(bucket, key, &opts.s3, opts.max_bytes)?,
         Source::Argo { namespace, name } => argo::fetch(
@@ -130,7 +151,12 @@ pub fn read(source: &Source, opts: &ReadOptions) -> Result<Vec<u8>> {
             &opts.argo,
             opts.max_bytes,
         )?,
-        _ => read_local(source, opts.max_bytes)?,
+        Source::Mlflow(_) => bail_with!(
+            Exit::Internal,
+            "{}: MLflow runs are read by source::mlflow::fetch, not as bytes",
+            source.name()
+        ),
+        _ => read_local(source, opts.max_bytes, spilled)?,
     };
     crate::report::debug(|| format!("read {}: {} bytes", source.name(), bytes.len()));
     archive::unpack(
@@ -185,58 +211,6 @@ fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
-/// A local file read as it is parsed (see `artifact::load_streamed`), so
-/// that a big artifact is never held whole; `None` for stdin and S3 (which
-/// can't be read twice, as the long way needs when the one pass gives
-/// way), for archives (which [`read`] unpacks), and for what can't be
-/// opened (the long way says why).
-pub fn stream(source: &Source, opts: &ReadOptions) -> Option<Stream> {
-    let Source::Path(path) = source else {
-        return None;
-    };
-    let mut file = std::fs::File::open(path).ok()?;
-    if opts.member.is_some() || !file.metadata().ok()?.is_file() {
-        return None;
-    }
-    let mut head = Vec::with_capacity(512);
-    (&mut file).take(512).read_to_end(&mut head).ok()?;
-    if archive::is_archive(&head) {
-        return None;
-    }
-    Some(Stream {
-        input: std::io::Cursor::new(head).chain(file),
-        left: opts.max_bytes,
-        read: 0,
-    })
-}
-
-/// A plain file read through `--max-bytes`: reading past it is an error,
-/// which stops the one pass, and the long way then says what [`read`] says.
-pub struct Stream {
-    input: std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>,
-    left: u64,
-    read: u64,
-}
-
-impl Stream {
-    /// How many bytes of the file were read.
-    pub fn bytes_read(&self) -> u64 {
-        self.read
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.input.read(buf)?;
-        self.left = self
-            .left
-            .checked_sub(n as u64)
-            .ok_or_else(|| std::io::Error::other("larger than --max-bytes"))?;
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
 /// The one message for "bigger than --max-bytes", wherever it was found:
 /// `{subject} --max-bytes (N bytes){aside}; raise --max-bytes …`.
 fn too_large(subject: &str, max_bytes: u64, aside: &str) -> anyhow::Error {
@@ -248,11 +222,12 @@ fn too_large(subject: &str, max_bytes: u64, aside: &str) -> anyhow::Error {
     )
 }
 
-fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
+fn read_local(source: &Source, max_bytes: u64, mut buf: Vec<u8>) -> Result<Vec<u8>> {
     let name = source.name();
-    let mut buf = Vec::new();
     let read = match source {
-        Source::S3 { .. } | Source::Argo { .. } => unreachable!("read over the network"),
+        Source::S3 { .. } | Source::Argo { .. } | Source::Mlflow(_) => {
+            unreachable!("read over the network")
+        }
         Source::Stdin => {
             if stdin_is_closed() {
                 bail_with!(
@@ -260,9 +235,10 @@ fn read_local(source: &Source, max_bytes: u64) -> Result<Vec<u8>> {
                     "cannot read <stdin>: it is closed (or /dev/null); pipe the artifact in, e.g. `simplepipe push - JOB < metrics.json`"
                 );
             }
+            let left = max_bytes.saturating_add(1);
             std::io::stdin()
                 .lock()
-                .take(max_bytes.saturating_add(1))
+                .take(left.saturating_sub(buf.len() as u64))
                 .read_to_end(&mut buf)
         }
         Source::Path(path) => {
@@ -322,8 +298,8 @@ mod tests {
         let p = dir.path().join("a.json");
         std::fs::write(&p, b"0123456789").unwrap();
         let src = Source::Path(p);
-        assert_eq!(read_local(&src, 10).unwrap().len(), 10);
-        let e = read_local(&src, 9).unwrap_err();
+        assert_eq!(read_local(&src, 10, Vec::new()).unwrap().len(), 10);
+        let e = read_local(&src, 9, Vec::new()).unwrap_err();
         assert_eq!(crate::error::exit_code(&e), Exit::Source);
         assert!(format!("{e:#}").contains("--max-bytes"));
     }
@@ -359,7 +335,8 @@ mod tests {
 
     #[test]
     fn missing_file_is_exit_3() {
-        let e = read_local(&Source::Path("/nonexistent/x.json".into()), 10).unwrap_err();
+        let e =
+            read_local(&Source::Path("/nonexistent/x.json".into()), 10, Vec::new()).unwrap_err();
         assert_eq!(crate::error::exit_code(&e), Exit::Source);
         assert_eq!(
             format!("{e:#}"),

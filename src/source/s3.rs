@@ -1,4 +1,4 @@
-//! Remote source: stream an object from MinIO or any S3-compatible store,
+//! Remote source: read an object from MinIO or any S3-compatible store,
 //! stopping past `--max-bytes`.
 //!
 //! Configuration follows the AWS tools' conventions; config resolves them
@@ -7,21 +7,25 @@
 //! source was used, never a value: rust-s3's own `Credentials` derives
 //! `Debug` with the secret in it, so it is never formatted here.
 //!
-//! rust-s3 is async; one current-thread tokio runtime is built for the
-//! download only, since the rest of simplepipe is a straight line.
+//! rust-s3 signs the request (a presigned GET, or none when anonymous) and
+//! [`net`] sends it: the same client as every other server, so S3 gets the
+//! same `--retries`/`--retry-max-wait` backoff, never follows a redirect
+//! (rust-s3's own client follows them to any host and retries on its own
+//! schedule, and exposes neither), and keeps only the first few KB of an
+//! error answer. rust-s3's signing is async (a tokio lock around the
+//! credentials); a current-thread runtime runs it, no I/O in it.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{anyhow, Result};
-use futures_util::StreamExt;
-use reqwest::Url;
+use reqwest::{Method, Url};
 use s3::creds::Credentials;
 use s3::error::S3Error;
 use s3::{Bucket, Region};
 
 use crate::error::{fail, Exit, ExitContext};
-use crate::net;
+use crate::net::{self, Fetched};
 use crate::redact::{self, Secret};
 
 /// Where and how to reach S3, resolved from flags and the AWS variables.
@@ -32,6 +36,7 @@ pub struct S3Options {
     pub path_style: bool,
     pub timeout: Duration,
     pub retries: u32,
+    pub retry_max_wait: Duration,
     pub credentials: S3Credentials,
 }
 
@@ -58,6 +63,7 @@ pub enum S3Credentials {
 pub fn fetch(bucket: &str, key: &str, cfg: &S3Options, max_bytes: u64) -> Result<Vec<u8>> {
     let origin = format!("s3://{bucket}/{key}");
     let (credentials, cred_source) = credentials(&cfg.credentials)?;
+    let anonymous = credentials.secret_key.is_none();
     let region = match &cfg.endpoint {
         Some(ep) => Region::Custom {
             region: cfg.region.clone(),
@@ -72,55 +78,97 @@ pub fn fetch(bucket: &str, key: &str, cfg: &S3Options, max_bytes: u64) -> Result
         |u| redact::url(u).trim_end_matches('/').to_string(),
     );
     let setup = |e: S3Error| format!("{origin}: cannot set up the S3 client: {}", s3_reason(&e));
-    let bucket_handle = Bucket::new(bucket, region, credentials).or_fail(Exit::Usage, setup)?;
-    let bucket_handle = if cfg.path_style {
-        bucket_handle.with_path_style()
+    let handle = Bucket::new(bucket, region, credentials).or_fail(Exit::Usage, setup)?;
+    let handle = if cfg.path_style {
+        handle.with_path_style()
     } else {
-        bucket_handle
+        handle
     };
-    let bucket_handle = bucket_handle
-        .with_request_timeout(cfg.timeout)
+    let http = net::HttpOptions {
+        timeout: cfg.timeout,
+        retries: cfg.retries,
+        retry_max_wait: cfg.retry_max_wait,
+        // The signature is in the URL's query.
+        auth: net::Auth::None,
+        tls: net::Tls::default(),
+        deadline: None,
+    };
+    let object = signed_url(&handle, anonymous, &format!("/{key}"), None, cfg)
         .or_fail(Exit::Usage, setup)?;
-    s3::set_retries(cfg.retries.min(u8::MAX as u32) as u8);
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| anyhow!("cannot start the S3 client runtime: {e}"))?;
-    let describe = |e: &S3Error| explain(e, &origin, &where_, &cred_source, cfg);
-    runtime.block_on(async {
-        let mut stream = match bucket_handle.get_object_stream(key).await {
-            Ok(s) => s,
-            Err(e) => {
-                // Some stores answer a missing bucket with NoSuchKey; a
-                // one-key listing tells the two apart.
-                let e = match &e {
-                    S3Error::HttpFailWithBody(404, _) => match bucket_handle
-                        .list_page(String::new(), None, None, None, Some(1))
-                        .await
-                    {
-                        Err(list_err @ S3Error::HttpFailWithBody(404, _)) => list_err,
-                        _ => e,
-                    },
-                    _ => e,
-                };
-                return Err(fail(Exit::Source, anyhow!(describe(&e))));
-            }
+    let client = net::client(&http, object.scheme() == "https")?;
+    let get = |url: Url| {
+        let req = net::Request {
+            method: Method::GET,
+            url,
+            shown: &origin,
+            peer: "S3",
+            url_hint: "S3 redirects elsewhere, which is not followed: point --s3-endpoint and --s3-region at where the bucket lives",
+            body: None,
+            max_answer: net::ANSWER_LIMIT,
         };
-        let mut buf: Vec<u8> = Vec::new();
-        while let Some(chunk) = stream.bytes().next().await {
-            let chunk = chunk.or_fail(Exit::Source, |e| describe(&e))?;
-            if (buf.len() + chunk.len()) as u64 > max_bytes {
-                return Err(super::too_large(
-                    &format!("{origin} is larger than"),
-                    max_bytes,
-                    "; the download was stopped there",
-                ));
-            }
-            buf.extend_from_slice(&chunk);
+        // Every way S3 can fail to give the object is "source unreadable".
+        net::fetch(&client, &http, &req, max_bytes)
+            .map_err(|e| fail(Exit::Source, anyhow!("{e:#} (endpoint {where_})")))
+    };
+    let describe = |status, body: &str| explain(status, body, &origin, &where_, &cred_source);
+    match get(object)? {
+        Fetched::Body(bytes) if bytes.len() as u64 > max_bytes => Err(super::too_large(
+            &format!("{origin} is larger than"),
+            max_bytes,
+            "; the download was stopped there",
+        )),
+        Fetched::Body(bytes) => Ok(bytes),
+        Fetched::Refused { status: 404, text } => {
+            // Some stores answer a missing bucket with NoSuchKey; a
+            // one-key listing tells the two apart.
+            let listing = signed_url(&handle, anonymous, "/", Some(("max-keys", "1")), cfg)
+                .or_fail(Exit::Usage, setup)?;
+            let text = match get(listing) {
+                Ok(Fetched::Refused { status: 404, text }) => text,
+                _ => text,
+            };
+            Err(fail(Exit::Source, anyhow!(describe(404, &text))))
         }
-        Ok(buf)
-    })
+        Fetched::Refused { status, text } => {
+            Err(fail(Exit::Source, anyhow!(describe(status, &text))))
+        }
+    }
+}
+
+/// The URL of a GET of `path` in the bucket with `query`: presigned, valid
+/// for as long as every attempt and wait may take, or plain when anonymous.
+fn signed_url(
+    handle: &Bucket,
+    anonymous: bool,
+    path: &str,
+    query: Option<(&str, &str)>,
+    cfg: &S3Options,
+) -> Result<Url, S3Error> {
+    let raw = if anonymous {
+        let mut url = format!(
+            "{}/{}",
+            handle.url(),
+            s3::signing::uri_encode(&path[1..], false)
+        );
+        if let Some((k, v)) = query {
+            url.push_str(&format!("?{k}={v}"));
+        }
+        url
+    } else {
+        let attempts = cfg.retries.saturating_add(1);
+        let longest = cfg.timeout.saturating_mul(attempts)
+            + cfg.retry_max_wait.saturating_mul(cfg.retries)
+            + Duration::from_secs(60);
+        let expiry = u32::try_from(longest.as_secs())
+            .unwrap_or(u32::MAX)
+            .min(604_800);
+        let query = query.map(|(k, v)| [(k.to_string(), v.to_string())].into_iter().collect());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(S3Error::Io)?;
+        runtime.block_on(handle.presign_get(path, expiry, query))?
+    };
+    Ok(Url::parse(&raw)?)
 }
 
 /// Build the resolved credentials, and say where they came from.
@@ -168,44 +216,35 @@ fn credentials(which: &S3Credentials) -> Result<(Credentials, String)> {
 }
 
 /// One line for an S3 failure: what went wrong and what to do.
-fn explain(e: &S3Error, origin: &str, where_: &str, cred_source: &str, cfg: &S3Options) -> String {
-    match e {
-        S3Error::HttpFailWithBody(status, body) => {
-            let code = xml_tag(body, "Code").unwrap_or_default();
-            match (*status, code.as_str()) {
-                (_, "NoSuchBucket") => {
-                    let bucket = origin.trim_start_matches("s3://").split('/').next().unwrap_or_default();
-                    format!("{origin}: no such bucket {bucket:?} at {where_}")
-                }
-                (_, "InvalidBucketName") => {
-                    let bucket = origin.trim_start_matches("s3://").split('/').next().unwrap_or_default();
-                    format!("{origin}: {bucket:?} is not a valid bucket name (3 to 63 lowercase letters, digits, dots and hyphens)")
-                }
-                (_, "NoSuchKey") | (404, "") => format!("{origin}: no such key at {where_}"),
-                (_, "SignatureDoesNotMatch") => format!(
-                    "{origin}: the request signature was rejected (SignatureDoesNotMatch): the secret key does not match the access key; credentials used: {cred_source}"
-                ),
-                (_, "InvalidAccessKeyId") => format!("{origin}: the access key is not known to {where_} (InvalidAccessKeyId); credentials used: {cred_source}"),
-                (401 | 403, c) => format!(
-                    "{origin}: access denied ({}HTTP {status}); credentials used: {cred_source}{}",
-                    if c.is_empty() { String::new() } else { format!("{c}, ") },
-                    if cred_source.starts_with("no credentials") {
-                        " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
-                    } else {
-                        ""
-                    }
-                ),
-                (_, c) => {
-                    let msg = xml_tag(body, "Message").unwrap_or_default();
-                    format!("{origin}: S3 answered HTTP {status} {c} {msg}").trim_end().to_string()
-                }
+fn explain(status: u16, body: &str, origin: &str, where_: &str, cred_source: &str) -> String {
+    let code = xml_tag(body, "Code").unwrap_or_default();
+    match (status, code.as_str()) {
+        (_, "NoSuchBucket") => {
+            let bucket = origin.trim_start_matches("s3://").split('/').next().unwrap_or_default();
+            format!("{origin}: no such bucket {bucket:?} at {where_}")
+        }
+        (_, "InvalidBucketName") => {
+            let bucket = origin.trim_start_matches("s3://").split('/').next().unwrap_or_default();
+            format!("{origin}: {bucket:?} is not a valid bucket name (3 to 63 lowercase letters, digits, dots and hyphens)")
+        }
+        (_, "NoSuchKey") | (404, "") => format!("{origin}: no such key at {where_}"),
+        (_, "SignatureDoesNotMatch") => format!(
+            "{origin}: the request signature was rejected (SignatureDoesNotMatch): the secret key does not match the access key; credentials used: {cred_source}"
+        ),
+        (_, "InvalidAccessKeyId") => format!("{origin}: the access key is not known to {where_} (InvalidAccessKeyId); credentials used: {cred_source}"),
+        (401 | 403, c) => format!(
+            "{origin}: access denied ({}HTTP {status}); credentials used: {cred_source}{}",
+            if c.is_empty() { String::new() } else { format!("{c}, ") },
+            if cred_source.starts_with("no credentials") {
+                " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+            } else {
+                ""
             }
+        ),
+        (_, c) => {
+            let msg = xml_tag(body, "Message").unwrap_or_default();
+            format!("{origin}: S3 answered HTTP {status} {c} {msg}").trim_end().to_string()
         }
-        S3Error::Reqwest(re) => {
-            let (reason, _) = net::describe(re, cfg.timeout, "S3");
-            format!("{origin}: {reason} (endpoint {where_})")
-        }
-        other => format!("{origin}: {}", s3_reason(other)),
     }
 }
 

@@ -211,7 +211,8 @@ fn expect_within_valid(at: &str, e: Bounds, v: Bounds, bad: &mut impl FnMut(&str
     }
 }
 
-/// A list of label names: each legal and listed once.
+/// A list of label names: each legal, one an artifact can carry, and
+/// listed once.
 fn label_list(names: &[String], at: &str, bad: &mut impl FnMut(&str, String)) {
     let mut seen = HashSet::new();
     for (i, l) in names.iter().enumerate() {
@@ -220,8 +221,25 @@ fn label_list(names: &[String], at: &str, bad: &mut impl FnMut(&str, String)) {
                 &format!("{at}/{i}"),
                 format!("{l:?} is not a legal label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)"),
             );
+        } else if let Some(why) = never_carried(l) {
+            bad(
+                &format!("{at}/{i}"),
+                format!("{l:?} {why}, so no artifact can carry it; remove it from the list"),
+            );
         } else if !seen.insert(l) {
             bad(&format!("{at}/{i}"), format!("{l:?} is listed twice"));
         }
+    }
+}
+
+/// Why no artifact can carry the label `name`, if none can: `job` and
+/// `user` are the grouping labels the standard's rules and dashboards
+/// select runs by (an artifact's own would clash with them, exit 4), and
+/// `le` and `quantile` are written by histograms and summaries.
+fn never_carried(name: &str) -> Option<&'static str> {
+    match name {
+        "job" | "user" => Some("is a grouping label, set by --job and --user on every series"),
+        "le" | "quantile" => Some("is reserved for histogram buckets and summary quantiles"),
+        _ => None,
     }
 }

@@ -3,7 +3,10 @@
 //!
 //! For each metric: the latest value per user side by side (bar gauge) and
 //! the value over time by user (time series), the `expect` bounds drawn as
-//! thresholds, the unit from `unit`. Then a row of run outcomes from the
+//! thresholds, the unit from `unit`. A metric's own labels (`labels:
+//! [split]`) split it further, one series per user and value
+//! (`max by (user, split)`, legend `alice split=train`): folded into one
+//! number, `train` and `validation` would hide each other. Then a row of run outcomes from the
 //! Argo exit handler and a row of freshness (time since the last push).
 //! The uid and every panel id are derived from the standard alone, so
 //! re-applying the dashboard updates it in place.
@@ -81,14 +84,19 @@ fn metric_panels(at: &mut Layout, std: &Standard, q: &Queries) {
             description: m.help.clone().unwrap_or_else(|| m.name.clone()),
             unit: unit(m.unit.as_deref()),
             thresholds: thresholds(m.expect),
+            by: m.labels.clone(),
         };
-        let title = format!("{}: latest per user", m.name);
+        let title = format!(
+            "{}: latest per {}",
+            m.name,
+            look.by().replace(", ", " and ")
+        );
         let id = at.next();
-        let panel = latest(id, &title, &q.latest("max", &s), &look, (0, at.y, 8));
+        let panel = latest(id, &title, &q.latest("max", &s, &look), &look, (0, at.y, 8));
         at.panels.push(panel);
         let title = format!("{} over time", m.name);
         let id = at.next();
-        let panel = over_time(id, &title, &q.over_time(&s), &look, (8, at.y, 16));
+        let panel = over_time(id, &title, &q.over_time(&s, &look), &look, (8, at.y, 16));
         at.panels.push(panel);
         at.y += 8;
     }
@@ -103,13 +111,14 @@ fn outcome_panels(at: &mut Layout, std: &Standard, q: &Queries) {
         description: format!("{metric}, pushed by the Argo exit handler"),
         unit: unit.to_string(),
         thresholds: thresholds(expect),
+        by: Vec::new(),
     };
     let ok = Bounds {
         min: Some(1.0),
         max: None,
     };
     let look = by_exit_handler("workflow_succeeded", "none", Some(ok));
-    let expr = q.latest("min", &selector("workflow_succeeded", &outcome));
+    let expr = q.latest("min", &selector("workflow_succeeded", &outcome), &look);
     let id = at.next();
     at.panels.push(latest(
         id,
@@ -119,7 +128,7 @@ fn outcome_panels(at: &mut Layout, std: &Standard, q: &Queries) {
         (0, at.y, 8),
     ));
     let look = by_exit_handler("workflow_duration_seconds", "s", None);
-    let expr = q.over_time(&selector("workflow_duration_seconds", &outcome));
+    let expr = q.over_time(&selector("workflow_duration_seconds", &outcome), &look);
     let id = at.next();
     at.panels.push(over_time(
         id,
@@ -144,6 +153,7 @@ fn freshness_panel(at: &mut Layout, std: &Standard, storage: Storage) {
             min: None,
             max: stale,
         })),
+        by: Vec::new(),
     };
     let first = selector(&std.spec.metrics[0].name, "\"$job\"");
     let since = match storage {
@@ -229,28 +239,52 @@ struct Queries {
 }
 
 impl Queries {
-    /// The latest value per user (`agg` over a user's series).
-    fn latest(&self, agg: &str, sel: &str) -> String {
+    /// The latest value per user and the panel's labels (`agg` over the
+    /// rest: a user's runs).
+    fn latest(&self, agg: &str, sel: &str, look: &Look) -> String {
+        let by = look.by();
         match self.storage {
-            Storage::Pushgateway => format!("{agg} by (user) ({sel})"),
-            Storage::RemoteWrite => format!("{agg} by (user) (last_over_time({sel}[{LOOKBACK}]))"),
+            Storage::Pushgateway => format!("{agg} by ({by}) ({sel})"),
+            Storage::RemoteWrite => format!("{agg} by ({by}) (last_over_time({sel}[{LOOKBACK}]))"),
         }
     }
 
-    /// The value over time per user.
-    fn over_time(&self, sel: &str) -> String {
+    /// The value over time per user and the panel's labels.
+    fn over_time(&self, sel: &str, look: &Look) -> String {
+        let by = look.by();
         match self.storage {
-            Storage::Pushgateway => format!("max by (user) ({sel})"),
-            Storage::RemoteWrite => format!("max by (user) (max_over_time({sel}[$__interval]))"),
+            Storage::Pushgateway => format!("max by ({by}) ({sel})"),
+            Storage::RemoteWrite => format!("max by ({by}) (max_over_time({sel}[$__interval]))"),
         }
     }
 }
 
-/// What a panel shows besides its query: description, unit, thresholds.
+/// What a panel shows besides its query: description, unit, thresholds,
+/// and the labels besides `user` that make separate series.
 struct Look {
     description: String,
     unit: String,
     thresholds: Value,
+    by: Vec<String>,
+}
+
+impl Look {
+    /// The `by` list of the panel's aggregation: `user, split`.
+    fn by(&self) -> String {
+        std::iter::once("user")
+            .chain(self.by.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The legend of one series: `{{user}} split={{split}}`.
+    fn legend(&self) -> String {
+        let mut legend = "{{user}}".to_string();
+        for l in &self.by {
+            legend.push_str(&format!(" {l}={{{{{l}}}}}"));
+        }
+        legend
+    }
 }
 
 fn variable(name: &str, label: &str, query: &str) -> Value {
@@ -267,8 +301,8 @@ fn row(id: u32, title: &str, y: u32) -> Value {
     json!({"type": "row", "id": id, "title": title, "collapsed": false, "panels": [], "gridPos": {"x": 0, "y": y, "w": 24, "h": 1}})
 }
 
-fn target(expr: &str, instant: bool) -> Value {
-    json!({"refId": "A", "datasource": {"type": "prometheus", "uid": DS}, "expr": expr, "legendFormat": "{{user}}", "instant": instant, "range": !instant})
+fn target(expr: &str, look: &Look, instant: bool) -> Value {
+    json!({"refId": "A", "datasource": {"type": "prometheus", "uid": DS}, "expr": expr, "legendFormat": look.legend(), "instant": instant, "range": !instant})
 }
 
 fn field_config(unit: &str, thresholds: &Value, custom: Value) -> Value {
@@ -280,7 +314,7 @@ fn latest(id: u32, title: &str, expr: &str, look: &Look, (x, y, w): (u32, u32, u
         "type": "bargauge", "id": id, "title": title, "description": look.description,
         "datasource": {"type": "prometheus", "uid": DS},
         "gridPos": {"x": x, "y": y, "w": w, "h": 8},
-        "targets": [target(expr, true)],
+        "targets": [target(expr, look, true)],
         "fieldConfig": field_config(&look.unit, &look.thresholds, json!({})),
         "options": {"orientation": "horizontal", "displayMode": "basic", "showUnfilled": true,
                     "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": false}},
@@ -295,7 +329,7 @@ fn over_time(id: u32, title: &str, expr: &str, look: &Look, (x, y, w): (u32, u32
         "type": "timeseries", "id": id, "title": title, "description": look.description,
         "datasource": {"type": "prometheus", "uid": DS},
         "gridPos": {"x": x, "y": y, "w": w, "h": 8},
-        "targets": [target(expr, false)],
+        "targets": [target(expr, look, false)],
         "fieldConfig": fc,
         "options": {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": true},
                     "tooltip": {"mode": "multi", "sort": "desc"}},

@@ -67,14 +67,14 @@ fn unknown_field_names_its_pointer_and_line() {
 fn unknown_type_and_severity() {
     let e = broken(&spec("  metrics:\n    - name: m\n      type: gauges\n"));
     assert!(
-        e.contains("spec/metrics/0/type: unknown variant `gauges`"),
+        e.contains("spec/metrics/0/type: unknown value `gauges`"),
         "{e}"
     );
     let e = broken(&spec(
         "  metrics:\n    - {name: m, type: gauge, expect: {max: 1}, severity: page}\n",
     ));
     assert!(
-        e.contains("spec/metrics/0/severity: unknown variant `page`"),
+        e.contains("spec/metrics/0/severity: unknown value `page`"),
         "{e}"
     );
 }

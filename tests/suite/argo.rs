@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::argo::{container_env, dockerfile_entrypoint, parameters, strings, yaml};
+use common::argo::{
+    container_env, dockerfile_entrypoint, entry_container, parameters, strings, yaml,
+};
 use common::prometheus::Prometheus;
 use common::*;
 use serde_json::Value;
@@ -458,14 +460,7 @@ fn the_push_step_uses_remote_write_instead_of_the_gateway_when_set() {
 /// ConfigMap's values overridden by `config` (what an overlay patches).
 fn run_prune_cron(gateway: &str, config: &[(&str, &str)]) -> Run {
     let cron = yaml("argo/base/cronworkflow-simplepipe-prune.yaml");
-    let spec = &cron["spec"]["workflowSpec"];
-    let t = spec["templates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == spec["entrypoint"])
-        .unwrap();
-    let c = &t["container"];
+    let c = &entry_container(&cron);
     assert_eq!(c["command"], dockerfile_entrypoint());
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     let cm = yaml("argo/base/simplepipe-configmap.yaml");

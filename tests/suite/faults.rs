@@ -196,8 +196,8 @@ fn a_reset_mid_body_is_retried() {
         ));
     }
     doc.push_str("]}");
-    // Text goes as bytes written beforehand; protobuf is written while it
-    // is sent, by a reader made anew for the retry.
+    // Both are written while sent (text chunked, protobuf with its
+    // length), by a reader made anew for the retry.
     for format in ["text", "protobuf"] {
         let s = Scripted::start(vec![Reply::ResetMidBody, OK]);
         let args = [
@@ -467,7 +467,7 @@ fn max_series_is_enforced_before_any_request() {
     assert_eq!(r.code, 4, "{r:?}");
     assert!(
         r.stderr
-            .contains("examples/training-run.json: 5 series is more than --max-series (4)"),
+            .contains("examples/training-run.json: more than --max-series (4) series (series 5 is at /metrics/4)"),
         "{}",
         r.stderr
     );

@@ -257,7 +257,7 @@ fn dry_run_points(example: &str, extra: &[&str]) -> (String, Vec<Point>) {
     (r.stdout, points)
 }
 
-fn push_influx(url: &str, example: &str, extra: &[&str]) -> Run {
+pub(crate) fn push_influx(url: &str, example: &str, extra: &[&str]) -> Run {
     let mut args = vec![
         "push", example, "--job", "examples", "--user", "alice", "--influx", url,
     ];

@@ -133,6 +133,8 @@ for step in (1, 2):
     print(f"step={step} loss={1/step:.2f}", flush=True)
     while step == 1 and not os.path.exists(f"{go}/1"):
         time.sleep(0.02)
+if sys.argv[2] == "kill":
+    os.kill(os.getpid(), 9)
 sys.exit(int(sys.argv[2]))
 "#;
 
@@ -199,6 +201,68 @@ fn run_that_exits_3_is_failed() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert_eq!(run["info"]["status"], "FAILED");
     assert_eq!(metrics(&run)["run_exit_code"], 3.0);
+}
+
+#[test]
+fn run_whose_child_is_killed_by_a_signal_is_killed() {
+    let (run, r) = live_run("live-killed", "kill");
+    assert_eq!(r.code, 128 + 9, "as a shell reports SIGKILL: {}", r.stderr);
+    assert_eq!(run["info"]["status"], "KILLED");
+    assert!(
+        !run["info"]["end_time"].is_null(),
+        "the run is ended: {run}"
+    );
+}
+
+#[test]
+fn watch_follow_logs_history_and_finishes_on_sigterm() {
+    let ml = shared();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("train.log");
+    std::fs::write(&log, "step=1 loss=0.9\n").unwrap();
+    let live = Live::spawn(
+        &[
+            "watch",
+            log.to_str().unwrap(),
+            "--follow",
+            "--job",
+            "follow",
+            "--user",
+            "carol",
+            "--interval",
+            "100ms",
+            "--mlflow",
+            &ml.url,
+            "--mlflow-experiment",
+            "watch-follow",
+        ],
+        &[],
+    );
+    let history = |want: usize| {
+        eventually(&format!("{want} point(s) of loss"), || {
+            let run = ml.runs("watch-follow").into_iter().next()?;
+            let id = run["info"]["run_id"].as_str()?.to_string();
+            let h = ml.history(&id, "loss");
+            (h.len() >= want).then_some((id, h))
+        })
+    };
+    let (id, _) = history(1);
+    assert_eq!(ml.run(&id)["info"]["status"], "RUNNING");
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut f, b"step=2 loss=0.5\n").unwrap();
+    let (_, h) = eventually("the second step in the history", || {
+        let (id, h) = history(1);
+        h.iter().any(|p| p.0 == 2).then_some((id, h))
+    });
+    assert_eq!(h.first().unwrap(), &(1, 0.9), "{h:?}");
+    assert_eq!(h.last().unwrap(), &(2, 0.5), "{h:?}");
+    live.signal(libc::SIGTERM);
+    let r = live.wait();
+    assert_eq!(r.code, 0, "{r:?}");
+    let run = ml.run(&id);
+    assert_eq!(run["info"]["status"], "FINISHED", "stopped normally: {run}");
+    assert_eq!(run["info"]["user_id"], "carol");
+    assert_eq!(ml.runs("watch-follow").len(), 1, "one run for the session");
 }
 
 #[test]

@@ -281,3 +281,21 @@ fn local_tgz_gets_the_same_detection() {
     );
     assert_eq!(r.code, 0, "{r:?}");
 }
+
+/// The GET is presigned (the signature in the URL's query): `-v` shows
+/// what is read and how, never the signature or the secret.
+#[test]
+fn verbose_shows_neither_the_signature_nor_the_secret() {
+    let s3 = S3Server::start();
+    s3.put("bkt", "m.json", &example("simple.json"));
+    let r = run_s3(&s3, &["validate", "s3://bkt/m.json", "-v"], &[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("GET s3://bkt/m.json: HTTP 200 OK after"),
+        "{}",
+        r.stderr
+    );
+    for hidden in ["X-Amz-Signature", "X-Amz-Credential", S3_ACCESS_KEY] {
+        assert!(!r.stderr.contains(hidden), "{hidden}: {}", r.stderr);
+    }
+}

@@ -186,7 +186,7 @@ fn dashboards_type_check_against_grafana_schema() {
 }
 
 /// Push one artifact for a user, as a training step would.
-fn push_run(gw: &Gateway, user: &str, artifact: &str) {
+pub(crate) fn push_run(gw: &Gateway, user: &str, artifact: &str) {
     let r = run(&[
         "push",
         artifact,

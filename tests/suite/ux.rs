@@ -658,7 +658,7 @@ fn output_json_for_validate_and_push() {
     assert_eq!(objs.len(), 3, "{}", r.stdout);
     assert_eq!(objs[0]["source"], "examples/training-run.json");
     assert_eq!(objs[0]["valid"], true);
-    assert_eq!(objs[0]["schema"], "schema metrics");
+    assert_eq!(objs[0]["schema"], "metrics");
     assert_eq!(
         (objs[0]["families"].as_u64(), objs[0]["series"].as_u64()),
         (Some(4), Some(5))

@@ -230,6 +230,11 @@ impl LineParser {
         self.seen.note(from, self.builtins)
     }
 
+    /// The same about `read` (what `watch` read: a file, stdin).
+    pub fn no_metric_note_in(&self, read: &str) -> Option<String> {
+        self.seen.note_in(read, "it holds", self.builtins)
+    }
+
     /// At the end of a run: say so if no metric was found (unless `quiet`).
     pub fn end(&self, from: MetricsFrom, quiet: bool) {
         if let Some(note) = self.no_metric_note(from).filter(|_| !quiet) {

@@ -96,6 +96,13 @@ impl Seen {
 
     /// See [`super::LineParser::no_metric_note`].
     pub fn note(&self, from: MetricsFrom, builtins: bool) -> Option<String> {
+        let read = format!("the command's {}", from.streams());
+        self.note_in(&read, "it printed", builtins)
+    }
+
+    /// The same, about what was read (`the command's stdout`, a file), and
+    /// what it did with the lines seen (`it printed`, `it holds`).
+    pub fn note_in(&self, read: &str, did: &str, builtins: bool) -> Option<String> {
         if self.found() {
             return None;
         }
@@ -105,7 +112,7 @@ impl Seen {
             .filter(|f| bits & f.bit() != 0)
             .map(|f| f.lines())
             .collect();
-        let mut note = format!("no metric found in the command's {}", from.streams());
+        let mut note = format!("no metric found in {read}");
         if seen.is_empty() {
             note.push_str(if builtins {
                 "; read are name=value pairs, JSON objects, Python dicts, and the lines of Keras, XGBoost, LightGBM and tqdm (docs/frameworks.md); --metrics-regex reads others"
@@ -114,7 +121,7 @@ impl Seen {
             });
         } else if builtins {
             note.push_str(&format!(
-                "; it printed {}, with no number to read",
+                "; {did} {}, with no number to read",
                 seen.join(", ")
             ));
         } else {

@@ -69,6 +69,18 @@ pub fn substitute(s: &str, vars: &BTreeMap<String, String>) -> String {
     out
 }
 
+/// The container of a CronWorkflow's entrypoint template.
+pub fn entry_container(cron: &Value) -> Value {
+    let spec = &cron["spec"]["workflowSpec"];
+    let t = spec["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == spec["entrypoint"])
+        .unwrap();
+    t["container"].clone()
+}
+
 /// The Dockerfile's `ENTRYPOINT [...]`, as JSON.
 pub fn dockerfile_entrypoint() -> Value {
     let line = dockerfile_line("ENTRYPOINT ");

@@ -8,6 +8,7 @@ pub mod argo;
 pub mod influx;
 pub mod kube;
 pub mod live;
+pub mod measured;
 pub mod mlflow;
 pub mod prometheus;
 pub mod scripted;

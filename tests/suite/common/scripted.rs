@@ -148,8 +148,11 @@ fn serve<S: Read + Write>(conn: S, reply: Reply, reqs: &Mutex<Vec<Recorded>>, st
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
     if let Reply::ResetMidBody = reply {
-        let mut some = vec![0; len.min(16)];
+        let mut some = vec![0; if chunked { 16 } else { len.min(16) }];
         let _ = reader.read_exact(&mut some);
         reqs.lock().unwrap().push(Recorded {
             method,
@@ -160,8 +163,13 @@ fn serve<S: Read + Write>(conn: S, reply: Reply, reqs: &Mutex<Vec<Recorded>>, st
         });
         return; // dropping with unread bytes pending sends RST
     }
-    let mut body = vec![0; len];
-    let _ = reader.read_exact(&mut body);
+    let body = if chunked {
+        read_chunked(&mut reader)
+    } else {
+        let mut body = vec![0; len];
+        let _ = reader.read_exact(&mut body);
+        body
+    };
     reqs.lock().unwrap().push(Recorded {
         method,
         path,
@@ -195,5 +203,36 @@ fn serve<S: Read + Write>(conn: S, reply: Reply, reqs: &Mutex<Vec<Recorded>>, st
             }
         }
         Reply::ResetMidBody => unreachable!(),
+    }
+}
+
+/// A chunked body (what a client sends when it can't know the length
+/// beforehand), decoded: as much as arrived whole.
+fn read_chunked(r: &mut impl BufRead) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let mut size = String::new();
+        if r.read_line(&mut size).unwrap_or(0) == 0 {
+            return body;
+        }
+        let hex = size.trim().split(';').next().unwrap_or_default();
+        let Ok(n) = usize::from_str_radix(hex, 16) else {
+            return body;
+        };
+        if n == 0 {
+            // Trailers, up to the empty line.
+            let mut t = String::new();
+            while r.read_line(&mut t).unwrap_or(0) > 0 && t != "\r\n" {
+                t.clear();
+            }
+            return body;
+        }
+        let start = body.len();
+        body.resize(start + n, 0);
+        let mut crlf = [0; 2];
+        if r.read_exact(&mut body[start..]).is_err() || r.read_exact(&mut crlf).is_err() {
+            body.truncate(start);
+            return body;
+        }
     }
 }
