@@ -12,7 +12,6 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 
-use super::found::Found;
 use super::hashing::ContentHasher;
 use super::limit::Limit;
 use super::place::At;
@@ -117,7 +116,7 @@ pub struct FamilySet<'a> {
     by_name: HashMap<String, FirstSeen, ContentHasher>,
     index: SeriesIndex,
     interner: HashSet<Label, ContentHasher>,
-    problems: Found,
+    problems: super::found::Found,
     warnings: Vec<Problem>,
     /// Where a reader met something its format's schema would refuse.
     mismatches: Vec<Problem>,
@@ -137,7 +136,7 @@ impl<'a> FamilySet<'a> {
             by_name: HashMap::default(),
             index: SeriesIndex::default(),
             interner: HashSet::default(),
-            problems: Found::default(),
+            problems: Default::default(),
             warnings: Vec::new(),
             mismatches: Vec::new(),
             proposed: Proposed::default(),
@@ -174,13 +173,10 @@ impl<'a> FamilySet<'a> {
     /// The fast path then gives way to the schema, which says what is
     /// wrong in its own words (see [`super::fast`]).
     pub fn mismatch(&mut self, pointer: impl Into<String>, why: impl Into<String>) {
-        if self.limit.passed() {
+        if self.limit.passed() || self.mismatches.len() >= super::found::PER_ARRAY {
             return;
         }
-        // One is enough to give way; a few say where (a bug report's).
-        if self.mismatches.len() < super::found::PER_ARRAY {
-            self.mismatches.push(Problem::new(pointer, why));
-        }
+        self.mismatches.push(Problem::new(pointer, why));
     }
 
     /// Whether a reader met anything its format's schema would refuse.
@@ -264,9 +260,7 @@ impl<'a> FamilySet<'a> {
                 }
             }
         }
-        for p in found {
-            self.problems.push(p);
-        }
+        self.problems.extend(found);
     }
 
     fn intern(&mut self, s: &str) -> Label {

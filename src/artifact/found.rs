@@ -8,7 +8,9 @@
 //! one array (the pointer up to its first index: `/metrics` for
 //! `/metrics/7/name`) are kept, and the rest of that array's problems of
 //! that kind counted: past a hundred, one more line of the same mistake
-//! tells nothing new.
+//! tells nothing new. A reader's mismatches (where the fast path gives
+//! way to the schema) are kept to [`PER_ARRAY`] the same way: one is
+//! enough to give way.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -62,6 +64,13 @@ impl Found {
     pub fn push(&mut self, problem: Problem) {
         if self.wants(&problem.pointer, &problem.kind) {
             self.kept.push(problem);
+        }
+    }
+
+    /// [`Found::push`] each of `problems`.
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        for p in problems {
+            self.push(p);
         }
     }
 
