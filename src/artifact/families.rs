@@ -16,7 +16,7 @@ use super::hashing::ContentHasher;
 use super::limit::Limit;
 use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
-use crate::error::{check, Problem};
+use crate::error::Problem;
 use crate::model::{
     is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Label,
     Sample, Series,
@@ -116,7 +116,7 @@ pub struct FamilySet<'a> {
     by_name: HashMap<String, FirstSeen, ContentHasher>,
     index: SeriesIndex,
     interner: HashSet<Label, ContentHasher>,
-    problems: Vec<Problem>,
+    problems: super::found::Found,
     warnings: Vec<Problem>,
     /// Where a reader met something its format's schema would refuse.
     mismatches: Vec<Problem>,
@@ -136,7 +136,7 @@ impl<'a> FamilySet<'a> {
             by_name: HashMap::default(),
             index: SeriesIndex::default(),
             interner: HashSet::default(),
-            problems: Vec::new(),
+            problems: Default::default(),
             warnings: Vec::new(),
             mismatches: Vec::new(),
             proposed: Proposed::default(),
@@ -173,7 +173,7 @@ impl<'a> FamilySet<'a> {
     /// The fast path then gives way to the schema, which says what is
     /// wrong in its own words (see [`super::fast`]).
     pub fn mismatch(&mut self, pointer: impl Into<String>, why: impl Into<String>) {
-        if self.limit.passed() {
+        if self.limit.passed() || self.mismatches.len() >= super::found::PER_ARRAY {
             return;
         }
         self.mismatches.push(Problem::new(pointer, why));
@@ -206,7 +206,7 @@ impl<'a> FamilySet<'a> {
     pub fn finish(mut self, origin: &str) -> Result<Model> {
         self.limit.check(origin)?;
         self.name_collisions();
-        check(origin, self.problems)?;
+        self.problems.check(origin)?;
         Ok(Model {
             families: self.families,
             warnings: self.warnings,
