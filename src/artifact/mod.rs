@@ -21,6 +21,7 @@
 //! - [`hashing`]: the hashers of the family set's maps, in one place.
 //! - [`limit`]: `--max-series`, counted as the family set stores series.
 
+pub mod built;
 pub mod dupkeys;
 pub mod families;
 pub mod flat;
