@@ -249,8 +249,9 @@ pub struct ArtifactArgs {
     #[arg(long, env = "SIMPLEPIPE_SCHEMA", value_name = "NAME|PATH")]
     pub schema: Option<String>,
 
-    /// Print every problem found in an invalid artifact (default: the first
-    /// 20, then a count of the rest by kind).
+    /// Print every problem found in an invalid artifact, up to 100 of one
+    /// kind in one array (default: the first 20), then a count of the rest
+    /// by kind.
     #[arg(long, env = "SIMPLEPIPE_ALL_ERRORS")]
     pub all_errors: bool,
 

@@ -141,6 +141,11 @@ pub fn show_all_problems(on: bool) {
     ALL_PROBLEMS.store(on, Ordering::Relaxed);
 }
 
+/// Whether `--all-errors` was given.
+pub fn all_problems() -> bool {
+    ALL_PROBLEMS.load(Ordering::Relaxed)
+}
+
 /// The problems found in one artifact. Displayed as one line per problem,
 /// each naming the source, so that the user can fix them all in one pass;
 /// past [`SHOWN_PROBLEMS`] (unless `--all-errors`) only counts by kind are
@@ -161,7 +166,7 @@ impl Invalid {
     pub fn new(origin: &str, problems: Vec<Problem>) -> Invalid {
         let mut problems = problems;
         let mut more = std::collections::BTreeMap::new();
-        if !ALL_PROBLEMS.load(Ordering::Relaxed) && problems.len() > SHOWN_PROBLEMS {
+        if !all_problems() && problems.len() > SHOWN_PROBLEMS {
             for p in problems.drain(SHOWN_PROBLEMS..) {
                 *more.entry(p.kind).or_insert(0) += 1;
             }
@@ -189,9 +194,16 @@ impl fmt::Display for Invalid {
         let rest: usize = self.more.values().sum();
         if rest > 0 {
             let kinds: Vec<&str> = self.more.keys().map(String::as_str).collect();
+            // With --all-errors, what is left out is past the first
+            // hundred of one kind in one array (`artifact::found`).
+            let why = if all_problems() {
+                "past the first 100 of one kind in one array, not listed"
+            } else {
+                "--all-errors shows them all"
+            };
             writeln!(
                 f,
-                "{}: … and {} more problem{} ({} kind{}: {}); --all-errors shows them all",
+                "{}: … and {} more problem{} ({} kind{}: {}); {why}",
                 self.origin,
                 rest,
                 plural(rest),

@@ -12,72 +12,16 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 
+pub use super::built::{BuildOptions, InlineMetric, Model, Proposed};
 use super::hashing::ContentHasher;
 use super::limit::Limit;
 use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
-use crate::error::{check, Problem};
+use crate::error::Problem;
 use crate::model::{
     is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Label,
     Sample, Series,
 };
-
-/// What the command line adds to the model and reserves in it: the option
-/// type of this stage.
-#[derive(Debug, Clone, Default)]
-pub struct BuildOptions {
-    /// `--label`: added to every series.
-    pub labels: Vec<(String, String)>,
-    /// Names of the grouping labels; series labels may not reuse them.
-    pub grouping: Vec<String>,
-    /// `--metric`: inline metrics.
-    pub inline: Vec<InlineMetric>,
-    /// Unix time in seconds, for the `_created` series the original
-    /// Simplepipe's Python client emitted.
-    pub now: f64,
-    /// What the destination cannot carry in a label, as a reason (InfluxDB:
-    /// a newline, some backslashes, reserved keys); checked here, where the
-    /// pointer is known. `None` for the Pushgateway, which carries anything.
-    pub label_check: Option<fn(&str, &str) -> Option<String>>,
-}
-
-/// One `--metric`: a single scalar series (config parses the grammar).
-#[derive(Debug, Clone, PartialEq)]
-pub struct InlineMetric {
-    /// As given, for messages.
-    pub raw: String,
-    pub name: String,
-    pub kind: Kind,
-    pub labels: Vec<(String, String)>,
-    pub value: f64,
-}
-
-/// The families to push, and warnings that do not stop the push.
-#[derive(Debug, Default)]
-pub struct Model {
-    pub families: Vec<Family>,
-    pub warnings: Vec<Problem>,
-    /// The grouping the artifact names for itself, used where the command
-    /// line names none (an Argo Workflow's template and creator).
-    pub proposed: Proposed,
-    /// The same series at earlier times (Unix ms), oldest first: an
-    /// MLflow run's metric history, for destinations that keep timestamps.
-    /// Empty for artifacts.
-    pub history: Vec<(i64, Vec<crate::model::Family>)>,
-}
-
-/// A `job` and `user` an artifact proposes for its own grouping key.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Proposed {
-    pub job: Option<String>,
-    pub user: Option<String>,
-}
-
-impl Model {
-    pub fn series_count(&self) -> usize {
-        crate::model::series_count(&self.families)
-    }
-}
 
 /// A metric entry, whatever format it came from, before it joins a family.
 /// Its strings are borrowed from the input where they can be.
@@ -116,7 +60,7 @@ pub struct FamilySet<'a> {
     by_name: HashMap<String, FirstSeen, ContentHasher>,
     index: SeriesIndex,
     interner: HashSet<Label, ContentHasher>,
-    problems: Vec<Problem>,
+    problems: super::found::Found,
     warnings: Vec<Problem>,
     /// Where a reader met something its format's schema would refuse.
     mismatches: Vec<Problem>,
@@ -136,7 +80,7 @@ impl<'a> FamilySet<'a> {
             by_name: HashMap::default(),
             index: SeriesIndex::default(),
             interner: HashSet::default(),
-            problems: Vec::new(),
+            problems: Default::default(),
             warnings: Vec::new(),
             mismatches: Vec::new(),
             proposed: Proposed::default(),
@@ -173,7 +117,7 @@ impl<'a> FamilySet<'a> {
     /// The fast path then gives way to the schema, which says what is
     /// wrong in its own words (see [`super::fast`]).
     pub fn mismatch(&mut self, pointer: impl Into<String>, why: impl Into<String>) {
-        if self.limit.passed() {
+        if self.limit.passed() || self.mismatches.len() >= super::found::PER_ARRAY {
             return;
         }
         self.mismatches.push(Problem::new(pointer, why));
@@ -206,7 +150,7 @@ impl<'a> FamilySet<'a> {
     pub fn finish(mut self, origin: &str) -> Result<Model> {
         self.limit.check(origin)?;
         self.name_collisions();
-        check(origin, self.problems)?;
+        self.problems.check(origin)?;
         Ok(Model {
             families: self.families,
             warnings: self.warnings,

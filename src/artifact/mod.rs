@@ -16,14 +16,17 @@
 //! - [`number`]: values as artifacts write them.
 //! - [`strict`]: serde readers that refuse what the schemas refuse.
 //! - [`families`]: the family set, and the checks a schema can't express.
+//! - [`found`]: the problems found, bounded: past what is shown, counted.
 //! - [`series_index`]: the family set's duplicate-series index.
 //! - [`place`]: where an entry was given, a pointer only for messages.
 //! - [`hashing`]: the hashers of the family set's maps, in one place.
 //! - [`limit`]: `--max-series`, counted as the family set stores series.
 
+pub mod built;
 pub mod dupkeys;
 pub mod families;
 pub mod flat;
+pub mod found;
 pub mod hashing;
 pub mod limit;
 pub mod mlflow;

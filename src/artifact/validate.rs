@@ -17,10 +17,11 @@ use anyhow::Result;
 use jsonschema::Validator;
 use serde_json::Value;
 
+use super::found::Found;
 use super::parse::Document;
 use super::schema::{Format, SchemaChoice};
 use super::violation::message;
-use crate::error::{bail_with, check, Exit, ExitContext, Problem};
+use crate::error::{bail_with, Exit, ExitContext, Problem};
 use crate::standard;
 
 /// The outcome of validation: which format the artifact is in and which
@@ -104,28 +105,34 @@ pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Resu
     let format = plan.format;
     let schema: Value =
         serde_json::from_str(format.schema_text()).expect("built-in schemas are valid JSON");
-    let mut problems = match (&doc.entries, format) {
-        (Some(entries), Format::Metrics) => streamed(&schema, &doc.value, entries),
+    let mut found = Found::default();
+    match (&doc.entries, format) {
+        (Some(entries), Format::Metrics) => streamed(&schema, &doc.value, entries, &mut found),
+        (None, Format::V0) if doc.value.is_array() => per_item(&schema, &doc.value, &mut found),
         (entries, _) => {
             // A native-shaped document checked against another format: the
             // skeleton's placeholders must never reach a message.
             let whole = entries.as_ref().map(|_| doc.full_value());
             let builtin = jsonschema::validator_for(&schema).expect("built-in schemas compile");
-            collect(
-                &builtin,
-                &schema,
-                whole.as_ref().unwrap_or(&doc.value),
-                "",
-                None,
-            )
+            let value = whole.as_ref().unwrap_or(&doc.value);
+            let seen = (format == Format::Simple).then(|| stand_in(value));
+            let seen = seen.as_ref().unwrap_or(value);
+            collect(&builtin, &schema, (seen, value), "", None, &mut found);
         }
-    };
+    }
     if let Some(path) = &plan.custom {
         let (schema, validator, who) = load_custom(path, (!explicit).then_some(&doc.origin[..]))?;
         let whole = doc.full_value();
-        problems.extend(collect(&validator, &schema, &whole, "", Some(&who)));
+        collect(
+            &validator,
+            &schema,
+            (&whole, &whole),
+            "",
+            Some(&who),
+            &mut found,
+        );
     }
-    check(&doc.origin, problems)
+    found.check(&doc.origin)
 }
 
 /// Interpret an artifact's `"$schema"` key.
@@ -201,11 +208,12 @@ fn streamed(
     schema: &Value,
     skeleton: &Value,
     entries: &[&serde_json::value::RawValue],
-) -> Vec<Problem> {
+    found: &mut Found,
+) {
     let mut top = schema.clone();
     top["properties"]["metrics"]["items"] = Value::Bool(true);
     let top_validator = jsonschema::validator_for(&top).expect("built-in schemas compile");
-    let mut problems = collect(&top_validator, &top, skeleton, "", None);
+    collect(&top_validator, &top, (skeleton, skeleton), "", None, found);
     let entry = serde_json::json!({"$defs": schema["$defs"].clone(), "$ref": "#/$defs/metric"});
     let entry_validator = jsonschema::validator_for(&entry).expect("built-in schemas compile");
     for (i, raw) in entries.iter().enumerate() {
@@ -215,7 +223,7 @@ fn streamed(
         let value: Value = match serde_json::from_str(raw.get()) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(
+                found.push(
                     Problem::new(
                         format!("/metrics/{i}"),
                         format!("not valid JSON: {e} (within this entry)"),
@@ -226,38 +234,83 @@ fn streamed(
             }
         };
         if !entry_validator.is_valid(&value) {
-            problems.extend(collect(
-                &entry_validator,
-                &entry,
-                &value,
-                &format!("/metrics/{i}"),
-                None,
-            ));
+            let at = format!("/metrics/{i}");
+            collect(&entry_validator, &entry, (&value, &value), &at, None, found);
         }
     }
-    problems
 }
 
-/// Every violation, with its pointer (below `prefix`) and a plain message,
+/// The v0 format (a top-level array) as [`streamed`] reads the native one:
+/// the array with `items` relaxed, then each item against `items`.
+/// jsonschema gathers the errors of every item before it yields the first
+/// (4 MiB of `[0,…]` held 800 MB of them).
+fn per_item(schema: &Value, value: &Value, found: &mut Found) {
+    let mut top = schema.clone();
+    top["items"] = Value::Bool(true);
+    let top_validator = jsonschema::validator_for(&top).expect("built-in schemas compile");
+    collect(&top_validator, &top, (value, value), "", None, found);
+    let mut item = schema["items"].clone();
+    item["$schema"] = schema["$schema"].clone();
+    let item_validator = jsonschema::validator_for(&item).expect("built-in schemas compile");
+    for (i, v) in value.as_array().into_iter().flatten().enumerate() {
+        if !item_validator.is_valid(v) {
+            collect(
+                &item_validator,
+                &item,
+                (v, v),
+                &format!("/{i}"),
+                None,
+                found,
+            );
+        }
+    }
+}
+
+/// The simple format's document with each array or object value empty:
+/// every simple value is a scalar, so the verdict is the same, but
+/// jsonschema copies an instance into each failed branch of an `anyOf`
+/// (a 16 MiB array, twice).
+fn stand_in(value: &Value) -> Value {
+    let Value::Object(top) = value else {
+        return value.clone();
+    };
+    let empty = |v: &Value| match v {
+        Value::Array(_) => Value::Array(Vec::new()),
+        Value::Object(_) => Value::Object(serde_json::Map::new()),
+        v => v.clone(),
+    };
+    Value::Object(top.iter().map(|(k, v)| (k.clone(), empty(v))).collect())
+}
+
+/// Every violation into `found`, with its pointer (below `prefix`) and a plain message,
 /// naming the custom schema or standard (`who`) it comes from.
+///
+/// `(seen, given)`: the value validated, and the one given, which messages
+/// quote (different only through a [`stand_in`]).
 fn collect(
     validator: &Validator,
     schema: &Value,
-    value: &Value,
+    (seen, given): (&Value, &Value),
     prefix: &str,
     who: Option<&str>,
-) -> Vec<Problem> {
-    validator
-        .iter_errors(value)
-        .map(|e| {
-            let mut msg = message(&e, schema, value, who);
-            if let Some(who) = who.filter(|w| !msg.contains(w)) {
-                msg.push_str(&format!(" ({who})"));
-            }
-            Problem::new(format!("{prefix}{}", e.instance_path().as_str()), msg)
-                .with_kind(e.kind().keyword())
-        })
-        .collect()
+    found: &mut Found,
+) {
+    for e in validator.iter_errors(seen) {
+        let pointer = format!("{prefix}{}", e.instance_path().as_str());
+        let kind = e.kind().keyword();
+        // Past the cap only counted: the message (which may quote a big
+        // value) is not even written.
+        if !found.wants(&pointer, kind) {
+            continue;
+        }
+        let path = e.instance_path().as_str();
+        let instance = given.pointer(path).unwrap_or(e.instance().as_ref());
+        let mut msg = message(&e, instance, schema, given, who);
+        if let Some(who) = who.filter(|w| !msg.contains(w)) {
+            msg.push_str(&format!(" ({who})"));
+        }
+        found.keep(Problem::new(pointer, msg).with_kind(kind));
+    }
 }
 
 fn kind_of(v: &Value) -> &'static str {

@@ -11,13 +11,15 @@ use serde_json::Value;
 use crate::report::clip;
 
 /// A plain-language message for the common kinds of violation.
+/// `instance` is the value as given, which the validator may have seen
+/// through a stand-in (`validate::stand_in`).
 pub(super) fn message(
     e: &ValidationError<'_>,
+    instance: &Value,
     schema: &Value,
     root: &Value,
     who: Option<&str>,
 ) -> String {
-    let instance = e.instance();
     let shown = short(instance);
     let standard = who.filter(|w| w.starts_with("standard "));
     match e.kind() {
@@ -28,7 +30,7 @@ pub(super) fn message(
         ValidationErrorKind::AnyOf { .. } if e.schema_path().as_str().contains("/le/") => {
             format!("{shown} is not a number or \"+Inf\"")
         }
-        ValidationErrorKind::AnyOf { .. } if matches!(instance.as_ref(), Value::String(_)) => {
+        ValidationErrorKind::AnyOf { .. } if matches!(instance, Value::String(_)) => {
             format!("{shown} is not a number ({})", strings_taken(e, schema))
         }
         ValidationErrorKind::AnyOf { .. } => format!("{shown} is not a number"),
@@ -63,7 +65,7 @@ pub(super) fn message(
         }
         // jsonschema's own message quotes the whole instance: shorten the
         // instance, never the reason after it ("has more than 1 item").
-        _ => reason_kept(&e.to_string(), instance.as_ref()),
+        _ => reason_kept(&e.to_string(), instance),
     }
 }
 
@@ -188,7 +190,28 @@ fn article(noun: &str) -> String {
     format!("{a} {noun}")
 }
 
-/// A JSON value as shown in messages, cut short if long.
+/// A JSON value as shown in messages, cut short if long. Only its start
+/// is written: the whole of a 16 MiB array took 16 MiB to show 60 characters.
 fn short(v: &Value) -> String {
-    clip(&v.to_string(), 60)
+    /// Room for 64 characters of up to 4 bytes: more than `clip` keeps.
+    const ENOUGH: usize = 256;
+    struct Start(Vec<u8>);
+    impl std::io::Write for Start {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let room = ENOUGH - self.0.len();
+            if room == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            let n = buf.len().min(room);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut start = Start(Vec::new());
+    // Cut short is the point: the error only says where it stopped.
+    let _ = serde_json::to_writer(&mut start, v);
+    clip(&String::from_utf8_lossy(&start.0), 60)
 }

@@ -1,8 +1,8 @@
 //! S3 options from flags and the AWS tools' variables, in their order of
 //! precedence: endpoint (`--s3-endpoint`, `AWS_ENDPOINT_URL_S3`,
-//! `AWS_ENDPOINT_URL`), region, addressing style, and which credentials
+//! `AWS_ENDPOINT_URL`), region, addressing style, which credentials
 //! (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, else a profile of the
-//! shared credentials file, else none).
+//! shared credentials file, else none), and `AWS_CA_BUNDLE`.
 
 use std::path::PathBuf;
 
@@ -61,6 +61,10 @@ pub fn s3_options(args: &ArtifactArgs, net: &NetArgs, from_s3: bool) -> Result<S
             credentials()?
         } else {
             S3Credentials::Anonymous
+        },
+        ca: match env_nonempty("AWS_CA_BUNDLE") {
+            Some(path) if from_s3 => super::credentials::ca_bundle("AWS_CA_BUNDLE", path.as_ref())?,
+            _ => Vec::new(),
         },
     })
 }

@@ -169,24 +169,33 @@ fn read_secret(option: &str, path: &Path) -> Result<Secret> {
     Ok(Secret::new(value))
 }
 
+/// The certificates of a PEM bundle named by `what` (`--cacert`,
+/// `AWS_CA_BUNDLE`…): exit 2 when it can't be read or holds none.
+pub fn ca_bundle(what: &str, path: &Path) -> Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(path).or_fail(Exit::Usage, |e| {
+        format!("cannot read {what} {}: {}", path.display(), e.kind())
+    })?;
+    let ca = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
+    if ca.is_empty() {
+        bail_with!(
+            Exit::Usage,
+            "{what} {}: no PEM certificate found in it",
+            path.display()
+        );
+    }
+    Ok(ca)
+}
+
 fn tls(args: &ConnectionArgs) -> Result<Tls> {
     let read = |option: &str, path: &Path| {
         std::fs::read(path).or_fail(Exit::Usage, |e| {
             format!("cannot read {option} {}: {}", path.display(), e.kind())
         })
     };
-    let mut ca = Vec::new();
-    if let Some(path) = &args.cacert {
-        let pem = read("--cacert", path)?;
-        ca = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
-        if ca.is_empty() {
-            bail_with!(
-                Exit::Usage,
-                "--cacert {}: no PEM certificate found in it",
-                path.display()
-            );
-        }
-    }
+    let ca = match &args.cacert {
+        Some(path) => ca_bundle("--cacert", path)?,
+        None => Vec::new(),
+    };
     let identity = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => {
             let mut pem = read("--cert", cert)?;

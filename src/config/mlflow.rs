@@ -19,7 +19,7 @@ use reqwest::Url;
 
 use crate::cli::{ConnectionArgs, MlflowArgs, MlflowSourceArgs, NetArgs};
 use crate::encode::mlflow::tag_problem;
-use crate::error::{bail_with, Exit, ExitContext};
+use crate::error::{bail_with, Exit};
 use crate::net::HttpOptions;
 use crate::sink::mlflow::Target;
 use crate::source::mlflow::MlflowOptions;
@@ -176,19 +176,7 @@ fn tls(http: &mut HttpOptions) -> Result<()> {
         }
     }
     if let Some(path) = env_nonempty("MLFLOW_TRACKING_SERVER_CERT_PATH") {
-        let pem = std::fs::read(&path).or_fail(Exit::Usage, |e| {
-            format!(
-                "cannot read MLFLOW_TRACKING_SERVER_CERT_PATH {path}: {}",
-                e.kind()
-            )
-        })?;
-        let ca = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
-        if ca.is_empty() {
-            bail_with!(
-                Exit::Usage,
-                "MLFLOW_TRACKING_SERVER_CERT_PATH {path}: no PEM certificate found in it"
-            );
-        }
+        let ca = super::credentials::ca_bundle("MLFLOW_TRACKING_SERVER_CERT_PATH", path.as_ref())?;
         http.tls.ca.extend(ca);
     }
     Ok(())

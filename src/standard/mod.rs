@@ -12,6 +12,7 @@
 pub mod alertmanager;
 mod check;
 pub mod dashboard;
+mod nesting;
 pub mod notify;
 pub mod promtool;
 pub mod rules;
@@ -206,6 +207,16 @@ pub fn is_standard(value: &serde_json::Value) -> bool {
 /// else, which the caller reads as a JSON Schema. A broken standard is an
 /// error (exit 2), not `None`.
 pub fn detect(text: &str, origin: &str) -> Result<Option<Standard>> {
+    if nesting::too_deep(text).is_some() {
+        // Not parsed as YAML (quadratic in the depth): a standard is said
+        // to be too deep, anything else is left to the JSON Schema reader.
+        let meant = text.contains(API_VERSION) && text.contains(KIND);
+        return if meant {
+            from_text(text, origin).map(Some)
+        } else {
+            Ok(None)
+        };
+    }
     match yaml_serde::from_str::<serde_json::Value>(text) {
         Ok(v) if is_standard(&v) => from_text(text, origin).map(Some),
         // Not even YAML, but meant as a standard: report where it breaks.
@@ -229,6 +240,13 @@ pub fn load(path: &Path) -> Result<Standard> {
 
 /// Parse and check a standard's text; `origin` names it in errors.
 pub fn from_text(text: &str, origin: &str) -> Result<Standard> {
+    if let Some(line) = nesting::too_deep(text) {
+        let msg = format!(
+            "nested more than {} levels deep (line {line}); a standard needs a few",
+            nesting::MAX_DEPTH
+        );
+        return Err(usage(origin, &[Problem::new("", msg)]));
+    }
     let de = yaml_serde::Deserializer::from_str(text);
     let standard: Standard =
         serde_path_to_error::deserialize(de).map_err(|e| usage(origin, &[not_read(text, &e)]))?;

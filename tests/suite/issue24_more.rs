@@ -241,16 +241,7 @@ const MODELOP_ODD: &str = r#"{"type":"engine-state","src":"e","state":"running"}
 fn modelop_unknown_state_and_missing_delta_time() {
     let gw = Gateway::start();
     let (_dir, path) = artifact(MODELOP_ODD);
-    let r = run(&[
-        "watch",
-        &path,
-        "--format",
-        "modelop",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "scoring",
-    ]);
+    let r = watch_modelop(&path, &gw.url);
     assert_eq!(r.code, 0, "{r:?}");
     let g = gw.group(&[("job", "scoring")]).unwrap();
     assert_eq!(g.value("modelop_engine_status"), "-1", "{r:?}");

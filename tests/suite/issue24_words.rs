@@ -440,16 +440,7 @@ fn modelop_line_of_another_json_kind_is_named_in_words() {
     let first: Vec<&str> = recorded.lines().take(5).collect();
     let stream = format!("[1, 2]\n\"done\"\n{}\n", first.join("\n"));
     let (_dir, path) = artifact(&stream);
-    let r = run(&[
-        "watch",
-        &path,
-        "--format",
-        "modelop",
-        "--gateway",
-        &gw.url,
-        "--job",
-        "scoring",
-    ]);
+    let r = watch_modelop(&path, &gw.url);
     assert_eq!(r.code, 0, "{r:?}");
     let said: Vec<&str> = r.stderr.lines().take(2).collect();
     assert_eq!(

@@ -25,6 +25,7 @@ mod issue24_words;
 mod live;
 mod live_contained;
 mod live_lines;
+mod memory;
 mod mlflow;
 mod mlflow_source;
 mod properties;

@@ -369,3 +369,75 @@ fn a_source_read_retries_a_503_and_sends_the_token_unshown() {
     let g = gw.group(&[("job", "exp"), ("user", "alice")]).unwrap();
     assert_eq!(g.value("val_acc"), "0.9");
 }
+
+/// MLflow's own basic-auth app: `MLFLOW_TRACKING_USERNAME` and
+/// `MLFLOW_TRACKING_PASSWORD` log a run into it and read the run back out,
+/// the password shown nowhere; without them, or with a wrong one, MLflow's
+/// 401 is the error (exit 5 writing, exit 3 reading) and nothing lands.
+#[test]
+fn basic_auth_both_ways_against_mlflows_auth_app() {
+    use common::mlflow::{Mlflow, ADMIN_PASSWORD};
+    let ml = Mlflow::with_basic_auth();
+    let gw = Gateway::start();
+    let (_dir, file) = artifact(include_str!("../../examples/simple.json"));
+    let into = |env: &[(&str, &str)]| {
+        run_env(
+            &[
+                "push", &file, "--job", "auth", "--user", "alice", "--mlflow", &ml.url,
+            ],
+            env,
+        )
+    };
+    let r = into(&[]);
+    assert_eq!(r.code, 5, "{r:?}");
+    assert!(
+        r.stderr.contains("HTTP 401") && r.stderr.contains("sent no credentials"),
+        "{}",
+        r.stderr
+    );
+    let wrong = "wrong-pw-Qz9-do-not-print";
+    let r = into(&[
+        ("MLFLOW_TRACKING_USERNAME", "admin"),
+        ("MLFLOW_TRACKING_PASSWORD", wrong),
+    ]);
+    assert_eq!(r.code, 5, "{r:?}");
+    assert!(
+        r.stderr.contains("HTTP 401") && !r.stderr.contains(wrong),
+        "{}",
+        r.stderr
+    );
+
+    let creds = [
+        ("MLFLOW_TRACKING_USERNAME", "admin"),
+        ("MLFLOW_TRACKING_PASSWORD", ADMIN_PASSWORD),
+    ];
+    let r = into(&creds);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!r.stderr.contains(ADMIN_PASSWORD), "{}", r.stderr);
+    let run_id = r
+        .stderr
+        .split("MLflow run ")
+        .nth(1)
+        .and_then(|s| s.split([',', ' ', ')']).next())
+        .expect("the summary names the run")
+        .to_string();
+
+    let source = format!("mlflow://runs/{run_id}");
+    let out_of = |env: &[(&str, &str)]| {
+        let mut env = env.to_vec();
+        env.push(("MLFLOW_TRACKING_URI", &ml.url));
+        run_env(&["push", &source, "--gateway", &gw.url, "-v"], &env)
+    };
+    let r = out_of(&[]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stderr.contains("401"), "{}", r.stderr);
+    assert!(gw.groups().is_empty(), "nothing lands from an unread run");
+    let r = out_of(&creds);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!r.stderr.contains(ADMIN_PASSWORD), "{}", r.stderr);
+    let g = gw
+        .group(&[("job", "auth"), ("user", "alice")])
+        .unwrap_or_else(|| panic!("the run's group: {:?}", gw.groups()));
+    assert_eq!(g.value("model_accuracy"), "0.93");
+    assert_eq!(g.value("images_processed"), "1200");
+}

@@ -114,3 +114,59 @@ fn an_endless_error_body_is_cut_to_a_few_kb() {
         "simplepipe: error: s3://bkt/m.json: access denied (AccessDenied, HTTP 403); credentials used: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment\n"
     );
 }
+
+/// An `https://` store signed by a private CA (MinIO in a cluster) is
+/// trusted through `AWS_CA_BUNDLE`, as the AWS tools do, and only then.
+/// s3s-fs serves no TLS, so a scripted store stands in and records the GET.
+#[test]
+fn a_private_ca_is_trusted_through_aws_ca_bundle() {
+    let pki = common::secure::Pki::new();
+    let store = Scripted::start_https(vec![Reply::Status(200, &[], SIMPLE)], &pki);
+    let keys = [
+        ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY),
+    ];
+    let args = ["validate", "s3://bkt/m.json", "--s3-endpoint", &store.url];
+
+    let r = run_env(&args, &keys);
+    assert_eq!(r.code, 3, "unknown CA: {r:?}");
+    assert!(r.stderr.contains("certificate"), "{}", r.stderr);
+    assert!(
+        store.requests().is_empty(),
+        "nothing sent over an untrusted TLS"
+    );
+
+    let other = pki.path("other-ca.pem");
+    let r = run_env(&args, &[keys[0], keys[1], ("AWS_CA_BUNDLE", &other)]);
+    assert_eq!(r.code, 3, "another CA is not enough: {r:?}");
+
+    let ca = pki.path("ca.pem");
+    let r = run_env(&args, &[keys[0], keys[1], ("AWS_CA_BUNDLE", &ca)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let sent = store.requests();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].path.contains("X-Amz-Signature="),
+        "{}",
+        sent[0].path
+    );
+
+    let r = run_env(
+        &args,
+        &[keys[0], keys[1], ("AWS_CA_BUNDLE", "/nonexistent.pem")],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("cannot read AWS_CA_BUNDLE /nonexistent.pem"),
+        "{}",
+        r.stderr
+    );
+    // A local file never needs it: a stray bundle variable fails nothing.
+    let (_dir, file) = artifact(SIMPLE);
+    let r = run_env(
+        &["validate", &file],
+        &[("AWS_CA_BUNDLE", "/nonexistent.pem")],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+}

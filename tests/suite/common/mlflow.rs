@@ -39,8 +39,42 @@ pub fn shared() -> &'static Mlflow {
     SERVER.get_or_init(Mlflow::start)
 }
 
+/// The admin password of [`Mlflow::with_basic_auth`].
+pub const ADMIN_PASSWORD: &str = "pw-Ml7-do-not-print-this";
+
 impl Mlflow {
     fn start() -> Mlflow {
+        Mlflow::launch(&[], &[])
+    }
+
+    /// A server of its own with MLflow's basic-auth app (`--app-name
+    /// basic-auth`, needs `mlflow[auth]`): user `admin`, [`ADMIN_PASSWORD`];
+    /// anonymous requests are refused with 401. Lives as long as the test
+    /// binary.
+    pub fn with_basic_auth() -> Mlflow {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let ini = dir.join("auth.ini");
+        std::fs::write(
+            &ini,
+            format!(
+                "[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///{}/auth.db\n\
+                 admin_username = admin\nadmin_password = {ADMIN_PASSWORD}\n\
+                 authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let ini = ini.to_str().unwrap().to_string();
+        Mlflow::launch(
+            &["--app-name", "basic-auth"],
+            &[
+                ("MLFLOW_AUTH_CONFIG_PATH", &ini),
+                ("MLFLOW_FLASK_SERVER_SECRET_KEY", "test-only-csrf-key"),
+            ],
+        )
+    }
+
+    fn launch(extra: &[&str], env: &[(&str, &str)]) -> Mlflow {
         let bin = venv().join("bin/mlflow");
         assert!(
             bin.exists(),
@@ -68,6 +102,8 @@ impl Mlflow {
                 .arg(dir.join("artifacts"))
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--workers", "1"])
+                .args(extra)
+                .envs(env.iter().copied())
                 .env("WATCHED", std::process::id().to_string())
                 .env("MLFLOW_DISABLE_TELEMETRY", "true")
                 .env("DO_NOT_TRACK", "1")

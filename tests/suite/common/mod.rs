@@ -294,6 +294,21 @@ pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     cmd.output().unwrap().into()
 }
 
+/// `watch FILE --format modelop` into `gateway` as job `scoring`: a
+/// recorded ModelOp stream read once.
+pub fn watch_modelop(path: &str, gateway: &str) -> Run {
+    run(&[
+        "watch",
+        path,
+        "--format",
+        "modelop",
+        "--gateway",
+        gateway,
+        "--job",
+        "scoring",
+    ])
+}
+
 /// Run with `input` on stdin.
 pub fn run_stdin(args: &[&str], input: &[u8]) -> Run {
     use std::io::Write;
