@@ -108,15 +108,13 @@ pub(super) struct MetricEntry<'a> {
     count: Option<Count>,
 }
 
-impl MetricEntry<'_> {
-    /// The entry owning its strings, to hand to another thread ([`super::split`]).
-    #[rustfmt::skip]
-    pub(super) fn into_owned(self) -> MetricEntry<'static> {
-        let MetricEntry { name, kind, help, labels, value, buckets, quantiles, sum, count } = self;
-        let (name, help) = (Cow::Owned(name.into_owned()), Cow::Owned(help.into_owned()));
-        let labels = labels.into_owned();
-        MetricEntry { name, kind, help, labels, value, buckets, quantiles, sum, count }
-    }
+/// An entry owning its strings, to hand to another thread ([`super::split`]).
+#[rustfmt::skip]
+pub(super) fn owned(entry: MetricEntry) -> MetricEntry<'static> {
+    let MetricEntry { name, kind, help, labels, value, buckets, quantiles, sum, count } = entry;
+    let (name, help) = (Cow::Owned(name.into_owned()), Cow::Owned(help.into_owned()));
+    let labels = labels.into_owned();
+    MetricEntry { name, kind, help, labels, value, buckets, quantiles, sum, count }
 }
 
 /// An entry read as an [`Object`].

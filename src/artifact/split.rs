@@ -3,7 +3,7 @@
 //! structural scan (strings and escapes honoured), reads the entries after
 //! it with the same typed reader, and hands them over in batches; the
 //! calling thread reads the entries before it, then adds the handed ones to
-//! the one family set, each through the same [`native::entry`] at its own
+//! the one family set, each through the same `native::entry` at its own
 //! place, in order. Being one set, added in the one order, the model and
 //! every message (duplicate series, a family given two types, first-seen
 //! order) are those of the one-thread pass by construction: there is no
@@ -204,7 +204,7 @@ fn rest(path: &Path, at: u64, shared: &Shared, tx: &SyncSender<Handover>) -> boo
         if shared.cancel.load(Ordering::Relaxed) || w.eat(b',') != Ok(true) {
             break false;
         }
-        match w.lend::<EntryOf, _>(|m| m.0.into_owned()) {
+        match w.lend::<EntryOf, _>(|m| native::owned(m.0)) {
             Ok(m) => batch.push(m),
             Err(_) => break false,
         }
