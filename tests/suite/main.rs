@@ -35,6 +35,7 @@ mod remote_write;
 mod s3;
 mod s3_faults;
 mod secure;
+mod split;
 mod standard;
 mod streamed;
 mod ux;

@@ -15,7 +15,7 @@ use common::*;
 /// A native artifact of `n` series, a quarter of each type, with help
 /// texts and label values that need escaping in text (quote, backslash,
 /// newline, non-ASCII).
-fn big(n: usize) -> String {
+pub(crate) fn big(n: usize) -> String {
     let mut doc = String::from(r#"{"labels": {"pipeline": "stream"}, "metrics": ["#);
     for i in 0..n {
         let labels = format!(r#"{{"shard": "s-{i}", "note": "q\"b\\n\nü{}"}}"#, i % 7);
@@ -51,7 +51,7 @@ fn big(n: usize) -> String {
 
 /// A group's families without what differs between two pushes of the same
 /// artifact: the push timestamps and the `job` label.
-fn content(g: Group) -> std::collections::BTreeMap<String, serde_json::Value> {
+pub(crate) fn content(g: Group) -> std::collections::BTreeMap<String, serde_json::Value> {
     let mut fams = g.families;
     for fam in fams.values_mut() {
         for m in fam["metrics"].as_array_mut().unwrap() {
