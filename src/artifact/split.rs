@@ -49,17 +49,16 @@ const BATCH: usize = 512;
 /// no bound, and what it holds is the price in memory.
 const IN_FLIGHT: usize = 1024;
 
-/// Whether `path` is to be read on two threads: asked for with
-/// `SIMPLEPIPE_THREADS=2` (off by default: it costs ~30% more CPU and
-/// ~25 MB more memory for 100k series, and pays only where a second core
-/// is idle; see docs/two-threads.md), two cores, and a regular file of
-/// at least [`MIN_BYTES`] and at most `max_bytes` (past it, the one pass
-/// must meet the limit as it reads).
+/// Whether `path`, once two threads are asked for (`SIMPLEPIPE_THREADS=2`,
+/// off by default: it costs ~30% more CPU and ~25 MB more memory for 100k
+/// series, and pays only where a second core is idle; see
+/// docs/two-threads.md), is to be read on two: two cores, and a regular
+/// file of at least [`MIN_BYTES`] and at most `max_bytes` (past it, the
+/// one pass must meet the limit as it reads).
 pub fn worth_it(path: &Path, max_bytes: u64) -> bool {
-    let asked = std::env::var_os("SIMPLEPIPE_THREADS").is_some_and(|v| v == "2");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let len = std::fs::metadata(path).map_or(0, |m| if m.is_file() { m.len() } else { 0 });
-    asked && cores >= 2 && (MIN_BYTES..=max_bytes).contains(&len)
+    cores >= 2 && (MIN_BYTES..=max_bytes).contains(&len)
 }
 
 /// [`onepass::read`] of `input`, which holds the bytes of the file at

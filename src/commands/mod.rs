@@ -61,7 +61,9 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Opti
     };
     let mut input = source::stream(source, &cfg.read);
     let file = match source {
-        Source::Path(path) if artifact::split::worth_it(path, cfg.read.max_bytes) => {
+        Source::Path(path)
+            if cfg.read.two_threads && artifact::split::worth_it(path, cfg.read.max_bytes) =>
+        {
             Some(path.as_path())
         }
         _ => None,

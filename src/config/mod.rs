@@ -271,6 +271,7 @@ fn artifact(
             s3: aws::s3_options(args, net, from_s3)?,
             argo: kube::argo_options(net, from_argo)?,
             mlflow: mlflow::source_options(&args.mlflow, net, from_mlflow, history)?,
+            two_threads: env_nonempty("SIMPLEPIPE_THREADS").is_some_and(|v| v == "2"),
         },
         check: CheckOptions {
             schema: args.schema.as_deref().map(SchemaChoice::parse),

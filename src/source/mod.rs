@@ -133,6 +133,9 @@ pub struct ReadOptions {
     pub argo: argo::ArgoOptions,
     /// The tracking server, when a source is `mlflow://`.
     pub mlflow: Option<mlflow::MlflowOptions>,
+    /// `SIMPLEPIPE_THREADS=2`: a big file's entries may be read on two
+    /// threads (`artifact::split`); off by default.
+    pub two_threads: bool,
 }
 
 /// Read the source and unwrap any archive layers: the artifact's own bytes.
