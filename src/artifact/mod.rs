@@ -140,7 +140,7 @@ pub fn one_pass(
 /// [`one_pass`], refusing as soon as `max_series` series have been read.
 fn one_pass_within(
     input: impl std::io::Read,
-    file: Option<&std::path::Path>,
+    file: Option<split::Plan>,
     origin: &Origin,
     schema: Option<&SchemaChoice>,
     opts: &BuildOptions,
@@ -151,7 +151,7 @@ fn one_pass_within(
     }
     let mut set = FamilySet::new(opts, max_series);
     let skeleton = match file {
-        Some(path) => split::read(input, path, &mut set)?,
+        Some(plan) => split::read(input, plan, &mut set)?,
         None => onepass::read(input, &mut set)?,
     };
     let doc = parse::Document {
@@ -228,11 +228,11 @@ fn add_inline(set: &mut FamilySet, opts: &BuildOptions) {
 
 /// [`check`] from a reader, refusing as soon as more than `--max-series`
 /// series were read, when [`one_pass`] can answer alone: the input is never
-/// held whole. `file`: the input is that file's, and may be read on two
+/// held whole. `file`: the input is that file's, and is read on two
 /// threads ([`split`]). `None`: read it all and call [`load_after_one_pass`].
 pub fn load_streamed(
     input: impl std::io::Read,
-    file: Option<&std::path::Path>,
+    file: Option<split::Plan>,
     origin: &Origin,
     check_opts: &CheckOptions,
     opts: &BuildOptions,

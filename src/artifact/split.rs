@@ -49,23 +49,29 @@ const BATCH: usize = 512;
 /// no bound, and what it holds is the price in memory.
 const IN_FLIGHT: usize = 1024;
 
+/// A file to be read on two threads, and its length when that was decided.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    pub path: &'a Path,
+    pub len: u64,
+}
+
 /// Whether `path`, once two threads are asked for (`SIMPLEPIPE_THREADS=2`,
 /// off by default: it costs ~30% more CPU and ~25 MB more memory for 100k
 /// series, and pays only where a second core is idle; see
 /// docs/two-threads.md), is to be read on two: two cores, and a regular
 /// file of at least [`MIN_BYTES`] and at most `max_bytes` (past it, the
 /// one pass must meet the limit as it reads).
-pub fn worth_it(path: &Path, max_bytes: u64) -> bool {
+pub fn plan(path: &Path, max_bytes: u64) -> Option<Plan<'_>> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let len = std::fs::metadata(path).map_or(0, |m| if m.is_file() { m.len() } else { 0 });
-    cores >= 2 && (MIN_BYTES..=max_bytes).contains(&len)
+    (cores >= 2 && (MIN_BYTES..=max_bytes).contains(&len)).then_some(Plan { path, len })
 }
 
-/// [`onepass::read`] of `input`, which holds the bytes of the file at
-/// `path`, with the entries past [`CUT`] of it read on a second thread.
-pub fn read(input: impl Read, path: &Path, set: &mut FamilySet) -> Option<Value> {
-    let len = std::fs::metadata(path).ok()?.len();
-    read_cut_at(input, path, (len as f64 * CUT) as u64, set)
+/// [`onepass::read`] of `input`, which holds the bytes of the planned
+/// file, with the entries past [`CUT`] of it read on a second thread.
+pub fn read(input: impl Read, plan: Plan, set: &mut FamilySet) -> Option<Value> {
+    read_cut_at(input, plan.path, (plan.len as f64 * CUT) as u64, set)
 }
 
 /// [`read`], cut at the first entry boundary at or past byte `target`.

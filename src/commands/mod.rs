@@ -61,10 +61,8 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Opti
     };
     let mut input = source::stream(source, &cfg.read);
     let file = match source {
-        Source::Path(path)
-            if cfg.read.two_threads && artifact::split::worth_it(path, cfg.read.max_bytes) =>
-        {
-            Some(path.as_path())
+        Source::Path(path) if cfg.read.two_threads => {
+            artifact::split::plan(path, cfg.read.max_bytes)
         }
         _ => None,
     };
