@@ -37,6 +37,12 @@ def standard(size):
     return head + ",".join(item % i for i in range(n)) + "]}}"
 
 
+def numbered(head, item, tail, size):
+    """head + item % 0,item % 1,… + tail, about `size` bytes in all."""
+    n = max(1, (size - len(head) - len(tail)) // (len(item % 0) + 1))
+    return head + ",".join(item % i for i in range(n)) + tail
+
+
 # name -> (build(size) -> text, argv after the binary, with {f} the file)
 SHAPES = {
     "v0": (lambda s: repeat("[", "0", "]", s), ["validate", "{f}"]),
@@ -48,6 +54,11 @@ SHAPES = {
         + "x" * (s - 64) + '"}]}',
         ["validate", "{f}"],
     ),
+    "v0-valid": (
+        lambda s: numbered("[", '{"name":"m%08d","description":"","value":1,"metric_type":"gauge"}', "]", s),
+        ["validate", "{f}"],
+    ),
+    "simple-valid": (lambda s: numbered("{", '"m%08d":1', "}", s), ["validate", "{f}"]),
     "standard": (standard, ["rules", "{f}"]),
     "yaml-deep": (lambda s: "[" * (s // 2) + "]" * (s // 2), ["rules", "{f}"]),
 }
