@@ -37,10 +37,12 @@ def standard(size):
     return head + ",".join(item % i for i in range(n)) + "]}}"
 
 
-def numbered(head, item, tail, size):
-    """head + item % 0,item % 1,… + tail, about `size` bytes in all."""
-    n = max(1, (size - len(head) - len(tail)) // (len(item % 0) + 1))
-    return head + ",".join(item % i for i in range(n)) + tail
+def under_the_limit(item, size, brackets="[]"):
+    """As many `item % (i, pad)` as fit in `size` bytes, but fewer than
+    --max-series (100,000): each padded to fill the size."""
+    n = min(max(1, size // (len(item % (0, "")) + 1)), 99_000)
+    pad = "x" * max(0, size // n - len(item % (0, "")) - 1)
+    return brackets[0] + ",".join(item % (i, pad) for i in range(n)) + brackets[1]
 
 
 # name -> (build(size) -> text, argv after the binary, with {f} the file)
@@ -55,10 +57,10 @@ SHAPES = {
         ["validate", "{f}"],
     ),
     "v0-valid": (
-        lambda s: numbered("[", '{"name":"m%08d","description":"","value":1,"metric_type":"gauge"}', "]", s),
+        lambda s: under_the_limit('{"name":"m%08d","description":"%s","value":1,"metric_type":"gauge"}', s),
         ["validate", "{f}"],
     ),
-    "simple-valid": (lambda s: numbered("{", '"m%08d":1', "}", s), ["validate", "{f}"]),
+    "simple-valid": (lambda s: under_the_limit('"m%08d%s":1', s, "{}"), ["validate", "{f}"]),
     "standard": (standard, ["rules", "{f}"]),
     "yaml-deep": (lambda s: "[" * (s // 2) + "]" * (s // 2), ["rules", "{f}"]),
 }

@@ -35,7 +35,7 @@ use super::{partial, Origin};
 use crate::error::Exit;
 
 /// A parsed artifact and where it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Document<'a> {
     /// The source as named in messages.
     pub origin: String,
@@ -43,13 +43,14 @@ pub struct Document<'a> {
     pub base_dir: PathBuf,
     /// The whole document; or, when `entries` is set, its skeleton: every
     /// top-level key, with `"metrics"` an array of one null (none if the
-    /// real one is empty).
+    /// real one is empty); or what [`Held`] says.
     pub value: Value,
     /// A native artifact's metric entries, as raw JSON slices of the input.
     pub entries: Option<Vec<&'a RawValue>>,
     /// What else `value` leaves out, to be read from `text`.
     pub held: Held,
-    /// The input, for the entries' duplicate-key scan ([`entry_duplicates`]).
+    /// The input, for the entries' duplicate-key scan ([`entry_duplicates`])
+    /// and what [`Held`] leaves there.
     pub text: &'a str,
 }
 

@@ -50,6 +50,24 @@ fn standard(size: usize) -> String {
     s
 }
 
+/// A valid simple object of as many distinct gauges as `size` bytes hold
+/// under `--max-series` (100,000): the most families a byte can bring.
+/// The names are padded to fill the size.
+fn gauges(size: usize) -> String {
+    let n = (size / 14).min(99_000);
+    let width = size / n - 6;
+    let mut s = String::with_capacity(size + width);
+    s.push('{');
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!("\"m{i:0width$}\":1"));
+    }
+    s.push('}');
+    s
+}
+
 /// What one run cost: peak RSS in bytes, CPU seconds, exit code.
 struct Cost {
     rss: u64,
@@ -178,6 +196,14 @@ fn native_empty_entries() {
 fn simple_key_holding_an_array() {
     let build = |s| repeat(r#"{"a":["#, "0", "]}", s);
     bounded("a.json", build, &["validate", "{f}"], 4);
+}
+
+/// A valid simple object of up to 99,000 gauges (75,000 at 1 MiB): each
+/// family's one series took the room of four (288 bytes), 84 MB for
+/// 100,000 gauges in 1.4 MB.
+#[test]
+fn simple_many_gauges() {
+    bounded("g.json", gauges, &["validate", "{f}"], 0);
 }
 
 /// One giant string token: the window parsed it again at each refill
