@@ -68,6 +68,18 @@ fn gauges(size: usize) -> String {
     s
 }
 
+/// A valid v0 array of as many distinct gauges as `size` bytes hold under
+/// `--max-series`, their descriptions padded to fill the size.
+fn v0_gauges(size: usize) -> String {
+    let item = |i: usize, pad: &str| {
+        format!(r#"{{"name":"m{i:08}","description":"{pad}","value":1,"metric_type":"gauge"}}"#)
+    };
+    let n = (size / (item(0, "").len() + 1)).min(99_000);
+    let pad = "x".repeat((size / n).saturating_sub(item(0, "").len() + 1));
+    let items: Vec<String> = (0..n).map(|i| item(i, &pad)).collect();
+    format!("[{}]", items.join(","))
+}
+
 /// What one run cost: peak RSS in bytes, CPU seconds, exit code.
 struct Cost {
     rss: u64,
@@ -204,6 +216,13 @@ fn simple_key_holding_an_array() {
 #[test]
 fn simple_many_gauges() {
     bounded("g.json", gauges, &["validate", "{f}"], 0);
+}
+
+/// A valid v0 array of up to 99,000 gauges: parsed whole into a `Value`,
+/// 110 MB at 4 MiB (60,000 gauges).
+#[test]
+fn v0_many_gauges() {
+    bounded("v.json", v0_gauges, &["validate", "{f}"], 0);
 }
 
 /// One giant string token: the window parsed it again at each refill
