@@ -161,7 +161,7 @@ fn one_pass_within(
         base_dir: origin.base_dir.clone(),
         value: skeleton,
         entries: None,
-        held: parse::Held::Nothing,
+        held: partial::Held::Nothing,
         text: "",
     };
     let plan = validate::plan(&doc, schema).ok()?;

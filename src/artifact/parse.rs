@@ -31,7 +31,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{partial, Origin};
+use super::partial::{self, Held};
+use super::Origin;
 use crate::error::Exit;
 
 /// A parsed artifact and where it came from.
@@ -52,19 +53,6 @@ pub struct Document<'a> {
     /// The input, for the entries' duplicate-key scan ([`entry_duplicates`])
     /// and what [`Held`] leaves there.
     pub text: &'a str,
-}
-
-/// What of a document its `value` leaves out (besides native entries).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Held {
-    /// Nothing: `value` is the whole document, or a native skeleton.
-    Nothing,
-    /// A top-level array's items: `value` is one null for them all (none
-    /// if there are none); [`Document::each_item`] reads them.
-    Items,
-    /// A flat object's big array or object values: `value` holds their
-    /// start ([`partial::start`]), all a message quotes of them.
-    Starts,
 }
 
 impl Document<'_> {

@@ -19,6 +19,19 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+/// What of a document its `value` leaves out (besides native entries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Nothing: `value` is the whole document, or a native skeleton.
+    Nothing,
+    /// A top-level array's items: `value` is one null for them all (none
+    /// if there are none); [`super::parse::Document::each_item`] reads them.
+    Items,
+    /// A flat object's big array or object values: `value` holds their
+    /// start ([`start`]), all a message quotes of them.
+    Starts,
+}
+
 /// Any JSON value, read and dropped. Unlike serde's `IgnoredAny`, which
 /// skips a number unread, every number is parsed, so `1e400` is refused
 /// here exactly as in a `Value`.
@@ -130,7 +143,7 @@ pub fn flat(others: Vec<(String, &RawValue)>) -> Option<(Value, bool)> {
 /// How many values of a big array or object [`start`] keeps: a message
 /// quotes at most 60 characters of a value, and each value kept before
 /// the first one left out writes at least one.
-const START_VALUES: usize = 128;
+pub const START_VALUES: usize = 128;
 
 /// `raw` as a `Value`; an array or object of more than [`START_VALUES`]
 /// values (counted all the way down, in the order written) only by its

@@ -18,7 +18,8 @@ use jsonschema::Validator;
 use serde_json::Value;
 
 use super::found::Found;
-use super::parse::{Document, Held};
+use super::parse::Document;
+use super::partial::Held;
 use super::schema::{Format, SchemaChoice};
 use super::violation::message;
 use crate::error::{bail_with, Exit, ExitContext, Problem};
