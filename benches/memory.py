@@ -37,6 +37,14 @@ def standard(size):
     return head + ",".join(item % i for i in range(n)) + "]}}"
 
 
+def under_the_limit(item, size, brackets="[]"):
+    """As many `item % (i, pad)` as fit in `size` bytes, but fewer than
+    --max-series (100,000): each padded to fill the size."""
+    n = min(max(1, size // (len(item % (0, "")) + 1)), 99_000)
+    pad = "x" * max(0, size // n - len(item % (0, "")) - 1)
+    return brackets[0] + ",".join(item % (i, pad) for i in range(n)) + brackets[1]
+
+
 # name -> (build(size) -> text, argv after the binary, with {f} the file)
 SHAPES = {
     "v0": (lambda s: repeat("[", "0", "]", s), ["validate", "{f}"]),
@@ -48,6 +56,11 @@ SHAPES = {
         + "x" * (s - 64) + '"}]}',
         ["validate", "{f}"],
     ),
+    "v0-valid": (
+        lambda s: under_the_limit('{"name":"m%08d","description":"%s","value":1,"metric_type":"gauge"}', s),
+        ["validate", "{f}"],
+    ),
+    "simple-valid": (lambda s: under_the_limit('"m%08d%s":1', s, "{}"), ["validate", "{f}"]),
     "standard": (standard, ["rules", "{f}"]),
     "yaml-deep": (lambda s: "[" * (s // 2) + "]" * (s // 2), ["rules", "{f}"]),
 }

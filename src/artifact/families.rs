@@ -277,7 +277,13 @@ impl<'a> FamilySet<'a> {
         for (k, v) in &e.labels {
             labels.push((self.intern(k), self.intern(v)));
         }
-        self.families[idx].series.push(Series {
+        let all = &mut self.families[idx].series;
+        if all.is_empty() {
+            // Most families hold one series, and a first push reserves
+            // four (288 bytes; massif: 28 MB of 100k simple gauges).
+            all.reserve_exact(1);
+        }
+        all.push(Series {
             labels,
             sample: e.sample,
         });

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::families::{Entry, FamilySet};
 use super::number;
+use super::parse::Document;
 use crate::model::{escape_pointer, is_metric_name, parse_number, Kind, Sample};
 
 /// The default buckets of the Python client the original Simplepipe used.
@@ -75,34 +76,37 @@ pub fn simple(set: &mut FamilySet, doc: &Value) {
 
 /// Add a `simplepipe-v0` document's metrics to the set; what its schema
 /// would refuse is a [`FamilySet::mismatch`].
-pub fn v0(set: &mut FamilySet, doc: &Value) {
-    let Value::Array(items) = doc else {
+pub fn v0(set: &mut FamilySet, doc: &Document) {
+    let Value::Array(items) = &doc.value else {
         return set.mismatch("", "not an array");
     };
     if items.is_empty() {
         return set.mismatch("", "no items");
     }
-    for (i, item) in items.iter().enumerate() {
-        let at = format!("/{i}");
-        v0_unknown_keys(set, &at, item);
-        let Some(m) = v0_entry(set, &at, item) else {
-            continue;
-        };
-        let help = Cow::Owned(m.description);
-        match m.metric_type {
-            V0Type::Info => v0_info(set, at, &m.name, help, m.value),
-            V0Type::Gauge => {
-                let v = v0_number(set, &at, &m.value);
-                let entry = Entry {
-                    help,
-                    ..Entry::scalar(&m.name, Kind::Gauge, v)
-                };
-                set.add(at, entry);
-            }
-            V0Type::Summary | V0Type::Histogram => {
-                let summary = matches!(m.metric_type, V0Type::Summary);
-                v0_observation(set, at, &m.name, help, &m.value, summary);
-            }
+    doc.each_item(|i, item| v0_item(set, i, item));
+}
+
+/// One item of a `simplepipe-v0` document.
+fn v0_item(set: &mut FamilySet, i: usize, item: &Value) {
+    let at = format!("/{i}");
+    v0_unknown_keys(set, &at, item);
+    let Some(m) = v0_entry(set, &at, item) else {
+        return;
+    };
+    let help = Cow::Owned(m.description);
+    match m.metric_type {
+        V0Type::Info => v0_info(set, at, &m.name, help, m.value),
+        V0Type::Gauge => {
+            let v = v0_number(set, &at, &m.value);
+            let entry = Entry {
+                help,
+                ..Entry::scalar(&m.name, Kind::Gauge, v)
+            };
+            set.add(at, entry);
+        }
+        V0Type::Summary | V0Type::Histogram => {
+            let summary = matches!(m.metric_type, V0Type::Summary);
+            v0_observation(set, at, &m.name, help, &m.value, summary);
         }
     }
 }

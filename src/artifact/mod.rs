@@ -2,6 +2,7 @@
 //! its schema -> families, with every problem reported with its pointer.
 //!
 //! - [`parse`]: bytes -> JSON (UTF-8, depth, syntax, duplicate keys), native entries kept raw.
+//! - [`partial`]: what parse keeps of a v0 array or a flat object, not one big `Value`.
 //! - [`dupkeys`]: the duplicate-key pass serde_json does not do.
 //! - [`schema`]: the built-in formats and their embedded JSON Schemas.
 //! - [`validate`]: JSON Schema, the format's plus any custom one.
@@ -34,6 +35,7 @@ pub mod native;
 pub mod number;
 pub mod onepass;
 pub mod parse;
+pub mod partial;
 pub mod place;
 pub mod schema;
 pub mod series_index;
@@ -159,6 +161,7 @@ fn one_pass_within(
         base_dir: origin.base_dir.clone(),
         value: skeleton,
         entries: None,
+        held: partial::Held::Nothing,
         text: "",
     };
     let plan = validate::plan(&doc, schema).ok()?;
@@ -203,8 +206,8 @@ fn read(set: &mut FamilySet, doc: &parse::Document, format: Format) {
     match format {
         Format::Metrics => native::read(set, doc),
         Format::Simple => flat::simple(set, &doc.value),
-        Format::V0 => flat::v0(set, &doc.value),
-        Format::Workflow => workflow::read(set, &doc.value),
+        Format::V0 => flat::v0(set, doc),
+        Format::Workflow => workflow::read(set, &doc.full_value()),
     }
 }
 

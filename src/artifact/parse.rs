@@ -10,7 +10,10 @@
 //! one big `serde_json::Value`: for 100,000 series that tree takes several
 //! times the file's size. Its top level becomes a small skeleton and each
 //! metric entry stays a raw slice of the input, which the next stages read
-//! one at a time. The skeleton is read in one pass over the input.
+//! one at a time. The skeleton is read in one pass over the input. A v0
+//! array and a flat object are not held whole either ([`super::partial`]):
+//! the array's items are read again from the input when asked for, and a
+//! flat object's array or object values are kept only by their start.
 //!
 //! Duplicate keys ([`super::dupkeys`]) are looked for here everywhere but
 //! inside a native artifact's entries: the typed reader refuses a repeated
@@ -18,7 +21,7 @@
 //! scans the entries first ([`entry_duplicates`]). On a big artifact that
 //! spares the fast path a whole pass over the input.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -28,6 +31,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::partial::{self, Held};
 use super::Origin;
 use crate::error::Exit;
 
@@ -40,20 +44,30 @@ pub struct Document<'a> {
     pub base_dir: PathBuf,
     /// The whole document; or, when `entries` is set, its skeleton: every
     /// top-level key, with `"metrics"` an array of one null (none if the
-    /// real one is empty).
+    /// real one is empty); or what [`Held`] says.
     pub value: Value,
     /// A native artifact's metric entries, as raw JSON slices of the input.
     pub entries: Option<Vec<&'a RawValue>>,
-    /// The input, for the entries' duplicate-key scan ([`entry_duplicates`]).
+    /// What else `value` leaves out, to be read from `text`.
+    pub held: Held,
+    /// The input, for the entries' duplicate-key scan ([`entry_duplicates`])
+    /// and what [`Held`] leaves there.
     pub text: &'a str,
 }
 
 impl Document<'_> {
     /// The whole document as one value (for a custom schema, which may look
     /// anywhere). Costs the memory the skeleton saves.
-    pub fn full_value(&self) -> Value {
+    pub fn full_value(&self) -> Cow<'_, Value> {
+        if self.held != Held::Nothing {
+            // Read whole once already: no error is left to meet.
+            return Cow::Owned(serde_json::from_str(self.text).unwrap_or(Value::Null));
+        }
+        let Some(entries) = &self.entries else {
+            return Cow::Borrowed(&self.value);
+        };
         let mut v = self.value.clone();
-        if let (Some(entries), Some(slot)) = (&self.entries, v.get_mut("metrics")) {
+        if let Some(slot) = v.get_mut("metrics") {
             *slot = Value::Array(
                 entries
                     .iter()
@@ -63,7 +77,17 @@ impl Document<'_> {
                     .collect(),
             );
         }
-        v
+        Cow::Owned(v)
+    }
+
+    /// Each item of a top-level array, with its index (none for any other
+    /// document), one at a time when they are [`Held::Items`].
+    pub fn each_item(&self, mut f: impl FnMut(usize, &Value)) {
+        match (self.held, &self.value) {
+            (Held::Items, _) => partial::each_item(self.text, |i, v| f(i, &v)),
+            (_, Value::Array(items)) => items.iter().enumerate().for_each(|(i, v)| f(i, v)),
+            _ => {}
+        }
     }
 }
 
@@ -87,20 +111,26 @@ pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
         ));
     }
     let text = std::str::from_utf8(bytes).expect("checked above");
-    let parsed = match skeleton(text) {
-        Ok(Some(Skeleton {
+    let parsed = match shape(text) {
+        Ok(Some(shape)) => Ok(shape),
+        // Another shape, a repeated key outside the entries or a value
+        // refused: read whole, and the error or the scan below says where.
+        Ok(None) => serde_json::from_str(text).map(|value| Shape {
             value,
-            entries,
-            duplicates: false,
-        })) => Ok((value, Some(entries))),
-        // None, or a repeated key outside the entries: read whole, and the
-        // scan below says where.
-        Ok(_) => serde_json::from_str(text).map(|v| (v, None)),
+            entries: None,
+            held: Held::Nothing,
+            scan: true,
+        }),
         Err(e) => Err(e),
     };
     match parsed {
-        Ok((value, entries)) => {
-            if entries.is_none() {
+        Ok(Shape {
+            value,
+            entries,
+            held,
+            scan,
+        }) => {
+            if scan {
                 crate::error::check(&origin, super::dupkeys::find(text))?;
             }
             Ok(Document {
@@ -108,6 +138,7 @@ pub fn parse<'a>(bytes: &'a [u8], from: &Origin) -> Result<Document<'a>> {
                 base_dir,
                 value,
                 entries,
+                held,
                 text,
             })
         }
@@ -185,31 +216,69 @@ pub fn entry_duplicates(doc: &Document) -> Result<()> {
     }
 }
 
-/// A native artifact's top level, read in one pass.
-struct Skeleton<'a> {
+/// What [`parse`] keeps of a document.
+struct Shape<'a> {
     value: Value,
-    entries: Vec<&'a RawValue>,
-    /// Whether a key repeats outside the entries.
-    duplicates: bool,
+    entries: Option<Vec<&'a RawValue>>,
+    held: Held,
+    /// Whether the duplicate-key scan is still to run on the whole input
+    /// (a native artifact's entries are scanned by [`entry_duplicates`]).
+    scan: bool,
 }
 
-/// For `{…, "metrics": [ … ]}`: the skeleton and the raw entries. `None`
-/// for any other shape, which is parsed whole.
-fn skeleton(text: &str) -> serde_json::Result<Option<Skeleton<'_>>> {
-    if !text.trim_start().starts_with('{') {
-        return Ok(None);
+/// An array, a native artifact or a flat object, read in one pass and
+/// kept in part; `None` for any other document, or when a value must be
+/// read whole for its error to be placed: the whole is parsed instead.
+fn shape(text: &str) -> serde_json::Result<Option<Shape<'_>>> {
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => {
+            let n = partial::count_items(text)?;
+            Ok(Some(Shape {
+                value: Value::Array(vec![Value::Null; n.min(1)]),
+                entries: None,
+                held: Held::Items,
+                scan: true,
+            }))
+        }
+        Some(b'{') => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let top = de.deserialize_map(TopVisitor)?;
+            de.end()?;
+            Ok(match top.metrics {
+                Some(Metrics::Entries(entries)) => skeleton(top.others, entries, top.repeated),
+                Some(Metrics::Other) => None, // not an array: the whole document goes to the schema
+                // Scanned before the object is built, not beside it (for
+                // 500,000 keys, 52 MB beside 54). A repeated key: read
+                // whole, and the error or the scan says what is wrong.
+                None if !super::dupkeys::find(text).is_empty() => None,
+                None => partial::flat(top.others).map(|(value, cut)| Shape {
+                    value,
+                    entries: None,
+                    held: if cut { Held::Starts } else { Held::Nothing },
+                    scan: false,
+                }),
+            })
+        }
+        _ => Ok(None),
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let top = de.deserialize_map(TopVisitor)?;
-    de.end()?;
-    let Some(Metrics::Entries(entries)) = top.metrics else {
-        return Ok(None); // absent or not an array: the whole document goes to the schema
-    };
+}
+
+/// For `{…, "metrics": [ … ]}`: the skeleton and the raw entries; `None`
+/// when a key repeats outside the entries.
+fn skeleton<'a>(
+    others: Vec<(String, &'a RawValue)>,
+    entries: Vec<&'a RawValue>,
+    mut repeated: bool,
+) -> Option<Shape<'a>> {
     let mut map = serde_json::Map::new();
-    let mut duplicates = top.repeated;
-    for (k, raw) in top.others {
-        duplicates |= !super::dupkeys::find(raw.get()).is_empty();
-        map.insert(k, serde_json::from_str(raw.get())?);
+    for (k, raw) in others {
+        repeated |= !super::dupkeys::find(raw.get()).is_empty();
+        repeated |= map
+            .insert(k, serde_json::from_str(raw.get()).ok()?)
+            .is_some();
+    }
+    if repeated {
+        return None;
     }
     map.insert(
         "metrics".to_string(),
@@ -218,18 +287,20 @@ fn skeleton(text: &str) -> serde_json::Result<Option<Skeleton<'_>>> {
         // for each of 5.6 M `{}` entries was 180 MB).
         Value::Array(vec![Value::Null; entries.len().min(1)]),
     );
-    Ok(Some(Skeleton {
+    Some(Shape {
         value: Value::Object(map),
-        entries,
-        duplicates,
-    }))
+        entries: Some(entries),
+        held: Held::Nothing,
+        scan: false,
+    })
 }
 
 /// The top-level object: `"metrics"` read straight into raw entries, every
-/// other value kept raw, and whether any key came twice.
+/// other value kept raw, and whether `"metrics"` came twice (other keys
+/// are compared by [`skeleton`]).
 struct Top<'a> {
     metrics: Option<Metrics<'a>>,
-    others: BTreeMap<String, &'a RawValue>,
+    others: Vec<(String, &'a RawValue)>,
     repeated: bool,
 }
 
@@ -243,7 +314,7 @@ impl<'de> Visitor<'de> for TopVisitor {
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Top<'de>, M::Error> {
         let mut top = Top {
             metrics: None,
-            others: BTreeMap::new(),
+            others: Vec::new(),
             repeated: false,
         };
         while let Some(key) = map.next_key::<String>()? {
@@ -251,8 +322,7 @@ impl<'de> Visitor<'de> for TopVisitor {
                 top.repeated |= top.metrics.is_some();
                 top.metrics = Some(map.next_value()?);
             } else {
-                let raw: &RawValue = map.next_value()?;
-                top.repeated |= top.others.insert(key, raw).is_some();
+                top.others.push((key, map.next_value()?));
             }
         }
         Ok(top)

@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use super::found::Found;
 use super::parse::Document;
+use super::partial::Held;
 use super::schema::{Format, SchemaChoice};
 use super::violation::message;
 use crate::error::{bail_with, Exit, ExitContext, Problem};
@@ -108,13 +109,18 @@ pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Resu
     let mut found = Found::default();
     match (&doc.entries, format) {
         (Some(entries), Format::Metrics) => streamed(&schema, &doc.value, entries, &mut found),
-        (None, Format::V0) if doc.value.is_array() => per_item(&schema, &doc.value, &mut found),
-        (entries, _) => {
-            // A native-shaped document checked against another format: the
-            // skeleton's placeholders must never reach a message.
-            let whole = entries.as_ref().map(|_| doc.full_value());
+        (None, Format::V0) if doc.value.is_array() => per_item(&schema, doc, &mut found),
+        _ => {
+            // A document kept in part checked against another format: the
+            // skeleton's placeholders must never reach a message. A flat
+            // object's starts may: all a message quotes of them is there.
+            let value = if format == Format::Simple && doc.held == Held::Starts {
+                std::borrow::Cow::Borrowed(&doc.value)
+            } else {
+                doc.full_value()
+            };
+            let value = value.as_ref();
             let builtin = jsonschema::validator_for(&schema).expect("built-in schemas compile");
-            let value = whole.as_ref().unwrap_or(&doc.value);
             let seen = (format == Format::Simple).then(|| stand_in(value));
             let seen = seen.as_ref().unwrap_or(value);
             collect(&builtin, &schema, (seen, value), "", None, &mut found);
@@ -123,10 +129,11 @@ pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Resu
     if let Some(path) = &plan.custom {
         let (schema, validator, who) = load_custom(path, (!explicit).then_some(&doc.origin[..]))?;
         let whole = doc.full_value();
+        let whole = whole.as_ref();
         collect(
             &validator,
             &schema,
-            (&whole, &whole),
+            (whole, whole),
             "",
             Some(&who),
             &mut found,
@@ -241,18 +248,19 @@ fn streamed(
 }
 
 /// The v0 format (a top-level array) as [`streamed`] reads the native one:
-/// the array with `items` relaxed, then each item against `items`.
-/// jsonschema gathers the errors of every item before it yields the first
-/// (4 MiB of `[0,…]` held 800 MB of them).
-fn per_item(schema: &Value, value: &Value, found: &mut Found) {
+/// the array with `items` relaxed, then each item against `items`, one
+/// at a time. jsonschema gathers the errors of every item before it
+/// yields the first (4 MiB of `[0,…]` held 800 MB of them).
+fn per_item(schema: &Value, doc: &Document, found: &mut Found) {
     let mut top = schema.clone();
     top["items"] = Value::Bool(true);
     let top_validator = jsonschema::validator_for(&top).expect("built-in schemas compile");
+    let value = &doc.value;
     collect(&top_validator, &top, (value, value), "", None, found);
     let mut item = schema["items"].clone();
     item["$schema"] = schema["$schema"].clone();
     let item_validator = jsonschema::validator_for(&item).expect("built-in schemas compile");
-    for (i, v) in value.as_array().into_iter().flatten().enumerate() {
+    doc.each_item(|i, v| {
         if !item_validator.is_valid(v) {
             collect(
                 &item_validator,
@@ -263,7 +271,7 @@ fn per_item(schema: &Value, value: &Value, found: &mut Found) {
                 found,
             );
         }
-    }
+    });
 }
 
 /// The simple format's document with each array or object value empty:
