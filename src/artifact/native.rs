@@ -67,7 +67,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Labels<'a>, M::Error> {
                 let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> =
-                    Vec::with_capacity(map.size_hint().unwrap_or(4));
+                    Vec::with_capacity(map.size_hint().unwrap_or(8));
                 while let Some((Str(k), Str(v))) = map.next_entry::<Str, Str>()? {
                     pairs.push((k, v));
                 }
@@ -283,34 +283,35 @@ fn fitting<'a>(
     Some(m)
 }
 
-/// The top-level labels, then the entry's own (checked): a label set in
-/// both places is a problem, as the two could disagree.
+/// The entry's own labels (checked), with the top-level ones merged in:
+/// a label set in both places is a problem, as the two could disagree.
+/// Built in the entry's own vector and kept sorted by name, so no second
+/// vector is allocated and [`FamilySet::add`]'s sort finds nothing to do.
 fn entry_labels<'a>(
     set: &mut FamilySet,
     at: &At,
     top_labels: &'a Labels,
     own: Labels<'a>,
 ) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
-    let mut labels: Vec<(Cow<str>, Cow<str>)> =
-        Vec::with_capacity(top_labels.0.len() + own.0.len());
-    labels.extend(
-        top_labels
-            .0
-            .iter()
-            .map(|(k, v)| (Cow::Borrowed(&**k), Cow::Borrowed(&**v))),
-    );
-    for (k, v) in own.0 {
-        let lp = || format!("{at}/labels/{}", escape_pointer(&k));
-        if top_labels.get(&k).is_some() {
+    let mut labels = own.0;
+    labels.retain(|(k, v)| {
+        let lp = || format!("{at}/labels/{}", escape_pointer(k));
+        if top_labels.get(k).is_some() {
             set.problem(
                 lp(),
                 format!("label {k:?} is also set in the top-level \"labels\"; set it in one place"),
             );
-            continue;
+            return false;
         }
-        set.check_label_name(lp, &k);
-        set.check_label_value(lp, &k, &v);
-        labels.push((k, v));
+        set.check_label_name(lp, k);
+        set.check_label_value(lp, k, v);
+        true
+    });
+    labels.reserve(top_labels.0.len());
+    for (k, v) in &top_labels.0 {
+        // Not found: the own labels that repeat a top-level one are gone.
+        let i = labels.partition_point(|(own, _)| **own < **k);
+        labels.insert(i, (Cow::Borrowed(&**k), Cow::Borrowed(&**v)));
     }
     labels
 }
