@@ -30,9 +30,29 @@ use crate::model::{escape_pointer, Kind, Sample};
 #[derive(Default)]
 pub(super) struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
-/// A string, borrowed when it has no escapes.
-#[derive(Deserialize)]
-struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
+/// A string, borrowed when it has no escapes. Read straight as a string
+/// (the derived newtype goes through `deserialize_newtype_struct` first:
+/// twice a label, on every entry).
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Str<'a>, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
+}
 
 impl<'a> Labels<'a> {
     /// The same labels, owning their strings.
@@ -67,7 +87,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Labels<'a>, M::Error> {
                 let mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)> =
-                    Vec::with_capacity(map.size_hint().unwrap_or(8));
+                    Vec::with_capacity(map.size_hint().unwrap_or(4));
                 while let Some((Str(k), Str(v))) = map.next_entry::<Str, Str>()? {
                     pairs.push((k, v));
                 }
