@@ -22,37 +22,13 @@ use super::families::{Entry, FamilySet};
 use super::number::{Count, Le, Num};
 use super::parse::Document;
 use super::place::At;
-use super::strict::{by_name, present, Object};
+use super::strict::{by_name, present, Object, Str};
 use crate::model::{escape_pointer, Kind, Sample};
 
 /// A label object: pairs sorted by name, each name once. Names and values
 /// stay borrowed from the input when they can.
 #[derive(Default)]
 pub(super) struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
-
-/// A string, borrowed when it has no escapes. Read straight as a string
-/// (the derived newtype goes through `deserialize_newtype_struct` first:
-/// twice a label, on every entry).
-struct Str<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Str<'a>, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Str<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Owned(s.to_owned())))
-            }
-        }
-        d.deserialize_str(V(std::marker::PhantomData))
-    }
-}
 
 impl<'a> Labels<'a> {
     /// The same labels, owning their strings.
