@@ -394,3 +394,39 @@ fn buckets(set: &mut FamilySet, at: &At, raw: &[Object<Bucket>], count: u64) -> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::artifact::{one_pass, BuildOptions, Origin};
+
+    fn read(text: &str) -> anyhow::Result<crate::artifact::Model> {
+        let opts = BuildOptions::default();
+        let read = one_pass(text.as_bytes(), &Origin::named("a.json"), None, &opts);
+        read.expect("the one pass applies").map(|(model, _)| model)
+    }
+
+    #[test]
+    fn top_level_labels_merge_sorted_and_a_repeated_one_is_refused() {
+        let top = r#"{"labels": {"b": "1", "z": "2"}, "metrics": ["#;
+        let model = read(&format!(
+            r#"{top}{{"name": "m", "type": "gauge", "value": 1, "labels": {{"c": "3", "a": "4"}}}}]}}"#
+        ))
+        .unwrap();
+        let labels: Vec<(&str, &str)> = model.families[0].series[0]
+            .labels
+            .iter()
+            .map(|(k, v)| (&**k, &**v))
+            .collect();
+        assert_eq!(labels, [("a", "4"), ("b", "1"), ("c", "3"), ("z", "2")]);
+        let err = read(&format!(
+            r#"{top}{{"name": "m", "type": "gauge", "value": 1, "labels": {{"c": "3", "b": "5"}}}}]}}"#
+        ))
+        .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("/metrics/0/labels/b")
+                && text.contains("label \"b\" is also set in the top-level \"labels\""),
+            "{text}"
+        );
+    }
+}
