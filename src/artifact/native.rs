@@ -22,17 +22,13 @@ use super::families::{Entry, FamilySet};
 use super::number::{Count, Le, Num};
 use super::parse::Document;
 use super::place::At;
-use super::strict::{by_name, present, Object};
+use super::strict::{by_name, present, Object, Str};
 use crate::model::{escape_pointer, Kind, Sample};
 
 /// A label object: pairs sorted by name, each name once. Names and values
 /// stay borrowed from the input when they can.
 #[derive(Default)]
 pub(super) struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
-
-/// A string, borrowed when it has no escapes.
-#[derive(Deserialize)]
-struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
 
 impl<'a> Labels<'a> {
     /// The same labels, owning their strings.
@@ -283,34 +279,35 @@ fn fitting<'a>(
     Some(m)
 }
 
-/// The top-level labels, then the entry's own (checked): a label set in
-/// both places is a problem, as the two could disagree.
+/// The entry's own labels (checked), with the top-level ones merged in:
+/// a label set in both places is a problem, as the two could disagree.
+/// Built in the entry's own vector and kept sorted by name, so no second
+/// vector is allocated and [`FamilySet::add`]'s sort finds nothing to do.
 fn entry_labels<'a>(
     set: &mut FamilySet,
     at: &At,
     top_labels: &'a Labels,
     own: Labels<'a>,
 ) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
-    let mut labels: Vec<(Cow<str>, Cow<str>)> =
-        Vec::with_capacity(top_labels.0.len() + own.0.len());
-    labels.extend(
-        top_labels
-            .0
-            .iter()
-            .map(|(k, v)| (Cow::Borrowed(&**k), Cow::Borrowed(&**v))),
-    );
-    for (k, v) in own.0 {
-        let lp = || format!("{at}/labels/{}", escape_pointer(&k));
-        if top_labels.get(&k).is_some() {
+    let mut labels = own.0;
+    labels.retain(|(k, v)| {
+        let lp = || format!("{at}/labels/{}", escape_pointer(k));
+        if top_labels.get(k).is_some() {
             set.problem(
                 lp(),
                 format!("label {k:?} is also set in the top-level \"labels\"; set it in one place"),
             );
-            continue;
+            return false;
         }
-        set.check_label_name(lp, &k);
-        set.check_label_value(lp, &k, &v);
-        labels.push((k, v));
+        set.check_label_name(lp, k);
+        set.check_label_value(lp, k, v);
+        true
+    });
+    labels.reserve(top_labels.0.len());
+    for (k, v) in &top_labels.0 {
+        // Not found: the own labels that repeat a top-level one are gone.
+        let i = labels.partition_point(|(own, _)| **own < **k);
+        labels.insert(i, (Cow::Borrowed(&**k), Cow::Borrowed(&**v)));
     }
     labels
 }
@@ -396,4 +393,40 @@ fn buckets(set: &mut FamilySet, at: &At, raw: &[Object<Bucket>], count: u64) -> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::artifact::{one_pass, BuildOptions, Origin};
+
+    fn read(text: &str) -> anyhow::Result<crate::artifact::Model> {
+        let opts = BuildOptions::default();
+        let read = one_pass(text.as_bytes(), &Origin::named("a.json"), None, &opts);
+        read.expect("the one pass applies").map(|(model, _)| model)
+    }
+
+    #[test]
+    fn top_level_labels_merge_sorted_and_a_repeated_one_is_refused() {
+        let top = r#"{"labels": {"b": "1", "z": "2"}, "metrics": ["#;
+        let model = read(&format!(
+            r#"{top}{{"name": "m", "type": "gauge", "value": 1, "labels": {{"c": "3", "a": "4"}}}}]}}"#
+        ))
+        .unwrap();
+        let labels: Vec<(&str, &str)> = model.families[0].series[0]
+            .labels
+            .iter()
+            .map(|(k, v)| (&**k, &**v))
+            .collect();
+        assert_eq!(labels, [("a", "4"), ("b", "1"), ("c", "3"), ("z", "2")]);
+        let err = read(&format!(
+            r#"{top}{{"name": "m", "type": "gauge", "value": 1, "labels": {{"c": "3", "b": "5"}}}}]}}"#
+        ))
+        .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("/metrics/0/labels/b")
+                && text.contains("label \"b\" is also set in the top-level \"labels\""),
+            "{text}"
+        );
+    }
 }

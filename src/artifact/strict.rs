@@ -38,13 +38,23 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
 }
 
 /// An enum of names (a metric type), from a string only: serde would also
-/// take `{"gauge": null}`, which the schemas refuse.
+/// take `{"gauge": null}`, which the schemas refuse. The name is looked at
+/// where it lies, never copied (one allocation an entry less).
 pub(super) fn by_name<'de, D: Deserializer<'de>, T: for<'a> Deserialize<'a>>(
     d: D,
 ) -> Result<T, D::Error> {
-    use serde::de::IntoDeserializer;
-    let name = Cow::<'de, str>::deserialize(d)?;
-    T::deserialize(name.as_ref().into_deserializer())
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<T: for<'a> Deserialize<'a>> Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<T, E> {
+            use serde::de::IntoDeserializer;
+            T::deserialize(name.into_deserializer())
+        }
+    }
+    d.deserialize_str(V(std::marker::PhantomData))
 }
 
 /// A key that, when present, must hold a `T` (`null` included: the schema
@@ -54,4 +64,28 @@ pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
+}
+
+/// A string, borrowed when it has no escapes (a label's name or value).
+/// Read straight as a string: the derived newtype goes through
+/// `deserialize_newtype_struct` first, twice a label on every entry.
+pub(super) struct Str<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Str<'a>, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
 }
