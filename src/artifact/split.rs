@@ -205,34 +205,29 @@ impl Tail for Merged<'_, '_> {
         self.over = true;
         if !set.is_clean() {
             self.shared.cancel.store(true, Ordering::Relaxed);
-            crate::report::debug(|| {
-                format!("entries from {i} read on one thread: a problem before them")
-            });
-            return Rest::Nothing;
+            return alone(i, "a problem before them");
         }
         let Ok(Half {
             set: later,
             entries,
         }) = self.half.recv()
         else {
-            crate::report::debug(|| {
-                format!(
-                    "entries from {i} read on one thread: the second thread's part was not clean"
-                )
-            });
-            return Rest::Nothing;
+            return alone(i, "the second thread's part was not clean");
         };
         if !set.merge(later) {
-            crate::report::debug(|| {
-                format!("entries from {i} read on one thread: the two parts do not merge")
-            });
-            return Rest::Nothing;
+            return alone(i, "the two parts do not merge");
         }
         let n = entries.end;
         crate::report::debug(|| format!("entries {i} to {} read on a second thread", n - 1));
         self.merged = Some(entries);
         Rest::Whole(n)
     }
+}
+
+/// The calling thread reads on from entry `i` itself, because of `why`.
+fn alone(i: usize, why: &str) -> Rest {
+    crate::report::debug(|| format!("entries from {i} read on one thread: {why}"));
+    Rest::Nothing
 }
 
 /// The second thread: find the cut, claim it, read from it into `set`,
