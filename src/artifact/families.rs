@@ -23,6 +23,8 @@ use crate::model::{
     Sample, Series,
 };
 
+mod merge;
+
 /// A metric entry, whatever format it came from, before it joins a family.
 /// Its strings are borrowed from the input where they can be.
 pub struct Entry<'a> {

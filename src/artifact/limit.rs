@@ -42,6 +42,21 @@ impl Limit {
         true
     }
 
+    /// The same limit, nothing stored yet.
+    pub fn sibling(&self) -> Limit {
+        Limit::new(self.max)
+    }
+
+    /// Whether the series stored in both fit the limit together.
+    pub fn fits_with(&self, other: &Limit) -> bool {
+        !self.passed() && !other.passed() && self.stored.saturating_add(other.stored) <= self.max
+    }
+
+    /// Count `other`'s series as stored here ([`Self::fits_with`] first).
+    pub fn absorb(&mut self, other: &Limit) {
+        self.stored += other.stored;
+    }
+
     /// The refusal (exit 4), once a series came past the limit.
     pub fn check(&self, origin: &str) -> Result<()> {
         if let Some(at) = &self.passed_at {

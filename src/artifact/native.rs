@@ -27,7 +27,7 @@ use crate::model::{escape_pointer, Kind, Sample};
 
 /// A label object: pairs sorted by name, each name once. Names and values
 /// stay borrowed from the input when they can.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
 impl<'a> Labels<'a> {
@@ -102,15 +102,6 @@ pub(super) struct MetricEntry<'a> {
     sum: Option<Num>,
     #[serde(default, deserialize_with = "present")]
     count: Option<Count>,
-}
-
-/// An entry owning its strings, to hand to another thread ([`super::split`]).
-#[rustfmt::skip]
-pub(super) fn owned(entry: MetricEntry) -> MetricEntry<'static> {
-    let MetricEntry { name, kind, help, labels, value, buckets, quantiles, sum, count } = entry;
-    let (name, help) = (Cow::Owned(name.into_owned()), Cow::Owned(help.into_owned()));
-    let labels = labels.into_owned();
-    MetricEntry { name, kind, help, labels, value, buckets, quantiles, sum, count }
 }
 
 /// An entry read as an [`Object`].

@@ -57,9 +57,6 @@ pub(super) enum Rest {
     /// Added the entries up to this one (excluded), and the input after
     /// them is `]`, `}` and its end (or the set passed `--max-series`).
     Whole(usize),
-    /// Added the entries up to this one (excluded); the rest is read here,
-    /// past those, as if they had been read here.
-    Added(usize),
 }
 
 /// No tail: everything is read here.
@@ -178,21 +175,11 @@ fn entries<R: Read>(
         return Ok((0, false));
     }
     let mut i = 0;
-    // Entries before this one were added by `tail`: only skipped here.
-    let mut added = 0;
     loop {
-        if i >= added {
-            match tail.entries(i, set, labels) {
-                Rest::Nothing => {}
-                Rest::Whole(n) => return Ok((n, true)),
-                Rest::Added(n) => added = n,
-            }
+        if let Rest::Whole(n) = tail.entries(i, set, labels) {
+            return Ok((n, true));
         }
-        if i < added {
-            w.lend::<EntryOf, _>(|_| ())?;
-        } else {
-            w.lend::<EntryOf, _>(|m| native::entry(set, labels, i, Ok(m.0)))?;
-        }
+        w.lend::<EntryOf, _>(|m| native::entry(set, labels, i, Ok(m.0)))?;
         i += 1;
         if set.limit.passed() || w.eat(b']')? {
             return Ok((i, false));

@@ -64,6 +64,32 @@ impl SeriesIndex {
         candidates.find(|slot| is_it(slot)).copied()
     }
 
+    /// An empty index hashing as this one does, so that its keys are
+    /// this one's (for [`Self::absorb`]).
+    pub fn sibling(&self) -> SeriesIndex {
+        SeriesIndex {
+            hasher: self.hasher.clone(),
+            ..SeriesIndex::default()
+        }
+    }
+
+    /// Every slot, with its key.
+    pub fn slots(&self) -> impl Iterator<Item = (u64, &SeriesSlot)> {
+        let first = self.first.iter().map(|(k, slot)| (*k, slot));
+        let more = self.overflow.iter();
+        first.chain(more.flat_map(|(k, slots)| slots.iter().map(move |slot| (*k, slot))))
+    }
+
+    /// Take in every slot of `other`, a [`Self::sibling`]'s, each moved
+    /// to the family and series `to` gives for its own.
+    pub fn absorb(&mut self, other: &SeriesIndex, to: impl Fn(&SeriesSlot) -> (usize, usize)) {
+        self.first.reserve(other.first.len());
+        for (key, slot) in other.slots() {
+            let (family, series) = to(slot);
+            self.insert(key, family, series, other.at(slot));
+        }
+    }
+
     /// Record a new series under `key`, given at `at`.
     pub fn insert(&mut self, key: u64, family: usize, series: usize, at: At) {
         let at = match at {

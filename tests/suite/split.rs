@@ -25,28 +25,58 @@ fn two_threads_push_what_one_pushes() {
     assert!(content(gw.group(&[("job", "two")]).unwrap()) == one);
 }
 
-/// A duplicate series and a type clash whose first sightings are before
-/// the cut and whose repeats are after it: the same messages, in the same
-/// order, the same exit code, and nothing pushed.
-#[test]
-fn refusals_across_the_cut_are_the_one_threads() {
+/// The `-v` line of a read whose second part was not merged.
+const NOT_MERGED: &str = "read on one thread: the two parts do not merge";
+
+/// `doc` pushed on one thread and on two: the same exit code and the same
+/// messages, in the same order; on two, `-v` says the parts did not merge.
+fn refused_alike(doc: &str, extra: &[&str], code: i32) -> String {
     let gw = Gateway::start();
-    let doc = big(10_000);
-    let first = &doc[doc.find("[{").unwrap() + 1..doc.find("}},").unwrap() + 2];
-    let clash = r#"{"name": "c_1_total", "type": "gauge", "value": 1}"#;
-    let doc = format!("{}, {first}, {clash}]}}", &doc[..doc.len() - 2]);
-    let (_dir, path) = artifact(&doc);
+    let (_dir, path) = artifact(doc);
     let mut said = Vec::new();
     for threads in ["1", "2"] {
-        let args = ["-v", "push", &path, "j", "--gateway", &gw.url];
+        let mut args = vec!["-v", "push", &path, "j", "--gateway", &gw.url];
+        args.extend(extra);
         let r = run_env(&args, &[("SIMPLEPIPE_THREADS", threads)]);
-        assert_eq!(r.code, 4, "{r:?}");
-        assert_eq!(r.stderr.contains(SECOND), threads == "2", "{}", r.stderr);
+        assert_eq!(r.code, code, "{r:?}");
+        assert!(!r.stderr.contains(SECOND), "{}", r.stderr);
+        assert_eq!(
+            r.stderr.contains(NOT_MERGED),
+            threads == "2",
+            "{}",
+            r.stderr
+        );
         let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.contains("debug:")).collect();
         said.push(lines.join("\n"));
     }
-    assert!(said[0].contains("/metrics/10000"), "{}", said[0]);
-    assert!(said[0].contains("/metrics/10001"), "{}", said[0]);
     assert_eq!(said[0], said[1]);
     assert!(gw.groups().is_empty());
+    said.swap_remove(0)
+}
+
+/// A duplicate series and a type clash whose first sightings are before
+/// the cut and whose repeats are after it, each part clean on its own: the
+/// merge refuses, and the one thread's messages, in the same order, the
+/// same exit code, and nothing pushed.
+#[test]
+fn refusals_across_the_cut_are_the_one_threads() {
+    let doc = big(10_000);
+    let start = doc.find("[{").unwrap() + 1;
+    let first = &doc[start..doc.find("}},").unwrap() + 2];
+    let only = r#"{"name": "x_only", "type": "gauge", "value": 1}"#;
+    let clash = r#"{"name": "x_only", "type": "counter", "value": 1}"#;
+    let body = &doc[start..doc.len() - 2];
+    let doc = format!("{}{only}, {body}, {first}, {clash}]}}", &doc[..start]);
+    let said = refused_alike(&doc, &[], 4);
+    assert!(said.contains("/metrics/10001"), "{said}");
+    assert!(said.contains("/metrics/10002"), "{said}");
+}
+
+/// --max-series counts the series of both parts: each part holds fewer
+/// than the limit, both together more; refused as on one thread.
+#[test]
+fn max_series_counts_both_parts() {
+    let said = refused_alike(&big(10_000), &["--max-series", "9999"], 4);
+    assert!(said.contains("more than --max-series (9999)"), "{said}");
+    assert!(said.contains("/metrics/9999"), "{said}");
 }

@@ -1,0 +1,126 @@
+//! Two family sets made one, for the read on two threads
+//! ([`crate::artifact::split`]): each thread adds its part of the entries
+//! to its own set, and the second part's set is then merged into the
+//! first's, as if its entries had been added there after the first part's.
+//!
+//! Only a clean merge is made: where either set found a problem, or the
+//! merge would (a family given another type or help text, a series given
+//! in both parts, more than `--max-series` in all), nothing changes and
+//! the caller reads the second part again into the first set, which then
+//! says what the one-thread read says. The messages, which point at both
+//! places and count what was not shown, are thus never rebuilt here.
+
+use super::{FamilySet, FirstSeen};
+
+impl<'a> FamilySet<'a> {
+    /// An empty set like this one (options, `--max-series`, and the
+    /// duplicate index's hashing, so that [`Self::merge`] needs no rehash).
+    pub fn sibling(&self) -> FamilySet<'a> {
+        FamilySet {
+            index: self.index.sibling(),
+            limit: self.limit.sibling(),
+            ..FamilySet::new(self.opts, 0)
+        }
+    }
+
+    /// Whether nothing was found wrong, the reader met nothing its schema
+    /// would refuse, and `--max-series` was not passed.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty() && self.mismatches.is_empty() && !self.limit.passed()
+    }
+
+    /// Add `later`'s families (a [`Self::sibling`]'s, its entries all
+    /// given after this set's) to these, as if its entries had been added
+    /// here: its new families after these, a family's series after its
+    /// series here. `false`, with nothing changed, where either set is not
+    /// [clean](Self::is_clean) or adding them here would find a problem.
+    pub fn merge(&mut self, later: FamilySet) -> bool {
+        if !self.is_clean() || !later.is_clean() || !self.limit.fits_with(&later.limit) {
+            return false;
+        }
+        if !self.agrees_with(&later) || self.shares_a_series_with(&later) {
+            return false;
+        }
+        let FamilySet {
+            families,
+            mut by_name,
+            index,
+            warnings,
+            limit,
+            ..
+        } = later;
+        // For each of `later`'s families: where it goes here, and how many
+        // series are before its own.
+        let mut moved = Vec::with_capacity(families.len());
+        for family in families {
+            let first = by_name.remove(&family.name);
+            moved.push(self.take_family(family, first));
+        }
+        self.index.absorb(&index, |slot| {
+            let (family, before) = moved[slot.family as usize];
+            (family, before + slot.series as usize)
+        });
+        self.warnings.extend(warnings);
+        self.limit.absorb(&limit);
+        true
+    }
+
+    /// Whether each of `later`'s families that is also here has the same
+    /// type, and no other help text, as it has here.
+    fn agrees_with(&self, later: &FamilySet) -> bool {
+        later.families.iter().all(|f| {
+            let Some(seen) = self.by_name.get(&f.name) else {
+                return true;
+            };
+            let here = &self.families[seen.family];
+            here.kind == f.kind
+                && (here.help.is_empty() || f.help.is_empty() || here.help == f.help)
+        })
+    }
+
+    /// Whether a series of `later` is also here.
+    fn shares_a_series_with(&self, later: &FamilySet) -> bool {
+        later.index.slots().any(|(key, slot)| {
+            let family = &later.families[slot.family as usize];
+            let series = &family.series[slot.series as usize];
+            self.index
+                .find(key, |here| {
+                    let f = &self.families[here.family as usize];
+                    f.name == family.name && f.series[here.series as usize].labels == series.labels
+                })
+                .is_some()
+        })
+    }
+
+    /// `family` (from a later set, first seen there as `first`) added to
+    /// its namesake here, or as a new one; where it went, and the number
+    /// of series before its own.
+    fn take_family(
+        &mut self,
+        mut family: crate::model::Family,
+        first: Option<FirstSeen>,
+    ) -> (usize, usize) {
+        let Some(seen) = self.by_name.get_mut(&family.name) else {
+            let at = self.families.len();
+            if let Some(first) = first {
+                self.by_name.insert(
+                    family.name.clone(),
+                    FirstSeen {
+                        family: at,
+                        ..first
+                    },
+                );
+            }
+            self.families.push(family);
+            return (at, 0);
+        };
+        let here = &mut self.families[seen.family];
+        if here.help.is_empty() && !family.help.is_empty() {
+            here.help = std::mem::take(&mut family.help);
+            seen.help_pointer = first.and_then(|f| f.help_pointer);
+        }
+        let before = here.series.len();
+        here.series.append(&mut family.series);
+        (seen.family, before)
+    }
+}
