@@ -28,8 +28,22 @@ pub fn typed(text: &str) -> Result<Standard, Problem> {
             }
         }
     }
+    if let Ok(standard) = serde_saphyr::from_str_with_options(text, streamed_yaml()) {
+        return Ok(standard);
+    }
     let de = yaml_serde::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| not_yaml(text, &e))
+}
+
+/// serde-saphyr read as yaml_serde reads: YAML 1.2's `true`/`false` only,
+/// no budget of events (the file's size is bounded before it is read),
+/// no snippet in messages (they are never shown: yaml_serde tells them).
+fn streamed_yaml() -> serde_saphyr::Options {
+    let mut o = serde_saphyr::Options::default();
+    o.strict_booleans = true;
+    o.budget = None;
+    o.with_snippet = false;
+    o
 }
 
 /// A reader's message without its position and its own path: both readers

@@ -50,6 +50,19 @@ fn standard(size: usize) -> String {
     s
 }
 
+/// The same standard in block-style YAML, one `- name:` entry per metric.
+fn standard_yaml(size: usize) -> String {
+    let mut s = String::from(
+        "apiVersion: simplepipe/v1\nkind: Standard\nmetadata:\n  name: big\nspec:\n  jobs: [training]\n  metrics:\n",
+    );
+    let mut i = 0;
+    while s.len() < size - 40 {
+        s.push_str(&format!("    - name: m{i:08}\n      type: gauge\n"));
+        i += 1;
+    }
+    s
+}
+
 /// What one run cost: peak RSS in bytes, CPU seconds, exit code.
 struct Cost {
     rss: u64,
@@ -209,6 +222,13 @@ fn one_giant_token() {
 #[test]
 fn standard_with_many_metrics() {
     bounded("std.json", standard, &["rules", "{f}"], 0);
+}
+
+/// The same in block-style YAML, read by serde-saphyr as it comes
+/// (yaml_serde: 418 MB at 16 MiB).
+#[test]
+fn standard_in_block_yaml() {
+    bounded("std.yaml", standard_yaml, &["rules", "{f}"], 0);
 }
 
 /// Deeply nested YAML: the YAML parser is quadratic in the depth (100,000
