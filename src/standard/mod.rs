@@ -12,6 +12,7 @@
 pub mod alertmanager;
 mod check;
 pub mod dashboard;
+pub mod dashboard_text;
 mod nesting;
 pub mod notify;
 pub mod promtool;

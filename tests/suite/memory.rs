@@ -231,6 +231,14 @@ fn standard_in_block_yaml() {
     bounded("std.yaml", standard_yaml, &["rules", "{f}"], 0);
 }
 
+/// The dashboard of such a standard, two panels a metric: built whole as
+/// a `Value` and then a `String`, over 4 GB at 4 MiB; now written panel by
+/// panel (its output, about 80 x the input, is not held).
+#[test]
+fn dashboard_of_many_metrics() {
+    bounded("std.json", standard, &["dashboard", "{f}"], 0);
+}
+
 /// Deeply nested YAML: the YAML parser is quadratic in the depth (100,000
 /// levels took 21.9 s); refused before parsing, exit 2.
 #[test]
