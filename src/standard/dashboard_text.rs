@@ -1,5 +1,5 @@
 //! The dashboard as pretty JSON, written panel by panel as
-//! [`dashboard::panels`] makes them: the whole dashboard as one `Value`
+//! `dashboard::panels` makes them: the whole dashboard as one `Value`
 //! and then one `String` took gigabytes for a standard of many metrics
 //! (over 4 GB for 4 MiB of standard). The bytes are those of
 //! `serde_json::to_string_pretty(&dashboard(..))`, which a test holds.
