@@ -250,3 +250,20 @@ fn json_standard_problems_read_as_yaml_ones() {
     let e = broken(&json(r#"{"name": "m", "type": "gauge""#));
     assert!(e.contains("not valid YAML"), "{e}");
 }
+
+/// serde-saphyr, which reads a standard as it comes, takes only what
+/// yaml_serde takes: a `<<` merge key stays an unknown field.
+#[test]
+fn yaml_read_as_it_comes_means_what_it_did() {
+    let e = broken(&spec(
+        "  metrics:\n  - &m {name: a, type: gauge}\n  - <<: *m\n    name: b\n",
+    ));
+    assert!(
+        e.contains("/spec/metrics/1/<<: unknown field `<<`, expected one of"),
+        "{e}"
+    );
+    let e = broken(&spec(
+        "  metrics:\n  - {name: a, type: gauge, valid: {min: 1_000}}\n  - {name: b, type: gauge, required: yes}\n",
+    ));
+    assert!(e.contains("not the text \"1_000\" (line 7)"), "{e}");
+}
