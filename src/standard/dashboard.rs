@@ -216,6 +216,11 @@ pub(super) fn envelope(std: &Standard, panels: Vec<Value>) -> Value {
 /// The dashboard wrapped in a ConfigMap for the Grafana sidecar.
 pub fn configmap_yaml(std: &Standard, storage: Storage) -> String {
     let text = serde_json::to_string_pretty(&dashboard(std, storage)).expect("JSON serializes");
+    configmap_around(std, text)
+}
+
+/// The ConfigMap holding `text` as its one data value.
+pub(super) fn configmap_around(std: &Standard, text: String) -> String {
     let doc = json!({
         "apiVersion": "v1",
         "kind": "ConfigMap",

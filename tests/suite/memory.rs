@@ -239,6 +239,17 @@ fn dashboard_of_many_metrics() {
     bounded("std.json", standard, &["dashboard", "{f}"], 0);
 }
 
+/// The same wrapped in a ConfigMap (1.26 GB at 1 MiB built whole).
+#[test]
+fn dashboard_configmap_of_many_metrics() {
+    bounded(
+        "std.json",
+        standard,
+        &["dashboard", "--configmap", "{f}"],
+        0,
+    );
+}
+
 /// Deeply nested YAML: the YAML parser is quadratic in the depth (100,000
 /// levels took 21.9 s); refused before parsing, exit 2.
 #[test]
