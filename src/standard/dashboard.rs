@@ -36,24 +36,36 @@ const LOOKBACK: &str = "30d";
 
 /// The dashboard JSON.
 pub fn dashboard(std: &Standard, storage: Storage) -> Value {
+    let mut all = Vec::new();
+    panels(std, storage, &mut |p| all.push(p));
+    envelope(std, all)
+}
+
+/// Each panel of the dashboard in turn, top to bottom, handed to `emit`
+/// rather than collected: a standard of 400,000 metrics has 800,000
+/// panels, gigabytes as `Value`s ([`super::dashboard_text`] writes each
+/// as it comes).
+pub(super) fn panels(std: &Standard, storage: Storage, emit: &mut dyn FnMut(Value)) {
     let q = Queries { storage };
-    let mut at = Layout::default();
+    let mut at = Layout { emit, id: 0, y: 0 };
     metric_panels(&mut at, std, &q);
     outcome_panels(&mut at, std, &q);
     freshness_panel(&mut at, std, storage);
-    envelope(std, at.panels)
 }
 
-/// The panels placed so far, top to bottom: each panel takes the next id, and
+/// Where the panels go, top to bottom: each panel takes the next id, and
 /// `y` is the first free grid row.
-#[derive(Default)]
-struct Layout {
-    panels: Vec<Value>,
+struct Layout<'a> {
+    emit: &'a mut dyn FnMut(Value),
     id: u32,
     y: u32,
 }
 
-impl Layout {
+impl Layout<'_> {
+    fn push(&mut self, panel: Value) {
+        (self.emit)(panel);
+    }
+
     /// The next panel id (ids start at 1 and follow the order of the panels).
     fn next(&mut self) -> u32 {
         self.id += 1;
@@ -63,7 +75,7 @@ impl Layout {
     /// A row header across the full width, one grid unit high.
     fn row(&mut self, title: &str) {
         let id = self.next();
-        self.panels.push(row(id, title, self.y));
+        self.push(row(id, title, self.y));
         self.y += 1;
     }
 }
@@ -93,11 +105,11 @@ fn metric_panels(at: &mut Layout, std: &Standard, q: &Queries) {
         );
         let id = at.next();
         let panel = latest(id, &title, &q.latest("max", &s, &look), &look, (0, at.y, 8));
-        at.panels.push(panel);
+        at.push(panel);
         let title = format!("{} over time", m.name);
         let id = at.next();
         let panel = over_time(id, &title, &q.over_time(&s, &look), &look, (8, at.y, 16));
-        at.panels.push(panel);
+        at.push(panel);
         at.y += 8;
     }
 }
@@ -120,7 +132,7 @@ fn outcome_panels(at: &mut Layout, std: &Standard, q: &Queries) {
     let look = by_exit_handler("workflow_succeeded", "none", Some(ok));
     let expr = q.latest("min", &selector("workflow_succeeded", &outcome), &look);
     let id = at.next();
-    at.panels.push(latest(
+    at.push(latest(
         id,
         "Last workflow succeeded (1) or failed (0)",
         &expr,
@@ -130,7 +142,7 @@ fn outcome_panels(at: &mut Layout, std: &Standard, q: &Queries) {
     let look = by_exit_handler("workflow_duration_seconds", "s", None);
     let expr = q.over_time(&selector("workflow_duration_seconds", &outcome), &look);
     let id = at.next();
-    at.panels.push(over_time(
+    at.push(over_time(
         id,
         "Workflow duration",
         &expr,
@@ -170,12 +182,12 @@ fn freshness_panel(at: &mut Layout, std: &Standard, storage: Storage) {
     let id = at.next();
     let mut p = latest(id, "Time since the last push", &since, &look, (0, at.y, 24));
     p["targets"][0]["legendFormat"] = json!("{{user}} ({{job}})");
-    at.panels.push(p);
+    at.push(p);
 }
 
 /// The dashboard around its panels: uid, title, time range and the
 /// data source, job and user variables.
-fn envelope(std: &Standard, panels: Vec<Value>) -> Value {
+pub(super) fn envelope(std: &Standard, panels: Vec<Value>) -> Value {
     let jobs = promql_any_of(&std.spec.jobs);
     let first_metric = &std.spec.metrics[0].name;
     json!({
@@ -204,6 +216,11 @@ fn envelope(std: &Standard, panels: Vec<Value>) -> Value {
 /// The dashboard wrapped in a ConfigMap for the Grafana sidecar.
 pub fn configmap_yaml(std: &Standard, storage: Storage) -> String {
     let text = serde_json::to_string_pretty(&dashboard(std, storage)).expect("JSON serializes");
+    configmap_around(std, text)
+}
+
+/// The ConfigMap holding `text` as its one data value.
+pub(super) fn configmap_around(std: &Standard, text: String) -> String {
     let doc = json!({
         "apiVersion": "v1",
         "kind": "ConfigMap",

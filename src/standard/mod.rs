@@ -12,9 +12,11 @@
 pub mod alertmanager;
 mod check;
 pub mod dashboard;
+pub mod dashboard_text;
 mod nesting;
 pub mod notify;
 pub mod promtool;
+mod read;
 pub mod rules;
 pub mod schema;
 mod values;
@@ -247,9 +249,7 @@ pub fn from_text(text: &str, origin: &str) -> Result<Standard> {
         );
         return Err(usage(origin, &[Problem::new("", msg)]));
     }
-    let de = yaml_serde::Deserializer::from_str(text);
-    let standard: Standard =
-        serde_path_to_error::deserialize(de).map_err(|e| usage(origin, &[not_read(text, &e)]))?;
+    let standard = read::typed(text).map_err(|p| usage(origin, &[p]))?;
     let mut problems = check::problems(&standard);
     if let Some(n) = &standard.spec.notify {
         problems.extend(notify::problems(&standard, n));
@@ -259,48 +259,6 @@ pub fn from_text(text: &str, origin: &str) -> Result<Standard> {
     } else {
         Err(usage(origin, &problems))
     }
-}
-
-/// Why the text is not a standard, in the admin's words: a tab in the
-/// indentation, YAML that doesn't parse, or a value of the wrong kind (in
-/// [`crate::serde_words`]), with its pointer and line.
-fn not_read(text: &str, e: &serde_path_to_error::Error<yaml_serde::Error>) -> Problem {
-    let inner = e.inner();
-    let mut msg = inner.to_string();
-    // yaml_serde appends " at line L column C"; keep ours uniform.
-    // and prefixes its own dotted path, which the pointer replaces.
-    if let Some(at) = msg.find(" at line ") {
-        msg.truncate(at);
-    }
-    if let Some((head, rest)) = msg.split_once(": ") {
-        if !head.contains(' ') {
-            msg = rest.to_string();
-        }
-    }
-    let line = inner.location().map(|l| l.line());
-    let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
-    // Parsed as any YAML value, it breaks too: a syntax error, not a value
-    // of the wrong kind. libyaml's words for a tab in the indentation say
-    // nothing of tabs.
-    if yaml_serde::from_str::<serde_json::Value>(text).is_ok() {
-        return Problem::new(
-            pointer_of(e.path()),
-            format!("{}{at}", crate::serde_words::plain(&msg)),
-        );
-    }
-    let tab_indented = |l: &usize| {
-        let text = text.lines().nth(l.saturating_sub(1)).unwrap_or("");
-        text.chars()
-            .take_while(|c| c.is_whitespace())
-            .any(|c| c == '\t')
-    };
-    let msg = match line.filter(tab_indented) {
-        Some(l) => format!(
-            "line {l} is indented with a tab, and YAML indentation can't use tabs; indent with spaces"
-        ),
-        None => format!("{msg}{at}"),
-    };
-    Problem::new("", format!("not valid YAML: {msg}"))
 }
 
 /// A broken standard (exit 2): one line per problem, naming the file.
@@ -314,26 +272,6 @@ pub fn usage(origin: &str, problems: &[Problem]) -> anyhow::Error {
         "standard {origin}: not a usable standard (see docs/standards.md)"
     );
     fail(Exit::Usage, anyhow!(text))
-}
-
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for seg in path.iter() {
-        match seg {
-            Segment::Seq { index } => {
-                let _ = write!(out, "/{index}");
-            }
-            Segment::Map { key } => {
-                let _ = write!(out, "/{}", key.replace('~', "~0").replace('/', "~1"));
-            }
-            Segment::Enum { variant } => {
-                let _ = write!(out, "/{variant}");
-            }
-            Segment::Unknown => out.push_str("/?"),
-        }
-    }
-    out
 }
 
 impl Standard {

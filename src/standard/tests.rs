@@ -205,3 +205,65 @@ proptest::proptest! {
         }
     }
 }
+
+/// A JSON standard is read by serde_json (issue 23: the YAML reader held
+/// every event of it), but means what it meant as YAML, and its problems
+/// have the words, pointer and line the YAML reader gives.
+#[test]
+fn json_standard_problems_read_as_yaml_ones() {
+    let json = |metric: &str| {
+        format!(
+            "{{\"apiVersion\": \"simplepipe/v1\", \"kind\": \"Standard\", \"metadata\": {{\"name\": \"j\"}},\n\
+             \"spec\": {{\"jobs\": [\"a\"],\n\"metrics\": [{metric}]}}}}"
+        )
+    };
+    let yaml = |metric: &str| spec(&format!("  metrics:\n  - {metric}\n"));
+    for (metric, words) in [
+        (
+            r#"{"name": "m", "type": "gage"}"#,
+            "/spec/metrics/0/type: unknown value `gage`; use `gauge`",
+        ),
+        (
+            r#"{"name": "m", "type": "gauge", "valid": {"max": "one"}}"#,
+            "/spec/metrics/0/valid/max: must be a number (e.g. 100 or 0.95), not the text \"one\"",
+        ),
+        (
+            r#"{"name": "m", "type": "gauge", "expcet": {}}"#,
+            "/spec/metrics/0/expcet: unknown field `expcet`, expected one of",
+        ),
+    ] {
+        let (j, y) = (broken(&json(metric)), broken(&yaml(metric)));
+        assert!(j.contains(words), "{j}");
+        assert!(j.contains(" (line 3)"), "{j}");
+        assert!(y.contains(words), "{y}");
+    }
+    // YAML takes a number where text is meant as that text, so JSON does.
+    let s = from_text(
+        &json(r#"{"name": "m", "type": "gauge", "help": 5}"#),
+        "s.json",
+    );
+    assert_eq!(s.unwrap().spec.metrics[0].help.as_deref(), Some("5"));
+    // Not JSON but YAML's flow style: still read, by the YAML reader.
+    let flow = "{apiVersion: simplepipe/v1, kind: Standard, metadata: {name: f},\n\
+                spec: {jobs: [a], metrics: [{name: m, type: gauge}]}}";
+    assert_eq!(from_text(flow, "f.yaml").unwrap().spec.metrics[0].name, "m");
+    let e = broken(&json(r#"{"name": "m", "type": "gauge""#));
+    assert!(e.contains("not valid YAML"), "{e}");
+}
+
+/// serde-saphyr, which reads a standard as it comes, takes only what
+/// yaml_serde takes: a `<<` merge key stays an unknown field.
+#[test]
+fn yaml_read_as_it_comes_means_what_it_did() {
+    let e = broken(&spec(
+        "  metrics:\n  - &m {name: a, type: gauge}\n  - <<: *m\n    name: b\n",
+    ));
+    assert!(
+        e.contains("/spec/metrics/1/<<: unknown field `<<`, expected one of"),
+        "{e}"
+    );
+    let e = broken(&spec(
+        "  metrics:\n  - {name: a, type: gauge, valid: {min: 1_000}}\n  - {name: b, type: gauge, required: yes}\n",
+    ));
+    assert!(e.contains("not the text \"1_000\" (line 7)"), "{e}");
+}
