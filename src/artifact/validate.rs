@@ -127,9 +127,10 @@ pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Resu
         }
     }
     if let Some(path) = &plan.custom {
-        let (schema, validator, who) = load_custom(path, (!explicit).then_some(&doc.origin[..]))?;
         let whole = doc.full_value();
         let whole = whole.as_ref();
+        let artifact = (!explicit).then_some(&doc.origin[..]);
+        let (schema, validator, who) = load_custom(path, artifact, whole)?;
         collect(
             &validator,
             &schema,
@@ -166,7 +167,12 @@ fn declared_schema(doc: &Document, raw: &str) -> Result<SchemaChoice> {
 /// error if it can't be used) or by the artifact's own `"$schema"`
 /// (`artifact` is then its name, and a schema that can't be used makes the
 /// artifact invalid).
-fn load_custom(path: &Path, artifact: Option<&str>) -> Result<(Value, Validator, String)> {
+/// A standard is compiled for `doc`, the artifact it checks.
+fn load_custom(
+    path: &Path,
+    artifact: Option<&str>,
+    doc: &Value,
+) -> Result<(Value, Validator, String)> {
     let shown = path.display();
     let (exit, whose, fix) = match artifact {
         None => (
@@ -188,7 +194,7 @@ fn load_custom(path: &Path, artifact: Option<&str>) -> Result<(Value, Validator,
     })?;
     let (schema, who) = match standard::detect(&text, &shown.to_string())? {
         Some(std) => (
-            standard::schema::compile(&std),
+            standard::schema::compile_for(&std, doc),
             format!("standard {}", std.name()),
         ),
         None => {

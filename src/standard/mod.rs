@@ -219,6 +219,9 @@ pub fn detect(text: &str, origin: &str) -> Result<Option<Standard>> {
             Ok(None)
         };
     }
+    if read::declares_standard(text) {
+        return from_text(text, origin).map(Some);
+    }
     match yaml_serde::from_str::<serde_json::Value>(text) {
         Ok(v) if is_standard(&v) => from_text(text, origin).map(Some),
         // Not even YAML, but meant as a standard: report where it breaks.

@@ -36,6 +36,30 @@ pub fn typed(text: &str) -> Result<Standard, Problem> {
     serde_path_to_error::deserialize(de).map_err(|e| not_yaml(text, &e))
 }
 
+/// A document's `kind` and `apiVersion`, the rest skipped unread.
+#[derive(serde::Deserialize)]
+struct Head {
+    kind: Option<String>,
+    #[serde(rename = "apiVersion")]
+    api_version: Option<String>,
+}
+
+/// Whether `text` surely declares itself a standard, read by the readers
+/// that skip what they don't keep: a yaml_serde `Value` of a big standard
+/// holds every event (2 GB at 4 MiB). `false` also when they can't tell
+/// (not a mapping, not read): [`super::detect`] then asks yaml_serde.
+pub fn declares_standard(text: &str) -> bool {
+    let head: Option<Head> = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).ok()
+    } else {
+        serde_saphyr::from_str_with_options(text, streamed_yaml()).ok()
+    };
+    head.is_some_and(|h| {
+        h.kind.as_deref() == Some(super::KIND)
+            && h.api_version.is_some_and(|v| v.starts_with("simplepipe/"))
+    })
+}
+
 /// serde-saphyr read as yaml_serde reads: YAML 1.2's `true`/`false` only;
 /// no `<<` merge key (yaml_serde calls it an unknown field);
 /// no budget of events (466,000 metrics are 2.8 million, past its default

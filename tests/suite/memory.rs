@@ -286,6 +286,27 @@ fn dashboard_configmap_of_many_metrics() {
     );
 }
 
+/// An artifact validated against such a standard: the standard was
+/// compiled to one JSON Schema rule a metric (2 GB at 4 MiB, and CPU
+/// growing as entries x metrics), and recognised through a yaml_serde
+/// `Value` of every event; now only the rules for the metrics the artifact
+/// names are compiled, and a standard is recognised by `kind` and
+/// `apiVersion` alone.
+#[test]
+fn validate_against_a_big_standard() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = dir.path().join("a.json");
+    std::fs::write(
+        &artifact,
+        r#"{"metrics":[{"name":"m00000001","type":"gauge","value":1},{"name":"m00000007","type":"gauge","value":2}]}"#,
+    )
+    .unwrap();
+    let args = ["validate", "--schema", "{f}", artifact.to_str().unwrap()];
+    bounded("std.json", standard, &args, 0);
+    let args = ["validate", "--schema", "{f}", artifact.to_str().unwrap()];
+    bounded("std.yaml", standard_yaml, &args, 0);
+}
+
 /// Deeply nested YAML: the YAML parser is quadratic in the depth (100,000
 /// levels took 21.9 s); refused before parsing, exit 2.
 #[test]
