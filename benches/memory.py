@@ -37,6 +37,20 @@ def standard(size):
     return head + ",".join(item % i for i in range(n)) + "]}}"
 
 
+def standard_yaml(size):
+    """The same standard in block-style YAML, one `- name:` entry a metric."""
+    head = ("apiVersion: simplepipe/v1\nkind: Standard\nmetadata:\n  name: big\n"
+            "spec:\n  jobs: [training]\n  metrics:\n")
+    item = "    - name: m%08d\n      type: gauge\n"
+    n = (size - len(head)) // len(item % 0)
+    return head + "".join(item % i for i in range(n))
+
+
+# A small artifact validated against a big standard ({a} in an argv).
+ARTIFACT = ('{"metrics":[{"name":"m00000001","type":"gauge","value":1},'
+            '{"name":"m00000007","type":"gauge","value":2}]}')
+
+
 def under_the_limit(item, size, brackets="[]"):
     """As many `item % (i, pad)` as fit in `size` bytes, but fewer than
     --max-series (100,000): each padded to fill the size."""
@@ -62,6 +76,10 @@ SHAPES = {
     ),
     "simple-valid": (lambda s: under_the_limit('"m%08d%s":1', s, "{}"), ["validate", "{f}"]),
     "standard": (standard, ["rules", "{f}"]),
+    "yaml-standard": (standard_yaml, ["rules", "{f}"]),
+    "dashboard": (standard, ["dashboard", "{f}"]),
+    "validate-std": (standard, ["validate", "--schema", "{f}", "{a}"]),
+    "validate-yaml-std": (standard_yaml, ["validate", "--schema", "{f}", "{a}"]),
     "yaml-deep": (lambda s: "[" * (s // 2) + "]" * (s // 2), ["rules", "{f}"]),
 }
 
@@ -114,25 +132,28 @@ def main():
     p.add_argument("--only", default=",".join(SHAPES))
     a = p.parse_args()
     sizes = [float(s) for s in a.sizes.split(",")]
-    print(f"{'shape':14} {'MiB':>5} {'peak RSS':>10} {'goal':>8} {'CPU':>9} {'wall':>9} {'exit':>4} {'stdout':>10}")
+    print(f"{'shape':18} {'MiB':>5} {'peak RSS':>10} {'goal':>8} {'CPU':>9} {'wall':>9} {'exit':>4} {'stdout':>10}")
     with tempfile.TemporaryDirectory() as d:
+        artifact = os.path.join(d, "artifact.json")
+        with open(artifact, "w") as f:
+            f.write(ARTIFACT)
         for name in a.only.split(","):
             build, args = SHAPES[name]
             times = []
             for mib in sizes:
-                path = os.path.join(d, f"{name}.{'yaml' if name.startswith('yaml') else 'json'}")
+                path = os.path.join(d, f"{name}.{'yaml' if 'yaml' in name else 'json'}")
                 with open(path, "w") as f:
                     f.write(build(int(mib * MIB)))
                 size = os.path.getsize(path)
-                argv = [a.bin] + [x.replace("{f}", path) for x in args]
+                argv = [a.bin] + [x.replace("{f}", path).replace("{a}", artifact) for x in args]
                 rss, secs, wall, code, out = measure(argv, a.timeout)
                 goal = 8 * size + 64 * 10**6
                 shown = f">{secs:.1f}s" if code is None else f"{secs:.2f}s"
                 times.append(None if code is None else secs)
-                print(f"{name:14} {mib:5g} {rss / 1e6:8.0f}MB {goal / 1e6:6.0f}MB {shown:>9} {wall:8.2f}s "
+                print(f"{name:18} {mib:5g} {rss / 1e6:8.0f}MB {goal / 1e6:6.0f}MB {shown:>9} {wall:8.2f}s "
                       f"{'-' if code is None else code:>4} {out:>10}", flush=True)
             if len(times) == 2 and None not in times and times[0] > 0:
-                print(f"{'':14} ratio {times[1] / times[0]:.1f} (linear 4, quadratic 16)", flush=True)
+                print(f"{'':18} ratio {times[1] / times[0]:.1f} (linear 4, quadratic 16)", flush=True)
 
 
 if __name__ == "__main__":
