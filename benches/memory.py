@@ -78,6 +78,7 @@ SHAPES = {
     "standard": (standard, ["rules", "{f}"]),
     "yaml-standard": (standard_yaml, ["rules", "{f}"]),
     "dashboard": (standard, ["dashboard", "{f}"]),
+    "schema-from-std": (standard, ["schemas", "--from", "{f}"]),
     "validate-std": (standard, ["validate", "--schema", "{f}", "{a}"]),
     "validate-yaml-std": (standard_yaml, ["validate", "--schema", "{f}", "{a}"]),
     "yaml-deep": (lambda s: "[" * (s // 2) + "]" * (s // 2), ["rules", "{f}"]),

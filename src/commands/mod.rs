@@ -160,8 +160,14 @@ pub fn counts(model: &Model) -> String {
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 pub fn print(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    print_with(|out| out.write_all(bytes))
+}
+
+/// Write to stdout through a buffer, for output written as it is made
+/// (too big to hold); a closed pipe (`| head`) is not an error.
+pub fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.exit_with(Exit::Internal),
     }

@@ -5,7 +5,7 @@ use anyhow::Result;
 
 use std::path::Path;
 
-use super::print;
+use super::{print, print_with};
 use crate::artifact::schema::{self, Format};
 use crate::error::{bail_with, Exit};
 use crate::standard;
@@ -28,9 +28,9 @@ pub fn run(name: Option<&str>) -> Result<()> {
     }
 }
 
+/// Written as it is made: the schema of a standard of many metrics is 16
+/// times the standard's size.
 pub fn from_standard(path: &Path) -> Result<()> {
     let std = standard::load(path)?;
-    let schema = standard::schema::compile(&std);
-    let text = serde_json::to_string_pretty(&schema).expect("JSON serializes") + "\n";
-    print(text.as_bytes())
+    print_with(|out| standard::schema::write_pretty(&std, out))
 }

@@ -16,6 +16,50 @@ pub fn compile(std: &Standard) -> Value {
     compiled(std, |_| true, |_| true)
 }
 
+/// Where [`write_pretty`]'s skeleton stands for the entry rules and for the
+/// required metrics' `contains`, written one at a time in their place (a
+/// NUL no standard's text holds).
+const RULES: &str = "\u{0}simplepipe:rules";
+const CONTAINS: &str = "\u{0}simplepipe:contains";
+
+/// [`compile`] written to `out` as pretty JSON, byte for byte what
+/// `serde_json::to_string_pretty` makes of it, but one metric's rule at a
+/// time: the schema of a standard of many metrics is 16 times its size, its
+/// `Value` far more (2 GB for `schemas --from` at 4 MiB, issue 23).
+pub fn write_pretty(std: &Standard, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut skeleton = compiled(std, |_| false, |_| false);
+    let metrics = &mut skeleton["properties"]["metrics"];
+    if std.spec.metrics.iter().any(|m| m.required) {
+        metrics["allOf"] = json!(CONTAINS);
+    }
+    if !std.spec.metrics.is_empty() {
+        metrics["items"] = json!({"allOf": RULES});
+    }
+    serde_json::to_writer_pretty(&mut *out, &Lazy(&skeleton, std))?;
+    out.write_all(b"\n")
+}
+
+/// A skeleton serialized with its stand-ins written out in place.
+struct Lazy<'a>(&'a Value, &'a Standard);
+
+impl serde::Serialize for Lazy<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Lazy(value, std) = *self;
+        let metrics = std.spec.metrics.iter();
+        match value {
+            Value::String(t) if t == RULES => s.collect_seq(metrics.map(rule_for)),
+            Value::String(t) if t == CONTAINS => s.collect_seq(
+                metrics
+                    .filter(|m| m.required)
+                    .map(|m| json!({"contains": named(&m.name)})),
+            ),
+            Value::Array(items) => s.collect_seq(items.iter().map(|v| Lazy(v, std))),
+            Value::Object(map) => s.collect_map(map.iter().map(|(k, v)| (k, Lazy(v, std)))),
+            other => other.serialize(s),
+        }
+    }
+}
+
 /// [`compile`] for one artifact (`doc`): the same answers, but only the
 /// rules that can apply to it. An entry rule whose metric the artifact
 /// does not name never fires, and a required metric it names is there;
@@ -180,6 +224,25 @@ mod tests {
             ],
             "{e:#?}"
         );
+    }
+
+    #[test]
+    fn written_as_it_is_compiled() {
+        let mut std = example();
+        for required in [true, false] {
+            for m in &mut std.spec.metrics {
+                m.required = required;
+            }
+            let mut out = Vec::new();
+            write_pretty(&std, &mut out).unwrap();
+            let whole = serde_json::to_string_pretty(&compile(&std)).unwrap() + "\n";
+            assert_eq!(String::from_utf8(out).unwrap(), whole);
+        }
+        std.spec.metrics.clear();
+        let mut out = Vec::new();
+        write_pretty(&std, &mut out).unwrap();
+        let whole = serde_json::to_string_pretty(&compile(&std)).unwrap() + "\n";
+        assert_eq!(String::from_utf8(out).unwrap(), whole);
     }
 
     #[test]
