@@ -130,7 +130,7 @@ pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Resu
         let whole = doc.full_value();
         let whole = whole.as_ref();
         let artifact = (!explicit).then_some(&doc.origin[..]);
-        let (schema, validator, who) = load_custom(path, artifact, whole)?;
+        let (schema, validator, who, missing) = load_custom(path, artifact, whole)?;
         collect(
             &validator,
             &schema,
@@ -139,6 +139,7 @@ pub fn against_schemas(doc: &Document, plan: &Validated, explicit: bool) -> Resu
             Some(&who),
             &mut found,
         );
+        say_missing(&missing, &who, &mut found);
     }
     found.check(&doc.origin)
 }
@@ -167,12 +168,13 @@ fn declared_schema(doc: &Document, raw: &str) -> Result<SchemaChoice> {
 /// error if it can't be used) or by the artifact's own `"$schema"`
 /// (`artifact` is then its name, and a schema that can't be used makes the
 /// artifact invalid).
-/// A standard is compiled for `doc`, the artifact it checks.
+/// A standard is compiled for `doc`, the artifact it checks; the metrics
+/// it requires and `doc` lacks come last.
 fn load_custom(
     path: &Path,
     artifact: Option<&str>,
     doc: &Value,
-) -> Result<(Value, Validator, String)> {
+) -> Result<(Value, Validator, String, Vec<String>)> {
     let shown = path.display();
     let (exit, whose, fix) = match artifact {
         None => (
@@ -192,16 +194,16 @@ fn load_custom(
             crate::error::io_reason(&e)
         )
     })?;
-    let (schema, who) = match standard::detect(&text, &shown.to_string())? {
-        Some(std) => (
-            standard::schema::compile_for(&std, doc),
-            format!("standard {}", std.name()),
-        ),
+    let (schema, who, missing) = match standard::detect(&text, &shown.to_string())? {
+        Some(std) => {
+            let (schema, missing) = standard::schema::compile_for(&std, doc);
+            (schema, format!("standard {}", std.name()), missing)
+        }
         None => {
             let schema: Value = serde_json::from_str(&text).or_fail(exit, |e| {
                 format!("{whose}schema {shown} is not valid JSON: {e}")
             })?;
-            (schema, format!("schema {shown}"))
+            (schema, format!("schema {shown}"), Vec::new())
         }
     };
     let validator = jsonschema::options()
@@ -210,7 +212,22 @@ fn load_custom(
         .or_fail(exit, |e| {
             format!("{whose}schema {shown} is not a usable JSON Schema: {e}")
         })?;
-    Ok((schema, validator, who))
+    Ok((schema, validator, who, missing))
+}
+
+/// The metrics a standard requires and the artifact lacks (`missing`),
+/// said as their `contains` each said them, last: jsonschema checks a
+/// standard's `contains` after everything else.
+fn say_missing(missing: &[String], who: &str, found: &mut Found) {
+    for name in missing {
+        if found.wants("/metrics", "contains") {
+            let msg = format!(
+                "no metric named {}; the {who} requires one",
+                Value::from(&name[..])
+            );
+            found.keep(Problem::new("/metrics", msg).with_kind("contains"));
+        }
+    }
 }
 
 /// The native format, one entry at a time: the skeleton against the format

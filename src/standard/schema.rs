@@ -60,21 +60,29 @@ impl serde::Serialize for Lazy<'_> {
     }
 }
 
-/// [`compile`] for one artifact (`doc`): the same answers, but only the
-/// rules that can apply to it. An entry rule whose metric the artifact
-/// does not name never fires, and a required metric it names is there;
-/// leaving them out keeps a standard of a hundred thousand metrics from
-/// compiling a hundred thousand subschemas (2 GB at 4 MiB, issue 23).
-pub fn compile_for(std: &Standard, doc: &Value) -> Value {
-    let names: std::collections::HashSet<&str> = doc
-        .get("metrics")
-        .and_then(Value::as_array)
+/// [`compile`] for one artifact (`doc`), with the metrics it requires
+/// and `doc` lacks (when its `metrics` is an array), for the caller to say
+/// in the words a failed `contains` gets: the same answers, but only the
+/// rules that can apply. An entry rule whose metric the artifact does not
+/// name never fires, and a `contains` each required metric made a standard
+/// of a hundred thousand metrics compile as many subschemas (2 GB at
+/// 4 MiB, issue 23).
+pub fn compile_for(std: &Standard, doc: &Value) -> (Value, Vec<String>) {
+    let entries = doc.get("metrics").and_then(Value::as_array);
+    let names: std::collections::HashSet<&str> = entries
         .into_iter()
         .flatten()
         .filter_map(|e| e.get("name").and_then(Value::as_str))
         .collect();
     let present = |m: &MetricRule| names.contains(m.name.as_str());
-    compiled(std, present, |m| !present(m))
+    let missing = std
+        .spec
+        .metrics
+        .iter()
+        .filter(|m| entries.is_some() && m.required && !present(m))
+        .map(|m| m.name.clone())
+        .collect();
+    (compiled(std, present, |_| false), missing)
 }
 
 /// The schema with the entry rules of the metrics `rule` keeps and the
@@ -185,8 +193,18 @@ mod tests {
 
     fn errors(artifact: Value) -> Vec<String> {
         let whole = errors_against(&compile(&example()), &artifact);
-        let for_it = errors_against(&compile_for(&example(), &artifact), &artifact);
-        assert_eq!(whole, for_it, "compile_for answers as compile");
+        let (schema, missing) = compile_for(&example(), &artifact);
+        let mut for_it = errors_against(&schema, &artifact);
+        for_it.extend(missing.iter().map(|_| "/metrics: Contains".to_string()));
+        for_it.sort();
+        let shown: Vec<String> = whole
+            .iter()
+            .map(|e| match e.split_once(": Contains") {
+                Some((at, _)) => format!("{at}: Contains"),
+                None => e.clone(),
+            })
+            .collect();
+        assert_eq!(shown, for_it, "compile_for answers as compile");
         whole
     }
 
@@ -254,14 +272,21 @@ mod tests {
                 .map_or(0, Vec::len)
         };
         let all = compile(&std);
-        let none = compile_for(&std, &json!({"metrics": [{"name": "x"}]}));
+        let (none, missing) = compile_for(&std, &json!({"metrics": [{"name": "x"}]}));
         assert!(named(&all) > 0);
         assert_eq!(named(&none), 0, "{none:#}");
-        // Every required metric is missing from it: each keeps its `contains`.
-        assert_eq!(
-            none.pointer("/properties/metrics/allOf"),
-            all.pointer("/properties/metrics/allOf")
-        );
+        assert_eq!(none.pointer("/properties/metrics/allOf"), None);
+        let required: Vec<String> = std
+            .spec
+            .metrics
+            .iter()
+            .filter(|m| m.required)
+            .map(|m| m.name.clone())
+            .collect();
+        assert!(!required.is_empty());
+        assert_eq!(missing, required);
+        let (_, missing) = compile_for(&std, &json!({"metrics": {}}));
+        assert!(missing.is_empty(), "a contains applies to arrays only");
     }
 
     #[test]
