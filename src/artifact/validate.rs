@@ -21,7 +21,7 @@ use super::found::Found;
 use super::parse::Document;
 use super::partial::Held;
 use super::schema::{Format, SchemaChoice};
-use super::violation::message;
+use super::violation::{message, no_metric_named};
 use crate::error::{bail_with, Exit, ExitContext, Problem};
 use crate::standard;
 
@@ -221,10 +221,7 @@ fn load_custom(
 fn say_missing(missing: &[String], who: &str, found: &mut Found) {
     for name in missing {
         if found.wants("/metrics", "contains") {
-            let msg = format!(
-                "no metric named {}; the {who} requires one",
-                Value::from(&name[..])
-            );
+            let msg = no_metric_named(&Value::from(&name[..]), Some(who));
             found.keep(Problem::new("/metrics", msg).with_kind("contains"));
         }
     }

@@ -150,15 +150,19 @@ fn not_of_this_type(e: &ValidationError<'_>, root: &Value) -> String {
 fn no_item_matches(e: &ValidationError<'_>, schema: &Value, standard: Option<&str>) -> String {
     let wanted = schema.pointer(e.schema_path().as_str());
     match wanted.and_then(|w| w.pointer("/properties/name/const")) {
-        Some(name) => match standard {
-            Some(who) => format!("no metric named {name}; the {who} requires one"),
-            None => format!("no metric named {name}; the schema requires one"),
-        },
+        Some(name) => no_metric_named(name, standard),
         None => format!(
             "no item matches {}",
             wanted.map_or_else(|| e.schema_path().as_str().to_string(), short)
         ),
     }
+}
+
+/// A required metric the artifact lacks, `name` quoted as JSON; `who`
+/// requires it ("standard NAME"), else "the schema".
+pub fn no_metric_named(name: &Value, who: Option<&str>) -> String {
+    let who = who.unwrap_or("schema");
+    format!("no metric named {name}; the {who} requires one")
 }
 
 /// `message` with every quotation of `instance` shortened; only if that
