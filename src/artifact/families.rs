@@ -61,6 +61,9 @@ pub struct FamilySet<'a> {
     families: Vec<Family>,
     by_name: HashMap<String, FirstSeen, ContentHasher>,
     index: SeriesIndex,
+    /// A merged set's index, taken into `index` only if a series is added
+    /// after the merge ([`merge::Later`]).
+    later: Option<merge::Later>,
     interner: HashSet<Label, ContentHasher>,
     problems: super::found::Found,
     warnings: Vec<Problem>,
@@ -81,6 +84,7 @@ impl<'a> FamilySet<'a> {
             families: Vec::new(),
             by_name: HashMap::default(),
             index: SeriesIndex::default(),
+            later: None,
             interner: HashSet::default(),
             problems: Default::default(),
             warnings: Vec::new(),
@@ -227,6 +231,7 @@ impl<'a> FamilySet<'a> {
         if self.limit.passed() {
             return;
         }
+        self.absorb_later();
         if !is_metric_name(&e.name) {
             let pointer =
                 matches!(&at, At::Item { .. }) || matches!(&at, At::Shown(s) if s.starts_with('/'));

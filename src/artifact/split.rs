@@ -129,8 +129,6 @@ struct State {
     next: usize,
     /// The entry from which the second thread reads.
     cut: Option<usize>,
-    /// The byte offset of the `,` before it.
-    cut_at: u64,
     /// The second thread took its cut, or gave up.
     decided: bool,
 }
@@ -189,16 +187,14 @@ impl Tail for Merged<'_, '_> {
             }
             if state.cut != Some(i) {
                 state.next = i + 1;
-                let total = state.cut.filter(|_| !self.reserved).map(|c| {
-                    let per_entry = (state.cut_at as f64 / c as f64).max(MIN_ENTRY);
-                    (self.shared.len as f64 / per_entry) as usize
-                });
+                let cut = state.cut.filter(|_| !self.reserved);
                 drop(state);
-                if let Some(total) = total {
-                    // Room for every series while the index is small: the
-                    // merge then holds two indexes, not three (2 MB less).
+                if let Some(cut) = cut {
+                    // Room for the series before the cut (the second
+                    // set's index is kept beside this one, not taken in):
+                    // the index does not regrow.
                     self.reserved = true;
-                    set.reserve(total.saturating_sub(i));
+                    set.reserve(cut.saturating_sub(i));
                 }
                 return Rest::Nothing;
             }
@@ -252,7 +248,6 @@ fn second<'a>(
             return;
         }
         state.cut = Some(cut);
-        state.cut_at = at;
     }
     drop(decided);
     // Room for the series expected after the cut: the index does not

@@ -80,3 +80,58 @@ fn max_series_counts_both_parts() {
     assert!(said.contains("more than --max-series (9999)"), "{said}");
     assert!(said.contains("/metrics/9999"), "{said}");
 }
+
+/// An inline `--metric` is added after both parts are merged: one that
+/// repeats a series of the second part is refused as on one thread, and
+/// one that does not lands with every series of both parts. (The file's
+/// top-level labels are not an inline metric's: it names them.)
+#[test]
+fn an_inline_metric_meets_the_second_parts_series() {
+    let doc = big(10_000);
+    let late = r#"{"name": "late", "type": "gauge", "value": 1, "labels": {"k": "v"}}"#;
+    let doc = format!("{}, {late}]}}", &doc[..doc.len() - 2]);
+    let gw = Gateway::start();
+    let (_dir, path) = artifact(&doc);
+    for (job, metric, code) in [
+        ("same", r#"late{k="v",pipeline="stream"}=2"#, 4),
+        ("new", r#"late{k="w",pipeline="stream"}=2"#, 0),
+    ] {
+        let mut said = Vec::new();
+        for threads in ["1", "2"] {
+            let job = format!("{job}-{threads}");
+            let args = [
+                "-v",
+                "push",
+                &path,
+                &job,
+                "--gateway",
+                &gw.url,
+                "--metric",
+                metric,
+            ];
+            let r = run_env(&args, &[("SIMPLEPIPE_THREADS", threads)]);
+            assert_eq!(r.code, code, "{r:?}");
+            assert_eq!(r.stderr.contains(SECOND), threads == "2", "{}", r.stderr);
+            let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.contains("debug:")).collect();
+            said.push(lines.join("\n"));
+        }
+        if code == 4 {
+            assert!(said[0].contains("duplicate series late{"), "{}", said[0]);
+            assert!(
+                said[0].contains("/metrics/10000 has the same name"),
+                "{}",
+                said[0]
+            );
+            assert_eq!(said[0], said[1]);
+        }
+    }
+    let groups = gw.groups();
+    assert_eq!(
+        groups.len(),
+        2,
+        "only the two `new` pushes land: {groups:?}"
+    );
+    let one = content(gw.group(&[("job", "new-1")]).unwrap());
+    assert_eq!(one, content(gw.group(&[("job", "new-2")]).unwrap()));
+    assert_eq!(one.len(), 53, "52 names from the file, and `late`");
+}
