@@ -91,6 +91,7 @@ fn read_cut(
         len: std::fs::metadata(path).map_or(0, |m| m.len()),
         cancel: AtomicBool::new(false),
     };
+    map_whole_blocks();
     let (labels_tx, labels_rx) = sync_channel(1);
     let (half_tx, half_rx) = sync_channel(1);
     let later = set.sibling();
@@ -109,6 +110,23 @@ fn read_cut(
         // Dropping the senders ends a wait the second thread is in.
         (read, tail.merged)
     })
+}
+
+/// Blocks of 16 KiB and more are mapped one by one (glibc's malloc), so
+/// that one freed is given back at once. The merge moves a family's series
+/// into a block of both parts' size and frees the parts' blocks (the
+/// second's in the second thread's malloc arena, which the first can't
+/// reuse): kept in the heap, those freed blocks made the peak 3.7 MB
+/// higher (100k series, `validate`: 38.2 MB against 34.4 MB, for about
+/// 480 more mmap, munmap and mremap calls). Set once, for the rest of the
+/// process; it also stops glibc raising the threshold as mapped blocks
+/// are freed.
+fn map_whole_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; it is thread-safe.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 16 * 1024);
+    }
 }
 
 struct Shared {
