@@ -68,13 +68,9 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Opti
     };
     let streamed = input.as_mut().and_then(|input| {
         let done = artifact::load_streamed(&mut *input, file, &origin, &cfg.check, &cfg.build)?;
-        report::debug(|| {
-            format!(
-                "read {}: {} bytes, in one pass",
-                origin.name,
-                input.bytes_read()
-            )
-        });
+        // On two threads, this one read up to the cut; the file was read.
+        let bytes = file.map_or(0, |plan| plan.len).max(input.bytes_read());
+        report::debug(|| format!("read {}: {bytes} bytes, in one pass", origin.name));
         Some(done)
     });
     let (model, validated) = match streamed {

@@ -271,7 +271,7 @@ fn artifact(
             s3: aws::s3_options(args, net, from_s3)?,
             argo: kube::argo_options(net, from_argo)?,
             mlflow: mlflow::source_options(&args.mlflow, net, from_mlflow, history)?,
-            two_threads: env_nonempty("SIMPLEPIPE_THREADS").is_some_and(|v| v == "2"),
+            two_threads: two_threads()?,
         },
         check: CheckOptions {
             schema: args.schema.as_deref().map(SchemaChoice::parse),
@@ -311,6 +311,19 @@ fn checked_labels(raw: &[String], grouping: &[(String, String)]) -> Result<Vec<(
 
 /// An environment variable, with empty meaning unset (as everywhere here:
 /// Argo passes empty parameters as empty variables).
+/// `SIMPLEPIPE_THREADS`: `1` reads every artifact on one thread; `2`, or
+/// nothing, lets a big file be read on two ([`crate::artifact::split`]).
+fn two_threads() -> Result<bool> {
+    match env_nonempty("SIMPLEPIPE_THREADS").as_deref() {
+        None | Some("2") => Ok(true),
+        Some("1") => Ok(false),
+        Some(other) => bail_with!(
+            Exit::Usage,
+            "SIMPLEPIPE_THREADS is {other:?}: set 1 to read artifacts on one thread, or 2 (the default) to let a big file be read on two"
+        ),
+    }
+}
+
 pub fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }

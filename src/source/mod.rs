@@ -133,8 +133,8 @@ pub struct ReadOptions {
     pub argo: argo::ArgoOptions,
     /// The tracking server, when a source is `mlflow://`.
     pub mlflow: Option<mlflow::MlflowOptions>,
-    /// `SIMPLEPIPE_THREADS=2`: a big file's entries may be read on two
-    /// threads (`artifact::split`); off by default.
+    /// A big file's entries may be read on two threads
+    /// (`artifact::split`): the default; `SIMPLEPIPE_THREADS=1` says no.
     pub two_threads: bool,
 }
 

@@ -135,3 +135,31 @@ fn an_inline_metric_meets_the_second_parts_series() {
     assert_eq!(one, content(gw.group(&[("job", "new-2")]).unwrap()));
     assert_eq!(one.len(), 53, "52 names from the file, and `late`");
 }
+
+/// Two threads are the default for a big file; `SIMPLEPIPE_THREADS=1`
+/// keeps to one, and any other value is a usage error that says what to
+/// set. `-v` counts the whole file read either way.
+#[test]
+fn two_threads_are_the_default_and_one_can_be_asked_for() {
+    let doc = big(10_000);
+    let (_dir, path) = artifact(&doc);
+    let read = format!("read {path}: {} bytes, in one pass", doc.len());
+    for (threads, second) in [(None, true), (Some("2"), true), (Some("1"), false)] {
+        let args = ["-v", "validate", &path];
+        let r = run_env(&args, threads.map(|t| ("SIMPLEPIPE_THREADS", t)).as_slice());
+        assert_eq!(r.code, 0, "{r:?}");
+        assert_eq!(
+            r.stderr.contains(SECOND),
+            second,
+            "{threads:?}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(&read), "{threads:?}: {}", r.stderr);
+    }
+    let r = run_env(&["validate", &path], &[("SIMPLEPIPE_THREADS", "4")]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr.trim(),
+        "simplepipe: error: SIMPLEPIPE_THREADS is \"4\": set 1 to read artifacts on one thread, or 2 (the default) to let a big file be read on two"
+    );
+}
