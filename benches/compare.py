@@ -216,6 +216,7 @@ def main():
             sp = [binary, "push", path, "bench", "--user", "bench", "--gateway", gw.url, "--quiet", "--retries", "0"]
             tools = {
                 "simplepipe": sp,
+                "simplepipe 1 thread": ["env", "SIMPLEPIPE_THREADS=1"] + sp,
                 "simplepipe --text": sp + ["--format", "text"],
                 "simplepipe --gzip": sp + ["--compress", "gzip"],
                 "simplepipe stdin": [binary, "push", "-"] + sp[3:],
@@ -254,6 +255,7 @@ def main():
             med = {t: statistics.median(v) for t, v in walls.items()}
             ratios = {
                 "simplepipe / curl protobuf": med["simplepipe"] / med["curl protobuf"],
+                "1 thread / curl protobuf": med["simplepipe 1 thread"] / med["curl protobuf"],
                 "simplepipe / curl text": med["simplepipe"] / med["curl text"],
                 "python / simplepipe": med["python"] / med["simplepipe"],
                 "remote-write / pushgateway": med["simplepipe remote-write"] / med["simplepipe"],
@@ -279,7 +281,7 @@ def main():
         r = results[100000]
         rows.append(("100k series, wall, simplepipe / curl protobuf", r["ratios"]["simplepipe / curl protobuf"], "<=", 1.2))
         rows.append(("100k series, wall, simplepipe / curl text", r["ratios"]["simplepipe / curl text"], "<=", 0.35))
-        for tool in ("simplepipe", "simplepipe --text", "simplepipe --gzip", "simplepipe stdin"):
+        for tool in ("simplepipe", "simplepipe 1 thread", "simplepipe --text", "simplepipe --gzip", "simplepipe stdin"):
             rows.append((f"100k series, peak RSS, {tool} (MB)", statistics.median(r["rss"][tool]), "<=", 40))
         rows.append(("100k series, wall, python / simplepipe", r["ratios"]["python / simplepipe"], ">=", 40))
     rows.append(("stripped release binary (MB)", size / 1e6, "<=", 10))
