@@ -319,7 +319,7 @@ fn two_threads() -> Result<bool> {
         Some("1") => Ok(false),
         Some(other) => bail_with!(
             Exit::Usage,
-            "SIMPLEPIPE_THREADS is {other:?}: set 1 to read artifacts on one thread, or 2 (the default) to let a big file be read on two"
+            "SIMPLEPIPE_THREADS={other}: expected 1 (read artifacts on one thread) or 2 (the default: a big local file may be read on two)"
         ),
     }
 }

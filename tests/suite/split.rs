@@ -160,6 +160,6 @@ fn two_threads_are_the_default_and_one_can_be_asked_for() {
     assert_eq!(r.code, 2, "{r:?}");
     assert_eq!(
         r.stderr.trim(),
-        "simplepipe: error: SIMPLEPIPE_THREADS is \"4\": set 1 to read artifacts on one thread, or 2 (the default) to let a big file be read on two"
+        "simplepipe: error: SIMPLEPIPE_THREADS=4: expected 1 (read artifacts on one thread) or 2 (the default: a big local file may be read on two)"
     );
 }
