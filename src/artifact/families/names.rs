@@ -7,8 +7,9 @@
 //! of them are the same handful of names and a few values (a top-level
 //! `pipeline=bench` on each of 100,000 series). Comparing a short name
 //! against a few known ones is cheaper than hashing it and probing the
-//! interner (callgrind: the interner was 129 M instructions of a 1,218 M
-//! `validate` of 100,000 series). The same list remembers which names
+//! interner (callgrind, `validate` of 100,000 series: interning went from
+//! 129 M to 114 M instructions, 59 M of them the interner taking the
+//! 100,000 distinct shard values). The same list remembers which names
 //! passed [`super::FamilySet::check_label_name`]: its answer depends only
 //! on the name and the set's options, so a name that passed once passes
 //! again. A refused name is never remembered; it is refused, with its own
