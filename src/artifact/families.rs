@@ -8,7 +8,7 @@
 //! pointer, and reported before anything is pushed.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use anyhow::Result;
 
@@ -19,11 +19,12 @@ use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
 use crate::error::Problem;
 use crate::model::{
-    is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Label,
-    Sample, Series,
+    is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Sample,
+    Series,
 };
 
 mod merge;
+mod names;
 
 /// A metric entry, whatever format it came from, before it joins a family.
 /// Its strings are borrowed from the input where they can be.
@@ -64,7 +65,8 @@ pub struct FamilySet<'a> {
     /// A merged set's index, taken into `index` only if a series is added
     /// after the merge ([`merge::Later`]).
     later: Option<merge::Later>,
-    interner: HashSet<Label, ContentHasher>,
+    /// Every label name and value, one shared copy each.
+    strings: names::LabelStrings,
     problems: super::found::Found,
     warnings: Vec<Problem>,
     /// Where a reader met something its format's schema would refuse.
@@ -85,7 +87,7 @@ impl<'a> FamilySet<'a> {
             by_name: HashMap::default(),
             index: SeriesIndex::default(),
             later: None,
-            interner: HashSet::default(),
+            strings: Default::default(),
             problems: Default::default(),
             warnings: Vec::new(),
             mismatches: Vec::new(),
@@ -166,8 +168,21 @@ impl<'a> FamilySet<'a> {
     }
 
     /// Check a label name; the pointer is only built when there is a problem
-    /// (this runs once per label of every series).
+    /// (this runs once per label of every series, so a name that passed is
+    /// remembered: the answer depends on nothing else).
+    #[inline]
     pub fn check_label_name(&mut self, at: impl FnOnce() -> String, name: &str) {
+        if self.strings.passed(name) {
+            return;
+        }
+        if let Some(msg) = self.label_name_refusal(name) {
+            self.problem_of("label", at(), msg);
+        }
+    }
+
+    /// Why a label name can't be used in this set; one that can is
+    /// remembered as passed.
+    fn label_name_refusal(&mut self, name: &str) -> Option<String> {
         let msg = if let Some(msg) = label_name_problem(name) {
             msg
         } else if self.opts.grouping.iter().any(|g| g == name) {
@@ -175,12 +190,14 @@ impl<'a> FamilySet<'a> {
         } else if self.opts.labels.iter().any(|(k, _)| k == name) {
             format!("{name:?} is also given by --label; set it in one place")
         } else {
-            return;
+            self.strings.pass(name);
+            return None;
         };
-        self.problem_of("label", at(), msg);
+        Some(msg)
     }
 
     /// Check a label against the destination's limits ([`BuildOptions::label_check`]).
+    #[inline]
     pub fn check_label_value(&mut self, at: impl FnOnce() -> String, name: &str, value: &str) {
         if let Some(msg) = self.opts.label_check.and_then(|check| check(name, value)) {
             self.problem(at(), msg);
@@ -213,17 +230,18 @@ impl<'a> FamilySet<'a> {
         self.problems.extend(found);
     }
 
-    fn intern(&mut self, s: &str) -> Label {
-        if let Some(shared) = self.interner.get(s) {
-            return shared.clone();
-        }
-        let shared: Label = s.into();
-        self.interner.insert(shared.clone());
-        shared
-    }
-
     /// Add an entry to its family, checking name, type, help and duplicates.
     pub fn add<'e>(&mut self, at: impl Into<At>, mut e: Entry<'e>)
+    where
+        'a: 'e,
+    {
+        e.labels.sort();
+        self.add_sorted(at, e);
+    }
+
+    /// [`Self::add`] for an entry whose labels are sorted already (the
+    /// native reader keeps them so): they are not sorted again.
+    pub fn add_sorted<'e>(&mut self, at: impl Into<At>, mut e: Entry<'e>)
     where
         'a: 'e,
     {
@@ -232,32 +250,14 @@ impl<'a> FamilySet<'a> {
             return;
         }
         self.absorb_later();
-        if !is_metric_name(&e.name) {
-            let pointer =
-                matches!(&at, At::Item { .. }) || matches!(&at, At::Shown(s) if s.starts_with('/'));
-            let np = if pointer && !e.name.ends_with("_info") && !e.name.ends_with("_created") {
-                format!("{at}/name")
-            } else {
-                at.to_string()
-            };
-            let msg = format!(
-                "{:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
-                e.name
-            );
-            self.problem_of("name", np, msg);
-            return;
-        }
-        if let Some(msg) = reserved_metric_problem(&e.name) {
-            self.problem_of("name", at.to_string(), msg);
-            return;
-        }
+        debug_assert!(e.labels.is_sorted(), "{:?}", e.labels);
         let opts = self.opts;
-        e.labels.extend(
-            opts.labels
-                .iter()
-                .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str()))),
-        );
-        e.labels.sort();
+        for (k, v) in &opts.labels {
+            // In its place, so the labels are as sorting them all would leave them.
+            let pair = (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str()));
+            let i = e.labels.partition_point(|p| *p < pair);
+            e.labels.insert(i, pair);
+        }
         let Some(idx) = self.family_for(&at, &e) else {
             return;
         };
@@ -282,7 +282,7 @@ impl<'a> FamilySet<'a> {
         // series needs 32-byte `Arc` pairs (massif: 6 MB on 100k series).
         let mut labels = Vec::with_capacity(e.labels.len());
         for (k, v) in &e.labels {
-            labels.push((self.intern(k), self.intern(v)));
+            labels.push(self.strings.pair(k, v));
         }
         let all = &mut self.families[idx].series;
         if all.is_empty() {
@@ -297,9 +297,14 @@ impl<'a> FamilySet<'a> {
     }
 
     /// The index of the entry's family, created on first sight; `None`
-    /// (with a problem) when the entry's type or help contradicts it.
+    /// (with a problem) when the entry's name, type or help is refused.
+    /// The name of a family already there was checked when it was created.
     fn family_for(&mut self, at: &At, e: &Entry) -> Option<usize> {
         let Some(seen) = self.by_name.get_mut(&*e.name) else {
+            if let Some((np, msg)) = name_problem(at, &e.name) {
+                self.problem_of("name", np, msg);
+                return None;
+            }
             self.families.push(Family {
                 name: e.name.to_string(),
                 help: e.help.to_string(),
@@ -355,5 +360,58 @@ impl<'a> FamilySet<'a> {
                     .zip(&e.labels)
                     .all(|((k1, v1), (k2, v2))| **k1 == *k2 && **v1 == *v2)
         })
+    }
+}
+
+/// Why a metric name is refused, and where to point: only checked for a
+/// name no family has yet, as every family's name passed.
+fn name_problem(at: &At, name: &str) -> Option<(String, String)> {
+    if !is_metric_name(name) {
+        let pointer =
+            matches!(at, At::Item { .. }) || matches!(at, At::Shown(s) if s.starts_with('/'));
+        let np = if pointer && !name.ends_with("_info") && !name.ends_with("_created") {
+            format!("{at}/name")
+        } else {
+            at.to_string()
+        };
+        let msg = format!("{name:?} is not a legal metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)");
+        return Some((np, msg));
+    }
+    reserved_metric_problem(name).map(|msg| (at.to_string(), msg))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::artifact::{one_pass, BuildOptions, Origin};
+
+    #[test]
+    fn a_metric_name_is_refused_in_every_entry_until_a_family_has_it() {
+        let entry = |name: &str| format!(r#"{{"name": "{name}", "type": "gauge", "value": 1}}"#);
+        let names = [
+            "1bad",
+            "1bad",
+            "push_time_seconds",
+            "push_time_seconds",
+            "ok",
+            "ok",
+        ];
+        let entries: Vec<String> = names.iter().map(|n| entry(n)).collect();
+        let text = format!(r#"{{"metrics": [{}]}}"#, entries.join(","));
+        let opts = BuildOptions::default();
+        let read = one_pass(text.as_bytes(), &Origin::named("a.json"), None, &opts).unwrap();
+        let err = format!("{:#}", read.unwrap_err());
+        let said = |pointer: &str, words: &str| {
+            let line = err.lines().find(|l| l.contains(&format!("{pointer}:")));
+            assert!(
+                line.is_some_and(|l| l.contains(words)),
+                "{pointer} {words:?} in:\n{err}"
+            );
+        };
+        said("/metrics/0/name", "is not a legal metric name");
+        said("/metrics/1/name", "is not a legal metric name");
+        said("/metrics/2", "is written by the Pushgateway itself");
+        said("/metrics/3", "is written by the Pushgateway itself");
+        said("/metrics/5", "duplicate series ok: /metrics/4");
+        assert!(!err.contains("/metrics/4:"), "{err}");
     }
 }

@@ -47,7 +47,13 @@ impl<'a> Labels<'a> {
         )
     }
 
+    #[inline]
     fn get(&self, name: &str) -> Option<&str> {
+        // Asked for every label of every entry, mostly of one or two
+        // top-level labels: `==` rejects on length before comparing bytes.
+        if self.0.len() <= 8 {
+            return self.0.iter().find(|(k, _)| **k == *name).map(|(_, v)| &**v);
+        }
         let i = self.0.binary_search_by(|(k, _)| (**k).cmp(name)).ok()?;
         Some(&self.0[i].1)
     }
@@ -237,7 +243,7 @@ pub(super) fn entry(
         labels,
         sample,
     };
-    set.add(at, entry);
+    set.add_sorted(at, entry);
 }
 
 /// The entry if its schema would take it; otherwise `None`, after the
@@ -273,7 +279,7 @@ fn fitting<'a>(
 /// The entry's own labels (checked), with the top-level ones merged in:
 /// a label set in both places is a problem, as the two could disagree.
 /// Built in the entry's own vector and kept sorted by name, so no second
-/// vector is allocated and [`FamilySet::add`]'s sort finds nothing to do.
+/// vector is allocated and [`FamilySet::add_sorted`] need not sort them.
 fn entry_labels<'a>(
     set: &mut FamilySet,
     at: &At,
