@@ -133,6 +133,7 @@ fn string_text() -> impl Strategy<Value = String> {
         ].prop_map(String::from),
         20 => "[a-z_ .:-]{0,12}",
         6 => "[a-zé\u{2028}\u{10348}ü ]{1,6}",
+        2 => "[a-z\\\\\"\u{1}\u{1f}é ]{0,20}",
         1 => Just("\\u00e9\\\"x".to_string()),
         1 => Just("a\\nb".to_string()),
         1 => Just("a\u{1}b".to_string()),
@@ -453,5 +454,27 @@ fn an_entry_cut_anywhere_by_the_window_reads_as_whole() {
             then,
         };
         assert_eq!(families(cut), whole, "{then} bytes a read");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A string's end is found eight bytes at a time where a byte at a
+    /// time finds it, wherever in a word the stop byte falls, whatever
+    /// bytes come after it.
+    #[test]
+    fn a_string_ends_where_a_byte_at_a_time_says(
+        bytes in prop::collection::vec(prop_oneof![
+            20 => b'a'..=b'z',
+            1 => Just(b'"'),
+            1 => Just(b'\\'),
+            1 => 0..0x20u8,
+            1 => Just(0x20u8),
+            2 => 0x7fu8..=0xff,
+        ], 0..40),
+    ) {
+        let slow = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        prop_assert_eq!(stop_byte(&bytes), slow);
     }
 }
