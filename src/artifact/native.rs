@@ -4,7 +4,7 @@
 //! Streamed: each entry is deserialized from its raw slice of the input only
 //! when its turn comes, so the typed entries never exist all at once, and
 //! names, help and labels stay borrowed from the input where they need no
-//! unescaping. The one pass reads an entry by hand first ([`direct`]),
+//! unescaping. The one pass reads an entry by hand first (`direct`),
 //! with these serde readers for what that one leaves.
 //!
 //! Strict: the typed entry refuses exactly what the format's JSON Schema

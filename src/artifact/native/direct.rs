@@ -24,6 +24,9 @@ use crate::artifact::number::{special, whole, Count, Le, Num};
 use crate::artifact::strict::Object;
 use crate::artifact::window::Quick;
 use crate::model::Kind;
+use number::Number;
+
+mod number;
 
 /// The entry `text` starts with (past any whitespace), if this reader can
 /// read it, and the bytes it took; or why not.
@@ -46,27 +49,12 @@ enum Miss {
 
 type Got<T> = Result<T, Miss>;
 
-/// A JSON number as serde_json hands it to a visitor.
-enum Number {
-    U64(u64),
-    I64(i64),
-    F64(f64),
-}
-
-/// 10^0 to 10^22: the powers of ten an f64 holds exactly.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// Where the first `"`, `\\` or control character of `bytes` is: what ends
 /// a string's plain run. Eight bytes at a time, for each byte b of the word
 /// flagging b ^ '"' == 0, b ^ '\\' == 0 and b < 0x20 with the
 /// `(x - ONES) & !x & HIGH` test, which flags the first such byte (and
 /// only bytes after it wrongly: a borrow runs upward), so the lowest flag
 /// is the answer. Most strings end within a word or two, which a call to
 /// `memchr2` and a separate check for control characters cost more than.
-#[inline]
 fn stop_byte(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
@@ -142,13 +130,11 @@ struct Cursor<'de> {
 
 impl<'de> Cursor<'de> {
     /// The byte at `i`; past the text, [`Miss::More`].
-    #[inline]
     fn byte(&self, i: usize) -> Got<u8> {
         self.text.as_bytes().get(i).copied().ok_or(Miss::More)
     }
 
     /// The next byte past JSON whitespace, not taken.
-    #[inline]
     fn peek(&mut self) -> Got<u8> {
         loop {
             match self.byte(self.at)? {
@@ -159,7 +145,6 @@ impl<'de> Cursor<'de> {
     }
 
     /// Take `b`, which must come next.
-    #[inline]
     fn eat(&mut self, b: u8) -> Got<()> {
         if self.peek()? != b {
             return Err(Miss::Unusual);
@@ -169,7 +154,6 @@ impl<'de> Cursor<'de> {
     }
 
     /// Take `end` if it comes next, or a `,` before another item.
-    #[inline]
     fn end_or_comma(&mut self, end: u8) -> Got<bool> {
         match self.peek()? {
             b',' => {
@@ -185,7 +169,6 @@ impl<'de> Cursor<'de> {
     }
 
     /// A string with no escape and no control character, borrowed.
-    #[inline]
     fn string(&mut self) -> Got<&'de str> {
         self.eat(b'"')?;
         let rest = &self.text.as_bytes()[self.at..];
@@ -232,90 +215,6 @@ impl<'de> Cursor<'de> {
         }
     }
 
-    /// Digits from `self.at` on, added to `sig`: how many. One that would
-    /// overflow `sig` is [`Miss::Unusual`] (serde then reads on in floats).
-    #[inline]
-    fn digits(&mut self, sig: &mut u64) -> Got<i32> {
-        let mut n = 0;
-        loop {
-            let d = self.byte(self.at)?.wrapping_sub(b'0');
-            if d > 9 {
-                return Ok(n);
-            }
-            *sig = sig
-                .checked_mul(10)
-                .and_then(|s| s.checked_add(u64::from(d)))
-                .ok_or(Miss::Unusual)?;
-            self.at += 1;
-            n += 1;
-        }
-    }
-
-    /// A number, as serde_json would hand it over: an integer that fits
-    /// as serde_json's `parse_integer` gives it (`-0` and below `i64::MIN`
-    /// as floats); a decimal or exponent form only where its value is
-    /// certain, a significand up to 2^53 and a power of ten within ±22
-    /// (one exact product or quotient, correctly rounded: what any
-    /// correctly rounding parser gives, and serde_json's with or without
-    /// `float_roundtrip`).
-    fn number(&mut self) -> Got<Number> {
-        self.peek()?;
-        let negative = self.byte(self.at)? == b'-';
-        self.at += usize::from(negative);
-        let first = self.byte(self.at)?;
-        let mut sig = 0;
-        let n = self.digits(&mut sig)?;
-        if n == 0 || (first == b'0' && n > 1) {
-            return Err(Miss::Unusual);
-        }
-        let mut exp = 0;
-        let mut float = false;
-        if self.byte(self.at)? == b'.' {
-            self.at += 1;
-            float = true;
-            match self.digits(&mut sig)? {
-                0 => return Err(Miss::Unusual),
-                n => exp -= n,
-            }
-        }
-        if matches!(self.byte(self.at)?, b'e' | b'E') {
-            self.at += 1;
-            float = true;
-            exp += self.exponent()?;
-        }
-        if !float {
-            return Ok(integer(negative, sig));
-        }
-        let pow = POW10
-            .get(exp.unsigned_abs() as usize)
-            .ok_or(Miss::Unusual)?;
-        if sig > 1 << 53 {
-            return Err(Miss::Unusual);
-        }
-        let f = if exp >= 0 {
-            sig as f64 * pow
-        } else {
-            sig as f64 / pow
-        };
-        Ok(Number::F64(if negative { -f } else { f }))
-    }
-
-    /// An exponent's sign and digits, past the `e`; one past ±400 is
-    /// [`Miss::Unusual`].
-    fn exponent(&mut self) -> Got<i32> {
-        let negative = self.byte(self.at)? == b'-';
-        if matches!(self.byte(self.at)?, b'+' | b'-') {
-            self.at += 1;
-        }
-        let mut e = 0;
-        match self.digits(&mut e)? {
-            0 => Err(Miss::Unusual),
-            _ if e > 400 => Err(Miss::Unusual),
-            _ if negative => Ok(-(e as i32)),
-            _ => Ok(e as i32),
-        }
-    }
-
     /// A number only, as an `f64` reads it (a quantile).
     fn float(&mut self) -> Got<f64> {
         Ok(match self.number()? {
@@ -343,20 +242,6 @@ impl<'de> Cursor<'de> {
         }
     }
 }
-
-/// An integer as serde_json's `parse_number` gives it.
-fn integer(negative: bool, sig: u64) -> Number {
-    if !negative {
-        return Number::U64(sig);
-    }
-    let neg = (sig as i64).wrapping_neg();
-    if neg >= 0 {
-        Number::F64(-(sig as f64))
-    } else {
-        Number::I64(neg)
-    }
-}
-
 impl<'de> Cursor<'de> {
     /// An entry: `name` and `type` required, each key once, no other key.
     fn entry(&mut self) -> Got<MetricEntry<'de>> {
@@ -433,4 +318,486 @@ impl<'de> Cursor<'de> {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    //! The hand-written entry reader against serde's: whatever it reads, serde
+    //! reads too, as the same entry and the same bytes; it reads the shapes
+    //! artifacts have; and a window cutting an entry anywhere changes nothing.
+
+    use std::io::Read;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::artifact::families::FamilySet;
+    use crate::artifact::{onepass, BuildOptions};
+
+    /// An entry as text, every float by its bits, so that equal means equal.
+    fn shown(m: &MetricEntry) -> String {
+        let bits = |n: Option<Num>| n.map(|n| n.0.to_bits());
+        let buckets = m.buckets.as_ref().map(|b| {
+            let pairs = b.iter().map(|b| (b.le.0.to_bits(), b.count.0));
+            pairs.collect::<Vec<_>>()
+        });
+        let quantiles = m.quantiles.as_ref().map(|q| {
+            let pairs = q
+                .iter()
+                .map(|q| (q.quantile.to_bits(), q.value.0.to_bits()));
+            pairs.collect::<Vec<_>>()
+        });
+        format!(
+            "{:?} {:?} {:?} {:?} {:?} {buckets:?} {quantiles:?} {:?} {:?}",
+            m.name,
+            m.kind,
+            m.help,
+            m.labels.0,
+            bits(m.value),
+            bits(m.sum),
+            m.count.map(|c| c.0),
+        )
+    }
+
+    /// serde's entry and the bytes it took, read as [`Window::lend`] reads it.
+    ///
+    /// [`Window::lend`]: crate::artifact::window::Window::lend
+    fn by_serde(text: &str) -> Option<(String, usize)> {
+        let mut stream =
+            serde_json::Deserializer::from_str(text).into_iter::<Object<MetricEntry>>();
+        match stream.next() {
+            Some(Ok(m)) => Some((shown(&m), stream.byte_offset())),
+            _ => None,
+        }
+    }
+
+    /// This reader's entry and the bytes it took, or why not.
+    fn by_hand(text: &str) -> Quick<String> {
+        match entry(text) {
+            Quick::Read(m, used) => Quick::Read(shown(&m), used),
+            Quick::More => Quick::More,
+            Quick::Unusual => Quick::Unusual,
+        }
+    }
+
+    /// A JSON value as parts to be written with whitespace between them.
+    #[derive(Debug, Clone)]
+    enum Val {
+        /// A number, literal or string, as text.
+        Raw(String),
+        Obj(Vec<(String, Val)>),
+        Arr(Vec<Val>),
+    }
+
+    fn raw(s: impl Into<String>) -> Val {
+        Val::Raw(s.into())
+    }
+
+    /// Writes a [`Val`], drawing the whitespace before each token in turn.
+    struct Writer {
+        out: String,
+        spaces: Vec<u8>,
+        k: usize,
+    }
+
+    impl Writer {
+        fn token(&mut self, t: &str) {
+            let pick = self.spaces[self.k % self.spaces.len()];
+            self.k += 1;
+            // Mostly none or one space; now and then more, or what JSON does
+            // not count as whitespace (both readers must refuse those).
+            let ws = match pick {
+                0..=149 => "",
+                150..=229 => " ",
+                230..=237 => "\n    ",
+                238..=245 => "\t",
+                246..=253 => "\r\n",
+                254 => "\u{a0}",
+                255 => "\u{c}",
+            };
+            self.out.push_str(ws);
+            self.out.push_str(t);
+        }
+
+        fn value(&mut self, v: &Val) {
+            match v {
+                Val::Raw(s) => self.token(s),
+                Val::Obj(pairs) => {
+                    self.token("{");
+                    for (i, (k, v)) in pairs.iter().enumerate() {
+                        if i > 0 {
+                            self.token(",");
+                        }
+                        self.token(&format!("\"{k}\""));
+                        self.token(":");
+                        self.value(v);
+                    }
+                    self.token("}");
+                }
+                Val::Arr(items) => {
+                    self.token("[");
+                    for (i, v) in items.iter().enumerate() {
+                        if i > 0 {
+                            self.token(",");
+                        }
+                        self.value(v);
+                    }
+                    self.token("]");
+                }
+            }
+        }
+    }
+
+    /// The text of a JSON string (between its quotes): plain, unicode,
+    /// escaped, or not JSON at all (a raw control character, a bad escape).
+    fn string_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            60 => prop_oneof![
+                Just("a"), Just("pipeline_gauge_0"), Just("shard-000001"),
+                Just("node-01.cluster.local"), Just("A gauge."), Just(""),
+            ].prop_map(String::from),
+            20 => "[a-z_ .:-]{0,12}",
+            6 => "[a-zé\u{2028}\u{10348}ü ]{1,6}",
+            2 => "[a-z\\\\\"\u{1}\u{1f}é ]{0,20}",
+            1 => Just("\\u00e9\\\"x".to_string()),
+            1 => Just("a\\nb".to_string()),
+            1 => Just("a\u{1}b".to_string()),
+            1 => Just("a\u{7f}b".to_string()),
+            1 => Just("bad\\q".to_string()),
+        ]
+    }
+
+    /// Every form of number, and what is not one.
+    fn number_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (0..100_000u32).prop_map(|v| v.to_string()),
+            2 => any::<i64>().prop_map(|v| v.to_string()),
+            2 => any::<u64>().prop_map(|v| v.to_string()),
+            4 => (0..200_000u32).prop_map(|i| format!("{:?}", f64::from(i) * 0.5)),
+            3 => any::<f64>().prop_map(|v| format!("{v:?}")),
+            3 => (any::<u64>(), 1..21usize, 0..21usize).prop_map(|(d, len, point)| {
+                let digits = format!("{d:020}")[20 - len..].to_string();
+                let point = point.min(len - 1);
+                format!("{}.{}", &digits[..len - point], &digits[len - point..])
+            }),
+            3 => ("-?[1-9][0-9]{0,17}", "[eE]", "[+-]?", 0..30u32)
+                .prop_map(|(d, e, s, x)| format!("{d}{e}{s}{x}")),
+            1 => (0..400u32).prop_map(|x| format!("1.5e{x}")),
+            1 => (0..400u32).prop_map(|x| format!("-2e-{x}")),
+            4 => prop::sample::select(vec![
+                "0", "-0", "0.0", "-0.0", "1e-400", "0e400", "0.1", "0.99", "31.5", "4.1", "-1",
+                "10.0", "1E5", "9007199254740992e-22", "9007199254740993e-22", "1e22", "1e23",
+                "18446744073709551615", "18446744073709551616", "-9223372036854775808",
+                "-9223372036854775809", "12345678901234567890123", "9007199254740993.5",
+                "\"NaN\"", "\"+Inf\"", "\"-Inf\"",
+            ]).prop_map(String::from),
+            1 => prop::sample::select(vec![
+                "1e400", "-1e400", "01", "1.", ".5", "-", "+1", "1e", "1e+", "1.5.3", "0x10",
+                "1 2", "\"inf\"", "\"1\"", "\"N\\u0061N\"", "null", "true", "[]", "{}", "NaN",
+                "Infinity",
+            ]).prop_map(String::from),
+        ]
+    }
+
+    /// What a count is written as, mostly.
+    fn count_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => (0..1000u64).prop_map(|v| v.to_string()),
+            1 => any::<u64>().prop_map(|v| v.to_string()),
+            2 => number_text(),
+        ]
+    }
+
+    /// `{k: v, …}` from the keys' strategies, in some order, now and then one
+    /// left out, one given twice, or one the format does not have.
+    fn object(fields: Vec<(&'static str, BoxedStrategy<Val>)>) -> impl Strategy<Value = Val> {
+        let n = fields.len();
+        let (keys, values): (Vec<_>, Vec<_>) = fields.into_iter().unzip();
+        let plant = prop_oneof![
+            30 => Just(None),
+            1 => (0..n, 0..4u8).prop_map(Some),
+        ];
+        (values, plant, Just(keys))
+            .prop_map(|(values, plant, keys)| {
+                let mut pairs: Vec<(String, Val)> =
+                    keys.iter().map(|k| k.to_string()).zip(values).collect();
+                match plant {
+                    Some((i, 0)) => drop(pairs.remove(i)),
+                    Some((i, 1)) => pairs.push(pairs[i].clone()),
+                    Some((i, 2)) => pairs[i].0 = pairs[i].0.replacen('a', "\\u0061", 1),
+                    Some(_) => pairs.push(("x".into(), raw("1"))),
+                    None => {}
+                }
+                pairs
+            })
+            .prop_shuffle()
+            .prop_map(Val::Obj)
+    }
+
+    fn string() -> BoxedStrategy<Val> {
+        string_text().prop_map(|s| raw(format!("\"{s}\""))).boxed()
+    }
+
+    fn labels() -> BoxedStrategy<Val> {
+        let name = prop_oneof![
+            Just("shard"),
+            Just("stage"),
+            Just("host"),
+            Just("é"),
+            Just("a"),
+            Just("\\u0061"),
+        ];
+        let value = prop_oneof![30 => string(), 1 => number_text().prop_map(raw)];
+        prop_oneof![
+            20 => prop::collection::vec((name, value), 0..5).prop_map(|pairs| {
+                Val::Obj(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }),
+            1 => Just(raw("null")),
+            1 => Just(raw("[]")),
+        ]
+        .boxed()
+    }
+
+    fn list(item: BoxedStrategy<Val>) -> BoxedStrategy<Val> {
+        prop_oneof![
+            40 => prop::collection::vec(item, 0..5).prop_map(Val::Arr),
+            1 => Just(raw("null")),
+            1 => Just(raw("{}")),
+        ]
+        .boxed()
+    }
+
+    fn bucket() -> BoxedStrategy<Val> {
+        let le = prop_oneof![3 => number_text(), 1 => Just("\"+Inf\"".to_string())];
+        object(vec![
+            ("le", le.prop_map(raw).boxed()),
+            ("count", count_text().prop_map(raw).boxed()),
+        ])
+        .boxed()
+    }
+
+    fn quantile() -> BoxedStrategy<Val> {
+        object(vec![
+            ("quantile", number_text().prop_map(raw).boxed()),
+            ("value", number_text().prop_map(raw).boxed()),
+        ])
+        .boxed()
+    }
+
+    /// An entry of any type, valid mostly, written with random whitespace.
+    fn entry_text() -> impl Strategy<Value = String> {
+        let kind = prop_oneof![
+            20 => prop::sample::select(vec!["gauge", "counter", "histogram", "summary", "untyped"]),
+            1 => prop::sample::select(vec!["Gauge", "gauge ", "g\\u0061uge"]),
+        ];
+        let kind = kind.prop_map(|k| raw(format!("\"{k}\""))).boxed();
+        let num = || number_text().prop_map(raw).boxed();
+        let fields = prop_oneof![
+            Just(vec!["value"]),
+            Just(vec!["buckets", "sum", "count"]),
+            Just(vec!["quantiles", "sum", "count"]),
+            Just(vec!["value", "buckets", "quantiles", "sum", "count"]),
+        ];
+        fields
+            .prop_flat_map(move |more| {
+                let mut fields = vec![
+                    ("name", string()),
+                    ("type", kind.clone()),
+                    ("help", string()),
+                    ("labels", labels()),
+                ];
+                for key in more {
+                    let value = match key {
+                        "buckets" => list(bucket()),
+                        "quantiles" => list(quantile()),
+                        "count" => count_text().prop_map(raw).boxed(),
+                        _ => num(),
+                    };
+                    fields.push((key, value));
+                }
+                object(fields)
+            })
+            .prop_flat_map(|entry| (Just(entry), prop::collection::vec(any::<u8>(), 1..40)))
+            .prop_map(|(entry, spaces)| {
+                let mut w = Writer {
+                    out: String::new(),
+                    spaces,
+                    k: 0,
+                };
+                w.value(&entry);
+                // What comes after an entry in the array.
+                w.out.push_str(", ");
+                w.out
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4096, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// What the hand-written reader reads, serde reads as the same entry
+        /// from the same bytes; it asks for more only where serde fails; and
+        /// cut short anywhere, what it read whole it asks more for.
+        #[test]
+        fn what_it_reads_serde_reads_the_same(text in entry_text()) {
+            let serde = by_serde(&text);
+            match by_hand(&text) {
+                Quick::Read(got, used) => {
+                    prop_assert_eq!(Some((got, used)), serde, "{}", text);
+                    for cut in (0..used).filter(|&c| text.is_char_boundary(c)) {
+                        prop_assert!(matches!(entry(&text[..cut]), Quick::More), "{} cut at {}", text, cut);
+                    }
+                }
+                Quick::More => prop_assert_eq!(serde, None, "{}", text),
+                Quick::Unusual => {}
+            }
+        }
+    }
+
+    /// Entry `i` of `benches/compare.py`'s artifact, as Python's `json.dump`
+    /// writes it.
+    fn compare_entry(i: u32) -> String {
+        let kind = ["gauge", "counter", "histogram", "summary"][i as usize % 4];
+        let labels = format!(
+            r#""labels": {{"shard": "shard-{i:06}", "stage": "{}", "host": "node-{:02}.cluster.local"}}"#,
+            ["train", "eval"][i as usize % 2],
+            i % 37
+        );
+        let name = format!("pipeline_{kind}_{}", i % 25);
+        match kind {
+            "gauge" => format!(
+                r#"{{"name": "{name}", "type": "gauge", "help": "A gauge.", "value": {:?}, {labels}}}"#,
+                f64::from(i) * 0.5
+            ),
+            "counter" => format!(
+                r#"{{"name": "{name}_total", "type": "counter", "help": "A counter.", "value": {i}, {labels}}}"#
+            ),
+            "histogram" => format!(
+                r#"{{"name": "{name}_seconds", "type": "histogram", "help": "A histogram.", {labels}, "buckets": [{{"le": 0.1, "count": 1}}, {{"le": 1, "count": 4}}, {{"le": 10, "count": 9}}], "sum": 31.5, "count": 10}}"#
+            ),
+            _ => format!(
+                r#"{{"name": "{name}_latency", "type": "summary", "help": "A summary.", {labels}, "quantiles": [{{"quantile": 0.5, "value": 0.2}}, {{"quantile": 0.99, "value": 0.9}}], "sum": 4.1, "count": 20}}"#
+            ),
+        }
+    }
+
+    /// The shapes artifacts have are read by hand, not left to serde: as
+    /// `json.dump` writes them, compact, and pretty; with the other number
+    /// forms a value, bound or count may take.
+    #[test]
+    fn the_shapes_artifacts_have_are_read_by_hand() {
+        let mut texts = Vec::new();
+        for i in (0..4000).chain(99_990..100_000) {
+            let text = compare_entry(i);
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            texts.push(serde_json::to_string(&value).unwrap());
+            texts.push(serde_json::to_string_pretty(&value).unwrap());
+            texts.push(text);
+        }
+        for (value, le, count) in [
+            ("1e5", "\"+Inf\"", "10.0"),
+            ("-2.5E-3", "-0", "0"),
+            ("\"NaN\"", "1.5e+2", "18446744073709551615"),
+            ("-0", "-7", "1e3"),
+            ("-9223372036854775808", "9007199254740992e-3", "0.0"),
+        ] {
+            texts.push(format!(
+                r#"{{"name":"h","type":"histogram","labels":{{}},"value":{value},"buckets":[{{"count":{count},"le":{le}}}],"sum":{value},"count":{count}}}"#
+            ));
+        }
+        for text in texts {
+            let text = format!("{text}, ");
+            let Quick::Read(got, used) = by_hand(&text) else {
+                panic!("not read by hand: {text}");
+            };
+            assert_eq!(Some((got, used)), by_serde(&text), "{text}");
+        }
+    }
+
+    /// The families (or what is wrong) and the skeleton of the one pass.
+    fn families(input: impl Read) -> String {
+        let opts = BuildOptions::default();
+        let mut set = FamilySet::new(&opts, usize::MAX);
+        let skeleton = onepass::read(input, &mut set);
+        let done = set
+            .finish("a.json")
+            .map(|m| format!("{:?} {:?}", m.families, m.warnings))
+            .map_err(|e| format!("{e:#}"));
+        format!("{skeleton:?} {done:?}")
+    }
+
+    /// A reader handing out `first` bytes, then the rest in reads of `then`.
+    struct Cut<'a> {
+        bytes: &'a [u8],
+        first: usize,
+        then: usize,
+    }
+
+    impl Read for Cut<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.first.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            self.first = self.then;
+            Ok(n)
+        }
+    }
+
+    /// The window's end at every byte of the entries (one read up to it, then
+    /// the rest; or a few bytes a read): the same families as one whole read.
+    #[test]
+    fn an_entry_cut_anywhere_by_the_window_reads_as_whole() {
+        let mut entries: Vec<String> = (0..8).map(compare_entry).collect();
+        // One serde reads (an escape), one by hand with a long string, one
+        // pretty, one with unicode.
+        entries[1] = entries[1].replace("A counter.", "A \\\"counter\\\".");
+        entries[2] = entries[2].replace("A histogram.", &"h".repeat(3000));
+        let pretty: serde_json::Value = serde_json::from_str(&entries[3]).unwrap();
+        entries[3] = serde_json::to_string_pretty(&pretty).unwrap();
+        entries[4] = entries[4].replace("train", "tr\u{e9}in\u{10348}");
+        let text = format!(
+            r#"{{"labels": {{"pipeline": "bench"}}, "metrics": [{}]}}"#,
+            entries.join(", ")
+        );
+        let bytes = text.as_bytes();
+        let whole = families(bytes);
+        assert!(
+            whole.starts_with("Some(") && whole.contains("tr\u{e9}in"),
+            "{whole}"
+        );
+        for first in 1..bytes.len() {
+            let cut = Cut {
+                bytes,
+                first,
+                then: usize::MAX,
+            };
+            assert_eq!(families(cut), whole, "cut at {first}");
+        }
+        for then in 1..8 {
+            let cut = Cut {
+                bytes,
+                first: then,
+                then,
+            };
+            assert_eq!(families(cut), whole, "{then} bytes a read");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A string's end is found eight bytes at a time where a byte at a
+        /// time finds it, wherever in a word the stop byte falls, whatever
+        /// bytes come after it.
+        #[test]
+        fn a_string_ends_where_a_byte_at_a_time_says(
+            bytes in prop::collection::vec(prop_oneof![
+                20 => b'a'..=b'z',
+                1 => Just(b'"'),
+                1 => Just(b'\\'),
+                1 => 0..0x20u8,
+                1 => Just(0x20u8),
+                2 => 0x7fu8..=0xff,
+            ], 0..40),
+        ) {
+            let slow = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            prop_assert_eq!(stop_byte(&bytes), slow);
+        }
+    }
+}
