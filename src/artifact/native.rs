@@ -4,7 +4,8 @@
 //! Streamed: each entry is deserialized from its raw slice of the input only
 //! when its turn comes, so the typed entries never exist all at once, and
 //! names, help and labels stay borrowed from the input where they need no
-//! unescaping.
+//! unescaping. The one pass reads an entry by hand first (`direct`),
+//! with these serde readers for what that one leaves.
 //!
 //! Strict: the typed entry refuses exactly what the format's JSON Schema
 //! refuses (unknown keys, `null`s, a string that is not "NaN"/"+Inf"/"-Inf",
@@ -24,6 +25,8 @@ use super::parse::Document;
 use super::place::At;
 use super::strict::{by_name, present, Object, Str};
 use crate::model::{escape_pointer, Kind, Sample};
+
+pub(super) mod direct;
 
 /// A label object: pairs sorted by name, each name once. Names and values
 /// stay borrowed from the input when they can.

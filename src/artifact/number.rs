@@ -26,7 +26,7 @@ pub struct Le(pub f64);
 pub struct Count(pub u64);
 
 /// What a string may spell: the three of a value, or only `"+Inf"`.
-fn special(s: &str, inf_only: bool) -> Option<f64> {
+pub(super) fn special(s: &str, inf_only: bool) -> Option<f64> {
     crate::model::non_finite(s).filter(|v| !inf_only || *v == f64::INFINITY)
 }
 
@@ -85,17 +85,18 @@ impl<'de> Deserialize<'de> for Count {
                 u64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Signed(v), &self))
             }
             fn visit_f64<E: Error>(self, v: f64) -> Result<u64, E> {
-                // 2^64 and above is an integer to JSON Schema but not a u64:
-                // refused here, so the schema path decides (and says so).
-                if v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v) {
-                    Ok(v as u64)
-                } else {
-                    Err(E::invalid_value(Unexpected::Float(v), &self))
-                }
+                whole(v).ok_or_else(|| E::invalid_value(Unexpected::Float(v), &self))
             }
         }
         d.deserialize_any(V).map(Count)
     }
+}
+
+/// A count written as a float (`10.0`), if it is a whole number that fits:
+/// 2^64 and above is an integer to JSON Schema but not a u64, refused here
+/// so that the schema path decides (and says so).
+pub(super) fn whole(v: f64) -> Option<u64> {
+    (v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v)).then_some(v as u64)
 }
 
 /// A `simple` value, or a native value held as a `serde_json::Value`.

@@ -69,7 +69,7 @@ impl Tail for NoTail {
 }
 
 /// An entry, lending its strings from the window.
-pub(super) struct EntryOf;
+struct EntryOf;
 
 impl Lend for EntryOf {
     type Of<'de> = Object<MetricEntry<'de>>;
@@ -179,7 +179,7 @@ fn entries<R: Read>(
         if let Rest::Whole(n) = tail.entries(i, set, labels) {
             return Ok((n, true));
         }
-        w.lend::<EntryOf, _>(|m| native::entry(set, labels, i, Ok(m.0)))?;
+        next_entry(w, set, labels, i)?;
         i += 1;
         if set.limit.passed() || w.eat(b']')? {
             return Ok((i, false));
@@ -188,6 +188,19 @@ fn entries<R: Read>(
             return Err(Stop);
         }
     }
+}
+
+/// Entry `i`, read from the window and added to `set`: by hand where it
+/// can be ([`native::direct`]), by serde where not.
+pub(super) fn next_entry<R: Read>(
+    w: &mut Window<R>,
+    set: &mut FamilySet,
+    labels: &Labels,
+    i: usize,
+) -> Result<(), Stop> {
+    w.lend_quick::<EntryOf, _>(native::direct::entry, |m| {
+        native::entry(set, labels, i, Ok(m.0))
+    })
 }
 
 #[cfg(test)]

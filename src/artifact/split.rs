@@ -27,8 +27,8 @@ use std::sync::{Condvar, Mutex};
 use serde_json::Value;
 
 use super::families::FamilySet;
-use super::native::{self, Labels};
-use super::onepass::{self, EntryOf, Rest, Tail};
+use super::native::Labels;
+use super::onepass::{self, Rest, Tail};
 use super::window::{Window, CHUNK};
 
 /// Below this, a second thread costs more than it saves.
@@ -301,8 +301,7 @@ fn rest(
         if shared.cancel.load(Ordering::Relaxed) || w.eat(b',') != Ok(true) {
             return None;
         }
-        w.lend::<EntryOf, _>(|m| native::entry(set, labels, i, Ok(m.0)))
-            .ok()?;
+        onepass::next_entry(&mut w, set, labels, i).ok()?;
         i += 1;
         if !set.is_clean() {
             return None;

@@ -15,6 +15,9 @@
 //! read has to fit, so the window stays about [`CHUNK`] unless one value
 //! is bigger than that.
 //!
+//! A value may also be read by a hand-written reader of its bytes first
+//! ([`Window::lend_quick`]), with serde for what that one leaves.
+//!
 //! Anything unexpected (a read error, a syntax error, a value its type
 //! refuses) is a [`Stop`]: the caller then takes the long way, which reads
 //! everything and says what is wrong.
@@ -178,14 +181,58 @@ impl<R: Read> Window<R> {
                 self.pos += used;
                 return Ok(taken);
             }
-            // The value is parsed again from its start: read as much again
-            // as is held, so that a value of n bytes is parsed about log n
-            // times (2n bytes in all), not n / CHUNK times (n² / CHUNK: a
-            // 63 MiB token took 2.1 s, 1 GB 568 s).
-            let want = 2 * (self.text.len() - self.pos);
-            while self.fill()? && self.text.len() - self.pos < want {}
+            self.grow()?;
         }
     }
+
+    /// [`Window::lend`], trying the hand-written reader `quick` first: it
+    /// is given the text from the value on, and what it leaves
+    /// ([`Quick::Unusual`], or the input's end) is read by serde as
+    /// `lend` reads it, accepted or stopped on exactly as there.
+    pub fn lend_quick<T: Lend, U>(
+        &mut self,
+        quick: impl for<'de> Fn(&'de str) -> Quick<T::Of<'de>>,
+        take: impl for<'de> FnOnce(T::Of<'de>) -> U,
+    ) -> Result<U, Stop> {
+        self.peek()?.ok_or(Stop)?;
+        let mut take = Some(take);
+        loop {
+            let read = match quick(&self.text[self.pos..]) {
+                Quick::Read(v, used) => {
+                    let take = take.take().expect("taken once, then returned");
+                    Some((take(v), used))
+                }
+                Quick::More if !self.eof => None,
+                Quick::More | Quick::Unusual => break,
+            };
+            if let Some((taken, used)) = read {
+                self.pos += used;
+                return Ok(taken);
+            }
+            self.grow()?;
+        }
+        self.lend::<T, U>(take.expect("not taken: nothing was read"))
+    }
+
+    /// Read more for a value cut by the window's end, which is then parsed
+    /// again from its start: as much again as is held, so that a value of
+    /// n bytes is parsed about log n times (2n bytes in all), not n / CHUNK
+    /// times (n² / CHUNK: a 63 MiB token took 2.1 s, 1 GB 568 s).
+    fn grow(&mut self) -> Result<(), Stop> {
+        let want = 2 * (self.text.len() - self.pos);
+        while self.fill()? && self.text.len() - self.pos < want {}
+        Ok(())
+    }
+}
+
+/// What a hand-written reader made of the text a value starts.
+pub enum Quick<V> {
+    /// The value, and how many bytes of the text it took.
+    Read(V, usize),
+    /// The text ends before the value does: read more and try again.
+    More,
+    /// Something the reader leaves to serde (which may well accept it).
+    Unusual,
 }
 
 #[cfg(test)]
