@@ -92,6 +92,7 @@ fn read_cut(
         decided: Condvar::new(),
         patient,
         len: std::fs::metadata(path).map_or(0, |m| m.len()),
+        file: std::fs::metadata(path).ok().map(|m| identity(&m)),
         cancel: AtomicBool::new(false),
     };
     map_whole_blocks();
@@ -132,6 +133,23 @@ fn map_whole_blocks() {
     }
 }
 
+/// A file's device, inode and length.
+type Identity = (u64, u64, u64);
+
+fn identity(m: &std::fs::Metadata) -> Identity {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino(), m.len())
+}
+
+/// `path` opened again for the second thread, if it is still the file the
+/// read began on: one renamed over it, or grown, since then would mix two
+/// files' entries in one set (the first thread reads on alone instead).
+fn reopen(path: &Path, shared: &Shared) -> Option<File> {
+    let file = File::open(path).ok()?;
+    let now = file.metadata().ok().map(|m| identity(&m));
+    (now.is_some() && now == shared.file).then_some(file)
+}
+
 struct Shared {
     state: Mutex<State>,
     /// Signalled when the second thread took its cut or gave up.
@@ -140,6 +158,8 @@ struct Shared {
     patient: bool,
     /// The file's length.
     len: u64,
+    /// The file's identity and length when the read began.
+    file: Option<Identity>,
     /// The calling thread is done, or will not merge: stop.
     cancel: AtomicBool,
 }
@@ -259,7 +279,9 @@ fn second<'a>(
     tx: SyncSender<Half<'a>>,
 ) {
     let decided = Decided(shared);
-    let Ok(file) = File::open(path) else { return };
+    let Some(file) = reopen(path, shared) else {
+        return;
+    };
     let Some((cut, at)) = scan(file, target, &shared.cancel) else {
         return;
     };
@@ -295,7 +317,7 @@ fn rest(
     set: &mut FamilySet,
     labels: &Labels,
 ) -> Option<usize> {
-    let mut file = File::open(path).ok()?;
+    let mut file = reopen(path, shared)?;
     file.seek(SeekFrom::Start(at)).ok()?;
     // Starting at the `,`: a byte-order mark here is not skipped.
     let mut w = Window::new(file).ok()?;
@@ -537,6 +559,31 @@ mod tests {
             let clean = one.starts_with("Some(") && one.contains(" false Ok(");
             prop_assert_eq!(merged, clean && cut.is_some(), "{}", one);
         }
+    }
+
+    #[test]
+    fn the_second_thread_reads_only_the_file_the_read_began_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        std::fs::write(&path, "[1]").unwrap();
+        let shared = |path: &Path| Shared {
+            state: Mutex::new(State::default()),
+            decided: Condvar::new(),
+            patient: false,
+            len: 3,
+            file: std::fs::metadata(path).ok().map(|m| identity(&m)),
+            cancel: AtomicBool::new(false),
+        };
+        let began = shared(&path);
+        assert!(reopen(&path, &began).is_some());
+        // Grown, or another file renamed over it: read on alone.
+        std::fs::write(&path, "[1, 2]").unwrap();
+        assert!(reopen(&path, &began).is_none());
+        let began = shared(&path);
+        std::fs::write(&other, "[3, 4]").unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        assert!(reopen(&path, &began).is_none());
+        assert!(reopen(&dir.path().join("gone.json"), &began).is_none());
     }
 
     #[test]

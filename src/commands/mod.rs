@@ -68,9 +68,18 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Opti
     };
     let streamed = input.as_mut().and_then(|input| {
         let done = artifact::load_streamed(&mut *input, file, &origin, &cfg.check, &cfg.build)?;
-        // On two threads, this one read up to the cut; the file was read.
-        let bytes = file.map_or(0, |plan| plan.len).max(input.bytes_read());
-        report::debug(|| format!("read {}: {bytes} bytes, in one pass", origin.name));
+        // On two threads, each read its part of the file.
+        report::debug(|| match file {
+            Some(plan) => format!(
+                "read {}: a file of {} bytes, in one pass",
+                origin.name, plan.len
+            ),
+            None => format!(
+                "read {}: {} bytes, in one pass",
+                origin.name,
+                input.bytes_read()
+            ),
+        });
         Some(done)
     });
     let (model, validated) = match streamed {

@@ -309,8 +309,6 @@ fn checked_labels(raw: &[String], grouping: &[(String, String)]) -> Result<Vec<(
     Ok(labels)
 }
 
-/// An environment variable, with empty meaning unset (as everywhere here:
-/// Argo passes empty parameters as empty variables).
 /// `SIMPLEPIPE_THREADS`: `1` reads every artifact on one thread; `2`, or
 /// nothing, lets a big file be read on two ([`crate::artifact::split`]).
 fn two_threads() -> Result<bool> {
@@ -324,6 +322,8 @@ fn two_threads() -> Result<bool> {
     }
 }
 
+/// An environment variable, with empty meaning unset (as everywhere here:
+/// Argo passes empty parameters as empty variables).
 pub fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }

@@ -49,6 +49,9 @@ impl<'a> FamilySet<'a> {
     /// [clean](Self::is_clean) or adding them here would find a problem.
     pub fn merge(&mut self, later: FamilySet) -> bool {
         self.absorb_later();
+        // One merge a read: a set is never merged twice, so `later` holds
+        // no index of its own left to take in (it would be dropped here).
+        debug_assert!(later.later.is_none());
         if !self.is_clean() || !later.is_clean() || !self.limit.fits_with(&later.limit) {
             return false;
         }
