@@ -50,6 +50,15 @@ impl<'a> Labels<'a> {
         )
     }
 
+    /// The pairs sorted by name, or the name given twice.
+    fn sorted(mut pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Result<Labels<'a>, Cow<'a, str>> {
+        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        match pairs.windows(2).position(|w| w[0].0 == w[1].0) {
+            Some(i) => Err(pairs.swap_remove(i).0),
+            None => Ok(Labels(pairs)),
+        }
+    }
+
     #[inline]
     fn get(&self, name: &str) -> Option<&str> {
         // Asked for every label of every entry, mostly of one or two
@@ -76,14 +85,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
                 while let Some((Str(k), Str(v))) = map.next_entry::<Str, Str>()? {
                     pairs.push((k, v));
                 }
-                pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 // A repeated name is refused here, as a repeated key
                 // anywhere is (`super::dupkeys` on the schema path says
                 // where both are).
-                if let Some(w) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
-                    return Err(M::Error::custom(format!("label {:?} given twice", w[0].0)));
-                }
-                Ok(Labels(pairs))
+                Labels::sorted(pairs)
+                    .map_err(|name| M::Error::custom(format!("label {name:?} given twice")))
             }
         }
         d.deserialize_map(V(std::marker::PhantomData))

@@ -91,8 +91,7 @@ fn read_cut(
         state: Mutex::new(State::default()),
         decided: Condvar::new(),
         patient,
-        len: std::fs::metadata(path).map_or(0, |m| m.len()),
-        file: std::fs::metadata(path).ok().map(|m| identity(&m)),
+        file: std::fs::metadata(path).ok().map(|m| Identity::of(&m)),
         cancel: AtomicBool::new(false),
     };
     map_whole_blocks();
@@ -134,11 +133,22 @@ fn map_whole_blocks() {
 }
 
 /// A file's device, inode and length.
-type Identity = (u64, u64, u64);
+#[derive(Clone, Copy, PartialEq)]
+struct Identity {
+    dev: u64,
+    ino: u64,
+    len: u64,
+}
 
-fn identity(m: &std::fs::Metadata) -> Identity {
-    use std::os::unix::fs::MetadataExt;
-    (m.dev(), m.ino(), m.len())
+impl Identity {
+    fn of(m: &std::fs::Metadata) -> Identity {
+        use std::os::unix::fs::MetadataExt;
+        Identity {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+        }
+    }
 }
 
 /// `path` opened again for the second thread, if it is still the file the
@@ -146,7 +156,7 @@ fn identity(m: &std::fs::Metadata) -> Identity {
 /// files' entries in one set (the first thread reads on alone instead).
 fn reopen(path: &Path, shared: &Shared) -> Option<File> {
     let file = File::open(path).ok()?;
-    let now = file.metadata().ok().map(|m| identity(&m));
+    let now = file.metadata().ok().map(|m| Identity::of(&m));
     (now.is_some() && now == shared.file).then_some(file)
 }
 
@@ -156,8 +166,6 @@ struct Shared {
     decided: Condvar,
     /// Whether the calling thread waits for that before its first entry.
     patient: bool,
-    /// The file's length.
-    len: u64,
     /// The file's identity and length when the read began.
     file: Option<Identity>,
     /// The calling thread is done, or will not merge: stop.
@@ -279,10 +287,10 @@ fn second<'a>(
     tx: SyncSender<Half<'a>>,
 ) {
     let decided = Decided(shared);
-    let Some(file) = reopen(path, shared) else {
+    let Some(mut file) = reopen(path, shared) else {
         return;
     };
-    let Some((cut, at)) = scan(file, target, &shared.cancel) else {
+    let Some((cut, at)) = scan(&mut file, target, &shared.cancel) else {
         return;
     };
     {
@@ -296,9 +304,10 @@ fn second<'a>(
     // Room for the series expected after the cut: the index does not
     // regrow (measured: 0.2 MB less at the peak, 100k series).
     let per_entry = (at as f64 / cut as f64).max(MIN_ENTRY);
-    set.reserve((shared.len.saturating_sub(at) as f64 / per_entry) as usize);
+    let len = shared.file.map_or(0, |f| f.len);
+    set.reserve((len.saturating_sub(at) as f64 / per_entry) as usize);
     let Ok(labels) = labels.recv() else { return };
-    if let Some(end) = rest(path, at, cut, shared, &mut set, &labels) {
+    if let Some(end) = rest(file, at, cut, shared, &mut set, &labels) {
         let _ = tx.send(Half {
             set,
             entries: cut..end,
@@ -306,18 +315,17 @@ fn second<'a>(
     }
 }
 
-/// The entries from the `,` at byte `at` on (the first is entry `first`),
-/// added to `set`; the end of their numbers, if the input after them is
-/// `]`, `}` and its end, and `set` is clean.
+/// The entries from the `,` at byte `at` of `file` on (the first is entry
+/// `first`), added to `set`; the end of their numbers, if the input after
+/// them is `]`, `}` and its end, and `set` is clean.
 fn rest(
-    path: &Path,
+    mut file: File,
     at: u64,
     first: usize,
     shared: &Shared,
     set: &mut FamilySet,
     labels: &Labels,
 ) -> Option<usize> {
-    let mut file = reopen(path, shared)?;
     file.seek(SeekFrom::Start(at)).ok()?;
     // Starting at the `,`: a byte-order mark here is not skipped.
     let mut w = Window::new(file).ok()?;
@@ -570,8 +578,7 @@ mod tests {
             state: Mutex::new(State::default()),
             decided: Condvar::new(),
             patient: false,
-            len: 3,
-            file: std::fs::metadata(path).ok().map(|m| identity(&m)),
+            file: std::fs::metadata(path).ok().map(|m| Identity::of(&m)),
             cancel: AtomicBool::new(false),
         };
         let began = shared(&path);

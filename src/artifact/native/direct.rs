@@ -262,6 +262,7 @@ impl<'de> Cursor<'de> {
         }
     }
 }
+
 impl<'de> Cursor<'de> {
     /// An entry: `name` and `type` required, each key once, no other key.
     fn entry(&mut self) -> Got<MetricEntry<'de>> {
@@ -305,11 +306,7 @@ impl<'de> Cursor<'de> {
             pairs.push((Cow::Borrowed(k), Cow::Borrowed(c.string()?)));
             Ok(())
         })?;
-        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        if pairs.windows(2).any(|w| w[0].0 == w[1].0) {
-            return Err(Miss::Unusual);
-        }
-        Ok(Labels(pairs))
+        Labels::sorted(pairs).map_err(|_| Miss::Unusual)
     }
 
     fn bucket(&mut self) -> Got<Object<Bucket>> {
