@@ -194,6 +194,45 @@ fn streamed_bodies_go_chunked_and_whole() {
     }
 }
 
+/// A plain protobuf body goes with its length while sizing it is cheap,
+/// and chunked past 10,000 series, where sizing would be a pass over
+/// every series before the first byte; either way it is the dry run's.
+#[test]
+fn a_protobuf_body_is_sized_only_while_that_is_cheap() {
+    for (n, sized) in [(10_000, true), (10_001, false)] {
+        let (_dir, path) = artifact(&big(n));
+        let args = [
+            "push",
+            &path,
+            "j",
+            "--max-series",
+            "20000",
+            "--format",
+            "protobuf",
+        ];
+        let dry = simplepipe()
+            .args(args)
+            .args(["--dry-run"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(dry.status.success());
+        let s = Scripted::start(vec![Reply::Status(200, &[], "")]);
+        let r = run(&[&args[..], &["--gateway", &s.url]].concat());
+        assert_eq!(r.code, 0, "{r:?}");
+        let q = &s.requests()[0];
+        let len = dry.stdout.len().to_string();
+        if sized {
+            assert_eq!(q.header("content-length"), Some(len.as_str()), "{n}");
+            assert_eq!(q.header("transfer-encoding"), None, "{n}");
+        } else {
+            assert_eq!(q.header("transfer-encoding"), Some("chunked"), "{n}");
+            assert_eq!(q.header("content-length"), None, "{n}");
+        }
+        assert!(q.body == dry.stdout, "{n}: the sent body is the dry run's");
+    }
+}
+
 /// Stdin goes through the same window as a file: refused at 10 series, a
 /// 60,000-series artifact on stdin peaks no higher than 10 series do (it
 /// was read whole first: +20 MiB in a debug build).

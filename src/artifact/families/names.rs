@@ -203,14 +203,22 @@ mod tests {
             assert_eq!(h, format!("node-{:02}", i % 37));
         }
         let shard = &s.names[s.find("shard").unwrap()];
-        assert!(shard.unique(), "{} looked, {} found", shard.looked, shard.found);
+        assert!(
+            shard.unique(),
+            "{} looked, {} found",
+            shard.looked,
+            shard.found
+        );
         assert!(!s.names[s.find("host").unwrap()].unique());
         // 2 names, 37 hosts, and of the shards only the first (taken with
         // its new name) and those of the trial.
         assert_eq!(s.interner.len(), 2 + 37 + 1 + TRIAL as usize);
         let (_, a) = s.pair("host", "node-05");
         let (_, b) = s.pair("host", "node-05");
-        assert!(Label::ptr_eq(&a, &b), "a repeating name's values are still shared");
+        assert!(
+            Label::ptr_eq(&a, &b),
+            "a repeating name's values are still shared"
+        );
     }
 
     #[test]
