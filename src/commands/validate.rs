@@ -20,7 +20,7 @@ use crate::report;
 
 pub fn run(cfg: &ValidateConfig) -> Result<()> {
     let mut failed = Vec::new();
-    for source in &cfg.sources {
+    for (n, source) in cfg.sources.iter().enumerate() {
         let name = source.name();
         let outcome = load_source(source, &cfg.artifact);
         let line = match (&outcome, cfg.json) {
@@ -33,14 +33,21 @@ pub fn run(cfg: &ValidateConfig) -> Result<()> {
             (Err(_), false) => String::new(),
         };
         print(line.as_bytes())?;
-        if let Err(e) = outcome {
-            if cfg.sources.len() == 1 && !cfg.json {
-                return Err(e);
+        match outcome {
+            Err(e) => {
+                if cfg.sources.len() == 1 && !cfg.json {
+                    return Err(e);
+                }
+                if !cfg.json {
+                    report::error(&e);
+                }
+                failed.push((name, exit_code(&e)));
             }
-            if !cfg.json {
-                report::error(&e);
-            }
-            failed.push((name, exit_code(&e)));
+            // The process ends next: the last model is left to it rather
+            // than freed series by series (about 10 ms of 100,000 series),
+            // as `push` leaves its own. The others are freed as they go.
+            Ok(last) if n + 1 == cfg.sources.len() => std::mem::forget(last),
+            Ok(_) => {}
         }
     }
     let Some((_, exit)) = failed.first() else {
