@@ -106,6 +106,7 @@ fn read_cut(
             half: half_rx,
             over: false,
             reserved: false,
+            cut: None,
             merged: None,
         };
         let read = onepass::read_with(input, set, &mut tail);
@@ -213,6 +214,9 @@ struct Merged<'s, 'a> {
     over: bool,
     /// The index has room for the series the file is expected to hold.
     reserved: bool,
+    /// The second thread's cut, once it is decided (`None` inside: it
+    /// took none).
+    cut: Option<Option<usize>>,
     merged: Option<Range<usize>>,
 }
 
@@ -225,7 +229,12 @@ impl Tail for Merged<'_, '_> {
         if self.over {
             return Rest::Nothing;
         }
-        {
+        if let Some(cut) = self.cut {
+            // Decided: the cut can no longer move, so no lock is taken.
+            if cut != Some(i) {
+                return Rest::Nothing;
+            }
+        } else {
             let mut state = self.shared.state();
             while self.shared.patient && !state.decided {
                 state = self
@@ -233,6 +242,9 @@ impl Tail for Merged<'_, '_> {
                     .decided
                     .wait(state)
                     .unwrap_or_else(|e| e.into_inner());
+            }
+            if state.decided {
+                self.cut = Some(state.cut);
             }
             if state.cut != Some(i) {
                 state.next = i + 1;
