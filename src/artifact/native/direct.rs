@@ -11,8 +11,8 @@
 //!
 //! It never refuses anything itself. It reads what it can read with
 //! certainty (strings without escapes or control characters, JSON's four
-//! whitespace bytes, the keys of an entry each once, numbers whose value is
-//! exact, see [`Cursor::number`]) and calls anything else
+//! whitespace bytes, the keys of an entry each once, numbers of up to 19
+//! significant digits, see [`Cursor::number`]) and calls anything else
 //! [`Quick::Unusual`]: serde then reads that entry, as it reads every entry
 //! without this reader, and accepts it or stops the pass exactly as before.
 //! So what it accepts, serde accepts too, as the same value (the property
@@ -713,6 +713,11 @@ mod tests {
             ("\"NaN\"", "1.5e+2", "18446744073709551615"),
             ("-0", "-7", "1e3"),
             ("-9223372036854775808", "9007199254740992e-3", "0.0"),
+            // What Python's json writes for random floats: 16 and 17
+            // significant digits, and its exponent form.
+            ("13.436424411240122", "0.8474337369372327", "1.0"),
+            ("-76.37746189766141", "2.5506902573942902e-05", "1e2"),
+            ("1.2345678901234567e+300", "9.999999999999999e-301", "7"),
         ] {
             texts.push(format!(
                 r#"{{"name":"h","type":"histogram","labels":{{}},"value":{value},"buckets":[{{"count":{count},"le":{le}}}],"sum":{value},"count":{count}}}"#

@@ -38,13 +38,13 @@ impl Cursor<'_> {
 
     /// A number, as serde_json would hand it over: an integer that fits
     /// as serde_json's `parse_integer` gives it (`-0` and below `i64::MIN`
-    /// as floats); a decimal or exponent form only where its value is
-    /// certain, a significand up to 2^53 and a power of ten within ±22
-    /// (one exact product or quotient, correctly rounded: what any
-    /// correctly rounding parser gives, and serde_json's with or without
-    /// `float_roundtrip`).
+    /// as floats); a decimal or exponent form with a significand of up to
+    /// 2^53 and a power of ten within ±22 by one exact product or quotient,
+    /// and one of up to 19 digits otherwise by [`rounded`]. More digits
+    /// are left to serde.
     pub(super) fn number(&mut self) -> Got<Number> {
         self.peek()?;
+        let start = self.at;
         let negative = self.byte(self.at)? == b'-';
         self.at += usize::from(negative);
         let first = self.byte(self.at)?;
@@ -71,18 +71,17 @@ impl Cursor<'_> {
         if !float {
             return Ok(integer(negative, sig));
         }
-        let pow = POW10
-            .get(exp.unsigned_abs() as usize)
-            .ok_or(Miss::Unusual)?;
-        if sig > 1 << 53 {
-            return Err(Miss::Unusual);
+        match POW10.get(exp.unsigned_abs() as usize) {
+            Some(pow) if sig <= 1 << 53 => {
+                let f = if exp >= 0 {
+                    sig as f64 * pow
+                } else {
+                    sig as f64 / pow
+                };
+                Ok(Number::F64(if negative { -f } else { f }))
+            }
+            _ => rounded(&self.text[start..self.at], sig),
         }
-        let f = if exp >= 0 {
-            sig as f64 * pow
-        } else {
-            sig as f64 / pow
-        };
-        Ok(Number::F64(if negative { -f } else { f }))
     }
 
     /// An exponent's sign and digits, past the `e`; one past ±400 is
@@ -99,6 +98,21 @@ impl Cursor<'_> {
             _ if negative => Ok(-(e as i32)),
             _ => Ok(e as i32),
         }
+    }
+}
+
+/// A decimal of up to 19 significant digits that one exact product can't
+/// give (what Python writes for most floats: `0.8734912345678901`), read
+/// by std's parser, which rounds correctly, as serde_json's own does with
+/// its `float_roundtrip` feature (Cargo.toml turns it on): the same value
+/// to the bit. Out of range (serde refuses it), and underflow to a
+/// subnormal or zero, are left to serde.
+fn rounded(text: &str, sig: u64) -> Got<Number> {
+    let f: f64 = text.parse().map_err(|_| Miss::Unusual)?;
+    if f.is_normal() || (sig == 0 && f == 0.0) {
+        Ok(Number::F64(f))
+    } else {
+        Err(Miss::Unusual)
     }
 }
 
