@@ -175,7 +175,9 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    /// The first entry the calling thread has not yet decided to read.
+    /// The first entry the calling thread has not yet decided to read;
+    /// kept up to date only until the cut is decided, the only time the
+    /// second thread looks at it.
     next: usize,
     /// The entry from which the second thread reads.
     cut: Option<usize>,

@@ -154,7 +154,7 @@ pub fn shown_url(target: &Target) -> String {
 
 /// The most series a protobuf body is sized for before it is sent. Sizing
 /// is a pass over every series before the first byte can go (about 8 ms
-/// for 100,000 series); below this it costs well under a millisecond, and
+/// for 100,000 series); below this it costs under a millisecond, and
 /// a `Content-Length` suits the rare proxy that dislikes a chunked request.
 pub const SIZED: usize = 10_000;
 

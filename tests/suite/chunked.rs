@@ -1,10 +1,9 @@
 //! What streaming a push relies on, checked against the real Pushgateway
 //! 1.5.1. simplepipe writes its protobuf body while it is sent, with a
-//! `Content-Length` known beforehand; a body cut off mid-way (the pusher
-//! dies, the network breaks) must store nothing, not even the families
-//! that arrived whole before the break: the group is left as it was, or
-//! absent. The same holds for a chunked body, which a pusher that can't
-//! know the length beforehand would send.
+//! `Content-Length` known beforehand up to 10,000 series and chunked past
+//! that; a body cut off mid-way (the pusher dies, the network breaks) must
+//! store nothing, not even the families that arrived whole before the
+//! break: the group is left as it was, or absent. Both kinds are checked.
 
 use crate::common;
 

@@ -9,12 +9,19 @@
 //! against a few known ones is cheaper than hashing it and probing the
 //! interner (callgrind, `validate` of 100,000 series: interning went from
 //! 129 M to 114 M instructions, 59 M of them the interner taking the
-//! 100,000 distinct shard values). A name whose values are seen not to
-//! repeat (one in 16 of its first 512 found in the interner, or fewer)
-//! stops being interned: a lookup that misses is a cache miss in a table
-//! as large as the artifact, and the copy it keeps is never shared
-//! (`validate`, 100,000 series: 129 → 115 ms on one thread, 105 → 98 ms
-//! on two, though only 2% fewer instructions). The same list remembers which names
+//! 100,000 distinct shard values).
+//!
+//! A name's values are judged [`TRIAL`] lookups at a time: when one in
+//! [`RARE`] of them or fewer was found in the interner, the next [`PAUSE`]
+//! each get their own copy without a lookup, and then they are judged
+//! again. A lookup that misses is a cache miss in a table as large as the
+//! artifact, and the copy it keeps is never shared (`validate`, 100,000
+//! series: 129 → 115 ms on one thread, 105 → 98 ms on two, for only 2%
+//! fewer instructions). Judging again lets values that repeat only later
+//! (the same 1,000 steps in each of 100 families) be shared after a
+//! pause or two.
+//!
+//! The same list remembers which names
 //! passed [`super::FamilySet::check_label_name`]: its answer depends only
 //! on the name and the set's options, so a name that passed once passes
 //! again. A refused name is never remembered; it is refused, with its own
@@ -34,13 +41,16 @@ const NAMES: usize = 16;
 /// number) stops remembering them, and costs no comparison with them.
 const VALUES: usize = 4;
 
-/// How many of a name's values go through the interner before it is
-/// judged; one in [`RARE`] of them found there, or fewer, and the name's
-/// values stop being interned.
+/// How many of a name's values are looked up in the interner before they
+/// are judged.
 const TRIAL: u32 = 512;
 
-/// See [`TRIAL`].
+/// One in this many of a trial's values found in the interner, or fewer:
+/// the name's values are taken not to repeat.
 const RARE: u32 = 16;
+
+/// How many values are then copied without a lookup, before the next trial.
+const PAUSE: u32 = 8_192;
 
 /// A remembered label name.
 struct Name {
@@ -50,29 +60,36 @@ struct Name {
     values: Option<Vec<Label>>,
     /// Whether the name passed the set's label name check.
     passed: bool,
-    /// Values looked up in the interner, and how many were found there.
+    /// This trial's lookups in the interner, and how many found the value.
     looked: u32,
     found: u32,
+    /// Values still to be copied without a lookup (see [`PAUSE`]).
+    pause: u32,
 }
 
 impl Name {
     fn new(name: Label, values: Vec<Label>, passed: bool) -> Name {
         let values = Some(values);
-        let (looked, found) = (0, 0);
         Name {
             name,
             values,
             passed,
-            looked,
-            found,
+            looked: 0,
+            found: 0,
+            pause: 0,
         }
     }
 
-    /// Whether this name's values have been seen to repeat too rarely to
-    /// be worth a lookup: a shard number, a run id. Each then gets its own
-    /// copy, as it would have anyway.
-    fn unique(&self) -> bool {
-        self.looked >= TRIAL && self.found * RARE <= self.looked
+    /// Count one lookup; at a trial's end, judge it.
+    fn looked_up(&mut self, found: bool) {
+        self.looked += 1;
+        self.found += u32::from(found);
+        if self.looked == TRIAL {
+            if self.found * RARE <= TRIAL {
+                self.pause = PAUSE;
+            }
+            (self.looked, self.found) = (0, 0);
+        }
     }
 }
 
@@ -98,14 +115,14 @@ impl LabelStrings {
         if let Some(shared) = known.find(|v| ***v == *value) {
             return (self.names[i].name.clone(), shared.clone());
         }
-        if self.names[i].unique() {
+        if self.names[i].pause > 0 {
+            self.names[i].pause -= 1;
             return (self.names[i].name.clone(), value.into());
         }
         let before = self.interner.len();
         let shared = self.intern(value);
         let n = &mut self.names[i];
-        n.looked += 1;
-        n.found += u32::from(self.interner.len() == before);
+        n.looked_up(self.interner.len() == before);
         match &mut n.values {
             Some(values) if values.len() < VALUES => values.push(shared.clone()),
             values => *values = None,
@@ -193,31 +210,44 @@ mod tests {
     }
 
     #[test]
-    fn values_that_never_repeat_stop_being_interned_and_repeating_ones_do_not() {
+    fn values_that_never_repeat_pause_their_interning_and_repeating_ones_do_not() {
         let mut s = LabelStrings::default();
-        let n = TRIAL as usize * 2;
-        for i in 0..n {
+        for i in 0..20_000 {
             let (_, v) = s.pair("shard", &format!("shard-{i:06}"));
             assert_eq!(v, format!("shard-{i:06}"));
             let (_, h) = s.pair("host", &format!("node-{:02}", i % 37));
             assert_eq!(h, format!("node-{:02}", i % 37));
         }
-        let shard = &s.names[s.find("shard").unwrap()];
-        assert!(
-            shard.unique(),
-            "{} looked, {} found",
-            shard.looked,
-            shard.found
-        );
-        assert!(!s.names[s.find("host").unwrap()].unique());
-        // 2 names, 37 hosts, and of the shards only the first (taken with
-        // its new name) and those of the trial.
-        assert_eq!(s.interner.len(), 2 + 37 + 1 + TRIAL as usize);
+        assert_eq!(s.names[s.find("host").unwrap()].pause, 0);
+        // 2 names, 37 hosts, and of the shards the first (taken with its
+        // new name) and three trials': after each a pause.
+        assert_eq!(s.interner.len(), 2 + 37 + 1 + 3 * TRIAL as usize);
         let (_, a) = s.pair("host", "node-05");
         let (_, b) = s.pair("host", "node-05");
         assert!(
             Label::ptr_eq(&a, &b),
-            "a repeating name's values are still shared"
+            "a repeating name's values are shared"
+        );
+    }
+
+    #[test]
+    fn values_that_repeat_only_later_are_shared_after_a_pause() {
+        // The same 1,000 steps in each of 100 families.
+        let mut s = LabelStrings::default();
+        let mut copies = HashSet::new();
+        let mut late = HashSet::new();
+        for i in 0..100_000 {
+            let (_, v) = s.pair("step", &format!("step-{:04}", i % 1000));
+            copies.insert(v.as_str().as_ptr() as usize);
+            if i >= 50_000 {
+                late.insert(v.as_str().as_ptr() as usize);
+            }
+        }
+        assert_eq!(late.len(), 1000, "once judged again, every value is shared");
+        assert!(
+            copies.len() <= 1000 + PAUSE as usize,
+            "{} copies of 1,000 values",
+            copies.len()
         );
     }
 
