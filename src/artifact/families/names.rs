@@ -234,15 +234,15 @@ mod tests {
     fn values_that_repeat_only_later_are_shared_after_a_pause() {
         // The same 1,000 steps in each of 100 families.
         let mut s = LabelStrings::default();
-        let mut copies = HashSet::new();
-        let mut late = HashSet::new();
-        for i in 0..100_000 {
-            let (_, v) = s.pair("step", &format!("step-{:04}", i % 1000));
-            copies.insert(v.as_str().as_ptr() as usize);
-            if i >= 50_000 {
-                late.insert(v.as_str().as_ptr() as usize);
-            }
-        }
+        // Every value kept, as the series keep them: a copy dropped at
+        // once would hand its address to the next.
+        let kept: Vec<Label> = (0..100_000)
+            .map(|i| s.pair("step", &format!("step-{:04}", i % 1000)).1)
+            .collect();
+        let at = |v: &[Label]| -> HashSet<usize> {
+            v.iter().map(|l| l.as_str().as_ptr() as usize).collect()
+        };
+        let (copies, late) = (at(&kept), at(&kept[50_000..]));
         assert_eq!(late.len(), 1000, "once judged again, every value is shared");
         assert!(
             copies.len() <= 1000 + PAUSE as usize,

@@ -11,8 +11,8 @@
 //!
 //! It never refuses anything itself. It reads what it can read with
 //! certainty (strings without escapes or control characters, JSON's four
-//! whitespace bytes, the keys of an entry each once, numbers of up to 19
-//! significant digits, see [`Cursor::number`]) and calls anything else
+//! whitespace bytes, the keys of an entry each once, numbers whose digits
+//! fit in a u64, see [`Cursor::number`]) and calls anything else
 //! [`Quick::Unusual`]: serde then reads that entry, as it reads every entry
 //! without this reader, and accepts it or stops the pass exactly as before.
 //! So what it accepts, serde accepts too, as the same value (the property
@@ -714,10 +714,18 @@ mod tests {
             ("-0", "-7", "1e3"),
             ("-9223372036854775808", "9007199254740992e-3", "0.0"),
             // What Python's json writes for random floats: 16 and 17
-            // significant digits, and its exponent form.
+            // significant digits, and its exponent form. Without serde's
+            // `float_roundtrip`, 2.5506902573942902e-05 and
+            // 1.2345678901234567e+300 come out a bit apart: these also
+            // keep that feature on.
             ("13.436424411240122", "0.8474337369372327", "1.0"),
             ("-76.37746189766141", "2.5506902573942902e-05", "1e2"),
             ("1.2345678901234567e+300", "9.999999999999999e-301", "7"),
+            // Halfway cases (ties to even), the smallest normal rounded
+            // up to, the largest finite, and a significand of u64::MAX.
+            ("4503599627370496.5", "9007199254740992.5", "0"),
+            ("2.2250738585072012e-308", "1.7976931348623158079e308", "1"),
+            ("18446744073709551615e-20", "-0.000000000000000000123", "2"),
         ] {
             texts.push(format!(
                 r#"{{"name":"h","type":"histogram","labels":{{}},"value":{value},"buckets":[{{"count":{count},"le":{le}}}],"sum":{value},"count":{count}}}"#

@@ -40,8 +40,8 @@ impl Cursor<'_> {
     /// as serde_json's `parse_integer` gives it (`-0` and below `i64::MIN`
     /// as floats); a decimal or exponent form with a significand of up to
     /// 2^53 and a power of ten within ±22 by one exact product or quotient,
-    /// and one of up to 19 digits otherwise by [`rounded`]. More digits
-    /// are left to serde.
+    /// and one whose digits fit in a u64 (any 19, some 20) otherwise by
+    /// [`rounded`]. More digits are left to serde.
     pub(super) fn number(&mut self) -> Got<Number> {
         self.peek()?;
         let start = self.at;
@@ -101,7 +101,7 @@ impl Cursor<'_> {
     }
 }
 
-/// A decimal of up to 19 significant digits that one exact product can't
+/// A decimal whose digits fit in a u64 but that one exact product can't
 /// give (what Python writes for most floats: `0.8734912345678901`), read
 /// by std's parser, which rounds correctly, as serde_json's own does with
 /// its `float_roundtrip` feature (Cargo.toml turns it on): the same value
