@@ -40,6 +40,7 @@ pub mod place;
 pub mod schema;
 pub mod series_index;
 pub mod split;
+pub mod stop;
 pub mod strict;
 pub mod validate;
 pub mod violation;

@@ -21,11 +21,11 @@
 //! (the same 1,000 steps in each of 100 families) be shared after a
 //! pause or two.
 //!
-//! The same list remembers which names
-//! passed [`super::FamilySet::check_label_name`]: its answer depends only
-//! on the name and the set's options, so a name that passed once passes
-//! again. A refused name is never remembered; it is refused, with its own
-//! pointer, every time it is given.
+//! The same list remembers which names passed
+//! [`super::FamilySet::check_label_name`]: its answer depends only on the
+//! name and the set's options, so a name that passed once passes again. A
+//! refused name is never remembered; it is refused, with its own pointer,
+//! every time it is given.
 
 use std::cell::Cell;
 use std::collections::HashSet;
