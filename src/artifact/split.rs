@@ -44,27 +44,37 @@ pub const CUT: f64 = 0.5;
 /// series counts guessed from byte offsets reserve no more than that.
 const MIN_ENTRY: f64 = 38.0;
 
-/// A file to be read on two threads, and its length when that was decided.
-#[derive(Debug, Clone, Copy)]
+/// A file to be read on two threads: its path, and the identity of the
+/// file the calling thread has open there.
+#[derive(Clone, Copy)]
 pub struct Plan<'a> {
     pub path: &'a Path,
-    pub len: u64,
+    file: Identity,
 }
 
-/// Whether `path`, once two threads are asked for, is to be read on two:
-/// two cores, and a regular file of at least [`MIN_BYTES`] and at most
+impl Plan<'_> {
+    /// The file's length when the read began.
+    pub fn bytes(&self) -> u64 {
+        self.file.len
+    }
+}
+
+/// Whether `path`, whose open file (the one the calling thread reads) has
+/// `metadata`, is to be read on two threads once two are asked for: two
+/// cores, and a regular file of at least [`MIN_BYTES`] and at most
 /// `max_bytes` (past it, the one pass must meet the limit as it reads).
-pub fn plan(path: &Path, max_bytes: u64) -> Option<Plan<'_>> {
+pub fn plan<'a>(path: &'a Path, metadata: &std::fs::Metadata, max_bytes: u64) -> Option<Plan<'a>> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let len = std::fs::metadata(path).map_or(0, |m| if m.is_file() { m.len() } else { 0 });
-    (cores >= 2 && (MIN_BYTES..=max_bytes).contains(&len)).then_some(Plan { path, len })
+    let file = Identity::of(metadata);
+    let sized = metadata.is_file() && (MIN_BYTES..=max_bytes).contains(&file.len);
+    (cores >= 2 && sized).then_some(Plan { path, file })
 }
 
 /// [`onepass::read`] of `input`, which holds the bytes of the planned
 /// file, with the entries past [`CUT`] of it read on a second thread.
 pub fn read(input: impl Read, plan: Plan, set: &mut FamilySet) -> Option<Value> {
-    let target = (plan.len as f64 * CUT) as u64;
-    read_cut(input, plan.path, target, set, false).0
+    let target = (plan.bytes() as f64 * CUT) as u64;
+    read_cut(input, plan.path, Some(plan.file), target, set, false).0
 }
 
 /// [`read`] cut at the first entry boundary at or past byte `target`, the
@@ -77,12 +87,14 @@ pub fn read_cut_at(
     target: u64,
     set: &mut FamilySet,
 ) -> (Option<Value>, Option<Range<usize>>) {
-    read_cut(input, path, target, set, true)
+    let file = std::fs::metadata(path).ok().map(|m| Identity::of(&m));
+    read_cut(input, path, file, target, set, true)
 }
 
 fn read_cut(
     input: impl Read,
     path: &Path,
+    file: Option<Identity>,
     target: u64,
     set: &mut FamilySet,
     patient: bool,
@@ -91,7 +103,7 @@ fn read_cut(
         state: Mutex::new(State::default()),
         decided: Condvar::new(),
         patient,
-        file: std::fs::metadata(path).ok().map(|m| Identity::of(&m)),
+        file,
         cancel: AtomicBool::new(false),
     };
     map_whole_blocks();
@@ -167,7 +179,7 @@ struct Shared {
     decided: Condvar,
     /// Whether the calling thread waits for that before its first entry.
     patient: bool,
-    /// The file's identity and length when the read began.
+    /// The identity and length of the file the calling thread reads.
     file: Option<Identity>,
     /// The calling thread is done, or will not merge: stop.
     cancel: AtomicBool,
@@ -605,6 +617,18 @@ mod tests {
         std::fs::rename(&other, &path).unwrap();
         assert!(reopen(&path, &began).is_none());
         assert!(reopen(&dir.path().join("gone.json"), &began).is_none());
+        // The plan names the file the calling thread has open, not what
+        // the path names by the time the plan is made.
+        let open = File::open(&path).unwrap();
+        std::fs::write(&other, "[5, 6]").unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        let file = Identity::of(&open.metadata().unwrap());
+        assert!(reopen(&path, &shared(&path)).is_some());
+        let planned = Shared {
+            file: Some(file),
+            ..shared(&path)
+        };
+        assert!(reopen(&path, &planned).is_none());
     }
 
     #[test]

@@ -60,9 +60,9 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Opti
         base_dir: source.base_dir(),
     };
     let mut input = source::stream(source, &cfg.read);
-    let file = match source {
-        Source::Path(path) if cfg.read.two_threads => {
-            artifact::split::plan(path, cfg.read.max_bytes)
+    let file = match (source, input.as_ref().and_then(|s| s.file())) {
+        (Source::Path(path), Some(metadata)) if cfg.read.two_threads => {
+            artifact::split::plan(path, metadata, cfg.read.max_bytes)
         }
         _ => None,
     };
@@ -72,7 +72,8 @@ pub fn load_source(source: &Source, cfg: &ArtifactConfig) -> Result<(Model, Opti
         report::debug(|| match file {
             Some(plan) => format!(
                 "read {}: a file of {} bytes, in one pass",
-                origin.name, plan.len
+                origin.name,
+                plan.bytes()
             ),
             None => format!(
                 "read {}: {} bytes, in one pass",

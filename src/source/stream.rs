@@ -26,6 +26,8 @@ pub struct Stream {
     input: Input,
     left: u64,
     read: u64,
+    /// A file's metadata, taken from the file this stream reads.
+    file: Option<std::fs::Metadata>,
 }
 
 enum Input {
@@ -45,17 +47,18 @@ enum Input {
 /// read it whole (S3, Argo, `--member`, an archive file, a closed stdin, or
 /// what can't be opened: the long way says why).
 pub fn stream(source: &Source, opts: &ReadOptions) -> Option<Stream> {
-    let input = match source {
+    let (input, file) = match source {
         Source::Path(path) => {
             let mut file = File::open(path).ok()?;
-            if opts.member.is_some() || !file.metadata().ok()?.is_file() {
+            let metadata = file.metadata().ok()?;
+            if opts.member.is_some() || !metadata.is_file() {
                 return None;
             }
             let head = head_of(&mut file).ok()?;
             if archive::is_archive(&head) {
                 return None;
             }
-            Input::File(Cursor::new(head).chain(file))
+            (Input::File(Cursor::new(head).chain(file)), Some(metadata))
         }
         Source::Stdin if opts.member.is_none() && !super::stdin_is_closed() => {
             // Made before anything is read: without it, stdin is left
@@ -63,12 +66,13 @@ pub fn stream(source: &Source, opts: &ReadOptions) -> Option<Stream> {
             let mut spill = spill_file()?;
             let head = head_of(&mut io::stdin().lock()).unwrap_or_default();
             let broken = spill.write_all(&head).is_err();
-            Input::Stdin {
+            let stdin = Input::Stdin {
                 archive: archive::is_archive(&head),
                 head: Cursor::new(head),
                 spill,
                 broken,
-            }
+            };
+            (stdin, None)
         }
         _ => return None,
     };
@@ -76,6 +80,7 @@ pub fn stream(source: &Source, opts: &ReadOptions) -> Option<Stream> {
         input,
         left: opts.max_bytes,
         read: 0,
+        file,
     })
 }
 
@@ -149,6 +154,11 @@ impl Stream {
     /// How many bytes of the source were read.
     pub fn bytes_read(&self) -> u64 {
         self.read
+    }
+
+    /// The metadata of the file this stream reads, if it reads a file.
+    pub fn file(&self) -> Option<&std::fs::Metadata> {
+        self.file.as_ref()
     }
 }
 
