@@ -52,8 +52,8 @@ impl Entry<'static> {
 /// messages that point at both places.
 struct FirstSeen {
     family: usize,
-    pointer: String,
-    help_pointer: Option<String>,
+    pointer: At,
+    help_pointer: Option<At>,
 }
 
 /// The families being built, and what was found wrong on the way.
@@ -223,7 +223,7 @@ impl<'a> FamilySet<'a> {
                         f.name,
                         self.by_name[&f.name].pointer
                     );
-                    found.push(Problem::new(seen.pointer.clone(), msg).with_kind("name-collision"));
+                    found.push(Problem::new(&seen.pointer, msg).with_kind("name-collision"));
                 }
             }
         }
@@ -313,8 +313,8 @@ impl<'a> FamilySet<'a> {
             });
             let first = FirstSeen {
                 family: self.families.len() - 1,
-                pointer: at.to_string(),
-                help_pointer: (!e.help.is_empty()).then(|| at.to_string()),
+                pointer: at.clone(),
+                help_pointer: (!e.help.is_empty()).then(|| at.clone()),
             };
             self.by_name.insert(e.name.to_string(), first);
             return Some(self.families.len() - 1);
@@ -333,14 +333,14 @@ impl<'a> FamilySet<'a> {
                 "help {:?} differs from {:?} given at {}; a family has one help text",
                 e.help,
                 fam.help,
-                seen.help_pointer.as_deref().unwrap_or(&seen.pointer)
+                seen.help_pointer.as_ref().unwrap_or(&seen.pointer)
             )
         } else {
             if !e.help.is_empty() && fam.help.is_empty() {
                 fam.help = e.help.to_string();
             }
             if seen.help_pointer.is_none() && !e.help.is_empty() {
-                seen.help_pointer = Some(at.to_string());
+                seen.help_pointer = Some(at.clone());
             }
             return Some(seen.family);
         };

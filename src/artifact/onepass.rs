@@ -45,9 +45,11 @@ pub(super) fn read_with(
 
 /// The entries from some place on, read elsewhere.
 pub(super) trait Tail {
-    /// Before entry `i` is read: add the entries from `i` on that were
-    /// read elsewhere (each through [`native::entry`], in order), if any.
-    fn entries(&mut self, i: usize, set: &mut FamilySet, labels: &Labels) -> Rest;
+    /// Before entry `i`, which starts at or after byte `at` of the input
+    /// (just past the `,` before it), is read: add the entries from `i`
+    /// on that were read elsewhere (each through [`native::entry`], in
+    /// order), if any.
+    fn entries(&mut self, i: usize, at: u64, set: &mut FamilySet, labels: &Labels) -> Rest;
 }
 
 /// What a [`Tail`] did at an entry's turn.
@@ -63,7 +65,7 @@ pub(super) enum Rest {
 struct NoTail;
 
 impl Tail for NoTail {
-    fn entries(&mut self, _: usize, _: &mut FamilySet, _: &Labels) -> Rest {
+    fn entries(&mut self, _: usize, _: u64, _: &mut FamilySet, _: &Labels) -> Rest {
         Rest::Nothing
     }
 }
@@ -176,7 +178,7 @@ fn entries<R: Read>(
     }
     let mut i = 0;
     loop {
-        if let Rest::Whole(n) = tail.entries(i, set, labels) {
+        if let Rest::Whole(n) = tail.entries(i, w.offset(), set, labels) {
             return Ok((n, true));
         }
         next_entry(w, set, labels, i)?;

@@ -15,6 +15,17 @@ pub enum At {
     Shown(String),
 }
 
+impl At {
+    /// This place with an entry's number `by` more: a part of a list read
+    /// on its own, numbered from 0, put back after `by` entries.
+    pub fn shifted(self, by: u32) -> At {
+        match self {
+            At::Item { list, i } => At::Item { list, i: i + by },
+            shown => shown,
+        }
+    }
+}
+
 impl std::fmt::Display for At {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {

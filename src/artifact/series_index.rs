@@ -81,12 +81,18 @@ impl SeriesIndex {
     }
 
     /// Take in every slot of `other`, a [`Self::sibling`]'s, each moved
-    /// to the family and series `to` gives for its own.
-    pub fn absorb(&mut self, other: &SeriesIndex, to: impl Fn(&SeriesSlot) -> (usize, usize)) {
+    /// to the family and series `to` gives for its own, and its entry's
+    /// number `shift` more ([`At::shifted`]).
+    pub fn absorb(
+        &mut self,
+        other: &SeriesIndex,
+        shift: u32,
+        to: impl Fn(&SeriesSlot) -> (usize, usize),
+    ) {
         self.first.reserve(other.first.len());
         for (key, slot) in other.slots() {
             let (family, series) = to(slot);
-            self.insert(key, family, series, other.at(slot));
+            self.insert(key, family, series, other.at(slot).shifted(shift));
         }
     }
 

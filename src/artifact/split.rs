@@ -1,11 +1,20 @@
 //! The one pass ([`super::onepass`]) on two cores, for a big file: a second
 //! thread finds an entry boundary of the `"metrics"` array near [`CUT`] of
-//! the file with a cheap structural scan (strings and escapes honoured),
-//! reads the entries after it into a family set of its own (borrowing from
-//! its own window, as the one pass does), and hands that set over; the
-//! calling thread reads the entries before the boundary into its set, then
-//! merges the second set into it ([`FamilySet::merge`]): its new families
-//! after the first's, a family's series in input order.
+//! the file, reads the entries after it into a family set of its own
+//! (borrowing from its own window, as the one pass does, and numbering
+//! them from 0), and hands that set over; the calling thread reads the
+//! entries before the boundary into its set, then merges the second set
+//! into it ([`FamilySet::merge`]): its new families after the first's, a
+//! family's series in input order, the second part's entries numbered on
+//! from the first's.
+//!
+//! The boundary is guessed from the bytes just past the cut
+//! ([`guess`]), so the second thread reads from the start; where no guess
+//! holds, a structural scan of everything before the cut finds it
+//! ([`scan`]). Either way it is only taken as the `,` at a byte offset,
+//! and the calling thread merges only if it lands on that very `,`
+//! between two of its entries: past it, the guess was wrong, and it reads
+//! on alone.
 //!
 //! Only a clean read is merged. Should either part find anything wrong
 //! (a refused entry, a problem, `--max-series` passed, keys after
@@ -31,7 +40,9 @@ use super::native::Labels;
 use super::onepass::{self, Rest, Tail};
 use super::window::{Window, CHUNK};
 
+mod guess;
 mod scan;
+use guess::{guess, Cut};
 use scan::scan;
 
 /// Below this, a second thread costs more than it saves.
@@ -187,12 +198,12 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    /// The first entry the calling thread has not yet decided to read;
-    /// kept up to date only until the cut is decided, the only time the
-    /// second thread looks at it.
-    next: usize,
-    /// The entry from which the second thread reads.
-    cut: Option<usize>,
+    /// Where the entry the calling thread reads now starts (its bytes
+    /// before that are read); kept up to date only until the cut is
+    /// decided, the only time the second thread looks at it.
+    read_to: u64,
+    /// The offset of the `,` after which the second thread reads.
+    cut: Option<u64>,
     /// The second thread took its cut, or gave up.
     decided: bool,
 }
@@ -213,10 +224,11 @@ impl Drop for Decided<'_> {
     }
 }
 
-/// The second thread's part, read cleanly to the end: its set and entries.
+/// The second thread's part, read cleanly to the end: its set, and how
+/// many entries it holds.
 struct Half<'a> {
     set: FamilySet<'a>,
-    entries: Range<usize>,
+    entries: usize,
 }
 
 /// The calling thread's side: hand the top-level labels over; at the cut,
@@ -230,12 +242,12 @@ struct Merged<'s, 'a> {
     reserved: bool,
     /// The second thread's cut, once it is decided (`None` inside: it
     /// took none).
-    cut: Option<Option<usize>>,
+    cut: Option<Option<u64>>,
     merged: Option<Range<usize>>,
 }
 
 impl Tail for Merged<'_, '_> {
-    fn entries(&mut self, i: usize, set: &mut FamilySet, labels: &Labels) -> Rest {
+    fn entries(&mut self, i: usize, at: u64, set: &mut FamilySet, labels: &Labels) -> Rest {
         if let Some(tx) = self.labels.take() {
             // Known once the entries start (before `"metrics"` or never).
             let _ = tx.send(labels.clone().into_owned());
@@ -243,38 +255,64 @@ impl Tail for Merged<'_, '_> {
         if self.over {
             return Rest::Nothing;
         }
-        if let Some(cut) = self.cut {
-            // Decided: the cut can no longer move, so no lock is taken.
-            if cut != Some(i) {
-                return Rest::Nothing;
-            }
-        } else {
-            let mut state = self.shared.state();
-            while self.shared.patient && !state.decided {
-                state = self
-                    .shared
-                    .decided
-                    .wait(state)
-                    .unwrap_or_else(|e| e.into_inner());
-            }
-            if state.decided {
-                self.cut = Some(state.cut);
-            }
-            if state.cut != Some(i) {
-                state.next = i + 1;
-                let cut = state.cut.filter(|_| !self.reserved);
-                drop(state);
-                if let Some(cut) = cut {
-                    // Room for the series before the cut (the second
-                    // set's index is kept beside this one, not taken in):
-                    // the index does not regrow.
-                    self.reserved = true;
-                    set.reserve(cut.saturating_sub(i));
-                }
-                return Rest::Nothing;
-            }
+        // Decided, the cut can no longer move, so no lock is taken.
+        let Some(cut) = self.cut.or_else(|| self.decided(at)) else {
+            return Rest::Nothing;
+        };
+        let Some(cut) = cut else {
+            self.over = true;
+            return Rest::Nothing;
+        };
+        if at <= cut {
+            self.reserve(i, at, cut, set);
+            return Rest::Nothing;
         }
         self.over = true;
+        if at > cut + 1 {
+            // Passed without landing on it: inside a string or an entry.
+            self.shared.cancel.store(true, Ordering::Relaxed);
+            return alone(i, "the second thread's cut was not between two entries");
+        }
+        self.merge(i, set)
+    }
+}
+
+impl Merged<'_, '_> {
+    /// The second thread's cut, if it is decided; if not, note that the
+    /// calling thread reads the entry at `at` (a cut before it is refused).
+    fn decided(&mut self, at: u64) -> Option<Option<u64>> {
+        let mut state = self.shared.state();
+        while self.shared.patient && !state.decided {
+            state = self
+                .shared
+                .decided
+                .wait(state)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        if !state.decided {
+            state.read_to = at;
+            return None;
+        }
+        self.cut = Some(state.cut);
+        self.cut
+    }
+
+    /// Room in `set`'s index for the series before the cut at byte `cut`,
+    /// at the rate of entries so far (entry `i` starts at `at`): the index
+    /// does not regrow (the second set's index is kept beside this one,
+    /// not taken in).
+    fn reserve(&mut self, i: usize, at: u64, cut: u64, set: &mut FamilySet) {
+        if self.reserved || i == 0 {
+            return;
+        }
+        self.reserved = true;
+        let per_entry = (at as f64 / i as f64).max(MIN_ENTRY);
+        set.reserve(((cut - at) as f64 / per_entry) as usize);
+    }
+
+    /// At the cut, entry `i`: merge the second set, whose entries are
+    /// numbered on from `i`, if both parts are clean and agree.
+    fn merge(&mut self, i: usize, set: &mut FamilySet) -> Rest {
         if !set.is_clean() {
             self.shared.cancel.store(true, Ordering::Relaxed);
             return alone(i, "a problem before them");
@@ -286,12 +324,12 @@ impl Tail for Merged<'_, '_> {
         else {
             return alone(i, "the second thread's part was not clean");
         };
-        if !set.merge(later) {
+        if !set.merge(later, i) {
             return alone(i, "the two parts do not merge");
         }
-        let n = entries.end;
+        let n = i + entries;
         crate::report::debug(|| format!("entries {i} to {} read on a second thread", n - 1));
-        self.merged = Some(entries);
+        self.merged = Some(i..n);
         Rest::Whole(n)
     }
 }
@@ -316,38 +354,45 @@ fn second<'a>(
     let Some(mut file) = reopen(path, shared) else {
         return;
     };
-    let Some((cut, at)) = scan(&mut file, target, &shared.cancel) else {
+    // The guess's trial reads entries, which take the top-level labels.
+    let Ok(labels) = labels.recv() else { return };
+    let cut =
+        guess(&mut file, target, &set, &labels).or_else(|| scanned(&mut file, target, shared));
+    let Some(cut) = cut else {
         return;
     };
     {
         let mut state = shared.state();
-        if cut < state.next {
+        if cut.at < state.read_to {
             return;
         }
-        state.cut = Some(cut);
+        state.cut = Some(cut.at);
     }
     drop(decided);
     // Room for the series expected after the cut: the index does not
     // regrow (measured: 0.2 MB less at the peak, 100k series).
-    let per_entry = (at as f64 / cut as f64).max(MIN_ENTRY);
     let len = shared.file.map_or(0, |f| f.len);
-    set.reserve((len.saturating_sub(at) as f64 / per_entry) as usize);
-    let Ok(labels) = labels.recv() else { return };
-    if let Some(end) = rest(file, at, cut, shared, &mut set, &labels) {
-        let _ = tx.send(Half {
-            set,
-            entries: cut..end,
-        });
+    let per_entry = cut.per_entry.max(MIN_ENTRY);
+    set.reserve((len.saturating_sub(cut.at) as f64 / per_entry) as usize);
+    if let Some(entries) = rest(file, cut.at, shared, &mut set, &labels) {
+        let _ = tx.send(Half { set, entries });
     }
 }
 
-/// The entries from the `,` at byte `at` of `file` on (the first is entry
-/// `first`), added to `set`; the end of their numbers, if the input after
-/// them is `]`, `}` and its end, and `set` is clean.
+/// The cut found by [`scan`]ning `file` from its start.
+fn scanned(file: &mut File, target: u64, shared: &Shared) -> Option<Cut> {
+    file.seek(SeekFrom::Start(0)).ok()?;
+    let (entries, at) = scan(&mut *file, target, &shared.cancel)?;
+    let per_entry = at as f64 / entries as f64;
+    Some(Cut { at, per_entry })
+}
+
+/// The entries from the `,` at byte `at` of `file` on, added to `set`
+/// numbered from 0; how many, if the input after them is `]`, `}` and its
+/// end, and `set` is clean.
 fn rest(
     mut file: File,
     at: u64,
-    first: usize,
     shared: &Shared,
     set: &mut FamilySet,
     labels: &Labels,
@@ -355,7 +400,7 @@ fn rest(
     file.seek(SeekFrom::Start(at)).ok()?;
     // Starting at the `,`: a byte-order mark here is not skipped.
     let mut w = Window::new(file).ok()?;
-    let mut i = first;
+    let mut i = 0;
     loop {
         if shared.cancel.load(Ordering::Relaxed) || w.eat(b',') != Ok(true) {
             return None;
@@ -417,7 +462,9 @@ mod tests {
         prop_oneof![
             4 => (0..3u8).prop_map(|n| n.to_string()),
             1 => (50..2000usize, any::<u8>()).prop_map(|(n, seed)| {
-                let tricky = ["\"", "\\", ",", "]", "}", "[", "{", "\u{e9}", "\u{2028}", "\n", "x"];
+                // `}, {` is where a guess may fall: inside a string, its
+                // trial fails on the `\"` of a key, or on a value's end.
+                let tricky = ["\"", "\\", ",", "]", "}", "[", "{", "\u{e9}", "\u{2028}", "\n", "x", "}, {", "}, {\"k\": 1}, {"];
                 (0..n).map(|i| tricky[(i * 7 + seed as usize) % tricky.len()]).collect()
             }),
         ]
@@ -593,6 +640,85 @@ mod tests {
             let clean = one.starts_with("Some(") && one.contains(" false Ok(");
             prop_assert_eq!(merged, clean && cut.is_some(), "{}", one);
         }
+    }
+
+    /// Both parts' numbers in the messages of a merged read: a family of
+    /// the second part is pointed at by its number in the whole array.
+    #[test]
+    fn a_merged_part_is_pointed_at_by_its_numbers_in_the_whole_array() {
+        let gauge = |name: &str, i: usize| {
+            format!(
+                r#"{{"name": "{name}", "type": "gauge", "value": 1, "labels": {{"i": "{i}"}}}}"#
+            )
+        };
+        let histogram = r#"{"name": "h", "type": "histogram", "buckets": [{"le": 1, "count": 1}, {"le": 2, "count": 2}], "sum": 1, "count": 2}"#;
+        let mut entries = vec![histogram.to_string()];
+        entries.extend((1..40).map(|i| gauge("g", i)));
+        entries.push(gauge("h_count", 40));
+        let text = format!(r#"{{"metrics": [{}]}}"#, entries.join(", "));
+        let target = text.len() as u64 / 2;
+        let (one, two, merged) = both(&text, target, usize::MAX);
+        assert_eq!(one, two);
+        assert!(merged, "{two}");
+        assert!(
+            one.contains(r#"/metrics/40: metric \"h_count\" collides"#),
+            "{one}"
+        );
+        assert!(one.contains("histogram \\\"h\\\" at /metrics/0"), "{one}");
+    }
+
+    /// A cut the calling thread passes without landing on it (a guess that
+    /// was inside an entry) is not taken, however clean the second part.
+    #[test]
+    fn a_cut_the_calling_thread_passes_is_not_taken() {
+        let text = r#"{"metrics": [{"name": "a", "type": "gauge", "value": 1, "help": "}, {"}, {"name": "b", "type": "gauge", "value": 2}]}"#;
+        let inside = text.find("}, {\"}").unwrap() as u64 + 1;
+        let one = outcome(usize::MAX, |set| onepass::read(text.as_bytes(), set));
+        let mut merged = None;
+        let shared = Shared {
+            state: Mutex::new(State {
+                read_to: 0,
+                cut: Some(inside),
+                decided: true,
+            }),
+            decided: Condvar::new(),
+            patient: false,
+            file: None,
+            cancel: AtomicBool::new(false),
+        };
+        let two = outcome(usize::MAX, |set| {
+            // A clean part that would merge, were the cut taken.
+            let mut later = set.sibling();
+            let b = br#", {"name": "b", "type": "gauge", "value": 2}]}"#;
+            let labels = Labels::default();
+            let mut w = Window::new(&b[..]).unwrap();
+            assert_eq!(w.eat(b','), Ok(true));
+            onepass::next_entry(&mut w, &mut later, &labels, 0).unwrap();
+            let (half_tx, half) = sync_channel(1);
+            half_tx
+                .send(Half {
+                    set: later,
+                    entries: 1,
+                })
+                .ok()
+                .unwrap();
+            let mut tail = Merged {
+                shared: &shared,
+                labels: None,
+                half,
+                over: false,
+                reserved: false,
+                cut: None,
+                merged: None,
+            };
+            let read = onepass::read_with(text.as_bytes(), set, &mut tail);
+            merged = tail.merged;
+            read
+        });
+        assert_eq!(one, two);
+        assert!(one.contains("Ok("), "{one}");
+        assert_eq!(merged, None);
+        assert!(shared.cancel.load(Ordering::Relaxed));
     }
 
     #[test]

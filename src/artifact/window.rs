@@ -58,6 +58,8 @@ pub struct Window<R> {
     text: String,
     /// The next byte of `text` to read.
     pos: usize,
+    /// How many bytes before `text` were read and dropped.
+    dropped: u64,
     /// Where reads land, allocated once; its first `held` bytes are a
     /// character cut by the last read, not yet in `text`.
     raw: Vec<u8>,
@@ -74,6 +76,7 @@ impl<R: Read> Window<R> {
             reader,
             text: String::with_capacity(2 * CHUNK),
             pos: 0,
+            dropped: 0,
             raw: vec![0; CHUNK + 4],
             held: 0,
             eof: false,
@@ -93,6 +96,7 @@ impl<R: Read> Window<R> {
             return Ok(false);
         }
         self.text.drain(..self.pos);
+        self.dropped += self.pos as u64;
         self.pos = 0;
         let held = self.held;
         let n = loop {
@@ -120,6 +124,13 @@ impl<R: Read> Window<R> {
         self.raw.copy_within(used..held + n, 0);
         self.held = held + n - used;
         Ok(true)
+    }
+
+    /// How many bytes of the input were taken (whitespace skipped by a
+    /// peek included): the offset of the next one from where the reader
+    /// was when the window was made.
+    pub fn offset(&self) -> u64 {
+        self.dropped + self.pos as u64
     }
 
     /// The next byte that is not JSON whitespace, left unread; `None` at
@@ -264,6 +275,29 @@ mod tests {
             w.eat(b',')?;
         }
         Ok(out)
+    }
+
+    /// The offset counts the bytes taken however the input is cut: a
+    /// byte-order mark, values, and whitespace a peek skipped.
+    #[test]
+    fn the_offset_is_the_bytes_taken() {
+        let text = "\u{feff}[1, \"\u{e9}\" ,  {\"a\": 2}]";
+        for per_read in [1, 2, 3, 7, usize::MAX] {
+            let mut w = Window::new(Trickle(text.as_bytes(), per_read)).unwrap();
+            assert_eq!(w.offset(), 3);
+            assert_eq!(w.eat(b'['), Ok(true));
+            let _: u32 = w.owned().unwrap();
+            assert_eq!(w.eat(b','), Ok(true));
+            let _: String = w.owned().unwrap();
+            assert_eq!(w.offset(), text.find(" ,").unwrap() as u64);
+            assert_eq!(w.eat(b','), Ok(true));
+            assert_eq!(w.offset(), text.find(",  {").unwrap() as u64 + 1);
+            assert_eq!(w.peek(), Ok(Some(b'{')));
+            assert_eq!(w.offset(), text.find('{').unwrap() as u64);
+            let _: serde_json::Value = w.owned().unwrap();
+            assert_eq!(w.eat(b']'), Ok(true));
+            assert_eq!(w.offset(), text.len() as u64);
+        }
     }
 
     #[test]

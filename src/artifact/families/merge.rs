@@ -18,11 +18,13 @@
 
 use super::{FamilySet, FirstSeen, SeriesIndex};
 
-/// A merged set's index, and where each of its families went here: the
-/// family, and the number of series before its own.
+/// A merged set's index, where each of its families went here (the
+/// family, and the number of series before its own), and the number of
+/// entries before its own.
 pub(super) struct Later {
     index: SeriesIndex,
     moved: Vec<(usize, usize)>,
+    base: u32,
 }
 
 impl<'a> FamilySet<'a> {
@@ -43,16 +45,25 @@ impl<'a> FamilySet<'a> {
     }
 
     /// Add `later`'s families (a [`Self::sibling`]'s, its entries all
-    /// given after this set's) to these, as if its entries had been added
-    /// here: its new families after these, a family's series after its
-    /// series here. `false`, with nothing changed, where either set is not
-    /// [clean](Self::is_clean) or adding them here would find a problem.
-    pub fn merge(&mut self, later: FamilySet) -> bool {
+    /// given after this set's, numbered from 0 where they are entry
+    /// `base` on) to these, as if its entries had been added here: its new
+    /// families after these, a family's series after its series here.
+    /// `false`, with nothing changed, where either set is not
+    /// [clean](Self::is_clean), `later` warned (its pointers would need
+    /// renumbering; the native format never warns), or adding them here
+    /// would find a problem.
+    pub fn merge(&mut self, later: FamilySet, base: usize) -> bool {
         self.absorb_later();
         // One merge a read: a set is never merged twice, so `later` holds
         // no index of its own left to take in (it would be dropped here).
         debug_assert!(later.later.is_none());
         if !self.is_clean() || !later.is_clean() || !self.limit.fits_with(&later.limit) {
+            return false;
+        }
+        let Ok(base) = u32::try_from(base) else {
+            return false;
+        };
+        if !later.warnings.is_empty() {
             return false;
         }
         if !self.agrees_with(&later) || self.shares_a_series_with(&later) {
@@ -62,7 +73,6 @@ impl<'a> FamilySet<'a> {
             families,
             mut by_name,
             index,
-            warnings,
             limit,
             ..
         } = later;
@@ -70,11 +80,14 @@ impl<'a> FamilySet<'a> {
         // series are before its own.
         let mut moved = Vec::with_capacity(families.len());
         for family in families {
-            let first = by_name.remove(&family.name);
+            let first = by_name.remove(&family.name).map(|first| FirstSeen {
+                pointer: first.pointer.shifted(base),
+                help_pointer: first.help_pointer.map(|at| at.shifted(base)),
+                ..first
+            });
             moved.push(self.take_family(family, first));
         }
-        self.later = Some(Later { index, moved });
-        self.warnings.extend(warnings);
+        self.later = Some(Later { index, moved, base });
         self.limit.absorb(&limit);
         true
     }
@@ -82,10 +95,10 @@ impl<'a> FamilySet<'a> {
     /// Take a merged set's index into this one's, so that a series added
     /// from now on is found in either part.
     pub(super) fn absorb_later(&mut self) {
-        let Some(Later { index, moved }) = self.later.take() else {
+        let Some(Later { index, moved, base }) = self.later.take() else {
             return;
         };
-        self.index.absorb(&index, |slot| {
+        self.index.absorb(&index, base, |slot| {
             let (family, before) = moved[slot.family as usize];
             (family, before + slot.series as usize)
         });
