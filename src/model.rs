@@ -59,10 +59,20 @@ pub struct Family {
 /// pairs instead of 12.8 MB.
 pub type Label = arcstr::ArcStr;
 
+/// A series' label pairs, sorted by name: up to [`INLINE_LABELS`] of them
+/// in the series itself, more in an allocation of their own.
+pub type Labels = smallvec::SmallVec<[(Label, Label); INLINE_LABELS]>;
+
+/// How many label pairs a series holds without an allocation. A series
+/// then takes 112 bytes (with 4 pairs, 64 bytes and an 80-byte
+/// allocation took 144), and 100,000 of them cost 100,000 fewer calls to
+/// `malloc`, which once a second thread exists takes the arena's lock.
+pub const INLINE_LABELS: usize = 4;
+
 /// One series: its labels (sorted by name) and its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    pub labels: Vec<(Label, Label)>,
+    pub labels: Labels,
     pub sample: Sample,
 }
 

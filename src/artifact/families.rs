@@ -8,21 +8,20 @@
 //! pointer, and reported before anything is pushed.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use anyhow::Result;
 
 pub use super::built::{BuildOptions, InlineMetric, Model, Proposed};
-use super::hashing::ContentHasher;
 use super::limit::Limit;
 use super::place::At;
 use super::series_index::{SeriesIndex, SeriesSlot};
 use crate::error::Problem;
 use crate::model::{
-    is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Sample,
-    Series,
+    is_metric_name, label_name_problem, reserved_metric_problem, series_id, Family, Kind, Labels,
+    Sample, Series,
 };
 
+mod by_name;
 mod merge;
 mod names;
 
@@ -60,7 +59,7 @@ struct FirstSeen {
 pub struct FamilySet<'a> {
     pub opts: &'a BuildOptions,
     families: Vec<Family>,
-    by_name: HashMap<String, FirstSeen, ContentHasher>,
+    by_name: by_name::ByName,
     index: SeriesIndex,
     /// A merged set's index, taken into `index` only if a series is added
     /// after the merge ([`merge::Later`]).
@@ -84,7 +83,7 @@ impl<'a> FamilySet<'a> {
         FamilySet {
             opts,
             families: Vec::new(),
-            by_name: HashMap::default(),
+            by_name: Default::default(),
             index: SeriesIndex::default(),
             later: None,
             strings: Default::default(),
@@ -216,12 +215,14 @@ impl<'a> FamilySet<'a> {
             };
             for s in suffixes {
                 let other = format!("{}{s}", f.name);
-                if let Some(seen) = self.by_name.get(&other) {
+                if let Some(seen) = self.by_name.get(&self.families, &other) {
+                    let first = (self.by_name.get(&self.families, &f.name))
+                        .expect("every family is recorded by name");
                     let msg = format!(
                         "metric {other:?} collides with the {s} series of {} {:?} at {}; rename one of them",
                         f.kind.name(),
                         f.name,
-                        self.by_name[&f.name].pointer
+                        first.pointer
                     );
                     found.push(Problem::new(&seen.pointer, msg).with_kind("name-collision"));
                 }
@@ -277,10 +278,9 @@ impl<'a> FamilySet<'a> {
         }
         let series = self.families[idx].series.len();
         self.index.insert(key, idx, series, at);
-        // Not `into_iter().map().collect()`: that reuses the entry's
-        // allocation in place, sized for 48-byte `Cow` pairs where the
-        // series needs 32-byte `Arc` pairs (massif: 6 MB on 100k series).
-        let mut labels = Vec::with_capacity(e.labels.len());
+        // Up to `INLINE_LABELS` pairs in the series itself; more in an
+        // allocation of exactly their number.
+        let mut labels = Labels::with_capacity(e.labels.len());
         for (k, v) in &e.labels {
             labels.push(self.strings.pair(k, v));
         }
@@ -300,7 +300,7 @@ impl<'a> FamilySet<'a> {
     /// (with a problem) when the entry's name, type or help is refused.
     /// The name of a family already there was checked when it was created.
     fn family_for(&mut self, at: &At, e: &Entry) -> Option<usize> {
-        let Some(seen) = self.by_name.get_mut(&*e.name) else {
+        let Some(seen) = self.by_name.get_mut(&self.families, &e.name) else {
             if let Some((np, msg)) = name_problem(at, &e.name) {
                 self.problem_of("name", np, msg);
                 return None;
@@ -316,7 +316,7 @@ impl<'a> FamilySet<'a> {
                 pointer: at.clone(),
                 help_pointer: (!e.help.is_empty()).then(|| at.clone()),
             };
-            self.by_name.insert(e.name.to_string(), first);
+            self.by_name.insert(&self.families, first);
             return Some(self.families.len() - 1);
         };
         let fam = &mut self.families[seen.family];

@@ -11,9 +11,14 @@
 pub enum At {
     /// The `i`th entry of the list at pointer `list` (`/metrics/7`).
     Item { list: &'static str, i: u32 },
-    /// Anything else, as shown: a pointer, or `--metric …`.
-    Shown(String),
+    /// Anything else, as shown: a pointer, or `--metric …`. Boxed, not a
+    /// `String`: an `At` then takes 24 bytes, not 32, in each family's
+    /// first sighting (75,000 one-gauge families: 1.8 MB).
+    Shown(Box<str>),
 }
+
+// Kept at 24 bytes (see `Shown`).
+const _: () = assert!(std::mem::size_of::<At>() == 24);
 
 impl At {
     /// This place with an entry's number `by` more: a part of a list read
@@ -37,7 +42,7 @@ impl std::fmt::Display for At {
 
 impl From<String> for At {
     fn from(s: String) -> At {
-        At::Shown(s)
+        At::Shown(s.into_boxed_str())
     }
 }
 

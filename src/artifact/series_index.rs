@@ -131,7 +131,7 @@ impl SeriesIndex {
                 i: slot.at,
             }
         } else {
-            At::Shown(self.shown[(slot.at & !SHOWN) as usize].clone())
+            At::Shown(self.shown[(slot.at & !SHOWN) as usize].as_str().into())
         }
     }
 }

@@ -322,7 +322,7 @@ mod tests {
             "lat",
             Kind::Histogram,
             vec![Series {
-                labels: vec![("model".into(), "m1".into())],
+                labels: smallvec::smallvec![("model".into(), "m1".into())],
                 sample: Sample::Histogram {
                     buckets: vec![(0.1, 1), (1.0, 3)],
                     sum: 2.5,
@@ -334,7 +334,7 @@ mod tests {
             "q",
             Kind::Summary,
             vec![Series {
-                labels: vec![("zone".into(), "eu".into())],
+                labels: smallvec::smallvec![("zone".into(), "eu".into())],
                 sample: Sample::Summary {
                     quantiles: vec![(0.5, 0.2), (0.99, 0.9)],
                     sum: 7.0,
@@ -416,7 +416,7 @@ mod tests {
             "s",
             Kind::Summary,
             vec![Series {
-                labels: vec![],
+                labels: smallvec::smallvec![],
                 sample: Sample::Summary {
                     quantiles: vec![(0.5, f64::NAN)],
                     sum: 0.0,

@@ -114,7 +114,7 @@ mod tests {
             kind,
             series: (0..n)
                 .map(|i| Series {
-                    labels: vec![("shard".into(), format!("s\"{i}").into())],
+                    labels: smallvec::smallvec![("shard".into(), format!("s\"{i}").into())],
                     sample: match kind {
                         Kind::Histogram => Sample::Histogram {
                             buckets: vec![(1.0, 1), (2.0, i as u64)],

@@ -203,7 +203,7 @@ mod tests {
             help: "a \\ b\nc \"q\" é".into(),
             kind: Kind::Untyped,
             series: vec![Series {
-                labels: vec![("l".into(), "x\\y\n\"z\" ü".into())],
+                labels: smallvec::smallvec![("l".into(), "x\\y\n\"z\" ü".into())],
                 sample: Sample::Scalar(1.0),
             }],
         };

@@ -356,7 +356,7 @@ mod tests {
             help: String::new(),
             kind: Kind::Gauge,
             series: vec![Series {
-                labels: vec![],
+                labels: smallvec::smallvec![],
                 sample: Sample::Scalar(0.0),
             }],
         };

@@ -239,7 +239,7 @@ pub fn warn(line: &str) {
 
 /// A family of one series, labelled with the `--label` labels only.
 pub fn scalar(name: &str, kind: Kind, help: &str, labels: &[(String, String)], v: f64) -> Family {
-    let mut labels: Vec<_> = labels
+    let mut labels: crate::model::Labels = labels
         .iter()
         .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
         .collect();

@@ -310,7 +310,7 @@ impl State {
                     .series
                     .iter()
                     .map(|(labels, v)| Series {
-                        labels: labels.clone(),
+                        labels: labels.as_slice().into(),
                         sample: Sample::Scalar(*v),
                     })
                     .collect(),
@@ -416,7 +416,10 @@ mod tests {
                 ("loss", Kind::Gauge)
             ]
         );
-        assert_eq!(f[2].series[0].labels, vec![("run".into(), "r1".into())]);
+        assert_eq!(
+            f[2].series[0].labels.as_slice(),
+            [("run".into(), "r1".into())]
+        );
     }
 
     #[test]

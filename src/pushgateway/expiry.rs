@@ -29,7 +29,7 @@ pub fn family(now: f64, expires_in: Duration) -> Family {
         help: HELP.to_string(),
         kind: Kind::Gauge,
         series: vec![Series {
-            labels: Vec::new(),
+            labels: crate::model::Labels::new(),
             // Not rounded: a deadline rounded up by half a second would
             // keep a group longer than asked.
             sample: Sample::Scalar(now + expires_in.as_secs_f64()),

@@ -94,7 +94,7 @@ fn series(m: &Value, kind: Kind, key: &[(String, String)]) -> Result<Series, Str
         return Err("/timestamp_ms: a sample with a timestamp, which a push can't restore".into());
     }
     let in_key = |k: &str| key.iter().any(|(g, _)| g == k);
-    let mut labels: Vec<(Label, Label)> = Vec::new();
+    let mut labels = crate::model::Labels::new();
     for (k, v) in obj
         .get("labels")
         .and_then(Value::as_object)

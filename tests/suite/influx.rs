@@ -30,7 +30,7 @@ fn families() -> Vec<Family> {
     let labels = TRICKY
         .iter()
         .map(|(k, v)| ((*k).into(), (*v).into()))
-        .collect::<Vec<_>>();
+        .collect::<simplepipe::model::Labels>();
     vec![
         Family {
             name: "tricky_gauge".into(),
@@ -46,7 +46,7 @@ fn families() -> Vec<Family> {
             help: String::new(),
             kind: Kind::Histogram,
             series: vec![Series {
-                labels: vec![("model".into(), "m 1".into())],
+                labels: vec![("model".into(), "m 1".into())].into(),
                 sample: Sample::Histogram {
                     buckets: vec![(0.1, 1), (1.0, 3)],
                     sum: 2.5,
@@ -59,7 +59,7 @@ fn families() -> Vec<Family> {
             help: String::new(),
             kind: Kind::Gauge,
             series: vec![Series {
-                labels: vec![],
+                labels: Default::default(),
                 sample: Sample::Scalar(f64::NAN),
             }],
         },

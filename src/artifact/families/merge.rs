@@ -71,7 +71,7 @@ impl<'a> FamilySet<'a> {
         }
         let FamilySet {
             families,
-            mut by_name,
+            by_name,
             index,
             limit,
             ..
@@ -79,8 +79,9 @@ impl<'a> FamilySet<'a> {
         // For each of `later`'s families: where it goes here, and how many
         // series are before its own.
         let mut moved = Vec::with_capacity(families.len());
-        for family in families {
-            let first = by_name.remove(&family.name).map(|first| FirstSeen {
+        let firsts = by_name.into_by_family(families.len());
+        for (family, first) in families.into_iter().zip(firsts) {
+            let first = first.map(|first| FirstSeen {
                 pointer: first.pointer.shifted(base),
                 help_pointer: first.help_pointer.map(|at| at.shifted(base)),
                 ..first
@@ -108,7 +109,7 @@ impl<'a> FamilySet<'a> {
     /// type, and no other help text, as it has here.
     fn agrees_with(&self, later: &FamilySet) -> bool {
         later.families.iter().all(|f| {
-            let Some(seen) = self.by_name.get(&f.name) else {
+            let Some(seen) = self.by_name.get(&self.families, &f.name) else {
                 return true;
             };
             let here = &self.families[seen.family];
@@ -139,18 +140,16 @@ impl<'a> FamilySet<'a> {
         mut family: crate::model::Family,
         first: Option<FirstSeen>,
     ) -> (usize, usize) {
-        let Some(seen) = self.by_name.get_mut(&family.name) else {
+        let Some(seen) = self.by_name.get_mut(&self.families, &family.name) else {
             let at = self.families.len();
-            if let Some(first) = first {
-                self.by_name.insert(
-                    family.name.clone(),
-                    FirstSeen {
-                        family: at,
-                        ..first
-                    },
-                );
-            }
             self.families.push(family);
+            if let Some(first) = first {
+                let first = FirstSeen {
+                    family: at,
+                    ..first
+                };
+                self.by_name.insert(&self.families, first);
+            }
             return (at, 0);
         };
         let here = &mut self.families[seen.family];
