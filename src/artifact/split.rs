@@ -55,6 +55,10 @@ pub const CUT: f64 = 0.5;
 /// series counts guessed from byte offsets reserve no more than that.
 const MIN_ENTRY: f64 = 38.0;
 
+/// How many of its entries the calling thread must have read for their
+/// rate to say how many are left before the cut (fewer: the cut's rate).
+const RATE_ENTRIES: usize = 64;
+
 /// A file to be read on two threads: its path, and the identity of the
 /// file the calling thread has open there.
 #[derive(Clone, Copy)]
@@ -202,8 +206,8 @@ struct State {
     /// before that are read); kept up to date only until the cut is
     /// decided, the only time the second thread looks at it.
     read_to: u64,
-    /// The offset of the `,` after which the second thread reads.
-    cut: Option<u64>,
+    /// The `,` after which the second thread reads.
+    cut: Option<Cut>,
     /// The second thread took its cut, or gave up.
     decided: bool,
 }
@@ -242,7 +246,7 @@ struct Merged<'s, 'a> {
     reserved: bool,
     /// The second thread's cut, once it is decided (`None` inside: it
     /// took none).
-    cut: Option<Option<u64>>,
+    cut: Option<Option<Cut>>,
     merged: Option<Range<usize>>,
 }
 
@@ -263,12 +267,12 @@ impl Tail for Merged<'_, '_> {
             self.over = true;
             return Rest::Nothing;
         };
-        if at <= cut {
+        if at <= cut.at {
             self.reserve(i, at, cut, set);
             return Rest::Nothing;
         }
         self.over = true;
-        if at > cut + 1 {
+        if at > cut.at + 1 {
             // Passed without landing on it: inside a string or an entry.
             self.shared.cancel.store(true, Ordering::Relaxed);
             return alone(i, "the second thread's cut was not between two entries");
@@ -280,7 +284,7 @@ impl Tail for Merged<'_, '_> {
 impl Merged<'_, '_> {
     /// The second thread's cut, if it is decided; if not, note that the
     /// calling thread reads the entry at `at` (a cut before it is refused).
-    fn decided(&mut self, at: u64) -> Option<Option<u64>> {
+    fn decided(&mut self, at: u64) -> Option<Option<Cut>> {
         let mut state = self.shared.state();
         while self.shared.patient && !state.decided {
             state = self
@@ -297,17 +301,22 @@ impl Merged<'_, '_> {
         self.cut
     }
 
-    /// Room in `set`'s index for the series before the cut at byte `cut`,
-    /// at the rate of entries so far (entry `i` starts at `at`): the index
-    /// does not regrow (the second set's index is kept beside this one,
-    /// not taken in).
-    fn reserve(&mut self, i: usize, at: u64, cut: u64, set: &mut FamilySet) {
-        if self.reserved || i == 0 {
+    /// Room in `set`'s index for the series before `cut` (entry `i`
+    /// starts at `at`), at the rate of this part's entries so far once
+    /// there are [`RATE_ENTRIES`], else at the cut's: the index does not
+    /// regrow (the second set's index is kept beside this one, not taken
+    /// in).
+    fn reserve(&mut self, i: usize, at: u64, cut: Cut, set: &mut FamilySet) {
+        if self.reserved {
             return;
         }
         self.reserved = true;
-        let per_entry = (at as f64 / i as f64).max(MIN_ENTRY);
-        set.reserve(((cut - at) as f64 / per_entry) as usize);
+        let per_entry = if i >= RATE_ENTRIES {
+            at as f64 / i as f64
+        } else {
+            cut.per_entry
+        };
+        set.reserve(((cut.at - at) as f64 / per_entry.max(MIN_ENTRY)) as usize);
     }
 
     /// At the cut, entry `i`: merge the second set, whose entries are
@@ -356,8 +365,8 @@ fn second<'a>(
     };
     // The guess's trial reads entries, which take the top-level labels.
     let Ok(labels) = labels.recv() else { return };
-    let cut =
-        guess(&mut file, target, &set, &labels).or_else(|| scanned(&mut file, target, shared));
+    let cut = guess(&mut file, target, &set, &labels, &shared.cancel)
+        .or_else(|| scanned(&mut file, target, shared));
     let Some(cut) = cut else {
         return;
     };
@@ -366,7 +375,10 @@ fn second<'a>(
         if cut.at < state.read_to {
             return;
         }
-        state.cut = Some(cut.at);
+        // Decided under the same lock: a calling thread that looks now
+        // lands on the cut, rather than read past it.
+        state.cut = Some(cut);
+        state.decided = true;
     }
     drop(decided);
     // Room for the series expected after the cut: the index does not
@@ -428,7 +440,10 @@ mod tests {
     use serde_json::{json, Map};
 
     use super::*;
+    use crate::artifact::families::Entry;
+    use crate::artifact::place::At;
     use crate::artifact::BuildOptions;
+    use crate::model::Kind;
 
     /// The skeleton, whether the set holds a mismatch, and the families
     /// and warnings or the error, as text.
@@ -667,6 +682,65 @@ mod tests {
         assert!(one.contains("histogram \\\"h\\\" at /metrics/0"), "{one}");
     }
 
+    /// Entries too big for a guess's trial: the scan finds the cut, and
+    /// the parts merge as they do from a guess.
+    #[test]
+    fn where_no_guess_holds_the_scan_finds_the_cut() {
+        let help = "h".repeat(20 * 1024);
+        let entries: Vec<String> = (0..6)
+            .map(|i| format!(r#"{{"name": "a", "type": "gauge", "help": "{help}", "value": {i}, "labels": {{"i": "{i}"}}}}"#))
+            .collect();
+        let text = format!(r#"{{"metrics": [{}]}}"#, entries.join(", "));
+        let target = text.len() as u64 / 2;
+        let opts = BuildOptions::default();
+        let set = FamilySet::new(&opts, usize::MAX);
+        let never = AtomicBool::new(false);
+        let after = &text.as_bytes()[target as usize..];
+        assert_eq!(
+            guess::guess_in(after, &set, &Labels::default(), &never),
+            None
+        );
+        let (one, two, merged) = both(&text, target, usize::MAX);
+        assert_eq!(one, two);
+        assert!(merged, "{two}");
+    }
+
+    /// After a merge, an entry added to the set (an inline `--metric`)
+    /// that repeats a second-part series, or gives a second-part family
+    /// another type, is pointed at the second part's entry by its number
+    /// in the whole array.
+    #[test]
+    fn an_entry_added_after_a_merge_points_into_the_second_part() {
+        let gauge = |name: &str, i: usize| {
+            format!(
+                r#"{{"name": "{name}", "type": "gauge", "value": 1, "labels": {{"i": "{i}"}}}}"#
+            )
+        };
+        let mut entries: Vec<String> = (0..40).map(|i| gauge("g", i)).collect();
+        entries.push(gauge("late", 40));
+        let text = format!(r#"{{"metrics": [{}]}}"#, entries.join(", "));
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        let path = file.path();
+        let said = outcome(usize::MAX, |set| {
+            let target = text.len() as u64 / 2;
+            let (read, merged) = read_cut_at(File::open(path).unwrap(), path, target, set);
+            assert!(merged.is_some());
+            let mut repeat = Entry::scalar("g", Kind::Gauge, 2.0);
+            repeat.labels.push(("i".into(), "39".into()));
+            set.add(At::Shown("--metric g".into()), repeat);
+            let mut clash = Entry::scalar("late", Kind::Counter, 2.0);
+            clash.labels.push(("i".into(), "x".into()));
+            set.add(At::Shown("--metric late".into()), clash);
+            read
+        });
+        assert!(
+            said.contains("--metric g: duplicate series g{i=\\\"39\\\"}: /metrics/39 has"),
+            "{said}"
+        );
+        assert!(said.contains("--metric late: \\\"late\\\" is declared as a counter here but as a gauge at /metrics/40"), "{said}");
+    }
+
     /// A cut the calling thread passes without landing on it (a guess that
     /// was inside an entry) is not taken, however clean the second part.
     #[test]
@@ -678,7 +752,10 @@ mod tests {
         let shared = Shared {
             state: Mutex::new(State {
                 read_to: 0,
-                cut: Some(inside),
+                cut: Some(Cut {
+                    at: inside,
+                    per_entry: 50.0,
+                }),
                 decided: true,
             }),
             decided: Condvar::new(),

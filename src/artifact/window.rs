@@ -72,12 +72,18 @@ impl<R: Read> Window<R> {
     /// A window over `reader`, past a UTF-8 byte-order mark if there is one
     /// (as [`super::parse`] skips it).
     pub fn new(reader: R) -> Result<Window<R>, Stop> {
+        Window::reading(reader, CHUNK)
+    }
+
+    /// [`Window::new`], reading `chunk` bytes at a time: for a reader of a
+    /// few KiB, which a [`CHUNK`]-sized window would cost 768 KiB.
+    pub fn reading(reader: R, chunk: usize) -> Result<Window<R>, Stop> {
         let mut w = Window {
             reader,
-            text: String::with_capacity(2 * CHUNK),
+            text: String::with_capacity(2 * chunk),
             pos: 0,
             dropped: 0,
-            raw: vec![0; CHUNK + 4],
+            raw: vec![0; chunk + 4],
             held: 0,
             eof: false,
         };

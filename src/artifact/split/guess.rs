@@ -7,16 +7,21 @@
 //! second thread's first entry).
 //!
 //! It is a guess: a `,` between a `}` and a `{` may be inside a string, or
-//! between two buckets of a histogram. A guess inside a string fails its
-//! trial (a key would start with `\"`), as does one between buckets (a
-//! bucket is not an entry), and the next is tried. A wrong guess that
-//! passed its trial costs only the second thread's work: the calling
+//! between two buckets or quantiles of an entry. Only a `{` that opens
+//! with one of an entry's keys is tried ([`ENTRY_KEYS`]; a bucket's `"le"`
+//! is skipped without a trial), and at most [`TRIALS`] of them. Inside a
+//! string, a trial reads the text between that string's quotes as
+//! structure (`\"` in escaped JSON, `: ` and `, ` in plain text), which
+//! no entry is; a bucket or quantile is no entry either (the readers
+//! refuse an unknown key, and want a name and a type). A wrong guess that
+//! passed its trial would cost only the second thread's work: the calling
 //! thread merges the second part only if it lands on the guessed `,`
 //! between two entries of `"metrics"` itself, and reads on alone if it
-//! passes it ([`super`]).
+//! passes it ([`super`]). Where no guess holds, the scan finds the cut.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::super::families::FamilySet;
 use super::super::native::Labels;
@@ -34,27 +39,50 @@ const TRIAL_BYTES: usize = 16 * 1024;
 /// How many entries a trial reads, at most.
 const TRIAL_ENTRIES: usize = 64;
 
+/// How many guesses are tried, at most, before the scan is left to find
+/// the cut (a trial costs a small window and a family set).
+const TRIALS: usize = 16;
+
+/// The keys an entry may open with: a `{` followed by another (a bucket's
+/// `"le"`, a quantile's `"quantile"`) is not tried. Read by the same
+/// readers as every entry, so one opening with a key not listed here is
+/// still read, and split where the scan finds the cut.
+const ENTRY_KEYS: [&[u8]; 9] = [
+    b"name",
+    b"type",
+    b"help",
+    b"labels",
+    b"value",
+    b"buckets",
+    b"quantiles",
+    b"sum",
+    b"count",
+];
+
 /// Where the second part starts: the offset of the `,` before its first
-/// entry, and about how many bytes an entry takes there (to make room for
-/// the series to come).
-#[derive(Debug, PartialEq)]
+/// entry, and about how many bytes an entry takes (to make room for the
+/// series to come).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Cut {
     pub at: u64,
     pub per_entry: f64,
 }
 
 /// The first `,` past byte `target` of `file` between a `}` and a `{`
-/// from which entries read cleanly ([`trial`]), within [`SEARCH`] bytes.
+/// that opens with an entry's key, from which entries read cleanly
+/// ([`trial`]), within [`SEARCH`] bytes and [`TRIALS`] trials; `None` as
+/// soon as `cancel` is set.
 pub(super) fn guess(
     file: &mut File,
     target: u64,
     like: &FamilySet,
     labels: &Labels,
+    cancel: &AtomicBool,
 ) -> Option<Cut> {
     file.seek(SeekFrom::Start(target)).ok()?;
     let mut bytes = Vec::with_capacity(SEARCH);
     file.take(SEARCH as u64).read_to_end(&mut bytes).ok()?;
-    guess_in(&bytes, like, labels).map(|(at, per_entry)| Cut {
+    guess_in(&bytes, like, labels, cancel).map(|(at, per_entry)| Cut {
         at: target + at as u64,
         per_entry,
     })
@@ -62,21 +90,38 @@ pub(super) fn guess(
 
 /// [`guess`] in `bytes`: the guess's offset there, and its trial's bytes
 /// per entry.
-fn guess_in(bytes: &[u8], like: &FamilySet, labels: &Labels) -> Option<(usize, f64)> {
-    candidates(bytes).find_map(|at| {
+pub(super) fn guess_in(
+    bytes: &[u8],
+    like: &FamilySet,
+    labels: &Labels,
+    cancel: &AtomicBool,
+) -> Option<(usize, f64)> {
+    candidates(bytes).take(TRIALS).find_map(|at| {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
         let end = bytes.len().min(at + TRIAL_BYTES);
         trial(&bytes[at..end], like, labels).map(|per_entry| (at, per_entry))
     })
 }
 
-/// The offsets of every `,` in `bytes` with a `}` before it and a `{`
-/// after it, JSON whitespace between.
+/// The offsets of every `,` in `bytes` with a `}` before it and after it
+/// a `{` that opens with one of [`ENTRY_KEYS`], JSON whitespace between.
 fn candidates(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    let space = |b: &&u8| matches!(**b, b' ' | b'\n' | b'\r' | b'\t');
+    let space = |b: &u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
+    let skip = move |from: usize| from + bytes[from..].iter().take_while(|b| space(b)).count();
     memchr::memchr_iter(b',', bytes).filter(move |&at| {
         let before = bytes[..at].iter().rev().find(|b| !space(b));
-        let after = bytes[at + 1..].iter().find(|b| !space(b));
-        before == Some(&b'}') && after == Some(&b'{')
+        let open = skip(at + 1);
+        if before != Some(&b'}') || bytes.get(open) != Some(&b'{') {
+            return false;
+        }
+        let key = &bytes[skip(open + 1)..];
+        ENTRY_KEYS.iter().any(|k| {
+            key.first() == Some(&b'"')
+                && key[1..].starts_with(k)
+                && key.get(k.len() + 1) == Some(&b'"')
+        })
     })
 }
 
@@ -86,7 +131,7 @@ fn candidates(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
 /// bytes those took per entry, if so.
 fn trial(bytes: &[u8], like: &FamilySet, labels: &Labels) -> Option<f64> {
     let mut set = like.sibling();
-    let mut w = Window::new(bytes).ok()?;
+    let mut w = Window::reading(bytes, bytes.len()).ok()?;
     let (mut read, mut took) = (0, 0);
     while read < TRIAL_ENTRIES && w.eat(b',') == Ok(true) {
         let entry = onepass::next_entry(&mut w, &mut set, labels, read);
@@ -107,7 +152,37 @@ mod tests {
     fn guessed(text: &str) -> Option<usize> {
         let opts = BuildOptions::default();
         let set = FamilySet::new(&opts, usize::MAX);
-        guess_in(text.as_bytes(), &set, &Labels::default()).map(|(at, _)| at)
+        let never = AtomicBool::new(false);
+        guess_in(text.as_bytes(), &set, &Labels::default(), &never).map(|(at, _)| at)
+    }
+
+    /// More bucket gaps than there are trials before the first entry, and
+    /// CRLF between: the gaps are skipped without a trial.
+    #[test]
+    fn gaps_between_buckets_are_no_guesses() {
+        let buckets: Vec<String> = (1..=3 * TRIALS)
+            .map(|le| format!(r#"{{"le": {le}, "count": {le}}}"#))
+            .collect();
+        let text = format!(
+            "{}]}},\r\n {{\r\n\"type\": \"gauge\", \"name\": \"a\", \"value\": 1}}]}}",
+            buckets.join(", ")
+        );
+        assert_eq!(guessed(&text), Some(text.find(",\r\n {").unwrap()));
+        // A `{` opening with another key, however many: the scan's turn.
+        let others = r#"}, {"x": 1}"#.repeat(2 * TRIALS);
+        assert_eq!(guessed(&format!("{others}]}}")), None);
+    }
+
+    #[test]
+    fn a_cancelled_guess_tries_nothing() {
+        let opts = BuildOptions::default();
+        let set = FamilySet::new(&opts, usize::MAX);
+        let text = r#"}, {"name": "a", "type": "gauge", "value": 1}]"#;
+        let cancelled = AtomicBool::new(true);
+        assert_eq!(
+            guess_in(text.as_bytes(), &set, &Labels::default(), &cancelled),
+            None
+        );
     }
 
     #[test]
