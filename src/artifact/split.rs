@@ -9,9 +9,9 @@
 //! from the first's.
 //!
 //! The boundary is guessed from the bytes just past the cut
-//! ([`guess`]), so the second thread reads from the start; where no guess
+//! (`split/guess.rs`), so the second thread reads from the start; where no guess
 //! holds, a structural scan of everything before the cut finds it
-//! ([`scan`]). Either way it is only taken as the `,` at a byte offset,
+//! (`split/scan.rs`). Either way it is only taken as the `,` at a byte offset,
 //! and the calling thread merges only if it lands on that very `,`
 //! between two of its entries: past it, the guess was wrong, and it reads
 //! on alone.
@@ -26,7 +26,7 @@
 //! taken if the calling thread has not read that far yet.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,12 +38,15 @@ use serde_json::Value;
 use super::families::FamilySet;
 use super::native::Labels;
 use super::onepass::{self, Rest, Tail};
-use super::window::{Window, CHUNK};
+use super::window::CHUNK;
 
 mod guess;
 mod scan;
-use guess::{guess, Cut};
+mod second;
+use guess::Cut;
+#[cfg(test)]
 use scan::scan;
+use second::second;
 
 /// Below this, a second thread costs more than it saves.
 pub const MIN_BYTES: u64 = 1024 * 1024;
@@ -92,9 +95,10 @@ pub fn read(input: impl Read, plan: Plan, set: &mut FamilySet) -> Option<Value> 
     read_cut(input, plan.path, Some(plan.file), target, set, false).0
 }
 
-/// [`read`] cut at the first entry boundary at or past byte `target`, the
-/// calling thread waiting for the second to take its cut (or give up), so
-/// a small input is cut too; also the entries merged from the second set.
+/// [`read`] cut where the second thread finds a cut past byte `target`
+/// (guessed, or scanned for), the calling thread waiting for it to take
+/// its cut (or give up), so a small input is cut too; also the entries
+/// merged from the second set.
 /// Public for the property test that keeps it equal to the one pass.
 pub fn read_cut_at(
     input: impl Read,
@@ -349,89 +353,6 @@ fn alone(i: usize, why: &str) -> Rest {
     Rest::Nothing
 }
 
-/// The second thread: find the cut, claim it, read from it into `set`, and
-/// hand the set over if all is well.
-fn second<'a>(
-    path: &Path,
-    target: u64,
-    shared: &Shared,
-    mut set: FamilySet<'a>,
-    labels: Receiver<Labels<'static>>,
-    tx: SyncSender<Half<'a>>,
-) {
-    let decided = Decided(shared);
-    let Some(mut file) = reopen(path, shared) else {
-        return;
-    };
-    // The guess's trial reads entries, which take the top-level labels.
-    let Ok(labels) = labels.recv() else { return };
-    let cut = guess(&mut file, target, &set, &labels, &shared.cancel)
-        .or_else(|| scanned(&mut file, target, shared));
-    let Some(cut) = cut else {
-        return;
-    };
-    {
-        let mut state = shared.state();
-        if cut.at < state.read_to {
-            return;
-        }
-        // Decided under the same lock: a calling thread that looks now
-        // lands on the cut, rather than read past it.
-        state.cut = Some(cut);
-        state.decided = true;
-    }
-    drop(decided);
-    // Room for the series expected after the cut: the index does not
-    // regrow (measured: 0.2 MB less at the peak, 100k series).
-    let len = shared.file.map_or(0, |f| f.len);
-    let per_entry = cut.per_entry.max(MIN_ENTRY);
-    set.reserve((len.saturating_sub(cut.at) as f64 / per_entry) as usize);
-    if let Some(entries) = rest(file, cut.at, shared, &mut set, &labels) {
-        let _ = tx.send(Half { set, entries });
-    }
-}
-
-/// The cut found by [`scan`]ning `file` from its start.
-fn scanned(file: &mut File, target: u64, shared: &Shared) -> Option<Cut> {
-    file.seek(SeekFrom::Start(0)).ok()?;
-    let (entries, at) = scan(&mut *file, target, &shared.cancel)?;
-    let per_entry = at as f64 / entries as f64;
-    Some(Cut { at, per_entry })
-}
-
-/// The entries from the `,` at byte `at` of `file` on, added to `set`
-/// numbered from 0; how many, if the input after them is `]`, `}` and its
-/// end, and `set` is clean.
-fn rest(
-    mut file: File,
-    at: u64,
-    shared: &Shared,
-    set: &mut FamilySet,
-    labels: &Labels,
-) -> Option<usize> {
-    file.seek(SeekFrom::Start(at)).ok()?;
-    // Starting at the `,`: a byte-order mark here is not skipped.
-    let mut w = Window::new(file).ok()?;
-    let mut i = 0;
-    loop {
-        if shared.cancel.load(Ordering::Relaxed) || w.eat(b',') != Ok(true) {
-            return None;
-        }
-        onepass::next_entry(&mut w, set, labels, i).ok()?;
-        i += 1;
-        if !set.is_clean() {
-            return None;
-        }
-        match w.peek() {
-            Ok(Some(b',')) => {}
-            Ok(Some(b']')) => break,
-            _ => return None,
-        }
-    }
-    let ended = w.eat(b']') == Ok(true) && w.eat(b'}') == Ok(true) && w.peek() == Ok(None);
-    ended.then_some(i)
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -442,6 +363,7 @@ mod tests {
     use super::*;
     use crate::artifact::families::Entry;
     use crate::artifact::place::At;
+    use crate::artifact::window::Window;
     use crate::artifact::BuildOptions;
     use crate::model::Kind;
 

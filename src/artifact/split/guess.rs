@@ -2,7 +2,7 @@
 //! at or past a byte offset that sits between a `}` and a `{`, from which
 //! entries read cleanly. It is looked for in the bytes just past the
 //! offset, so the second thread starts reading almost at once; the scan
-//! ([`super::scan`]) first reads everything before the offset (the first
+//! ([`super::scan`](mod@super::scan)) first reads everything before the offset (the first
 //! half of the file, about 15 ms of a 23 MB one, all of it before the
 //! second thread's first entry).
 //!

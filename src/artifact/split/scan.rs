@@ -1,7 +1,9 @@
-//! The second thread's cut ([`super`]): the first `,` between two
-//! entries of the top-level `"metrics"` array at or past a byte offset,
-//! found by looking at the structure only (strings and escapes honoured,
-//! a string's bytes skipped eight at a time by [`stop_byte`]).
+//! The second thread's cut ([`super`]) where no guess holds
+//! ([`super::guess`](mod@super::guess); entries too big for its trial): the first `,`
+//! between two entries of the top-level `"metrics"` array at or past a
+//! byte offset, found by looking at the structure of everything before it
+//! (strings and escapes honoured, a string's bytes skipped eight at a time
+//! by [`stop_byte`]).
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
