@@ -307,18 +307,20 @@ impl Merged<'_, '_> {
 
     /// Room in `set`'s index for the series before `cut` (entry `i`
     /// starts at `at`), at the rate of this part's entries so far once
-    /// there are [`RATE_ENTRIES`], else at the cut's: the index does not
-    /// regrow (the second set's index is kept beside this one, not taken
-    /// in).
+    /// there are [`RATE_ENTRIES`]: the index does not regrow (the second
+    /// set's index is kept beside this one, not taken in).
     fn reserve(&mut self, i: usize, at: u64, cut: Cut, set: &mut FamilySet) {
         if self.reserved {
             return;
         }
         self.reserved = true;
+        let own = at as f64 / i.max(1) as f64;
+        // Below RATE_ENTRIES the larger of the two rates: fewer slots,
+        // should the middle's entries be smaller than this part's.
         let per_entry = if i >= RATE_ENTRIES {
-            at as f64 / i as f64
+            own
         } else {
-            cut.per_entry
+            own.max(cut.per_entry)
         };
         set.reserve(((cut.at - at) as f64 / per_entry.max(MIN_ENTRY)) as usize);
     }
@@ -399,8 +401,8 @@ mod tests {
         prop_oneof![
             4 => (0..3u8).prop_map(|n| n.to_string()),
             1 => (50..2000usize, any::<u8>()).prop_map(|(n, seed)| {
-                // `}, {` is where a guess may fall: inside a string, its
-                // trial fails on the `\"` of a key, or on a value's end.
+                // `}, {` inside a string is no guess: what follows its
+                // `{` is no key (`\"k\"` or the string's end).
                 let tricky = ["\"", "\\", ",", "]", "}", "[", "{", "\u{e9}", "\u{2028}", "\n", "x", "}, {", "}, {\"k\": 1}, {"];
                 (0..n).map(|i| tricky[(i * 7 + seed as usize) % tricky.len()]).collect()
             }),

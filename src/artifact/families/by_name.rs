@@ -4,8 +4,8 @@
 //! Why: a map keyed by a `String` holds a second copy of every family's
 //! name, and a 24-byte key beside each entry. An artifact of one family
 //! per gauge has as many families as series (75,000 in a 1 MiB simple
-//! object): keyed by the family's index and hashed by its name, the table
-//! is 5.5 MB smaller there.
+//! object): keyed by the family's index and hashed by its name, the set
+//! takes 5 MB less there (60.3 → 55.3 MB peak).
 
 use std::hash::BuildHasher;
 

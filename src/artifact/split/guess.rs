@@ -8,15 +8,16 @@
 //!
 //! It is a guess: a `,` between a `}` and a `{` may be inside a string, or
 //! between two buckets or quantiles of an entry. Only a `{` that opens
-//! with one of an entry's keys is tried ([`ENTRY_KEYS`]; a bucket's `"le"`
-//! is skipped without a trial), and at most [`TRIALS`] of them. Inside a
-//! string, a trial reads the text between that string's quotes as
-//! structure (`\"` in escaped JSON, `: ` and `, ` in plain text), which
-//! no entry is; a bucket or quantile is no entry either (the readers
-//! refuse an unknown key, and want a name and a type). A wrong guess that
-//! passed its trial would cost only the second thread's work: the calling
-//! thread merges the second part only if it lands on the guessed `,`
-//! between two entries of `"metrics"` itself, and reads on alone if it
+//! with one of an entry's keys, and has no key of a bucket's or a
+//! quantile's before its first `}`, is tried ([`ENTRY_KEYS`],
+//! [`NOT_ENTRY_KEYS`]), and at most [`TRIALS`] of them. Inside a string of
+//! valid JSON such a `{` can't be: what follows it is an escaped `\"` or
+//! the string's end, not a key. A trial reads entries with the readers
+//! every entry goes through, which refuse a key no entry has and want a
+//! name and a type. A wrong guess that passed its trial (only invalid
+//! JSON could make one) would cost only the second thread's work: the
+//! calling thread merges the second part only if it lands on the guessed
+//! `,` between two entries of `"metrics"` itself, and reads on alone if it
 //! passes it ([`super`]). Where no guess holds, the scan finds the cut.
 
 use std::fs::File;
@@ -46,7 +47,9 @@ const TRIALS: usize = 16;
 /// The keys an entry may open with: a `{` followed by another (a bucket's
 /// `"le"`, a quantile's `"quantile"`) is not tried. Read by the same
 /// readers as every entry, so one opening with a key not listed here is
-/// still read, and split where the scan finds the cut.
+/// still read, and split where the scan finds the cut. A bucket or a
+/// quantile may open with `"count"` or `"value"` too (`json.dump` with
+/// `sort_keys`): [`NOT_ENTRY_KEYS`] tells them apart.
 const ENTRY_KEYS: [&[u8]; 9] = [
     b"name",
     b"type",
@@ -58,6 +61,11 @@ const ENTRY_KEYS: [&[u8]; 9] = [
     b"sum",
     b"count",
 ];
+
+/// The keys of a bucket and of a quantile that no entry has: a `{` with
+/// one of them before its first `}` is not tried. (A label can't be
+/// called either, and a string holding one has its quotes escaped.)
+const NOT_ENTRY_KEYS: [&[u8]; 2] = [b"\"le\"", b"\"quantile\""];
 
 /// Where the second part starts: the offset of the `,` before its first
 /// entry, and about how many bytes an entry takes (to make room for the
@@ -96,17 +104,19 @@ pub(super) fn guess_in(
     labels: &Labels,
     cancel: &AtomicBool,
 ) -> Option<(usize, f64)> {
-    candidates(bytes).take(TRIALS).find_map(|at| {
-        if cancel.load(Ordering::Relaxed) {
-            return None;
-        }
-        let end = bytes.len().min(at + TRIAL_BYTES);
-        trial(&bytes[at..end], like, labels).map(|per_entry| (at, per_entry))
-    })
+    let go_on = |_: &usize| !cancel.load(Ordering::Relaxed);
+    candidates(bytes)
+        .take(TRIALS)
+        .take_while(go_on)
+        .find_map(|at| {
+            let end = bytes.len().min(at + TRIAL_BYTES);
+            trial(&bytes[at..end], like, labels).map(|per_entry| (at, per_entry))
+        })
 }
 
 /// The offsets of every `,` in `bytes` with a `}` before it and after it
-/// a `{` that opens with one of [`ENTRY_KEYS`], JSON whitespace between.
+/// a `{` that opens with one of [`ENTRY_KEYS`] and has none of
+/// [`NOT_ENTRY_KEYS`] before its first `}`, JSON whitespace between.
 fn candidates(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let space = |b: &u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
     let skip = move |from: usize| from + bytes[from..].iter().take_while(|b| space(b)).count();
@@ -117,11 +127,14 @@ fn candidates(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
             return false;
         }
         let key = &bytes[skip(open + 1)..];
-        ENTRY_KEYS.iter().any(|k| {
+        let opens = ENTRY_KEYS.iter().any(|k| {
             key.first() == Some(&b'"')
                 && key[1..].starts_with(k)
                 && key.get(k.len() + 1) == Some(&b'"')
-        })
+        });
+        let object = &key[..memchr::memchr(b'}', key).unwrap_or(key.len())];
+        let inner = |k: &&[u8]| memchr::memmem::find(object, k).is_some();
+        opens && !NOT_ENTRY_KEYS.iter().any(inner)
     })
 }
 
@@ -168,6 +181,19 @@ mod tests {
             buckets.join(", ")
         );
         assert_eq!(guessed(&text), Some(text.find(",\r\n {").unwrap()));
+        // The same with the keys sorted, and quantiles.
+        let sorted: Vec<String> = (1..=3 * TRIALS)
+            .map(|le| format!(r#"{{"count": {le}, "le": {le}}}"#))
+            .collect();
+        let quantiles = r#"}, {"value": 1, "quantile": 0.5}"#.repeat(2 * TRIALS);
+        let text = format!(
+            r#"{}{quantiles}]}}, {{"count": 2, "help": "", "name": "s", "quantiles": [], "sum": 1, "type": "summary"}}]}}"#,
+            sorted.join(", ")
+        );
+        assert_eq!(
+            guessed(&text),
+            Some(text.find(r#", {"count": 2, "help""#).unwrap())
+        );
         // A `{` opening with another key, however many: the scan's turn.
         let others = r#"}, {"x": 1}"#.repeat(2 * TRIALS);
         assert_eq!(guessed(&format!("{others}]}}")), None);
