@@ -38,7 +38,7 @@ use serde_json::Value;
 use super::families::FamilySet;
 use super::native::Labels;
 use super::onepass::{self, Rest, Tail};
-use super::window::CHUNK;
+use super::window::{Window, CHUNK};
 
 mod guess;
 mod scan;
@@ -136,7 +136,6 @@ fn read_cut(
             labels: Some(labels_tx),
             half: half_rx,
             over: false,
-            reserved: false,
             cut: None,
             merged: None,
         };
@@ -246,8 +245,6 @@ struct Merged<'s, 'a> {
     labels: Option<SyncSender<Labels<'static>>>,
     half: Receiver<Half<'a>>,
     over: bool,
-    /// The index has room for the series the file is expected to hold.
-    reserved: bool,
     /// The second thread's cut, once it is decided (`None` inside: it
     /// took none).
     cut: Option<Option<Cut>>,
@@ -264,7 +261,7 @@ impl Tail for Merged<'_, '_> {
             return Rest::Nothing;
         }
         // Decided, the cut can no longer move, so no lock is taken.
-        let Some(cut) = self.cut.or_else(|| self.decided(at)) else {
+        let Some(cut) = self.cut.or_else(|| self.decided(i, at, set)) else {
             return Rest::Nothing;
         };
         let Some(cut) = cut else {
@@ -272,7 +269,6 @@ impl Tail for Merged<'_, '_> {
             return Rest::Nothing;
         };
         if at <= cut.at {
-            self.reserve(i, at, cut, set);
             return Rest::Nothing;
         }
         self.over = true;
@@ -286,9 +282,11 @@ impl Tail for Merged<'_, '_> {
 }
 
 impl Merged<'_, '_> {
-    /// The second thread's cut, if it is decided; if not, note that the
-    /// calling thread reads the entry at `at` (a cut before it is refused).
-    fn decided(&mut self, at: u64) -> Option<Option<Cut>> {
+    /// The second thread's cut, if it is decided (then, once, room in
+    /// `set` for the entries before it: see [`reserve`]); if not, note
+    /// that the calling thread reads entry `i`, at `at` (a cut before it
+    /// is refused).
+    fn decided(&mut self, i: usize, at: u64, set: &mut FamilySet) -> Option<Option<Cut>> {
         let mut state = self.shared.state();
         while self.shared.patient && !state.decided {
             state = self
@@ -301,28 +299,13 @@ impl Merged<'_, '_> {
             state.read_to = at;
             return None;
         }
-        self.cut = Some(state.cut);
-        self.cut
-    }
-
-    /// Room in `set`'s index for the series before `cut` (entry `i`
-    /// starts at `at`), at the rate of this part's entries so far once
-    /// there are [`RATE_ENTRIES`]: the index does not regrow (the second
-    /// set's index is kept beside this one, not taken in).
-    fn reserve(&mut self, i: usize, at: u64, cut: Cut, set: &mut FamilySet) {
-        if self.reserved {
-            return;
+        let cut = state.cut;
+        drop(state);
+        self.cut = Some(cut);
+        if let Some(cut) = cut.filter(|cut| at <= cut.at) {
+            reserve(i, at, cut, set);
         }
-        self.reserved = true;
-        let own = at as f64 / i.max(1) as f64;
-        // Below RATE_ENTRIES the larger of the two rates: fewer slots,
-        // should the middle's entries be smaller than this part's.
-        let per_entry = if i >= RATE_ENTRIES {
-            own
-        } else {
-            own.max(cut.per_entry)
-        };
-        set.reserve(((cut.at - at) as f64 / per_entry.max(MIN_ENTRY)) as usize);
+        self.cut
     }
 
     /// At the cut, entry `i`: merge the second set, whose entries are
@@ -349,6 +332,46 @@ impl Merged<'_, '_> {
     }
 }
 
+/// Room in `set`'s index for the series before `cut` (entry `i` starts
+/// at `at`), at the rate of this part's entries so far once there are
+/// [`RATE_ENTRIES`]: the index does not regrow (the second set's index is
+/// kept beside this one, not taken in).
+fn reserve(i: usize, at: u64, cut: Cut, set: &mut FamilySet) {
+    let own = at as f64 / i.max(1) as f64;
+    // Below RATE_ENTRIES the larger of the two rates: fewer slots, should
+    // the middle's entries be smaller than this part's.
+    let per_entry = if i >= RATE_ENTRIES {
+        own
+    } else {
+        own.max(cut.per_entry)
+    };
+    set.reserve(((cut.at - at) as f64 / per_entry.max(MIN_ENTRY)) as usize);
+}
+
+/// The entry after the `,` the window is at, added to `set` as entry `i`
+/// (for the second part, and for a guess's trial): `Some(true)` if a `,`
+/// follows it, `Some(false)` if a `]` does; `None` if no `,` came first,
+/// the entry was refused or left `set` unclean, or anything else follows.
+fn entry_after_comma<R: Read>(
+    w: &mut Window<R>,
+    set: &mut FamilySet,
+    labels: &Labels,
+    i: usize,
+) -> Option<bool> {
+    if w.eat(b',') != Ok(true) {
+        return None;
+    }
+    onepass::next_entry(w, set, labels, i).ok()?;
+    if !set.is_clean() {
+        return None;
+    }
+    match w.peek() {
+        Ok(Some(b',')) => Some(true),
+        Ok(Some(b']')) => Some(false),
+        _ => None,
+    }
+}
+
 /// The calling thread reads on from entry `i` itself, because of `why`.
 fn alone(i: usize, why: &str) -> Rest {
     crate::report::debug(|| format!("entries from {i} read on one thread: {why}"));
@@ -365,7 +388,6 @@ mod tests {
     use super::*;
     use crate::artifact::families::Entry;
     use crate::artifact::place::At;
-    use crate::artifact::window::Window;
     use crate::artifact::BuildOptions;
     use crate::model::Kind;
 
@@ -708,7 +730,6 @@ mod tests {
                 labels: None,
                 half,
                 over: false,
-                reserved: false,
                 cut: None,
                 merged: None,
             };

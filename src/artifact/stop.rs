@@ -5,6 +5,15 @@
 //!
 //! Why: strings in artifacts are short (keys, label values), where a call
 //! to `memchr2` costs more than it saves.
+//!
+//! Also where JSON's whitespace is named once ([`is_space`]), for every
+//! reader that skips it between values.
+
+/// Whether `b` is JSON whitespace (space, `\n`, `\r`, `\t`).
+#[inline]
+pub fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
 
 /// Where a string's plain run stops: the first `"`, `\\` or control
 /// byte of `bytes`, if any. Eight bytes at a time, for each byte b of the word

@@ -28,6 +28,8 @@ use std::marker::PhantomData;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::stop::is_space;
+
 /// How much is read at a time, and the window's size unless a single value
 /// needs more. Big enough that refills (and the retry of the value they
 /// cut) are rare: one per ~1,100 entries of 230 bytes.
@@ -144,10 +146,10 @@ impl<R: Read> Window<R> {
     pub fn peek(&mut self) -> Result<Option<u8>, Stop> {
         loop {
             while let Some(&b) = self.text.as_bytes().get(self.pos) {
-                match b {
-                    b' ' | b'\n' | b'\r' | b'\t' => self.pos += 1,
-                    _ => return Ok(Some(b)),
+                if !is_space(b) {
+                    return Ok(Some(b));
                 }
+                self.pos += 1;
             }
             if !self.fill()? {
                 return Ok(None);

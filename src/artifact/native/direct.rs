@@ -22,6 +22,7 @@ use std::borrow::Cow;
 
 use super::{Bucket, Labels, MetricEntry, Quantile};
 use crate::artifact::number::{special, whole, Count, Le, Num};
+use crate::artifact::stop::{is_space, stop_byte};
 use crate::artifact::strict::Object;
 use crate::artifact::window::Quick;
 use crate::model::Kind;
@@ -110,7 +111,7 @@ impl<'de> Cursor<'de> {
     fn peek(&mut self) -> Got<u8> {
         loop {
             match self.byte(self.at)? {
-                b' ' | b'\n' | b'\r' | b'\t' => self.at += 1,
+                b if is_space(b) => self.at += 1,
                 b => return Ok(b),
             }
         }
@@ -144,7 +145,7 @@ impl<'de> Cursor<'de> {
     fn string(&mut self) -> Got<&'de str> {
         self.eat(b'"')?;
         let rest = &self.text.as_bytes()[self.at..];
-        let len = super::super::stop::stop_byte(rest).ok_or(Miss::More)?;
+        let len = stop_byte(rest).ok_or(Miss::More)?;
         if rest[len] != b'"' {
             return Err(Miss::Unusual);
         }

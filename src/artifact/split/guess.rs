@@ -26,8 +26,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::super::families::FamilySet;
 use super::super::native::Labels;
-use super::super::onepass;
+use super::super::stop::is_space;
 use super::super::window::Window;
+use super::entry_after_comma;
 
 /// How many bytes past the offset are searched for a guess. Where no
 /// guess passes its trial in them (entries of more than [`TRIAL_BYTES`]),
@@ -118,10 +119,9 @@ pub(super) fn guess_in(
 /// a `{` that opens with one of [`ENTRY_KEYS`] and has none of
 /// [`NOT_ENTRY_KEYS`] before its first `}`, JSON whitespace between.
 fn candidates(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    let space = |b: &u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
-    let skip = move |from: usize| from + bytes[from..].iter().take_while(|b| space(b)).count();
+    let skip = move |from: usize| from + bytes[from..].iter().take_while(|b| is_space(**b)).count();
     memchr::memchr_iter(b',', bytes).filter(move |&at| {
-        let before = bytes[..at].iter().rev().find(|b| !space(b));
+        let before = bytes[..at].iter().rev().find(|b| !is_space(**b));
         let open = skip(at + 1);
         if before != Some(&b'}') || bytes.get(open) != Some(&b'{') {
             return false;
@@ -146,13 +146,15 @@ fn trial(bytes: &[u8], like: &FamilySet, labels: &Labels) -> Option<f64> {
     let mut set = like.sibling();
     let mut w = Window::reading(bytes, bytes.len()).ok()?;
     let (mut read, mut took) = (0, 0);
-    while read < TRIAL_ENTRIES && w.eat(b',') == Ok(true) {
-        let entry = onepass::next_entry(&mut w, &mut set, labels, read);
-        if entry.is_err() || !set.is_clean() || !matches!(w.peek(), Ok(Some(b',' | b']'))) {
+    while read < TRIAL_ENTRIES {
+        let Some(more) = entry_after_comma(&mut w, &mut set, labels, read) else {
             break;
-        }
+        };
         read += 1;
         took = w.offset();
+        if !more {
+            break;
+        }
     }
     (read > 0).then(|| took as f64 / read as f64)
 }

@@ -13,10 +13,9 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 use super::guess::{guess, Cut};
 use super::scan::scan;
-use super::{reopen, Decided, Half, Shared, MIN_ENTRY};
+use super::{entry_after_comma, reopen, Decided, Half, Shared, MIN_ENTRY};
 use crate::artifact::families::FamilySet;
 use crate::artifact::native::Labels;
-use crate::artifact::onepass;
 use crate::artifact::window::Window;
 
 /// The second thread: find the cut, claim it, read from it into `set`, and
@@ -84,18 +83,13 @@ fn rest(
     let mut w = Window::new(file).ok()?;
     let mut i = 0;
     loop {
-        if shared.cancel.load(Ordering::Relaxed) || w.eat(b',') != Ok(true) {
+        if shared.cancel.load(Ordering::Relaxed) {
             return None;
         }
-        onepass::next_entry(&mut w, set, labels, i).ok()?;
+        let more = entry_after_comma(&mut w, set, labels, i)?;
         i += 1;
-        if !set.is_clean() {
-            return None;
-        }
-        match w.peek() {
-            Ok(Some(b',')) => {}
-            Ok(Some(b']')) => break,
-            _ => return None,
+        if !more {
+            break;
         }
     }
     let ended = w.eat(b']') == Ok(true) && w.eat(b'}') == Ok(true) && w.peek() == Ok(None);
